@@ -1,0 +1,51 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := diaspora
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install translations migrate demo run dev test test-fast bench lint clean messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Compile the gettext catalogues (.po are committed, .mo are built).
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d translations
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask diaspora demo-data
+
+# Serve the app with its scheduler in-process, on the embedded SQLite file under instance/.
+run: demo
+	SCHEDULER_ENABLED=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+
+# Development server with the reloader (the scheduler stays off; run `flask missions scheduler`).
+dev: demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --debug
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate the message template and merge it into the catalogues after changing strings.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+bench: install
+	$(BIN)/python bench/import_facilities.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,201 @@
+"""Benchmark: import a ~100,000-row WHO-format facility file on SQLite and PostgreSQL.
+
+Prints rows/s, wall time and peak RSS of the import (the importing process plus its largest
+validation worker), and its ratio to the floor: a bare DB-API
+``executemany`` INSERT of the same (already mapped) rows into the same table on the same
+database. Targets: 100,000 rows in under 20 s, peak RSS under 400 MB, ratio under 3.
+
+    .venv/bin/python bench/import_facilities.py [--rows 100000] [--postgres URL]
+
+The file is made by replicating the three shipped WHO files (../shared/data/facilities), each
+copy with a suffix on the names and nudged coordinates so every row is a distinct facility;
+without ../shared a generated WHO-format file is replicated instead.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared" / "data" / "facilities"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench"
+
+
+def build_file(path: Path, rows: int) -> None:
+    from diaspora.demo import write_generated_facilities
+    from diaspora.facilities.importer import WHO_COLUMNS
+
+    sources = sorted(SHARED.glob("who-ssa-2019-*.csv"))
+    if not sources:
+        generated = path.with_suffix(".seed.csv")
+        write_generated_facilities(generated, rows=5000, seed=1)
+        sources = [generated]
+    base = []
+    for source in sources:
+        with source.open(encoding="utf-8") as handle:
+            base.extend(csv.DictReader(handle))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=WHO_COLUMNS)
+        writer.writeheader()
+        written = copy = 0
+        while written < rows:
+            for row in base:
+                if written == rows:
+                    break
+                row = dict(row)
+                if copy:
+                    row["Facility name"] = f"{row['Facility name']} #{copy}"
+                    if row["Lat"]:
+                        row["Lat"] = f"{float(row['Lat']) + copy * 1e-4:.6f}"
+                        row["Long"] = f"{float(row['Long']) + copy * 1e-4:.6f}"
+                writer.writerow(row)
+                written += 1
+            copy += 1
+
+
+def fresh_app(url: str):
+    from flask_migrate import downgrade, upgrade
+
+    from diaspora import create_app
+    from diaspora.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            downgrade(revision="base")
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+def measure_import(url: str, path: Path) -> dict:
+    """Run in a child process: the import, timed, with the child's peak RSS."""
+    from diaspora.extensions import db
+    from diaspora.facilities.importer import import_facilities
+
+    app = fresh_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        report = import_facilities(db.session, path, now=datetime.now(timezone.utc))
+        seconds = time.perf_counter() - started
+        assert not report.invalid, report.invalid[:3]
+    # Peak memory of this process plus that of the largest validation worker.
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {"seconds": seconds, "rows": report.rows, "written": report.written,
+            "peak_rss_mb": peak / 1024}
+
+
+def measure_floor(url: str, path: Path) -> dict:
+    """Run in a child process: map the rows first (untimed), then time a bare executemany."""
+    from diaspora.extensions import db
+    from diaspora.facilities.importer import validate_rows
+
+    app = fresh_app(url)
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            mapped, _problems = validate_rows(header, list(enumerate(reader, start=2)), now)
+        seen, prepared = set(), []
+        for row in mapped:
+            if row["external_id"] not in seen:
+                seen.add(row["external_id"])
+                prepared.append(row)
+        columns = list(prepared[0])
+        postgres = url.startswith("postgresql")
+        marker = "%s" if postgres else "?"
+        sql = (f"INSERT INTO facilities ({', '.join(columns)}) "
+               f"VALUES ({', '.join([marker] * len(columns))})")
+
+        def plain(value):
+            if isinstance(value, datetime):
+                return value if postgres else value.replace(tzinfo=None).isoformat(" ")
+            return value
+
+        values = [tuple(plain(row[c]) for c in columns) for row in prepared]
+        connection = db.engine.raw_connection()
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        cursor.executemany(sql, values)
+        connection.commit()
+        seconds = time.perf_counter() - started
+        connection.close()
+    return {"seconds": seconds, "rows": len(values)}
+
+
+def child(kind: str, url: str, path: str) -> None:
+    result = (measure_import if kind == "import" else measure_floor)(url, Path(path))
+    print(json.dumps(result))
+
+
+def run_child(kind: str, url: str, path: Path) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--child", kind, url, str(path)],
+                            check=True, capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"}).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def postgres_available(url: str) -> bool:
+    """True when the server answers; the scratch database is created if it does not exist."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    try:
+        admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                       {"n": target.database})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES),
+                        help="PostgreSQL URL of a scratch database (created if missing; its "
+                             "schema is reset)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "facilities.csv"
+        build_file(path, args.rows)
+        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
+        if postgres_available(args.postgres):
+            targets.append(("PostgreSQL", args.postgres))
+        else:
+            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB CSV")
+        print(f"{'database':<11} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9} {'floor s':>8} {'ratio':>6}")
+        for name, url in targets:
+            result = run_child("import", url, path)
+            if name == "SQLite":
+                Path(url.removeprefix("sqlite:///")).unlink()
+            floor = run_child("floor", url, path)
+            print(f"{name:<11} {result['seconds']:>8.2f} {result['rows'] / result['seconds']:>9,.0f} "
+                  f"{result['peak_rss_mb']:>7.0f}MB {floor['seconds']:>8.2f} "
+                  f"{result['seconds'] / floor['seconds']:>6.2f}")
+        print("targets: < 20 s for 100,000 rows, peak RSS < 400 MB, ratio < 3")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+    else:
+        main()

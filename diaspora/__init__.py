@@ -1,0 +1,109 @@
+"""Diaspora skills registry: the Flask application factory.
+
+Importing this package has no side effects; ``create_app`` builds a configured app.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import CONFIGS, DEV_SECRET_KEY, default_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    ``config`` is a config name (``development``, ``testing``, ``production``), a dict of
+    overrides applied on top of the ``APP_ENV`` config (``development`` by default), or None.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+    )
+    overrides: dict[str, Any] = {}
+    name = os.environ.get("APP_ENV", "development")
+    if isinstance(config, str):
+        name = config
+    elif isinstance(config, dict):
+        overrides = config
+        name = overrides.pop("ENV_NAME", name) if "ENV_NAME" in overrides else name
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    _check_production_settings(app)
+
+    from . import extensions, i18n, web
+    from .errors import register_error_handlers
+
+    extensions.db.init_app(app)
+    _configure_sqlite(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
+                                compare_type=True, render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    extensions.api.init_app(app)
+
+    from .auth import session as auth_session
+
+    auth_session.init_app(app)
+    register_error_handlers(app)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    import missions
+
+    missions.register(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set in the environment in production")
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """SQLite: enforce foreign keys and wait for locks instead of failing at once."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth import api as auth_api, views as auth_views
+    from .facilities import api as facilities_api, views as facilities_views
+    from .professionals import api as professionals_api, views as professionals_views
+    from .programmes import api as programmes_api, views as programmes_views
+    from .extensions import api, csrf
+
+    for module in (auth_views, professionals_views, facilities_views, programmes_views):
+        app.register_blueprint(module.bp)
+    for module in (auth_api, professionals_api, facilities_api, programmes_api):
+        csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
+        api.register_blueprint(module.blp)

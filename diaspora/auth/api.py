@@ -1,0 +1,117 @@
+"""JSON API: tokens, own account, user management."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from ..apispec import page_of
+from ..clock import now
+from ..extensions import db, limiter
+from ..security import login_required, roles_required
+from . import services
+from .schemas import (NewTokenSchema, SettingsSchema, TokenCreateSchema, TokenRequestSchema,
+                      TokenSchema, UserCreateSchema, UserQuerySchema, UserSchema,
+                      UserUpdateSchema)
+
+blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _with_secret(api_token, token: str):
+    """The token object, carrying its clear text for this one response."""
+    api_token.token = token
+    return api_token
+
+
+@blp.post("/auth/tokens")
+@limiter.limit(_login_limit)
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, NewTokenSchema)
+@blp.doc(security=[])
+def create_token_with_password(data):
+    """Exchange e-mail and password for a new API token (shown once)."""
+    user = services.authenticate(db.session, data["email"], data["password"], now=now())
+    return _with_secret(*services.create_token(db.session, user, data["name"], now=now()))
+
+
+@blp.get("/auth/tokens")
+@login_required
+@blp.response(200, TokenSchema(many=True))
+def list_tokens():
+    """Your API tokens (never the secret)."""
+    return services.list_tokens(db.session, current_user)
+
+
+@blp.post("/auth/tokens/new")
+@login_required
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, NewTokenSchema)
+def create_token(data):
+    """Create another token for yourself, authenticated by a current one."""
+    return _with_secret(*services.create_token(db.session, current_user, data["name"], now=now()))
+
+
+@blp.delete("/auth/tokens/<int:token_id>")
+@login_required
+@blp.response(204)
+def revoke_token(token_id):
+    """Revoke one of your tokens at once."""
+    services.revoke_token(db.session, current_user, token_id, now=now())
+
+
+@blp.get("/users/me")
+@login_required
+@blp.response(200, UserSchema)
+def me():
+    """Your own account."""
+    return current_user
+
+
+@blp.patch("/users/me")
+@login_required
+@blp.arguments(SettingsSchema)
+@blp.response(200, UserSchema)
+def update_me(data):
+    """Change your name, language or time zone."""
+    return services.update_settings(db.session, current_user, data)
+
+
+@blp.get("/users")
+@roles_required("manager")
+@blp.arguments(UserQuerySchema, location="query")
+@blp.response(200, UserSchema(many=True))
+@blp.paginate()
+def list_users(args, pagination_parameters):
+    """Users (programme managers and admins)."""
+    statement = services.list_users(db.session, actor=current_user, **args)
+    return page_of(db.session, statement, pagination_parameters)
+
+
+@blp.post("/users")
+@roles_required("manager")
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(data):
+    """Create a coordinator (managers) or a manager/admin (admins only)."""
+    return services.create_user(db.session, data, actor=current_user, now=now())
+
+
+@blp.get("/users/<int:user_id>")
+@roles_required("manager")
+@blp.response(200, UserSchema)
+def get_user(user_id):
+    return services.get_user(db.session, user_id, actor=current_user)
+
+
+@blp.patch("/users/<int:user_id>")
+@roles_required("manager")
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+def update_user(data, user_id):
+    """Change a user's role, status, settings or facilities."""
+    user = services.get_user(db.session, user_id, actor=current_user)
+    return services.update_user(db.session, user, data, actor=current_user, now=now())

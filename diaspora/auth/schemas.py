@@ -1,0 +1,187 @@
+"""Validation for accounts: sign-up, sign-in, settings, user management, API tokens."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
+
+from ..schemas import BaseSchema, TimeZone
+from .models import ROLES
+
+COMMON_PASSWORDS = {"password", "password1", "password123", "123456789", "1234567890",
+                    "qwertyuiop", "letmein123", "iloveyou12", "welcome123", "admin12345"}
+
+
+def check_password(password: str, email: str | None = None) -> None:
+    """The password policy: long enough, not common, not the e-mail, not one repeated character."""
+    problems = []
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        problems.append(_("Use at least %(n)d characters.", n=minimum))
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        problems.append(_("This password is too easy to guess."))
+    if email and password.lower() == email.lower():
+        problems.append(_("Do not use your e-mail address as password."))
+    if len(password) > 256:
+        problems.append(_("Use at most 256 characters."))
+    if problems:
+        raise ValidationError(problems)
+
+
+def check_locale(value: str | None) -> None:
+    if value is not None and value not in current_app.config["LANGUAGES"]:
+        raise ValidationError(_("Choose one of: %(langs)s.",
+                                langs=", ".join(current_app.config["LANGUAGES"])))
+
+
+class Email(fields.Email):
+    """An e-mail address, trimmed and lower-cased."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return value.strip().lower()
+
+
+class LoginSchema(BaseSchema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class TokenRequestSchema(LoginSchema):
+    name = fields.String(load_default="API token", validate=validate.Length(min=1, max=100))
+
+
+class TokenCreateSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TokenSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    prefix = fields.String(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    last_used_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(dump_only=True, metadata={"description": "Shown once; store it now."})
+
+
+class SettingsSchema(BaseSchema):
+    """What every user may change about their own account."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    locale = fields.String(allow_none=True, validate=check_locale)
+    timezone = TimeZone()
+
+
+class PasswordChangeSchema(BaseSchema):
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, load_only=True)
+
+    @validates("new_password")
+    def _policy(self, value, **kwargs):
+        check_password(value)
+
+
+class UserSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    email = Email(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    locale = fields.String(allow_none=True, validate=check_locale)
+    timezone = TimeZone(load_default="UTC")
+    active = fields.Boolean(load_default=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    facility_ids = fields.List(fields.Integer(), load_default=list,
+                               metadata={"description": "Facilities a coordinator is attached to"})
+
+
+class UserCreateSchema(UserSchema):
+    password = fields.String(required=True, load_only=True)
+
+    @validates_schema
+    def _password_policy(self, data, **kwargs):
+        if "password" in data:
+            try:
+                check_password(data["password"], data.get("email"))
+            except ValidationError as error:
+                raise ValidationError(error.messages, field_name="password") from error
+
+
+class UserUpdateSchema(BaseSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    locale = fields.String(allow_none=True, validate=check_locale)
+    timezone = TimeZone()
+    active = fields.Boolean()
+    facility_ids = fields.List(fields.Integer())
+
+
+class UserQuerySchema(BaseSchema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    q = fields.String(validate=validate.Length(max=100))
+
+
+PROFILE_FIELDS_AT_SIGNUP = ("given_name", "family_name", "gender", "cadre", "country_of_origin",
+                            "country_of_residence", "city_of_residence", "timezone",
+                            "offers_physical", "offers_virtual")
+
+
+class SignupSchema(BaseSchema):
+    """Self-service registration: a professional (with their essentials and consent) or a
+    facility coordinator (attached to facilities later by a programme manager)."""
+
+    role = fields.String(required=True, validate=validate.OneOf(("professional", "coordinator")))
+    email = Email(required=True)
+    password = fields.String(required=True, load_only=True)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    locale = fields.String(allow_none=True, validate=check_locale)
+    timezone = TimeZone()
+    consent = fields.Boolean(load_default=False)
+    given_name = fields.String()
+    family_name = fields.String()
+    gender = fields.String()
+    cadre = fields.String()
+    country_of_origin = fields.String()
+    country_of_residence = fields.String()
+    city_of_residence = fields.String(allow_none=True)
+    offers_physical = fields.Boolean(load_default=True)
+    offers_virtual = fields.Boolean(load_default=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _policy(self, data, **kwargs):
+        errors: dict = {}
+        if "password" in data:
+            try:
+                check_password(data["password"], data.get("email"))
+            except ValidationError as error:
+                errors["password"] = error.messages
+        if data.get("role") == "professional":
+            try:
+                self._profile(data)
+            except ValidationError as error:
+                errors.update(error.messages)
+            if not data.get("consent"):
+                errors["consent"] = [_("Registration needs your consent; you can withdraw it at any time.")]
+        elif data.get("role") == "coordinator" and not data.get("name"):
+            errors["name"] = [_("Missing data for required field.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _profile(data: dict) -> dict:
+        from ..professionals.schemas import ProfileSchema
+
+        return ProfileSchema().load({k: data[k] for k in PROFILE_FIELDS_AT_SIGNUP if k in data})
+
+    @post_load
+    def _split(self, data, **kwargs):
+        if data["role"] == "professional":
+            data["profile"] = self._profile(data)
+            data["name"] = f"{data['profile']['given_name']} {data['profile']['family_name']}"
+            data.setdefault("timezone", data["profile"]["timezone"])
+        return data

@@ -1,0 +1,217 @@
+"""Account operations: sign-up, sign-in with lockout, settings, API tokens, user management."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ..facilities.models import Facility
+from ..professionals import services as professionals
+from ..security import hash_password, new_token, verify_password
+from .models import ApiToken, User
+
+SELF_SERVICE_ROLES = ("professional", "coordinator")
+
+
+def find_user_by_email(session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def sign_up(session, data: dict, *, now: datetime) -> User:
+    """Open an account. Professionals give their essentials and consent in the same step."""
+    if data["role"] not in SELF_SERVICE_ROLES:
+        raise Forbidden(_("This kind of account is created by an administrator."))
+    if find_user_by_email(session, data["email"]) is not None:
+        raise Conflict(_("An account with this e-mail already exists."),
+                       errors={"email": [_("An account with this e-mail already exists.")]})
+    user = User(email=data["email"], name=data["name"], role=data["role"],
+                password_hash=hash_password(data["password"]), created_at=now,
+                timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
+                locale=data.get("locale"))
+    session.add(user)
+    if user.role == "professional":
+        professionals.create_professional(
+            session, user, data["profile"], now=now,
+            consent_version=current_app.config["CONSENT_VERSION"])
+    _commit_unique(session, "email")
+    audit.record(session, now=now, actor=user, action="create", entity="user", entity_id=user.id)
+    session.commit()
+    return user
+
+
+def authenticate(session, email: str, password: str, *, now: datetime) -> User:
+    """Check a password; too many failures lock the account for a while.
+
+    The message never says whether the e-mail exists.
+    """
+    user = find_user_by_email(session, email)
+    failure = Unauthorized(_("E-mail or password is incorrect."))
+    if user is None:
+        raise failure
+    if user.locked_until is not None and user.locked_until > now:
+        raise Unauthorized(_("Too many failed attempts. Try again after %(time)s UTC.",
+                             time=user.locked_until.strftime("%H:%M")))
+    if not user.active or not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+        session.commit()
+        raise failure
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record(session, now=now, actor=user, action="login", entity="user", entity_id=user.id)
+    session.commit()
+    return user
+
+
+def update_settings(session, user: User, data: dict) -> User:
+    for field in ("name", "locale", "timezone"):
+        if field in data:
+            setattr(user, field, data[field])
+    session.commit()
+    return user
+
+
+def change_password(session, user: User, current: str, new: str, *, now: datetime) -> User:
+    if not verify_password(user.password_hash, current):
+        raise Invalid(errors={"current_password": [_("This is not your current password.")]})
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit.record(session, now=now, actor=user, action="update", entity="user", entity_id=user.id,
+                 detail={"password": "changed"})
+    session.commit()
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+def create_token(session, user: User, name: str, *, now: datetime) -> tuple[ApiToken, str]:
+    """A new token; the clear text is returned once and never stored."""
+    token, digest = new_token()
+    ttl = current_app.config["API_TOKEN_TTL_DAYS"]
+    api_token = ApiToken(user=user, name=name, token_hash=digest, prefix=token[:10],
+                         created_at=now, expires_at=now + timedelta(days=ttl) if ttl else None)
+    session.add(api_token)
+    session.commit()
+    return api_token, token
+
+
+def revoke_token(session, user: User, token_id: int, *, now: datetime) -> ApiToken:
+    api_token = session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound(_("No such token."))
+    if api_token.revoked_at is None:
+        api_token.revoked_at = now
+        session.commit()
+    return api_token
+
+
+def list_tokens(session, user: User) -> list[ApiToken]:
+    return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.created_at.desc())))
+
+
+# --- user management (programme managers and admins) ---------------------------------------
+
+def _require_manager(actor: User) -> None:
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers and admins manage users."))
+
+
+def _check_role_grant(actor: User, role: str) -> None:
+    if role in ("manager", "admin") and actor.role != "admin":
+        raise Forbidden(_("Only an admin can create or promote managers and admins."))
+
+
+def list_users(session, *, actor: User, role: str | None = None, q: str | None = None) -> sa.Select:
+    _require_manager(actor)
+    query = sa.select(User).order_by(User.name)
+    if role:
+        query = query.where(User.role == role)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+    return query
+
+
+def get_user(session, user_id: int, *, actor: User) -> User:
+    _require_manager(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def create_user(session, data: dict, *, actor: User, now: datetime) -> User:
+    _require_manager(actor)
+    _check_role_grant(actor, data["role"])
+    if data["role"] == "professional":
+        raise Invalid(errors={"role": [_("Professionals register themselves, giving their own consent.")]})
+    if find_user_by_email(session, data["email"]) is not None:
+        raise Conflict(_("An account with this e-mail already exists."),
+                       errors={"email": [_("An account with this e-mail already exists.")]})
+    user = User(email=data["email"], name=data["name"], role=data["role"],
+                password_hash=hash_password(data["password"]), created_at=now,
+                timezone=data.get("timezone") or "UTC", locale=data.get("locale"),
+                active=data.get("active", True))
+    session.add(user)
+    _set_facilities(session, user, data.get("facility_ids") or [])
+    _commit_unique(session, "email")
+    audit.record(session, now=now, actor=actor, action="create", entity="user", entity_id=user.id)
+    session.commit()
+    return user
+
+
+def update_user(session, user: User, data: dict, *, actor: User, now: datetime) -> User:
+    _require_manager(actor)
+    if user.role in ("manager", "admin") and actor.role != "admin":
+        raise Forbidden(_("Only an admin can change managers and admins."))
+    if "role" in data and data["role"] != user.role:
+        _check_role_grant(actor, data["role"])
+        if "professional" in (data["role"], user.role):
+            raise Invalid(errors={"role": [_("A professional account cannot change role.")]})
+    if user.id == actor.id and (data.get("active") is False or data.get("role", user.role) != user.role):
+        raise Invalid(errors={"role": [_("You cannot demote or deactivate yourself.")]})
+    for field in ("name", "role", "locale", "timezone", "active"):
+        if field in data:
+            setattr(user, field, data[field])
+    if data.get("active") is False:
+        user.session_version += 1
+        for api_token in user.tokens:
+            api_token.revoked_at = api_token.revoked_at or now
+    if "facility_ids" in data:
+        _set_facilities(session, user, data["facility_ids"])
+    audit.record(session, now=now, actor=actor, action="update", entity="user", entity_id=user.id,
+                 detail={"fields": sorted(data)})
+    session.commit()
+    return user
+
+
+def _set_facilities(session, user: User, facility_ids: list[int]) -> None:
+    from ..facilities.services import set_coordinator_facilities
+
+    if facility_ids and user.role != "coordinator":
+        raise Invalid(errors={"facility_ids": [_("Only facility coordinators are attached to facilities.")]})
+    facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))).all()
+    missing = set(facility_ids) - {f.id for f in facilities}
+    if missing:
+        session.rollback()
+        raise Invalid(errors={"facility_ids": [_("No such facility: %(ids)s.",
+                                                 ids=", ".join(map(str, sorted(missing))))]})
+    set_coordinator_facilities(session, user, facilities)
+
+
+def _commit_unique(session, field: str) -> None:
+    """Flush, turning a unique-constraint race into a 409 instead of a 500."""
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(_("This already exists."), errors={field: [_("This already exists.")]}) from error

@@ -1,0 +1,105 @@
+"""``flask diaspora ...`` commands: import facilities, load demo data, create users."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .clock import now
+from .extensions import db
+
+group = AppGroup("diaspora", help="Registry administration.")
+
+
+@group.command("import-facilities")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Write nothing if any row is invalid.")
+@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
+@click.option("--show-errors", default=20, show_default=True,
+              help="How many row problems to print (all are counted).")
+def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_errors: int) -> None:
+    """Import a WHO-format facility CSV (idempotent: re-import updates, never duplicates)."""
+    from .facilities.importer import HeaderError, import_facilities
+
+    progress = None
+    bar = None
+    if sys.stderr.isatty():
+        with path.open("rb") as handle:
+            total = max(sum(1 for _ in handle) - 1, 0)
+        bar = click.progressbar(length=total, label=f"Importing {path.name}", file=sys.stderr)
+        bar.__enter__()
+        done = [0]
+
+        def progress(rows: int) -> None:
+            bar.update(rows - done[0])
+            done[0] = rows
+
+    try:
+        report = import_facilities(db.session, path, now=now(), strict=strict, dry_run=dry_run,
+                                   progress=progress)
+    except HeaderError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(report.summary())
+    for problem in report.invalid[:show_errors]:
+        click.echo("  " + problem.describe(), err=True)
+    if len(report.invalid) > show_errors:
+        click.echo(f"  … and {len(report.invalid) - show_errors} more", err=True)
+    if not report.committed:
+        click.echo("Nothing was written" + (" (dry run)." if dry_run else
+                                            ": invalid rows found in --strict mode."))
+    if strict and report.invalid:
+        sys.exit(1)
+
+
+@group.command("demo-data")
+@click.option("--facilities", "facilities_path", type=click.Path(path_type=Path),
+              help="WHO-format CSV to import (default: ../shared/data/facilities/who-ssa-2019-GHA.csv "
+                   "when present, else a generated set).")
+@click.option("--professionals", default=80, show_default=True)
+@click.option("--seed", default=2026, show_default=True)
+def demo_data_command(facilities_path: Path | None, professionals: int, seed: int) -> None:
+    """Load demo facilities, users, a programme and synthetic professionals (idempotent)."""
+    from .demo import load_demo_data
+
+    for line in load_demo_data(db.session, now=now(), facilities_path=facilities_path,
+                               professionals=professionals, seed=seed):
+        click.echo(line)
+
+
+@group.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["coordinator", "manager", "admin"]), required=True)
+@click.password_option()
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account (the first admin is made this way)."""
+    from marshmallow import ValidationError
+
+    from .auth.models import User
+    from .auth.schemas import UserCreateSchema
+    from .auth.services import find_user_by_email
+    from .security import hash_password
+
+    try:
+        data = UserCreateSchema().load({"email": email, "name": name, "role": role,
+                                        "password": password,
+                                        "timezone": current_app.config["DEFAULT_TIMEZONE"]})
+    except ValidationError as error:
+        raise click.ClickException(str(error.messages)) from error
+    if find_user_by_email(db.session, data["email"]):
+        raise click.ClickException("a user with this e-mail exists")
+    db.session.add(User(email=data["email"], name=data["name"], role=role,
+                        password_hash=hash_password(password), created_at=now(),
+                        timezone=data["timezone"]))
+    db.session.commit()
+    click.echo(f"created {role} {data['email']}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)

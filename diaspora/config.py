@@ -1,0 +1,139 @@
+"""Configuration classes.
+
+Every secret and every deployment-specific value comes from the environment; the classes only
+hold safe defaults for development and tests. ``ProductionConfig`` refuses to start with the
+development secret key (see ``diaspora.create_app``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, rejected in production
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def default_database_url(instance_path: str) -> str:
+    """The embedded default: an SQLite file under ``instance/``."""
+    return "sqlite:///" + str(Path(instance_path) / "diaspora.sqlite3")
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # None means "the SQLite file under instance/", resolved by the factory.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Login protection
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_LOCKOUT_THRESHOLD = _int("LOGIN_LOCKOUT_THRESHOLD", 8)
+    LOGIN_LOCKOUT_MINUTES = _int("LOGIN_LOCKOUT_MINUTES", 15)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+
+    # Internationalisation and time
+    LANGUAGES = ("en", "fr", "pt")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Africa/Accra")
+
+    # Consent wording shown at registration; bump the version when the wording changes.
+    CONSENT_VERSION = os.environ.get("CONSENT_VERSION", "2026-01")
+
+    # Mail: unset MAIL_SERVER means in-app inbox only (the offline default).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@diaspora-registry.local")
+
+    # Geocoding: offline gazetteer by default; Nominatim only when a user agent is configured.
+    NOMINATIM_USER_AGENT = os.environ.get("NOMINATIM_USER_AGENT")
+
+    # Scheduler: started in-process only when asked (``make run`` or ``flask missions scheduler``).
+    SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+    SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 60)
+
+    # Matching weights (documented in README "Matching").
+    MATCH_WEIGHTS = {
+        "skill": _float("MATCH_WEIGHT_SKILL", 0.30),
+        "availability": _float("MATCH_WEIGHT_AVAILABILITY", 0.20),
+        "language": _float("MATCH_WEIGHT_LANGUAGE", 0.15),
+        "timezone": _float("MATCH_WEIGHT_TIMEZONE", 0.10),
+        "distance": _float("MATCH_WEIGHT_DISTANCE", 0.05),
+        "continuity": _float("MATCH_WEIGHT_CONTINUITY", 0.10),
+        "fairness": _float("MATCH_WEIGHT_FAIRNESS", 0.10),
+    }
+
+    # API
+    API_TITLE = "Diaspora skills registry API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 90)
+    PAGE_SIZE = 25
+    MAX_PAGE_SIZE = 100
+
+    # Data retention (issue: privacy): inactive accounts are flagged after this many days.
+    RETENTION_INACTIVE_DAYS = _int("RETENTION_INACTIVE_DAYS", 3 * 365)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    SCHEDULER_ENABLED = False
+    # Cheap argon2 parameters keep the suite fast; production uses the library defaults.
+    ARGON2_FAST = True
+    MAIL_SERVER = None
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

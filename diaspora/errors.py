@@ -1,0 +1,132 @@
+"""One error catalogue.
+
+Domain code raises these; the factory maps them once to a JSON problem body for ``/api/...``
+requests and to a rendered page everywhere else. The JSON shape is flask-smorest's own::
+
+    {"code": 422, "status": "Unprocessable Entity", "message": "...",
+     "errors": {"json": {"field": ["message", ...]}}}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+
+class DomainError(Exception):
+    """Base class: an expected failure a user can act on."""
+
+    code = 400
+
+    def __init__(self, message: str | None = None, *, errors: dict | None = None,
+                 extra: dict[str, Any] | None = None):
+        super().__init__(message or self.default_message())
+        self.message = message or self.default_message()
+        self.errors = errors
+        self.extra = extra or {}
+
+    def default_message(self) -> str:
+        return HTTP_STATUS_CODES.get(self.code, "Error")
+
+
+class NotFound(DomainError):
+    code = 404
+
+
+class Forbidden(DomainError):
+    code = 403
+
+
+class Unauthorized(DomainError):
+    code = 401
+
+
+class Conflict(DomainError):
+    code = 409
+
+
+class Invalid(DomainError):
+    """Bad input. ``errors`` maps field names to lists of messages."""
+
+    code = 422
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON; other paths when the client prefers JSON to HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def problem(code: int, message: str | None = None, errors: dict | None = None,
+            extra: dict | None = None):
+    body: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error")}
+    if message:
+        body["message"] = message
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return body
+
+
+def render_error(code: int, message: str | None = None, errors: dict | None = None,
+                 extra: dict | None = None, headers: dict | None = None):
+    if wants_json():
+        response = jsonify(problem(code, message, errors, extra))
+        response.status_code = code
+        if code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    else:
+        response = make_response(render_template(
+            "errors/error.html", code=code, message=message, title=_error_title(code)), code)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _error_title(code: int) -> str:
+    titles = {
+        400: _("Bad request"),
+        401: _("Please sign in"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Request too large"),
+        422: _("Some information is not valid"),
+        429: _("Too many requests"),
+        500: _("Something went wrong on our side"),
+    }
+    return titles.get(code, HTTP_STATUS_CODES.get(code, "Error"))
+
+
+def handle_domain_error(error: DomainError):
+    if error.code == 401 and not wants_json():
+        flash(_("Please sign in to see this page."), "warning")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    errors = error.errors
+    if errors is not None and request.path.startswith("/api/") and "json" not in errors:
+        errors = {"json": errors}
+    return render_error(error.code, error.message, errors, error.extra)
+
+
+def handle_http_exception(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    message = data.get("message") or error.description
+    if error.code == 500:
+        message = None
+    return render_error(error.code or 500, message, errors, headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,1 @@
+"""Host facilities imported from master facility lists, and their coordinators."""

@@ -1,0 +1,440 @@
+"""Import a WHO-format master facility list (CSV).
+
+Format: the WHO / KEMRI-Wellcome 2019 list of public-sector health facilities in sub-Saharan
+Africa (Maina et al., Scientific Data 6, 134, 2019), columns ``Country, Admin1, Facility name,
+Facility type, Ownership, Lat, Long, LL source, iso3c, facility_type_9, Tier, Tier_name``.
+
+- Every row is validated by ``FacilityRowSchema``; invalid rows are reported with their line
+  number and never written. ``strict=True`` writes nothing at all if any row is invalid.
+- Types (English, French, Portuguese), tiers and ownership are mapped to the registry's
+  vocabulary; the source text is kept.
+- Rows without coordinates are kept and counted; their zone comes from the country when it
+  has a single zone.
+- Re-importing updates facilities in place: ``external_id`` is a digest of the row's identity
+  (country, region, name, type, coordinates), so the same row always maps to the same facility.
+  Two rows with the same identity in one file are reported as duplicates and imported once.
+- Rows are written in batches with one multi-row upsert per batch, streaming the file, so a
+  100,000-row file runs in seconds with flat memory. Validation (the CPU-bound half) runs in
+  worker processes while this process writes, when the machine has more than one CPU.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from multiprocessing import get_context
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+
+from .. import geo, reference
+from ..schemas import BaseSchema
+from .models import Facility
+
+SOURCE = "who-ssa-2019"
+WHO_COLUMNS = ("Country", "Admin1", "Facility name", "Facility type", "Ownership", "Lat", "Long",
+               "LL source", "iso3c", "facility_type_9", "Tier", "Tier_name")
+REQUIRED_COLUMNS = ("Country", "Admin1", "Facility name", "Facility type", "Ownership", "Lat",
+                    "Long", "iso3c")
+BATCH_SIZE = 2000
+
+# Categories from the source's own normalised English type (facility_type_9) ...
+TYPE9_CATEGORIES = {
+    "health post": "health_post",
+    "community health unit": "community_health_unit",
+    "health clinic": "clinic",
+    "clinic": "clinic",
+    "health centre": "health_centre",
+    "health center": "health_centre",
+    "polyclinic": "polyclinic",
+    "maternity": "maternity",
+    "hospital": "hospital",
+}
+# ... and, when it is blank or unknown, keywords of the free-text type in English, French and
+# Portuguese, tried in order (first match wins).
+TYPE_KEYWORDS = (
+    ("polyclini", "polyclinic"), ("policlíni", "polyclinic"), ("policlini", "polyclinic"),
+    ("hospital", "hospital"), ("hôpital", "hospital"), ("hopital", "hospital"),
+    ("centre hospitalier", "hospital"), ("chu", "hospital"), ("chr", "hospital"),
+    ("maternit", "maternity"),
+    ("community-based", "community_health_unit"), ("chps", "community_health_unit"),
+    ("case de santé", "community_health_unit"),
+    ("health cent", "health_centre"), ("centre de santé", "health_centre"),
+    ("centro de saúde", "health_centre"), ("centro de saude", "health_centre"),
+    ("clinic", "clinic"), ("clinique", "clinic"), ("clínica", "clinic"),
+    ("health post", "health_post"), ("poste de santé", "health_post"),
+    ("posto de saúde", "health_post"), ("posto de saude", "health_post"),
+    ("dispensa", "health_post"),
+)
+CATEGORY_TIERS = {"health_post": 1, "community_health_unit": 1, "clinic": 2, "health_centre": 2,
+                  "maternity": 2, "polyclinic": 2, "hospital": 3}
+OWNERSHIP_KEYWORDS = (
+    ("not for profit", "ngo"), ("ngo", "ngo"), ("ong", "ngo"),
+    ("fbo", "faith_based"), ("faith", "faith_based"), ("mission", "faith_based"),
+    ("chag", "faith_based"), ("church", "faith_based"), ("confession", "faith_based"),
+    ("relig", "faith_based"),
+    ("local authority", "local_authority"), ("municipal", "local_authority"),
+    ("collectivit", "local_authority"),
+    ("moh", "public"), ("public", "public"), ("públic", "public"), ("government", "public"),
+    ("gouvern", "public"), ("ministry", "public"), ("minist", "public"), ("estado", "public"),
+    ("private", "private"), ("privé", "private"), ("prive", "private"), ("privado", "private"),
+)
+SETTING_KEYWORDS = (("rural", "rural"), ("urban", "urban"), ("urbain", "urban"),
+                    ("urbano", "urban"))
+
+
+@dataclass
+class RowProblem:
+    line: int
+    errors: dict
+
+    def describe(self) -> str:
+        parts = []
+        for name, messages in sorted(self.errors.items()):
+            if isinstance(messages, dict):
+                messages = [str(m) for value in messages.values() for m in value]
+            parts.append(f"{name}: {'; '.join(str(m) for m in messages)}")
+        return f"line {self.line}: " + " | ".join(parts)
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    without_coordinates: int = 0
+    invalid: list[RowProblem] = field(default_factory=list)
+    committed: bool = True
+
+    @property
+    def written(self) -> int:
+        return self.inserted + self.updated
+
+    def summary(self) -> str:
+        return (f"{self.rows} rows read: {self.inserted} new, {self.updated} updated, "
+                f"{self.duplicates} duplicate, {len(self.invalid)} invalid, "
+                f"{self.without_coordinates} without coordinates")
+
+
+class HeaderError(ValueError):
+    """The file is not in the WHO format at all."""
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class FacilityRowSchema(BaseSchema):
+    """One WHO-format row. Field names follow the file's column headers."""
+
+    country_name = fields.String(required=True, data_key="Country",
+                                 validate=validate.Length(max=120))
+    admin1 = fields.String(allow_none=True, load_default=None, data_key="Admin1",
+                           validate=validate.Length(max=120))
+    name = fields.String(required=True, data_key="Facility name",
+                         validate=validate.Length(min=2, max=255))
+    facility_type = fields.String(allow_none=True, load_default=None, data_key="Facility type",
+                                  validate=validate.Length(max=120))
+    ownership = fields.String(allow_none=True, load_default=None, data_key="Ownership",
+                              validate=validate.Length(max=80))
+    latitude = fields.Float(allow_none=True, load_default=None, data_key="Lat",
+                            validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, load_default=None, data_key="Long",
+                             validate=validate.Range(min=-180, max=180))
+    location_source = fields.String(allow_none=True, load_default=None, data_key="LL source",
+                                    validate=validate.Length(max=40))
+    iso3 = fields.String(required=True, data_key="iso3c")
+    type9 = fields.String(allow_none=True, load_default=None, data_key="facility_type_9")
+    tier = fields.Float(allow_none=True, load_default=None, data_key="Tier",
+                        validate=validate.OneOf([1, 2, 3, 4], error=_l("Tier must be 1 to 4.")))
+
+    @pre_load
+    def _blanks(self, data, **kwargs):
+        return {key: _blank_to_none(value) for key, value in data.items() if key is not None}
+
+    @validates_schema
+    def _coordinates_together(self, data, **kwargs):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."),
+                                  field_name="Lat")
+
+    @validates_schema
+    def _known_country(self, data, **kwargs):
+        if data.get("iso3") and reference.alpha2_from_alpha3(data["iso3"]) is None:
+            raise ValidationError(_l("Unknown ISO 3166 alpha-3 code."), field_name="iso3c")
+
+
+def fold(text: str | None) -> str:
+    """Lower case, accents removed, whitespace collapsed: for keys and keyword matching."""
+    if not text:
+        return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+_FOLDED_TYPE_KEYWORDS = tuple((fold(k), v) for k, v in TYPE_KEYWORDS)
+_FOLDED_OWNERSHIP_KEYWORDS = tuple((fold(k), v) for k, v in OWNERSHIP_KEYWORDS)
+
+
+def _first_keyword(text: str, table, default: str) -> str:
+    words = set(text.replace("-", " ").split())
+    for keyword, value in table:
+        # Short keywords (CHU, NGO, MoH) must be whole words; longer ones may be stems.
+        if keyword in words if len(keyword) <= 4 else keyword in text:
+            return value
+    return default
+
+
+@lru_cache(maxsize=4096)
+def category_for(type9: str | None, facility_type: str | None) -> str:
+    category = TYPE9_CATEGORIES.get(fold(type9))
+    if category:
+        return category
+    return _first_keyword(fold(facility_type), _FOLDED_TYPE_KEYWORDS, "other")
+
+
+@lru_cache(maxsize=4096)
+def ownership_for(text: str | None) -> str:
+    if not text:
+        return "unknown"
+    return _first_keyword(fold(text), _FOLDED_OWNERSHIP_KEYWORDS, "unknown")
+
+
+@lru_cache(maxsize=4096)
+def setting_for(facility_type: str | None) -> str:
+    return _first_keyword(fold(facility_type), SETTING_KEYWORDS, "unknown")
+
+
+def external_id(iso3: str, admin1: str | None, name: str, facility_type: str | None,
+                latitude: float | None, longitude: float | None) -> str:
+    """A stable identity for a source row (see the module docstring)."""
+    coordinates = "" if latitude is None else f"{latitude:.5f},{longitude:.5f}"
+    key = "|".join((iso3.upper(), fold(admin1), fold(name), fold(facility_type), coordinates))
+    return f"{SOURCE}:{hashlib.sha1(key.encode()).hexdigest()[:24]}"
+
+
+def to_facility(row: dict, now: datetime) -> dict:
+    """Map a validated row to the columns of ``facilities``."""
+    latitude, longitude = row["latitude"], row["longitude"]
+    if latitude == 0 and longitude == 0:  # "null island": a placeholder, not a location
+        latitude = longitude = None
+    country = reference.alpha2_from_alpha3(row["iso3"])
+    category = category_for(row["type9"], row["facility_type"])
+    tier = int(row["tier"]) if row["tier"] is not None else CATEGORY_TIERS.get(category)
+    return {
+        "external_id": external_id(row["iso3"], row["admin1"], row["name"], row["facility_type"],
+                                   latitude, longitude),
+        "source": SOURCE,
+        "name": " ".join(row["name"].split()),
+        "country": country,
+        "admin1": row["admin1"],
+        "facility_type": row["facility_type"],
+        "category": category,
+        "tier": tier,
+        "ownership": ownership_for(row["ownership"]),
+        "ownership_source": row["ownership"],
+        "latitude": latitude,
+        "longitude": longitude,
+        "location_source": row["location_source"] if latitude is not None else None,
+        "timezone": geo.zone_at(latitude, longitude, country),
+        "setting": setting_for(row["facility_type"]),
+        "ict_ready": False,
+        "imported_at": now,
+        "updated_at": now,
+    }
+
+
+# Columns a re-import refreshes; ``setting``, ``ict_ready`` and ``imported_at`` are left as a
+# manager may have set them.
+UPDATED_COLUMNS = ("source", "name", "country", "admin1", "facility_type", "category", "tier",
+                   "ownership", "ownership_source", "latitude", "longitude", "location_source",
+                   "timezone", "updated_at")
+
+
+def open_rows(source: str | Path | io.TextIOBase) -> tuple[list[str], Iterator[list[str]], Callable[[], None]]:
+    """The header, a reader of rows (lists) and a function that closes the file.
+
+    UTF-8, with or without a byte-order mark. Rows stay lists until validation (cheap to hand
+    to a worker process); ``as_record`` pairs them with the header.
+    """
+    handle = open(source, encoding="utf-8-sig", newline="") if isinstance(source, (str, Path)) else source
+    reader = csv.reader(handle)
+    header = [name.strip() for name in next(reader, [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        handle.close()
+        raise HeaderError(f"not a WHO-format facility file: missing column(s) {', '.join(missing)}")
+    return header, reader, handle.close
+
+
+def as_record(header: list[str], values: list[str]) -> dict:
+    """A row as ``{column: value}``; short rows get None for the missing cells."""
+    record = dict(zip(header, values))
+    for column in header[len(values):]:
+        record[column] = None
+    return record
+
+
+def _upsert(session, rows: list[dict]) -> None:
+    """One multi-row upsert (``INSERT ... ON CONFLICT (external_id) DO UPDATE``).
+
+    This is the hot path of a 100,000-row import, so it goes straight to the driver's
+    ``executemany``; values are converted by the columns' own SQLAlchemy bind processors.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO facilities ({', '.join(columns)}) "
+           f"VALUES ({', '.join([marker] * len(columns))}) "
+           f"ON CONFLICT (external_id) DO UPDATE SET "
+           + ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS))
+    table = Facility.__table__
+    processors = [table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+                  for column in columns]
+    converted: dict = {}  # the same value (e.g. "now") is converted once
+
+    def bind(processor, value):
+        if processor is None or value is None:
+            return value
+        key = (id(processor), value)
+        if key not in converted:
+            converted[key] = processor(value)
+        return converted[key]
+
+    values = [tuple(bind(p, row[c]) for p, c in zip(processors, columns)) for row in rows]
+    connection.exec_driver_sql(sql, values)
+
+
+def _existing(session, keys: Iterable[str]) -> set[str]:
+    return set(session.scalars(sa.select(Facility.external_id)
+                               .where(Facility.external_id.in_(list(keys)))))
+
+
+def plain_messages(messages):
+    """Error messages as plain strings (lazy translations resolved), safe to pickle."""
+    if isinstance(messages, dict):
+        return {key: plain_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [plain_messages(item) for item in messages]
+    return str(messages)
+
+
+def validate_rows(header: list[str], numbered_rows: list[tuple[int, list[str]]],
+                  now: datetime) -> tuple[list[dict], list[RowProblem]]:
+    """Validate and map a chunk of ``(line, values)``: the CPU-bound half of an import.
+
+    Runs in the importing process or in a worker process (see ``workers``).
+    """
+    schema = FacilityRowSchema()
+    facilities, problems = [], []
+    for line, values in numbered_rows:
+        try:
+            facilities.append(to_facility(schema.load(as_record(header, values)), now))
+        except ValidationError as error:
+            problems.append(RowProblem(line, plain_messages(error.messages)))
+    return facilities, problems
+
+
+def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for line, values in enumerate(rows, start=2):  # line 1 is the header
+        if not any(values):
+            continue  # blank line
+        chunk.append((line, values))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+PARALLEL_FROM_BYTES = 2_000_000  # ~14,000 rows: below this, starting workers costs more than it saves
+
+
+def default_workers(source) -> int:
+    """Validation workers beside the process that writes: one less than the CPUs, for big files."""
+    if not isinstance(source, (str, Path)) or Path(source).stat().st_size < PARALLEL_FROM_BYTES:
+        return 0
+    return max((os.cpu_count() or 1) - 1, 0)
+
+
+def import_facilities(session, source, *, now: datetime, strict: bool = False,
+                      dry_run: bool = False, batch_size: int = BATCH_SIZE,
+                      workers: int | None = None,
+                      progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import ``source`` (a path or an open text file). See the module docstring.
+
+    With ``workers`` > 0, chunks are validated in that many worker processes while this
+    process writes the previous chunks (a pipeline); the result is the same as in-process.
+    ``None`` picks ``default_workers(source)``.
+    """
+    report = ImportReport()
+    seen: set[str] = set()
+    hold_commits = strict or dry_run
+    workers = default_workers(source) if workers is None else workers
+    header, rows, close = open_rows(source)
+
+    def store(facilities: list[dict], problems: list[RowProblem]) -> None:
+        report.invalid.extend(problems)
+        batch = []
+        for facility in facilities:
+            if facility["external_id"] in seen:
+                report.duplicates += 1
+                continue
+            seen.add(facility["external_id"])
+            report.without_coordinates += facility["latitude"] is None
+            batch.append(facility)
+        if batch:
+            existing = _existing(session, (row["external_id"] for row in batch))
+            report.updated += len(existing)
+            report.inserted += len(batch) - len(existing)
+            if not dry_run:
+                _upsert(session, batch)
+                if not hold_commits:
+                    session.commit()
+        if progress:
+            progress(report.rows)
+
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) if workers else None
+    try:
+        pending: deque = deque()
+        for chunk in _chunks(rows, batch_size):
+            report.rows += len(chunk)
+            if pool is None:
+                store(*validate_rows(header, chunk, now))
+                continue
+            pending.append(pool.submit(validate_rows, header, chunk, now))
+            while len(pending) > 2 * workers:  # a bounded backlog keeps memory flat
+                store(*pending.popleft().result())
+        while pending:
+            store(*pending.popleft().result())
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if dry_run or (strict and report.invalid):
+        session.rollback()
+        report.committed = False
+    else:
+        session.commit()
+    return report

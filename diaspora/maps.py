@@ -1,0 +1,88 @@
+"""Offline maps drawn as SVG on the server: country outlines plus points.
+
+Outlines come from ``data/africa-50m.json`` (Natural Earth, see tools/build_map_data.py);
+no tile server and no script are needed, so maps work without internet and under a strict CSP.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    latitude: float
+    longitude: float
+    label: str = ""
+    size: float = 3.0
+    highlight: bool = False
+    url: str | None = None
+
+
+@dataclass
+class SvgMap:
+    width: int
+    height: int
+    outlines: list[str]          # SVG path data, one per country ring set
+    points: list[dict]           # x, y, r, label, highlight, url
+    source: str
+
+
+@lru_cache(maxsize=1)
+def _outlines() -> dict:
+    text = resources.files("diaspora").joinpath("data/africa-50m.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def outline_source() -> str:
+    return _outlines()["source"]
+
+
+def country_rings(country: str) -> list[list[list[float]]]:
+    return _outlines()["countries"].get(country.upper(), [])
+
+
+def _frame(countries: list[str], points: list[MapPoint]) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for country in countries:
+        for ring in country_rings(country):
+            xs.extend(p[0] for p in ring)
+            ys.extend(p[1] for p in ring)
+    xs.extend(p.longitude for p in points)
+    ys.extend(p.latitude for p in points)
+    if not xs:
+        return (-20.0, -35.0, 52.0, 38.0)  # sub-Saharan Africa
+    pad_x = max(0.5, (max(xs) - min(xs)) * 0.04)
+    pad_y = max(0.5, (max(ys) - min(ys)) * 0.04)
+    return min(xs) - pad_x, min(ys) - pad_y, max(xs) + pad_x, max(ys) + pad_y
+
+
+def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> SvgMap:
+    """Project outlines and points into a ``width``-wide SVG (equirectangular, true at mid-latitude)."""
+    west, south, east, north = _frame(countries, points)
+    stretch = math.cos(math.radians((north + south) / 2))
+    scale = width / ((east - west) * stretch)
+    height = max(120, int((north - south) * scale))
+
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - west) * stretch * scale, 1), round((north - lat) * scale, 1)
+
+    outlines = []
+    for country in countries:
+        parts = []
+        for ring in country_rings(country):
+            coords = [project(lon, lat) for lon, lat in ring]
+            parts.append("M" + " L".join(f"{x},{y}" for x, y in coords) + " Z")
+        if parts:
+            outlines.append(" ".join(parts))
+    drawn = []
+    for point in points:
+        x, y = project(point.longitude, point.latitude)
+        drawn.append({"x": x, "y": y, "r": point.size, "label": point.label,
+                      "highlight": point.highlight, "url": point.url})
+    drawn.sort(key=lambda p: p["highlight"])  # highlighted points on top
+    return SvgMap(width, height, outlines, drawn, outline_source())

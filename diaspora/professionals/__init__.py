@@ -1,0 +1,1 @@
+"""The registry of diaspora health professionals: profile, licences, availability, consent."""

@@ -1,0 +1,206 @@
+"""A professional's profile and everything hanging from it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+GENDERS = ("female", "male", "other", "undisclosed")
+RECOGNITION = ("none", "pending", "recognised")
+PROFICIENCY = ("basic", "professional", "native")
+WINDOW_KINDS = ("available", "blackout")
+WINDOW_MODES = ("physical", "virtual", "either")
+
+
+class Professional(db.Model):
+    """A diaspora health worker. One per professional user account."""
+
+    __tablename__ = "professionals"
+    __table_args__ = (
+        sa.CheckConstraint(f"gender IN {GENDERS!r}", name="gender"),
+        sa.CheckConstraint("offers_physical OR offers_virtual", name="offers_a_mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    gender: Mapped[str] = mapped_column(sa.String(12), default="undisclosed")
+    cadre: Mapped[str] = mapped_column(sa.String(4), index=True)  # ISCO-08 unit group
+    country_of_origin: Mapped[str] = mapped_column(sa.String(2), index=True)  # ISO 3166-1 alpha-2
+    country_of_residence: Mapped[str] = mapped_column(sa.String(2))
+    city_of_residence: Mapped[str | None] = mapped_column(sa.String(120))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    offers_physical: Mapped[bool] = mapped_column(default=True)
+    offers_virtual: Mapped[bool] = mapped_column(default=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    # Consent to be in the registry and be contacted about missions (history in ConsentRecord).
+    consent_given: Mapped[bool] = mapped_column(default=False, index=True)
+    consent_version: Mapped[str | None] = mapped_column(sa.String(20))
+    consent_changed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    availability_updated_at: Mapped[datetime | None]
+
+    user = relationship("User")
+    organisation = relationship("Organisation")
+    specialties: Mapped[list[ProfessionalSpecialty]] = relationship(
+        cascade="all, delete-orphan", order_by="ProfessionalSpecialty.specialty")
+    skills: Mapped[list[ProfessionalSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="ProfessionalSkill.skill")
+    languages: Mapped[list[ProfessionalLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by="ProfessionalLanguage.language")
+    qualifications: Mapped[list[Qualification]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan",
+        order_by="Qualification.year.desc()")
+    licences: Mapped[list[Licence]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan",
+        order_by="Licence.valid_until.desc()")
+    windows: Mapped[list[AvailabilityWindow]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan",
+        order_by="AvailabilityWindow.starts_on")
+    consent_history: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan",
+        order_by="ConsentRecord.recorded_at")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def modes(self) -> list[str]:
+        return [mode for mode, on in (("physical", self.offers_physical),
+                                      ("virtual", self.offers_virtual)) if on]
+
+    @property
+    def training_countries(self) -> list[str]:
+        return sorted({q.country for q in self.qualifications if q.country})
+
+    def __repr__(self) -> str:
+        return f"<Professional {self.id} {self.cadre}>"
+
+
+class ProfessionalSpecialty(db.Model):
+    __tablename__ = "professional_specialties"
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    specialty: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+class ProfessionalSkill(db.Model):
+    """A free-text skill tag (normalised to lower case), e.g. "ultrasound", "neonatal resuscitation"."""
+
+    __tablename__ = "professional_skills"
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(sa.String(80), primary_key=True, index=True)
+
+
+class ProfessionalLanguage(db.Model):
+    __tablename__ = "professional_languages"
+    __table_args__ = (sa.CheckConstraint(f"proficiency IN {PROFICIENCY!r}", name="proficiency"),)
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(sa.String(3), primary_key=True)  # ISO 639-1 or 639-3
+    proficiency: Mapped[str] = mapped_column(sa.String(12), default="professional")
+
+
+class Qualification(db.Model):
+    __tablename__ = "qualifications"
+    __table_args__ = (sa.CheckConstraint(f"recognition IN {RECOGNITION!r}", name="recognition"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    issuing_body: Mapped[str] = mapped_column(sa.String(200))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    year: Mapped[int]
+    recognition: Mapped[str] = mapped_column(sa.String(12), default="none")
+
+    professional: Mapped[Professional] = relationship(back_populates="qualifications")
+
+
+class Licence(db.Model):
+    """A licence to practise in one country, valid over a closed date range."""
+
+    __tablename__ = "licences"
+    __table_args__ = (
+        sa.CheckConstraint("valid_until >= valid_from", name="valid_range"),
+        sa.Index("ix_licences_country_valid", "country", "valid_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(sa.String(2))
+    authority: Mapped[str] = mapped_column(sa.String(200))
+    number: Mapped[str] = mapped_column(sa.String(80))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    professional: Mapped[Professional] = relationship(back_populates="licences")
+
+    def covers(self, first: date, last: date) -> bool:
+        """True when the licence is valid on every day from ``first`` to ``last`` inclusive."""
+        return self.valid_from <= first and last <= self.valid_until
+
+
+class AvailabilityWindow(db.Model):
+    """A date range (inclusive, in the professional's own zone) when they can serve, or a blackout.
+
+    Available windows say which mode and, for online work, how many hours a week. Blackouts
+    subtract from every window. Mission bookings are derived from missions, never typed here.
+    """
+
+    __tablename__ = "availability_windows"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="date_range"),
+        sa.CheckConstraint(f"kind IN {WINDOW_KINDS!r}", name="kind"),
+        sa.CheckConstraint(f"mode IN {WINDOW_MODES!r}", name="mode"),
+        sa.CheckConstraint("hours_per_week IS NULL OR (hours_per_week > 0 AND hours_per_week <= 80)",
+                           name="hours_per_week"),
+        sa.Index("ix_availability_windows_professional_range", "professional_id", "starts_on",
+                 "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="available")
+    mode: Mapped[str] = mapped_column(sa.String(10), default="either")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    hours_per_week: Mapped[float | None]
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    professional: Mapped[Professional] = relationship(back_populates="windows")
+
+
+class ConsentRecord(db.Model):
+    """Append-only history of consent given and withdrawn, with the wording version shown."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), index=True)
+    given: Mapped[bool]
+    wording_version: Mapped[str] = mapped_column(sa.String(20))
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    professional: Mapped[Professional] = relationship(back_populates="consent_history")

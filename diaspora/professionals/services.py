@@ -1,0 +1,264 @@
+"""Domain operations on professionals. Each takes the session, the acting user and ``now``,
+checks permission, validates the final state, and commits (or changes nothing)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import audit, geo
+from ..auth.models import User
+from ..errors import Forbidden, Invalid, NotFound
+from ..programmes.models import Organisation
+from .models import (AvailabilityWindow, ConsentRecord, Licence, Professional,
+                     ProfessionalLanguage, ProfessionalSkill, ProfessionalSpecialty,
+                     Qualification)
+
+# Extra rules that let someone other than the professional or a manager see a profile.
+# The missions package adds "a coordinator whose facility has a confirmed mission with them".
+extra_viewer_rules: list[Callable[[object, User, Professional], bool]] = []
+
+CHILD_MODELS = {
+    "qualifications": Qualification,
+    "licences": Licence,
+    "windows": AvailabilityWindow,
+}
+
+
+# --- access -------------------------------------------------------------------------------
+
+def is_self(actor: User, professional: Professional) -> bool:
+    return actor.id == professional.user_id
+
+
+def can_view(session, actor: User, professional: Professional) -> bool:
+    if is_self(actor, professional) or actor.is_manager:
+        return True
+    return any(rule(session, actor, professional) for rule in extra_viewer_rules)
+
+
+def get_professional(session, professional_id: int, *, actor: User, now: datetime) -> Professional:
+    """A profile the actor may see. Reads by anyone but the person themself are audited."""
+    professional = session.get(Professional, professional_id)
+    if professional is None:
+        raise NotFound(_("No such professional."))
+    if not can_view(session, actor, professional):
+        audit.record(session, now=now, actor=actor, action="denied", entity="professional",
+                     entity_id=professional.id)
+        session.commit()
+        raise Forbidden(_("You cannot see this profile."))
+    if not is_self(actor, professional):
+        audit.record(session, now=now, actor=actor, action="read", entity="professional",
+                     entity_id=professional.id)
+        session.commit()
+    return professional
+
+
+def own_profile(session, actor: User) -> Professional:
+    professional = session.scalar(sa.select(Professional).where(Professional.user_id == actor.id))
+    if professional is None:
+        raise NotFound(_("You have no professional profile."))
+    return professional
+
+
+def require_self(actor: User, professional: Professional) -> None:
+    if not is_self(actor, professional):
+        raise Forbidden(_("Only the professional can change their own profile."))
+
+
+def list_professionals(session, *, actor: User, now: datetime, q: str | None = None,
+                       cadre: str | None = None, country_of_residence: str | None = None,
+                       consent_given: bool | None = None) -> sa.Select:
+    """Programme managers only: the registry is never a recruitment channel (WHO Code)."""
+    if not actor.is_manager:
+        audit.record(session, now=now, actor=actor, action="denied", entity="professional_list")
+        session.commit()
+        raise Forbidden(_("Only programme managers can list professionals."))
+    filters = {"q": q, "cadre": cadre, "country_of_residence": country_of_residence,
+               "consent_given": consent_given}
+    audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
+                 detail={k: v for k, v in filters.items() if v is not None})
+    session.commit()
+    query = sa.select(Professional).order_by(Professional.family_name, Professional.given_name)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Professional.family_name).like(pattern),
+                                   sa.func.lower(Professional.given_name).like(pattern)))
+    if cadre:
+        query = query.where(Professional.cadre == cadre)
+    if country_of_residence:
+        query = query.where(Professional.country_of_residence == country_of_residence)
+    if consent_given is not None:
+        query = query.where(Professional.consent_given == consent_given)
+    return query
+
+
+# --- profile ------------------------------------------------------------------------------
+
+def create_professional(session, user: User, data: dict, *, now: datetime,
+                        consent_version: str) -> Professional:
+    """Create the profile of a new professional user (not committed: sign-up owns the
+    transaction). Consent is recorded as given with the wording version shown."""
+    professional = Professional(user=user, created_at=now, updated_at=now,
+                                consent_given=False)
+    session.add(professional)
+    _apply_profile(session, professional, data)
+    _record_consent(session, professional, True, actor=user, now=now, version=consent_version)
+    return professional
+
+
+def update_profile(session, professional: Professional, data: dict, *, actor: User,
+                   now: datetime) -> Professional:
+    require_self(actor, professional)
+    _apply_profile(session, professional, data)
+    if not (professional.offers_physical or professional.offers_virtual):
+        session.rollback()
+        raise Invalid(_("Offer at least one mode."),
+                      errors={"offers_virtual": [_("Offer at least one mode: in person or online.")]})
+    professional.updated_at = now
+    audit.record(session, now=now, actor=actor, action="update", entity="professional",
+                 entity_id=professional.id, detail={"fields": sorted(data)})
+    session.commit()
+    return professional
+
+
+def _apply_profile(session, professional: Professional, data: dict) -> None:
+    simple = ("given_name", "family_name", "phone", "gender", "cadre", "country_of_origin",
+              "country_of_residence", "city_of_residence", "timezone", "offers_physical",
+              "offers_virtual", "bio")
+    for field in simple:
+        if field in data:
+            setattr(professional, field, data[field])
+    if "organisation_id" in data:
+        organisation_id = data["organisation_id"]
+        if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+            session.rollback()
+            raise Invalid(_("No such organisation."),
+                          errors={"organisation_id": [_("No such organisation.")]})
+        professional.organisation_id = organisation_id
+    if "specialties" in data:
+        professional.specialties = [ProfessionalSpecialty(specialty=s) for s in data["specialties"]]
+    if "skills" in data:
+        professional.skills = [ProfessionalSkill(skill=s) for s in data["skills"]]
+    if "languages" in data:
+        professional.languages = [ProfessionalLanguage(**item) for item in data["languages"]]
+    if {"city_of_residence", "country_of_residence"} & data.keys():
+        _locate(professional)
+
+
+def _locate(professional: Professional) -> None:
+    place = None
+    if professional.city_of_residence:
+        place = geo.geocode(professional.country_of_residence, professional.city_of_residence,
+                            user_agent=current_app.config.get("NOMINATIM_USER_AGENT"))
+    professional.latitude = place.latitude if place else None
+    professional.longitude = place.longitude if place else None
+
+
+# --- consent ------------------------------------------------------------------------------
+
+def set_consent(session, professional: Professional, given: bool, *, actor: User,
+                now: datetime) -> Professional:
+    """Give or withdraw consent. Withdrawal takes the person out of matching at once;
+    the missions package also cancels pending proposals (see ``consent_withdrawn_hooks``)."""
+    require_self(actor, professional)
+    version = current_app.config["CONSENT_VERSION"]
+    _record_consent(session, professional, given, actor=actor, now=now, version=version)
+    if not given:
+        for hook in consent_withdrawn_hooks:
+            hook(session, professional, actor=actor, now=now)
+    session.commit()
+    return professional
+
+
+consent_withdrawn_hooks: list[Callable] = []
+
+
+def _record_consent(session, professional: Professional, given: bool, *, actor: User,
+                    now: datetime, version: str) -> None:
+    professional.consent_given = given
+    professional.consent_version = version
+    professional.consent_changed_at = now
+    professional.consent_history.append(ConsentRecord(
+        given=given, wording_version=version, recorded_at=now, recorded_by_id=actor.id))
+
+
+# --- qualifications, licences, availability -------------------------------------------------
+
+def get_child(session, professional: Professional, kind: str, child_id: int):
+    child = session.get(CHILD_MODELS[kind], child_id)
+    if child is None or child.professional_id != professional.id:
+        raise NotFound(_("Not found."))
+    return child
+
+
+def add_child(session, professional: Professional, kind: str, data: dict, *, actor: User,
+              now: datetime):
+    require_self(actor, professional)
+    child = CHILD_MODELS[kind](**data)
+    getattr(professional, kind).append(child)
+    _touch(professional, kind, now)
+    audit.record(session, now=now, actor=actor, action="create", entity="professional",
+                 entity_id=professional.id, detail={"part": kind})
+    session.commit()
+    return child
+
+
+def update_child(session, professional: Professional, kind: str, child_id: int, data: dict, *,
+                 actor: User, now: datetime):
+    require_self(actor, professional)
+    child = get_child(session, professional, kind, child_id)
+    for field, value in data.items():
+        setattr(child, field, value)
+    if kind == "licences":
+        child.verified_at = None  # a changed licence must be verified again
+        child.verified_by_id = None
+    _check_child(session, child, kind)
+    _touch(professional, kind, now)
+    audit.record(session, now=now, actor=actor, action="update", entity="professional",
+                 entity_id=professional.id, detail={"part": kind})
+    session.commit()
+    return child
+
+
+def delete_child(session, professional: Professional, kind: str, child_id: int, *, actor: User,
+                 now: datetime) -> None:
+    require_self(actor, professional)
+    child = get_child(session, professional, kind, child_id)
+    session.delete(child)
+    _touch(professional, kind, now)
+    audit.record(session, now=now, actor=actor, action="delete", entity="professional",
+                 entity_id=professional.id, detail={"part": kind})
+    session.commit()
+
+
+def _check_child(session, child, kind: str) -> None:
+    """Re-check cross-field rules after a partial update; on failure nothing is kept."""
+    errors = {}
+    if kind == "licences" and child.valid_until < child.valid_from:
+        errors["valid_until"] = [_("The end of validity must not be before its start.")]
+    if kind == "windows" and child.ends_on < child.starts_on:
+        errors["ends_on"] = [_("The last day must not be before the first.")]
+    if errors:
+        session.rollback()
+        raise Invalid(_("Some information is not valid."), errors=errors)
+
+
+def _touch(professional: Professional, kind: str, now: datetime) -> None:
+    professional.updated_at = now
+    if kind == "windows":
+        professional.availability_updated_at = now
+
+
+def verify_licence(session, licence: Licence, *, actor: User, now: datetime) -> Licence:
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers verify licences."))
+    licence.verified_at = now
+    licence.verified_by_id = actor.id
+    audit.record(session, now=now, actor=actor, action="update", entity="licence",
+                 entity_id=licence.id, detail={"verified": True})
+    session.commit()
+    return licence

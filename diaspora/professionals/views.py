@@ -1,0 +1,180 @@
+"""Pages for professionals (their own profile) and programme managers (the registry)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..clock import now
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import load_form
+from ..programmes.services import query as programme_query
+from ..security import roles_required
+from ..web import add_nav
+from . import services
+from .schemas import (LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
+                      WindowSchema)
+
+bp = Blueprint("professionals", __name__)
+
+KINDS = {
+    "qualifications": (QualificationSchema, _l("qualification")),
+    "licences": (LicenceSchema, _l("licence")),
+    "windows": (WindowSchema, _l("availability window")),
+}
+
+
+@bp.record_once
+def _nav(state):
+    add_nav(state.app, "professionals.me", _l("My profile"), ("professional",), 10,
+            "professionals.me")
+    add_nav(state.app, "professionals.registry", _l("Registry"), ("manager", "admin"), 30,
+            "professionals.registry")
+
+
+def _me():
+    return services.own_profile(db.session, current_user)
+
+
+@bp.get("/me")
+@roles_required("professional")
+def me():
+    professional = _me()
+    return render_template("professionals/me.html", p=professional, today=now().date(),
+                           todo=profile_gaps(professional))
+
+
+def profile_gaps(professional) -> list[str]:
+    """What a professional still has to fill in before matching can find them."""
+    gaps = []
+    if not professional.licences:
+        gaps.append(_("add a licence to practise"))
+    if not professional.windows:
+        gaps.append(_("say when you are available"))
+    if not professional.languages:
+        gaps.append(_("list your languages"))
+    if not professional.specialties:
+        gaps.append(_("choose your specialties"))
+    return gaps
+
+
+@bp.route("/me/edit", methods=["GET", "POST"])
+@roles_required("professional")
+def edit():
+    professional = _me()
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = load_form(ProfileSchema())
+        if data:
+            try:
+                services.update_profile(db.session, professional, data, actor=current_user, now=now())
+            except DomainError as error:
+                errors = error.errors or {"given_name": [error.message]}
+            else:
+                flash(_("Profile saved."), "success")
+                return redirect(url_for("professionals.me"))
+    organisations = db.session.scalars(programme_query("organisation")).all()
+    return render_template("professionals/edit.html", p=professional, errors=errors,
+                           form=request.form, organisations=organisations), 422 if errors else 200
+
+
+@bp.route("/me/consent", methods=["GET", "POST"])
+@roles_required("professional")
+def consent():
+    professional = _me()
+    if request.method == "POST":
+        given = request.form.get("given") == "1"
+        services.set_consent(db.session, professional, given, actor=current_user, now=now())
+        flash(_("Thank you: your consent is recorded.") if given else
+              _("Your consent is withdrawn. You will not be matched or contacted about new missions."),
+              "success")
+        return redirect(url_for("professionals.me"))
+    return render_template("professionals/consent.html", p=professional)
+
+
+def _kind(kind: str):
+    if kind not in KINDS:
+        abort(404)
+    return KINDS[kind]
+
+
+@bp.route("/me/<kind>/new", methods=["GET", "POST"])
+@roles_required("professional")
+def child_new(kind: str):
+    schema, label = _kind(kind)
+    professional = _me()
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = load_form(schema())
+        if data:
+            services.add_child(db.session, professional, kind, data, actor=current_user, now=now())
+            flash(_("Saved."), "success")
+            return redirect(url_for("professionals.me", _anchor=kind))
+    return render_template("professionals/child_form.html", kind=kind, label=label, child=None,
+                           errors=errors, form=request.form), 422 if errors else 200
+
+
+@bp.route("/me/<kind>/<int:child_id>", methods=["GET", "POST"])
+@roles_required("professional")
+def child_edit(kind: str, child_id: int):
+    schema, label = _kind(kind)
+    professional = _me()
+    child = services.get_child(db.session, professional, kind, child_id)
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = load_form(schema())
+        if data:
+            try:
+                services.update_child(db.session, professional, kind, child_id, data,
+                                      actor=current_user, now=now())
+            except DomainError as error:
+                errors = error.errors or {}
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("professionals.me", _anchor=kind))
+    return render_template("professionals/child_form.html", kind=kind, label=label, child=child,
+                           errors=errors, form=request.form), 422 if errors else 200
+
+
+@bp.post("/me/<kind>/<int:child_id>/delete")
+@roles_required("professional")
+def child_delete(kind: str, child_id: int):
+    _kind(kind)
+    services.delete_child(db.session, _me(), kind, child_id, actor=current_user, now=now())
+    flash(_("Removed."), "success")
+    return redirect(url_for("professionals.me", _anchor=kind))
+
+
+# --- programme managers -------------------------------------------------------------------
+
+@bp.get("/professionals")
+@roles_required("manager")
+def registry():
+    invalid = ProfessionalQuerySchema().validate(request.args)
+    args = ProfessionalQuerySchema().load({k: v for k, v in request.args.items()
+                                           if v and k not in invalid})
+    statement = services.list_professionals(db.session, actor=current_user, now=now(), **args)
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("professionals/registry.html", page=page,
+                           args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/professionals/<int:professional_id>")
+@roles_required("professional", "coordinator", "manager")
+def detail(professional_id: int):
+    professional = services.get_professional(db.session, professional_id, actor=current_user,
+                                             now=now())
+    return render_template("professionals/detail.html", p=professional, today=now().date())
+
+
+@bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")
+@roles_required("manager")
+def verify_licence(professional_id: int, licence_id: int):
+    professional = services.get_professional(db.session, professional_id, actor=current_user,
+                                             now=now())
+    licence = services.get_child(db.session, professional, "licences", licence_id)
+    services.verify_licence(db.session, licence, actor=current_user, now=now())
+    flash(_("Licence marked as verified."), "success")
+    return redirect(url_for("professionals.detail", professional_id=professional.id))

@@ -1,0 +1,1 @@
+"""Programmes (e.g. MIDA Ghana Health) and the diaspora organisations that take part."""

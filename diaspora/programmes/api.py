@@ -1,0 +1,64 @@
+"""JSON API for programmes and organisations."""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from ..apispec import page_of
+from ..clock import now
+from ..extensions import db
+from ..schemas import PageQuerySchema
+from ..security import login_required, roles_required
+from . import services
+from .schemas import OrganisationSchema, ProgrammeSchema
+
+blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1",
+                description="Programmes and diaspora organisations")
+
+
+def _register_routes(entity: str, plural: str, schema) -> None:
+    """List/read for every signed-in user; create/change/delete for programme managers."""
+
+    @blp.get(f"/{plural}", endpoint=f"list_{plural}")
+    @login_required
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, schema(many=True))
+    @blp.paginate()
+    def list_records(args, pagination_parameters):
+        return page_of(db.session, services.query(entity, args.get("q")), pagination_parameters)
+
+    @blp.post(f"/{plural}", endpoint=f"create_{entity}")
+    @roles_required("manager")
+    @blp.arguments(schema)
+    @blp.response(201, schema)
+    def create_record(data):
+        return services.save(db.session, entity, data, actor=current_user, now=now())
+
+    @blp.get(f"/{plural}/<int:record_id>", endpoint=f"get_{entity}")
+    @login_required
+    @blp.response(200, schema)
+    def get_record(record_id):
+        return services.get(db.session, entity, record_id)
+
+    @blp.patch(f"/{plural}/<int:record_id>", endpoint=f"update_{entity}")
+    @roles_required("manager")
+    @blp.arguments(schema(partial=True))
+    @blp.response(200, schema)
+    def update_record(data, record_id):
+        record = services.get(db.session, entity, record_id)
+        return services.save(db.session, entity, data, actor=current_user, now=now(), record=record)
+
+    @blp.delete(f"/{plural}/<int:record_id>", endpoint=f"delete_{entity}")
+    @roles_required("manager")
+    @blp.response(204)
+    def delete_record(record_id):
+        record = services.get(db.session, entity, record_id)
+        services.delete(db.session, entity, record, actor=current_user, now=now())
+
+    for view, verb in ((list_records, "List"), (create_record, "Create"), (get_record, "Read"),
+                       (update_record, "Change"), (delete_record, "Delete")):
+        view.__doc__ = f"{verb} {plural}."
+
+
+_register_routes("programme", "programmes", ProgrammeSchema)
+_register_routes("organisation", "organisations", OrganisationSchema)

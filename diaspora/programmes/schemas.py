@@ -1,0 +1,40 @@
+"""Programme and organisation validation and output."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..schemas import BaseSchema, CountryCode, Trimmed, one_of
+from .models import ORGANISATION_KINDS
+
+
+class ProgrammeSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = Trimmed(required=True, validate=validate.Length(min=2, max=200))
+    origin_country = CountryCode(required=True)
+    host_countries = fields.List(CountryCode(), load_default=list)
+    funder = Trimmed(allow_none=True, validate=validate.Length(max=200))
+    budget = fields.Decimal(allow_none=True, places=2, as_string=True,
+                            validate=validate.Range(min=0, max=10**11))
+    currency = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[A-Z]{3}$", error=_l("Use a three-letter ISO 4217 code, e.g. USD.")))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True)
+    description = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    manager_ids = fields.List(fields.Integer(), load_default=list)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError(_l("The programme cannot end before it starts."),
+                                  field_name="ends_on")
+
+
+class OrganisationSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = Trimmed(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(load_default="diaspora_association", validate=one_of(ORGANISATION_KINDS))
+    country = CountryCode(allow_none=True)
+    city = Trimmed(allow_none=True, validate=validate.Length(max=120))
+    website = fields.URL(allow_none=True, schemes={"http", "https"})
+    contact_email = fields.Email(allow_none=True)

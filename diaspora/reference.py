@@ -1,0 +1,206 @@
+"""Reference vocabularies: ISCO-08 health cadres, specialties, countries, languages, zones.
+
+Labels are wrapped in ``lazy_gettext`` so every page shows them in the viewer's language.
+Codes are what the database stores.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import pycountry
+from flask_babel import lazy_gettext as _l
+
+# ISCO-08 unit groups for health professionals (ILO, International Standard Classification of
+# Occupations 2008), the codes iHRIS and WHO's National Health Workforce Accounts use.
+CADRES = {
+    "2211": _l("Generalist medical practitioner"),
+    "2212": _l("Specialist medical practitioner"),
+    "2221": _l("Nursing professional"),
+    "2222": _l("Midwifery professional"),
+    "2230": _l("Traditional and complementary medicine professional"),
+    "2240": _l("Paramedical practitioner"),
+    "2261": _l("Dentist"),
+    "2262": _l("Pharmacist"),
+    "2263": _l("Environmental and occupational health professional"),
+    "2264": _l("Physiotherapist"),
+    "2265": _l("Dietitian and nutritionist"),
+    "2266": _l("Audiologist and speech therapist"),
+    "2267": _l("Optometrist"),
+    "2269": _l("Other health professional"),
+    "3211": _l("Medical imaging and therapeutic equipment technician"),
+    "3212": _l("Medical and pathology laboratory technician"),
+    "3213": _l("Pharmaceutical technician"),
+    "3221": _l("Nursing associate professional"),
+    "3222": _l("Midwifery associate professional"),
+    "3256": _l("Medical assistant"),
+    "2634": _l("Psychologist"),
+    "2149": _l("Biomedical engineer"),
+}
+
+# Clinical specialties and fields of expertise a need can ask for (codes are stable slugs).
+SPECIALTIES = {
+    "anaesthesia": _l("Anaesthesia"),
+    "cardiology": _l("Cardiology"),
+    "critical-care": _l("Critical care"),
+    "dentistry": _l("Dentistry"),
+    "dermatology": _l("Dermatology"),
+    "emergency-medicine": _l("Emergency medicine"),
+    "family-medicine": _l("Family medicine"),
+    "general-surgery": _l("General surgery"),
+    "health-management": _l("Health management and systems"),
+    "infectious-diseases": _l("Infectious diseases"),
+    "internal-medicine": _l("Internal medicine"),
+    "laboratory": _l("Laboratory medicine"),
+    "mental-health": _l("Mental health"),
+    "midwifery": _l("Midwifery"),
+    "neonatology": _l("Neonatology"),
+    "nephrology": _l("Nephrology"),
+    "neurology": _l("Neurology"),
+    "nursing-education": _l("Nursing education"),
+    "obstetrics-gynaecology": _l("Obstetrics and gynaecology"),
+    "oncology": _l("Oncology"),
+    "ophthalmology": _l("Ophthalmology"),
+    "orthopaedics": _l("Orthopaedics and trauma"),
+    "paediatrics": _l("Paediatrics"),
+    "pharmacy": _l("Pharmacy and supply chain"),
+    "physiotherapy": _l("Physiotherapy and rehabilitation"),
+    "public-health": _l("Public health"),
+    "radiology": _l("Radiology and imaging"),
+    "biomedical-engineering": _l("Biomedical engineering"),
+    "urology": _l("Urology"),
+}
+
+ROLE_LABELS = {
+    "professional": _l("Health professional"),
+    "coordinator": _l("Facility coordinator"),
+    "manager": _l("Programme manager"),
+    "admin": _l("Administrator"),
+}
+
+GENDERS = {
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "other": _l("Other"),
+    "undisclosed": _l("Prefer not to say"),
+}
+
+MODES = {"physical": _l("In person"), "virtual": _l("Online")}
+
+RECOGNITION_STATUSES = {
+    "none": _l("Not recognised"),
+    "pending": _l("Recognition pending"),
+    "recognised": _l("Recognised"),
+}
+
+PROFICIENCIES = {
+    "basic": _l("Basic"),
+    "professional": _l("Professional working"),
+    "native": _l("Native or fluent"),
+}
+
+# Languages offered first in pickers (any ISO 639 code is accepted).
+COMMON_LANGUAGES = ["en", "fr", "pt", "ak", "tw", "ee", "ga", "ha", "dag", "wo", "ff", "sw",
+                    "zu", "yo", "ig", "nl", "de", "es", "ar"]
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code → English short name, sorted by name."""
+    items = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda item: item[1])
+    return dict(items)
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return countries().get(code.upper(), code)
+
+
+@lru_cache(maxsize=512)
+def alpha2_from_alpha3(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_3=code.upper())
+    return country.alpha_2 if country else None
+
+
+@lru_cache(maxsize=2048)
+def language(code: str):
+    """The pycountry language for an ISO 639-1 or 639-3 code, or None."""
+    code = (code or "").strip().lower()
+    if len(code) == 2:
+        return pycountry.languages.get(alpha_2=code)
+    if len(code) == 3:
+        return pycountry.languages.get(alpha_3=code)
+    return None
+
+
+def language_name(code: str) -> str:
+    found = language(code)
+    return found.name if found else code
+
+
+def language_choices() -> list[tuple[str, str]]:
+    common = [(code, language_name(code)) for code in COMMON_LANGUAGES if language(code)]
+    return common
+
+
+@lru_cache(maxsize=1)
+def timezones() -> tuple[str, ...]:
+    """IANA zone names (canonical area/location names only)."""
+    return tuple(sorted(z for z in available_timezones()
+                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone.replace("_", " ")) for zone in timezones()]
+
+
+def is_timezone(name: str | None) -> bool:
+    return bool(name) and name in _timezone_set()
+
+
+@lru_cache(maxsize=1)
+def _timezone_set() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+FACILITY_CATEGORIES = {
+    "health_post": _l("Health post"),
+    "community_health_unit": _l("Community health unit (e.g. CHPS)"),
+    "clinic": _l("Clinic"),
+    "health_centre": _l("Health centre"),
+    "polyclinic": _l("Polyclinic"),
+    "maternity": _l("Maternity"),
+    "hospital": _l("Hospital"),
+    "other": _l("Other"),
+}
+
+FACILITY_OWNERSHIPS = {
+    "public": _l("Public (ministry of health)"),
+    "faith_based": _l("Faith-based"),
+    "ngo": _l("Non-profit / NGO"),
+    "private": _l("Private"),
+    "local_authority": _l("Local authority"),
+    "unknown": _l("Not stated"),
+}
+
+FACILITY_SETTINGS = {"rural": _l("Rural"), "urban": _l("Urban"), "unknown": _l("Not known")}
+
+TIERS = {
+    1: _l("Tier 1 · health post"),
+    2: _l("Tier 2 · health centre"),
+    3: _l("Tier 3 · district or provincial hospital"),
+    4: _l("Tier 4 · central hospital"),
+}
+
+
+def tier_label(tier: int | None) -> str:
+    return str(TIERS.get(tier, "—")) if tier else "—"
+
+ORGANISATION_KINDS = {
+    "diaspora_association": _l("Diaspora association"),
+    "professional_body": _l("Professional body"),
+    "ngo": _l("NGO"),
+    "government": _l("Government"),
+    "other": _l("Other"),
+}

@@ -1,0 +1,123 @@
+"""Site-wide web plumbing: home page, health check, API docs, security headers, template globals."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, \
+    send_from_directory, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import text
+
+from . import reference
+from .extensions import db
+from .forms import flat_errors
+
+bp = Blueprint("main", __name__)
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+# Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+HOME_BY_ROLE = {
+    "professional": "professionals.me",
+    "coordinator": "facilities.mine",
+    "manager": "programmes.overview",
+    "admin": "programmes.overview",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string, translated when shown
+    roles: frozenset[str]
+    order: int
+    active_prefix: str
+
+
+def add_nav(app: Flask, endpoint: str, label, roles: tuple[str, ...], order: int,
+            active_prefix: str | None = None) -> None:
+    """Add an entry to the main navigation, shown to the given roles."""
+    app.extensions.setdefault("nav", []).append(
+        NavItem(endpoint, label, frozenset(roles), order, active_prefix or endpoint))
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = current_app.extensions.get("nav", [])
+    return sorted((i for i in items if current_user.role in i.roles), key=lambda i: i.order)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+@bp.get("/api/docs")
+def api_docs():
+    return render_template("main/api_docs.html")
+
+
+@bp.get("/api/docs/assets/<path:filename>")
+def api_docs_asset(filename: str):
+    return send_from_directory(Path(swagger_ui_bundle.swagger_ui_path), filename, max_age=86400)
+
+
+def security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy",
+                       DOCS_CSP if request.path.startswith("/api/docs") else CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user.is_authenticated:
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def template_globals(app: Flask) -> dict:
+    """Names every template (and every imported macro) can use."""
+    return {"ref": reference, "languages": app.config["LANGUAGES"], "get_locale": get_locale,
+            "nav_items": nav_items, "flat_errors": flat_errors, "role_label": role_label,
+            "roles_choices": roles_choices, "tier_label": reference.tier_label,
+            "facility_categories": reference.FACILITY_CATEGORIES,
+            "facility_ownerships": reference.FACILITY_OWNERSHIPS,
+            "facility_settings": reference.FACILITY_SETTINGS,
+            "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of}
+
+
+def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:
+    """(value, label) pairs of records, for a select."""
+    return [(getattr(r, value), getattr(r, label)) for r in records]
+
+
+def role_label(role: str) -> str:
+    return str(reference.ROLE_LABELS.get(role, role))
+
+
+def roles_choices(roles, current: str | None) -> list[tuple[str, str]]:
+    """Role options for a select: the grantable ones, plus the current one so it shows."""
+    codes = list(roles) + ([current] if current and current not in roles else [])
+    return [(code, role_label(code)) for code in codes]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.after_request(security_headers)
+    app.jinja_env.globals.update(template_globals(app))

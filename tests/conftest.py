@@ -1,0 +1,281 @@
+"""Fixtures: a fresh, migrated app per test on every database under test.
+
+- SQLite always: migrations run once per session into a template file, copied for each test.
+- PostgreSQL when TEST_DATABASE_URL is set: migrations run once per session (after dropping
+  the schema), tables are truncated after each test.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date, datetime, timedelta, timezone
+from itertools import count
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from diaspora import create_app
+from diaspora.clock import FakeClock
+from diaspora.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+PASSWORD = "correct-horse-battery"
+
+
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    The ``app`` fixture keeps an app context open for the test body; without this, requests
+    would reuse it and share ``g`` (and the signed-in user cached there) between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_app(database_url: str, **overrides):
+    config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
+              "CLOCK": FakeClock(START), **overrides}
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    return app
+
+
+def migrate(database_url: str) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    reset_postgres(TEST_DATABASE_URL)
+    migrate(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
+def truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'")).scalars().all()
+        if tables:
+            connection.execute(sa.text(
+                f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        yield url
+        truncate_all(url)
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app) -> FakeClock:
+    return app.config["CLOCK"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app):
+    return db.session
+
+
+# --- factories ------------------------------------------------------------------------------
+
+_serial = count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    from diaspora.auth.models import User
+    from diaspora.security import hash_password
+
+    def make(role: str = "manager", *, email: str | None = None, name: str | None = None,
+             password: str = PASSWORD, **fields) -> User:
+        n = next(_serial)
+        user = User(email=email or f"{role}{n}@example.org", name=name or f"{role.title()} {n}",
+                    role=role, password_hash=hash_password(password), created_at=START,
+                    timezone=fields.pop("timezone", "Africa/Accra"), **fields)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_professional(app, make_user):
+    from diaspora.professionals.models import (AvailabilityWindow, Licence, ProfessionalLanguage,
+                                               ProfessionalSpecialty)
+    from diaspora.professionals.services import create_professional
+
+    def make(*, user=None, licences=(("GH", date(2025, 1, 1), date(2028, 12, 31)),),
+             windows=((date(2026, 4, 1), date(2026, 6, 30), "either", 4),),
+             specialties=("obstetrics-gynaecology",), languages=("en", "tw"), consent=True,
+             **profile):
+        user = user or make_user("professional")
+        data = {"given_name": "Ama", "family_name": f"Mensah{user.id}", "cadre": "2212",
+                "country_of_origin": "GH", "country_of_residence": "GB",
+                "city_of_residence": "London", "timezone": "Europe/London", "gender": "female",
+                "offers_physical": True, "offers_virtual": True, **profile}
+        professional = create_professional(db.session, user, data, now=START,
+                                           consent_version="2026-01")
+        professional.consent_given = consent
+        professional.specialties = [ProfessionalSpecialty(specialty=s) for s in specialties]
+        professional.languages = [ProfessionalLanguage(language=code) for code in languages]
+        for country, valid_from, valid_until in licences:
+            professional.licences.append(Licence(country=country, authority="Council",
+                                                 number=f"N{next(_serial)}", valid_from=valid_from,
+                                                 valid_until=valid_until))
+        for starts_on, ends_on, mode, hours in windows:
+            professional.windows.append(AvailabilityWindow(kind="available", mode=mode,
+                                                           starts_on=starts_on, ends_on=ends_on,
+                                                           hours_per_week=hours))
+        db.session.commit()
+        return professional
+
+    return make
+
+
+@pytest.fixture
+def make_facility(app):
+    from diaspora.facilities.models import Facility
+
+    def make(**fields) -> Facility:
+        n = next(_serial)
+        values = {"external_id": f"test:{n}", "source": "test", "name": f"Facility {n}",
+                  "country": "GH", "admin1": "Northern", "facility_type": "District Hospital",
+                  "category": "hospital", "tier": 3, "ownership": "public", "latitude": 9.4,
+                  "longitude": -0.85, "timezone": "Africa/Accra", "setting": "rural",
+                  "imported_at": START, "updated_at": START, **fields}
+        facility = Facility(**values)
+        db.session.add(facility)
+        db.session.commit()
+        return facility
+
+    return make
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A test client that signs in through the real form and adds CSRF tokens to its posts."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            page = "/account" if self._signed_in() else "/login"
+            html = self.client.get(page).get_data(as_text=True)
+            match = CSRF_INPUT.search(html)
+            assert match, f"no CSRF token on {page}"
+            self._token = match.group(1)
+        return self._token
+
+    def login(self, user, password: str = PASSWORD):
+        response = self.post("/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        self._token = None  # the session was renewed
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(url, data=data, **kwargs)
+
+    def _signed_in(self) -> bool:
+        with self.client.session_transaction() as session:
+            return "_user_id" in session
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def signed_in(app, make_user):
+    """``signed_in(role_or_user)`` → a Browser signed in as a new user of that role (or that user)."""
+
+    def sign_in(who="manager"):
+        user = make_user(who) if isinstance(who, str) else who
+        browser = Browser(app.test_client())
+        browser.login(user)
+        browser.user = user
+        return browser
+
+    return sign_in
+
+
+@pytest.fixture
+def api_client(app, make_user):
+    """``api_client(user)`` → (client, headers) authenticated with a fresh bearer token."""
+    from diaspora.auth.services import create_token
+
+    def make(user=None, role="manager"):
+        user = user or make_user(role)
+        _api_token, token = create_token(db.session, user, "test", now=START)
+        return app.test_client(), {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+def later(days: int = 0, **kwargs) -> datetime:
+    return START + timedelta(days=days, **kwargs)

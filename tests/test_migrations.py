@@ -1,0 +1,70 @@
+"""The schema is made only by migrations, and they agree with the models on both databases."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
+
+from diaspora.extensions import db
+
+from .conftest import BACKENDS, TEST_DATABASE_URL, make_app
+
+
+def test_models_and_migrations_agree(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path):
+    """A database of its own, so downgrading does not disturb the other tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = "diaspora_migration_test"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def table_names(engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        created = table_names(db.engine)
+        assert {"users", "professionals", "facilities", "licences", "audit_events"} <= created
+        downgrade(revision="base")
+        assert table_names(db.engine) == set()
+        upgrade()
+        assert table_names(db.engine) == created
+        db.engine.dispose()
+
+
+def test_the_audit_log_is_append_only_in_the_database(app):
+    from diaspora.audit import AuditEvent
+
+    from .conftest import START
+
+    db.session.add(AuditEvent(at=START, action="read", entity="professional", entity_id=1))
+    db.session.commit()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.update(AuditEvent).values(entity="tampered"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.delete(AuditEvent))
+    db.session.rollback()
+    assert db.session.scalar(sa.select(AuditEvent.entity)) == "professional"

@@ -1,0 +1,172 @@
+"""Role × route matrix: every route of the app, for every role, allowed or denied as declared.
+
+A new route fails ``test_every_route_is_classified`` until it is added to ``EXPECTED``, so no
+route can ship without a decision about who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from diaspora.auth.services import create_token
+from diaspora.extensions import db
+from diaspora.programmes.models import Organisation, Programme
+
+from .conftest import START, Browser
+
+ANON = "anonymous"
+ROLES = (ANON, "professional", "coordinator", "manager", "admin")
+PUBLIC = frozenset(ROLES)
+SIGNED = frozenset(ROLES[1:])
+PRO = frozenset({"professional"})
+COORD = frozenset({"coordinator"})
+MGR = frozenset({"manager", "admin"})
+SELF_OR_MGR = PRO | MGR
+
+EXPECTED: dict[str, frozenset[str]] = {
+    "static": PUBLIC,
+    "main.index": PUBLIC, "main.health": PUBLIC, "main.api_docs": PUBLIC,
+    "main.api_docs_asset": PUBLIC, "api-docs.openapi_json": PUBLIC,
+    "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.logout": PUBLIC,
+    "auth.account": SIGNED, "auth.change_password": SIGNED, "auth.create_token": SIGNED,
+    "auth.revoke_token": SIGNED,
+    "auth.users": MGR, "auth.user_new": MGR, "auth.user_edit": MGR,
+    "professionals.me": PRO, "professionals.edit": PRO, "professionals.consent": PRO,
+    "professionals.child_new": PRO, "professionals.child_edit": PRO,
+    "professionals.child_delete": PRO,
+    "professionals.registry": MGR, "professionals.detail": SELF_OR_MGR,
+    "professionals.verify_licence": MGR,
+    "facilities.index": SIGNED, "facilities.mine": COORD, "facilities.detail": SIGNED,
+    "facilities.edit": MGR, "facilities.attach_coordinator": MGR,
+    "facilities.detach_coordinator": MGR,
+    "programmes.overview": MGR, "programmes.records": SIGNED, "programmes.record": MGR,
+    "programmes.delete": MGR,
+    "auth_api.create_token_with_password": PUBLIC, "auth_api.list_tokens": SIGNED,
+    "auth_api.create_token": SIGNED, "auth_api.revoke_token": SIGNED, "auth_api.me": SIGNED,
+    "auth_api.update_me": SIGNED, "auth_api.list_users": MGR, "auth_api.create_user": MGR,
+    "auth_api.get_user": MGR, "auth_api.update_user": MGR,
+    "professionals_api.get_me": PRO, "professionals_api.update_me": PRO,
+    "professionals_api.set_consent": PRO,
+    "professionals_api.list_professionals": MGR, "professionals_api.get_professional": SELF_OR_MGR,
+    "professionals_api.verify_licence": MGR,
+    "facilities_api.list_facilities": SIGNED, "facilities_api.get_facility": SIGNED,
+    "facilities_api.update_facility": MGR,
+    **{f"programmes_api.{verb}_{name}": (SIGNED if verb in ("list", "get") else MGR)
+       for verb in ("list", "create", "get", "update", "delete")
+       for name in ("programme", "organisation", "programmes", "organisations")
+       if (verb == "list") == name.endswith("s")},
+    **{f"professionals_api.{verb}_{kind}": PRO
+       for verb in ("list", "add", "update", "delete")
+       for kind in ("qualifications", "licences", "windows")},
+}
+
+
+def _rules(app):
+    return [rule for rule in app.url_map.iter_rules()]
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in _rules(app)}
+    assert endpoints - EXPECTED.keys() == set(), "classify these routes in EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that do not exist"
+
+
+@pytest.fixture
+def world(app, make_user, make_professional, make_facility):
+    """One of everything, owned by the professional who takes part in the matrix."""
+    users = {role: make_user(role) for role in ROLES[2:]}
+    professional = make_professional()
+    professional.qualifications.append(_qualification())
+    db.session.commit()
+    users["professional"] = professional.user
+    programme = Programme(name="P", origin_country="GH", host_countries=[], starts_on=START.date())
+    organisation = Organisation(name="O")
+    db.session.add_all([programme, organisation])
+    facility = make_facility()
+    db.session.commit()
+    tokens = {role: create_token(db.session, user, "matrix", now=START) for role, user in users.items()}
+    # Revocation routes revoke a spare token, never the one the matrix signs in with.
+    spare = {role: create_token(db.session, user, "spare", now=START)[0].id
+             for role, user in users.items()}
+    return {
+        "users": users, "tokens": tokens, "spare_tokens": spare, "professional": professional, "facility": facility,
+        "programme": programme, "organisation": organisation,
+        "children": {"licences": professional.licences[0].id,
+                     "windows": professional.windows[0].id,
+                     "qualifications": professional.qualifications[0].id},
+    }
+
+
+def _qualification():
+    from diaspora.professionals.models import Qualification
+
+    return Qualification(title="MBChB", issuing_body="UG", country="GH", year=2010)
+
+
+def _url_values(rule, world, role) -> dict:
+    values = {}
+    endpoint = rule.endpoint
+    for name in rule.arguments:
+        if name == "filename":
+            values[name] = "swagger-ui.css" if endpoint != "static" else "css/app.css"
+        elif name == "facility_id":
+            values[name] = world["facility"].id
+        elif name == "professional_id":
+            values[name] = world["professional"].id
+        elif name == "licence_id":
+            values[name] = world["children"]["licences"]
+        elif name == "user_id":
+            values[name] = world["users"]["coordinator"].id
+        elif name == "token_id":
+            values[name] = world["spare_tokens"].get(role, world["spare_tokens"]["manager"])
+        elif name == "kind":
+            values[name] = "licences"
+        elif name == "child_id":
+            kind = next((k for k in world["children"] if k in endpoint), "licences")
+            values[name] = world["children"][kind]
+        elif name == "plural":
+            values[name] = (rule.defaults or {}).get("plural") or "programmes"
+        elif name == "record_id":
+            is_org = "organisation" in endpoint
+            values[name] = (world["organisation"] if is_org else world["programme"]).id
+    if rule.defaults:
+        values.update({k: v for k, v in rule.defaults.items() if k in rule.arguments})
+    return values
+
+
+def _is_denied(response, api: bool) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return not api and response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_by_route_matrix(app, world, role):
+    browser = Browser(app.test_client())
+    headers = {}
+    if role != ANON:
+        browser.login(world["users"][role])
+        headers = {"Authorization": f"Bearer {world['tokens'][role][1]}"}
+    cases = []
+    for rule in _rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            cases.append((rule, method))
+    # Signing out last keeps the session for every other route.
+    cases.sort(key=lambda case: case[0].endpoint == "auth.logout")
+    wrong = []
+    for rule, method in cases:
+        path = rule.build(_url_values(rule, world, role), append_unknown=False)[1]
+        api = path.startswith("/api/v1")
+        if api:
+            response = browser.client.open(path, method=method, headers=headers,
+                                           json={} if method in ("POST", "PUT", "PATCH") else None)
+        elif method == "GET":
+            response = browser.get(path)
+        else:
+            response = browser.post(path, {})
+        response.close()
+        assert response.status_code < 500, (method, path, response.status_code)
+        denied = _is_denied(response, api)
+        allowed = role in EXPECTED[rule.endpoint]
+        if denied == allowed:
+            wrong.append(f"{method} {path}: {'denied' if denied else 'allowed'} ({response.status_code})")
+    assert wrong == []
