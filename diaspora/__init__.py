@@ -98,6 +98,7 @@ def _configure_sqlite(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .auth import api as auth_api, views as auth_views
     from .facilities import api as facilities_api, views as facilities_views
+    from .needs import models as _needs_models  # noqa: F401  (mappers; pages in missions)
     from .professionals import api as professionals_api, views as professionals_views
     from .programmes import api as programmes_api, views as programmes_views
     from .extensions import api, csrf

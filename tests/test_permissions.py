@@ -54,6 +54,8 @@ EXPECTED: dict[str, frozenset[str]] = {
        for verb in ("list", "create", "get", "update", "delete")
        for name in ("programme", "organisation", "programmes", "organisations")
        if (verb == "list") == name.endswith("s")},
+    "matching.shortlist": MGR, "matching.plan": MGR,
+    "matching_api.shortlist_api": MGR, "matching_api.plan_api": MGR,
     **{f"professionals_api.{verb}_{kind}": PRO
        for verb in ("list", "add", "update", "delete")
        for kind in ("qualifications", "licences", "windows")},
@@ -83,17 +85,33 @@ def world(app, make_user, make_professional, make_facility):
     db.session.add_all([programme, organisation])
     facility = make_facility()
     db.session.commit()
+    need = _need(facility, users["coordinator"])
     tokens = {role: create_token(db.session, user, "matrix", now=START) for role, user in users.items()}
     # Revocation routes revoke a spare token, never the one the matrix signs in with.
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
     return {
-        "users": users, "tokens": tokens, "spare_tokens": spare, "professional": professional, "facility": facility,
+        "users": users, "tokens": tokens, "spare_tokens": spare, "need": need, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
         "children": {"licences": professional.licences[0].id,
                      "windows": professional.windows[0].id,
                      "qualifications": professional.qualifications[0].id},
     }
+
+
+def _need(facility, coordinator):
+    from datetime import date
+
+    from diaspora.needs.models import Need
+
+    facility.coordinators.append(coordinator)
+    need = Need(facility_id=facility.id, title="Obstetric emergencies", cadre="2212",
+                purpose="training_of_trainers", mode="physical", earliest_start=date(2026, 4, 1),
+                latest_end=date(2026, 6, 30), duration_days=14, status="approved",
+                created_at=START, updated_at=START)
+    db.session.add(need)
+    db.session.commit()
+    return need
 
 
 def _qualification():
@@ -125,6 +143,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["children"][kind]
         elif name == "plural":
             values[name] = (rule.defaults or {}).get("plural") or "programmes"
+        elif name == "need_id":
+            values[name] = world["need"].id
         elif name == "record_id":
             is_org = "organisation" in endpoint
             values[name] = (world["organisation"] if is_org else world["programme"]).id

@@ -49,6 +49,9 @@ class Professional(db.Model):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     availability_updated_at: Mapped[datetime | None]
+    # Bumped by every booking: the UPDATE takes a row lock (PostgreSQL) or the write lock
+    # (SQLite), which serialises concurrent bookings of the same person.
+    booking_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user = relationship("User")
     organisation = relationship("Organisation")

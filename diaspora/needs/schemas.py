@@ -1,0 +1,102 @@
+"""Validation of needs (HTML forms and API)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from .. import reference
+from ..schemas import BaseSchema, LanguageCode, Trimmed, one_of
+from .models import MODES, PURPOSES, STATUSES
+
+
+class CounterpartSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = Trimmed(required=True, validate=validate.Length(min=2, max=200))
+    cadre = fields.String(allow_none=True, validate=one_of(reference.CADRES))
+    role = Trimmed(allow_none=True, validate=validate.Length(max=120))
+
+
+class NeedSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    facility_id = fields.Integer(required=True)
+    programme_id = fields.Integer(allow_none=True)
+    title = Trimmed(required=True, validate=validate.Length(min=3, max=200))
+    description = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    cadre = fields.String(required=True, validate=one_of(reference.CADRES))
+    specialty = fields.String(allow_none=True, validate=one_of(reference.SPECIALTIES))
+    skills = fields.List(Trimmed(validate=validate.Length(min=2, max=80)), load_default=list,
+                         validate=validate.Length(max=20))
+    languages = fields.List(LanguageCode(), load_default=list, validate=validate.Length(max=10))
+    purpose = fields.String(required=True, validate=one_of(PURPOSES))
+    mode = fields.String(required=True, validate=one_of(MODES))
+    earliest_start = fields.Date(required=True)
+    latest_end = fields.Date(required=True)
+    duration_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365))
+    sessions_per_week = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=14))
+    weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=104))
+    session_hours = fields.Float(allow_none=True, validate=validate.Range(min=0.25, max=8))
+    priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=4),
+                              metadata={"description": "1 critical, 2 high, 3 medium, 4 low"})
+    counterparts = fields.List(fields.Nested(CounterpartSchema), load_default=list,
+                               validate=validate.Length(max=50))
+    status = fields.String(dump_only=True, validate=one_of(STATUSES))
+    return_reason = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    submitted_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    approved_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+    @pre_load
+    def _split_lists(self, data, **kwargs):
+        """Skills and languages may come as "a, b" (HTML) or as lists (API)."""
+        data = dict(data)
+        for key in ("skills", "languages"):
+            value = data.get(key)
+            if isinstance(value, str):
+                value = [value]
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                data[key] = [part.strip() for v in value for part in v.split(",") if part.strip()]
+        return data
+
+    @validates_schema(skip_on_field_errors=False)
+    def _shape(self, data, **kwargs):
+        errors: dict[str, list] = {}
+        start, end = data.get("earliest_start"), data.get("latest_end")
+        window_days = (end - start).days + 1 if start and end else None
+        if window_days is not None and window_days < 1:
+            errors["latest_end"] = [_l("The latest end must not be before the earliest start.")]
+        mode = data.get("mode")
+        if mode in ("physical", "either"):
+            if not data.get("duration_days"):
+                errors["duration_days"] = [_l("Say how many days in person.")]
+            elif window_days and data["duration_days"] > window_days:
+                errors["duration_days"] = [_l("The stay does not fit between the earliest start and the latest end.")]
+        if mode in ("virtual", "either"):
+            for key in ("sessions_per_week", "weeks", "session_hours"):
+                if not data.get(key):
+                    errors[key] = [_l("Needed for online work.")]
+            if data.get("weeks") and window_days and data["weeks"] * 7 > window_days + 6:
+                errors["weeks"] = [_l("The weeks do not fit between the earliest start and the latest end.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _normalise(self, data, **kwargs):
+        if "skills" in data:
+            data["skills"] = sorted({" ".join(s.lower().split()) for s in data["skills"]})
+        if "languages" in data:
+            data["languages"] = list(dict.fromkeys(data["languages"]))
+        return data
+
+
+class NeedDecisionSchema(BaseSchema):
+    """Returning or closing a need takes a reason."""
+
+    reason = Trimmed(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class NeedQuerySchema(BaseSchema):
+    status = fields.String(validate=one_of(STATUSES))
+    facility_id = fields.Integer()
+    country = fields.String(validate=validate.Length(equal=2))
+    mode = fields.String(validate=one_of(MODES))
+    purpose = fields.String(validate=one_of(PURPOSES))
