@@ -204,3 +204,66 @@ ORGANISATION_KINDS = {
     "government": _l("Government"),
     "other": _l("Other"),
 }
+
+NEED_PURPOSES = {
+    "clinical_service": _l("Clinical service"),
+    "teaching": _l("Teaching"),
+    "training_of_trainers": _l("Training of trainers"),
+    "management": _l("Management and systems"),
+    "equipment": _l("Equipment"),
+}
+
+NEED_MODES = {"physical": _l("In person"), "virtual": _l("Online"), "either": _l("In person or online")}
+
+PRIORITIES = {1: _l("Critical"), 2: _l("High"), 3: _l("Medium"), 4: _l("Low")}
+
+NEED_STATUSES = {
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "approved": _l("approved"),
+    "returned": _l("returned"),
+    "matched": _l("matched"),
+    "fulfilled": _l("fulfilled"),
+    "closed": _l("closed"),
+}
+
+MISSION_STATUSES = {
+    "proposed": _l("proposed"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "confirmed": _l("confirmed"),
+    "ready": _l("ready"),
+    "in_progress": _l("in progress"),
+    "completed": _l("completed"),
+    "reported": _l("reported"),
+    "closed": _l("closed"),
+    "cancelled": _l("cancelled"),
+    "postponed": _l("postponed"),
+}
+
+MISSION_ACTIONS = {
+    "accept": _l("Accept"),
+    "decline": _l("Decline"),
+    "confirm": _l("Confirm"),
+    "ready": _l("Mark ready"),
+    "start": _l("Start"),
+    "complete": _l("Complete"),
+    "report": _l("Mark reported"),
+    "close": _l("Close"),
+    "cancel": _l("Cancel"),
+    "postpone": _l("Postpone"),
+}
+
+CHECKLIST_LABELS = {
+    "orientation": _l("Pre-departure orientation done"),
+    "insurance": _l("Insurance in place"),
+    "licence_verified": _l("Licence verified"),
+    "terms_agreed": _l("Terms and leave agreed"),
+    "travel_booked": _l("Travel booked"),
+    "ict_tested": _l("Connection and equipment tested"),
+    "counterpart_assigned": _l("Local counterpart assigned"),
+}
+
+WEEKDAY_LABELS = {"MO": _l("Monday"), "TU": _l("Tuesday"), "WE": _l("Wednesday"),
+                  "TH": _l("Thursday"), "FR": _l("Friday"), "SA": _l("Saturday"),
+                  "SU": _l("Sunday")}

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from . import reference
+from . import reference, safeguards
 from .extensions import db
 from .forms import flat_errors
 
@@ -99,7 +99,8 @@ def template_globals(app: Flask) -> dict:
             "facility_categories": reference.FACILITY_CATEGORIES,
             "facility_ownerships": reference.FACILITY_OWNERSHIPS,
             "facility_settings": reference.FACILITY_SETTINGS,
-            "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of}
+            "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of,
+            "safeguard": safeguards.is_listed}
 
 
 def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:

@@ -192,24 +192,21 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
     kind = data["kind"]
     _check_fit(need, professional, kind)
     _lock_professional(session, professional.id)  # before anything of theirs is read or written
-    zone = need.facility.timezone or "UTC"
-    mission = Mission(need=need, professional=professional, facility_id=need.facility_id,
-                      kind=kind, status="proposed", timezone=zone, proposed_by_id=actor.id,
-                      proposed_at=now, created_at=now, updated_at=now, note=data.get("note"),
-                      join_url=data.get("join_url"))
-    occurrences = _schedule(mission, need, data)
-    if needs_valid_licence(need, kind) and not has_licence_for(
-            professional, need.facility.country, mission.starts_on, mission.ends_on):
-        raise Invalid(_("No licence valid in %(country)s on every day of the mission.",
-                        country=need.facility.country),
-                      errors={"professional_id": [_("No licence valid in the host country on every day of the mission.")]})
-    engagement = _engagement(session, professional, need.facility_id, now)
-    mission.engagement = engagement
-    mission.cycle = 1 + (session.scalar(
-        sa.select(sa.func.max(Mission.cycle)).where(Mission.engagement_id == engagement.id,
-                                                    Mission.status.in_(HOLDING))) or 0)
-    mission.checklist = [ChecklistItem(item=item) for item in applicable_checklist(kind)]
-    session.add(mission)
+    with session.no_autoflush:  # the mission is built whole before anything is written
+        mission = _new_mission(need, professional, kind, data, actor=actor, now=now)
+        occurrences = _schedule(mission, need, data)
+        if needs_valid_licence(need, kind) and not has_licence_for(
+                professional, need.facility.country, mission.starts_on, mission.ends_on):
+            raise Invalid(_("No licence valid in %(country)s on every day of the mission.",
+                            country=need.facility.country),
+                          errors={"professional_id": [_("No licence valid in the host country on every day of the mission.")]})
+        engagement = _engagement(session, professional, need.facility_id, now)
+        mission.cycle = 1 + (session.scalar(
+            sa.select(sa.func.max(Mission.cycle)).where(Mission.engagement_id == engagement.id,
+                                                        Mission.status.in_(HOLDING))) or 0)
+        mission.engagement = engagement
+        mission.checklist = [ChecklistItem(item=item) for item in applicable_checklist(kind)]
+        session.add(mission)
     _book(session, mission, occurrences)
     _record(mission, None, "proposed", actor=actor, now=now)
     audit.record(session, now=now, actor=actor, action="create", entity="mission",
@@ -217,6 +214,14 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
     _run_hooks(session, mission, "propose", actor, now)
     session.commit()
     return mission
+
+
+def _new_mission(need: Need, professional: Professional, kind: str, data: dict, *,
+                 actor: User, now: datetime) -> Mission:
+    return Mission(need=need, professional=professional, facility_id=need.facility_id, kind=kind,
+                   status="proposed", timezone=need.facility.timezone or "UTC",
+                   proposed_by_id=actor.id, proposed_at=now, created_at=now, updated_at=now,
+                   note=data.get("note"), join_url=data.get("join_url"))
 
 
 def _check_fit(need: Need, professional: Professional, kind: str) -> None:
@@ -515,3 +520,11 @@ def cancel_pending_for(session, professional: Professional, *, actor, now: datet
         _record(mission, previous, "cancelled", actor=actor, now=now, reason=mission.status_reason)
         _follow_need(session, mission.need, now=now, actor=actor)
         _run_hooks(session, mission, "cancel", actor, now)
+
+
+def present(mission: Mission, actor) -> Mission:
+    """The mission as ``actor`` may see it: the professional's contact only when visible."""
+    professional = mission.professional
+    mission.contact = ({"email": professional.user.email, "phone": professional.phone}
+                       if contact_visible(mission, actor) else None)
+    return mission

@@ -279,3 +279,42 @@ def api_client(app, make_user):
 
 def later(days: int = 0, **kwargs) -> datetime:
     return START + timedelta(days=days, **kwargs)
+
+
+@pytest.fixture
+def make_need(app, make_facility):
+    """An approved need (by default physical clinical, 14 days in April–June 2026)."""
+    from diaspora.needs.models import Need
+
+    def make(facility=None, **fields) -> Need:
+        facility = facility or make_facility()
+        values = {"facility_id": facility.id, "title": "Emergency obstetric care", "cadre": "2212",
+                  "specialty": "obstetrics-gynaecology", "purpose": "clinical_service",
+                  "mode": "physical", "earliest_start": date(2026, 4, 1),
+                  "latest_end": date(2026, 6, 30), "duration_days": 14, "status": "approved",
+                  "languages": ["en"], "skills": [], "created_at": START, "updated_at": START,
+                  **fields}
+        need = Need(**values)
+        db.session.add(need)
+        db.session.commit()
+        return need
+
+    return make
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager")
+
+
+@pytest.fixture
+def propose(manager):
+    """``propose(need, professional, **schedule)`` → a proposed mission (physical by default)."""
+    from missions.services import propose_mission
+
+    def make(need, professional, **data):
+        data.setdefault("kind", "physical")
+        data.setdefault("starts_on", date(2026, 4, 6))
+        return propose_mission(db.session, need, professional, data, actor=manager, now=START)
+
+    return make

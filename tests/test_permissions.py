@@ -54,6 +54,18 @@ EXPECTED: dict[str, frozenset[str]] = {
        for verb in ("list", "create", "get", "update", "delete")
        for name in ("programme", "organisation", "programmes", "organisations")
        if (verb == "list") == name.endswith("s")},
+    "needs.index": COORD | MGR, "needs.new": COORD | MGR, "needs.detail": COORD | MGR,
+    "needs.edit": COORD | MGR, "needs.act": COORD | MGR,
+    "needs_api.list_needs": COORD | MGR, "needs_api.create_need": COORD | MGR,
+    "needs_api.get_need": COORD | MGR, "needs_api.update_need": COORD | MGR,
+    "needs_api.act_on_need": COORD | MGR,
+    # a mission's own professional and host coordinator, and managers (see _url_values)
+    "missions.index": SIGNED, "missions.detail": PRO | COORD | MGR,
+    "missions.act": PRO | COORD | MGR, "missions.tick": PRO | COORD | MGR,
+    "missions.propose": MGR, "missions.reschedule": MGR,
+    "missions_api.propose": MGR, "missions_api.list_missions": SIGNED,
+    "missions_api.get_mission": PRO | COORD | MGR, "missions_api.act": PRO | COORD | MGR,
+    "missions_api.tick": PRO | COORD | MGR, "missions_api.reschedule": MGR,
     "matching.shortlist": MGR, "matching.plan": MGR,
     "matching_api.shortlist_api": MGR, "matching_api.plan_api": MGR,
     **{f"professionals_api.{verb}_{kind}": PRO
@@ -86,12 +98,14 @@ def world(app, make_user, make_professional, make_facility):
     facility = make_facility()
     db.session.commit()
     need = _need(facility, users["coordinator"])
+    mission = _mission(need, professional, users["manager"])
     tokens = {role: create_token(db.session, user, "matrix", now=START) for role, user in users.items()}
     # Revocation routes revoke a spare token, never the one the matrix signs in with.
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
     return {
-        "users": users, "tokens": tokens, "spare_tokens": spare, "need": need, "professional": professional, "facility": facility,
+        "users": users, "tokens": tokens, "spare_tokens": spare, "need": need,
+        "mission": mission, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
         "children": {"licences": professional.licences[0].id,
                      "windows": professional.windows[0].id,
@@ -112,6 +126,16 @@ def _need(facility, coordinator):
     db.session.add(need)
     db.session.commit()
     return need
+
+
+def _mission(need, professional, manager):
+    from datetime import date
+
+    from missions.services import propose_mission
+
+    return propose_mission(db.session, need, professional,
+                           {"kind": "physical", "starts_on": date(2026, 4, 6)},
+                           actor=manager, now=START)
 
 
 def _qualification():
@@ -143,6 +167,12 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["children"][kind]
         elif name == "plural":
             values[name] = (rule.defaults or {}).get("plural") or "programmes"
+        elif name == "mission_id":
+            values[name] = world["mission"].id
+        elif name == "action":
+            values[name] = "cancel" if "missions" in endpoint else "close"
+        elif name == "item":  # an item the role may tick on its own missions
+            values[name] = "counterpart_assigned" if role == "coordinator" else "insurance"
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "record_id":

@@ -74,7 +74,8 @@ def detail(facility_id: int):
                                                                 User.active.is_(True))
                                           .order_by(User.name)).all()
     return render_template("facilities/detail.html", f=facility, location_map=svg_map,
-                           coordinator_choices=coordinators)
+                           coordinator_choices=coordinators,
+                           facility_panels=current_app.extensions.get("facility_panels", []))
 
 
 @bp.route("/<int:facility_id>/edit", methods=["GET", "POST"])

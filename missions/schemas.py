@@ -1,0 +1,109 @@
+"""Validation and output of missions."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from diaspora.schemas import BaseSchema, Trimmed, one_of
+
+from .models import CHECKLIST, KINDS, STATUSES
+from .sessions import WEEKDAYS
+
+
+class ScheduleSchema(BaseSchema):
+    """When a mission happens. Physical: first and last day (host zone). Virtual: the series."""
+
+    starts_on = fields.Date(required=True, metadata={"description": "First day (host zone)"})
+    ends_on = fields.Date(allow_none=True, metadata={"description": "Last day, physical missions"})
+    weekdays = fields.List(fields.String(validate=one_of(WEEKDAYS)), load_default=list,
+                           metadata={"description": "Virtual: days of the week, e.g. [\"TU\"]"})
+    session_start = fields.Time(allow_none=True, metadata={"description": "Virtual: host-zone time"})
+    session_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=15, max=480))
+    weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=104))
+    exdates = fields.List(fields.Date(), load_default=list,
+                          metadata={"description": "Virtual: local days without a session"})
+    join_url = fields.URL(allow_none=True, schemes={"https", "http"})
+    note = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError(_l("The last day must not be before the first."),
+                                  field_name="ends_on")
+
+
+class ProposalSchema(ScheduleSchema):
+    professional_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=one_of(KINDS))
+
+
+class ReasonSchema(BaseSchema):
+    reason = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+
+
+class TickSchema(BaseSchema):
+    done = fields.Boolean(required=True)
+    note = Trimmed(allow_none=True, validate=validate.Length(max=300))
+
+
+class ChecklistItemSchema(BaseSchema):
+    item = fields.String(validate=one_of(CHECKLIST))
+    done_at = fields.AwareDateTime(allow_none=True)
+
+
+class SessionSchema(BaseSchema):
+    id = fields.Integer()
+    sequence = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    timezone = fields.String()
+    topic = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class EventSchema(BaseSchema):
+    at = fields.AwareDateTime()
+    actor_label = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class ContactSchema(BaseSchema):
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class MissionSchema(BaseSchema):
+    id = fields.Integer()
+    need_id = fields.Integer()
+    facility_id = fields.Integer()
+    facility_name = fields.Function(lambda m: m.facility.name)
+    professional_id = fields.Integer()
+    professional_name = fields.Function(lambda m: m.professional.full_name)
+    contact = fields.Nested(ContactSchema, allow_none=True, metadata={
+        "description": "The professional's contact: shown to the facility once confirmed"})
+    kind = fields.String(validate=one_of(KINDS))
+    status = fields.String(validate=one_of(STATUSES))
+    status_reason = fields.String(allow_none=True)
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    timezone = fields.String()
+    cycle = fields.Integer()
+    engagement_id = fields.Integer()
+    rrule = fields.String(allow_none=True)
+    session_start = fields.Time(allow_none=True)
+    session_minutes = fields.Integer(allow_none=True)
+    join_url = fields.String(allow_none=True)
+    checklist = fields.List(fields.Nested(ChecklistItemSchema))
+    sessions = fields.List(fields.Nested(SessionSchema))
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class MissionQuerySchema(BaseSchema):
+    status = fields.String(validate=one_of(STATUSES))
+    kind = fields.String(validate=one_of(KINDS))
+    facility_id = fields.Integer()
+    professional_id = fields.Integer()
