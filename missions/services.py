@@ -84,9 +84,12 @@ class SchedulerActor:
 
 SCHEDULER = SchedulerActor()
 
-# Called after every transition with (session, mission, action, actor, now); the scheduler
-# package adds its notifications here. They run inside the transition's transaction.
+# Called after every transition with (session, mission, action, actor, now), inside the
+# transition's transaction (e.g. notifications, follow-up surveys).
 transition_hooks: list[Callable] = []
+# Extra conditions for an action: ``fn(session, mission, now)`` raising a DomainError to refuse
+# (e.g. "close" needs both outcome reports or a waiver).
+transition_guards: dict[str, list[Callable]] = {}
 
 
 # --- access -------------------------------------------------------------------------------
@@ -418,6 +421,8 @@ def _guard(session, mission: Mission, action: str, now: datetime) -> None:
                        extra={"current_status": mission.status})
     if action == "start" and now < mission.starts_at:
         raise Conflict(_("The mission has not started yet."), extra={"current_status": mission.status})
+    for guard in transition_guards.get(action, []):
+        guard(session, mission, now)
 
 
 def _follow_need(session, need: Need, *, now: datetime, actor) -> None:

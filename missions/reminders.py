@@ -1,0 +1,46 @@
+"""The contract between what is due and the scheduler that sends it.
+
+Any part of the missions package can declare reminders without knowing how they are sent:
+
+- a *producer* is ``fn(session, now) -> Iterable[Reminder]``: every reminder that should exist
+  at ``now`` (due now or later). Producers are pure reads; the scheduler stores what they yield
+  as outbox rows keyed by ``Reminder.key``, so yielding the same reminder again changes nothing.
+- a *validator* for a kind is ``fn(session, notification, now) -> bool``, asked again just
+  before sending: False means the reason is gone (mission cancelled, report already filed) and
+  nothing is sent.
+
+Producers and validators are registered once per process with ``add_producer`` and
+``add_validator`` (the registries outlive any one app, as the tests build many apps).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Reminder:
+    user_id: int
+    kind: str                 # e.g. "proposal_waiting", "follow_up_due"
+    key: str                  # idempotency key, unique across all reminders ever
+    due_at: datetime          # UTC, aware
+    mission_id: int | None = None
+    session_id: int | None = None
+    payload: dict = field(default_factory=dict)  # values for the message template
+
+
+Producer = Callable[[object, datetime], Iterable[Reminder]]
+Validator = Callable[[object, object, datetime], bool]
+
+producers: list[Producer] = []
+validators: dict[str, Validator] = {}
+
+
+def add_producer(producer: Producer) -> None:
+    if producer not in producers:
+        producers.append(producer)
+
+
+def add_validator(kind: str, validator: Validator) -> None:
+    validators[kind] = validator
