@@ -103,3 +103,28 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)
+
+
+@group.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Erase the accounts listed (otherwise only list).")
+def retention_command(apply_: bool) -> None:
+    """List (or erase) accounts unused for longer than RETENTION_INACTIVE_DAYS."""
+    from .errors import DomainError
+    from .privacy.services import erase_person, retention_candidates
+    from .security import SYSTEM
+
+    instant = now()
+    candidates = retention_candidates(db.session, now=instant)
+    for user in candidates:
+        seen = user.last_login_at or user.created_at
+        line = f"{user.id}\t{user.role}\tlast seen {seen:%Y-%m-%d}"
+        if apply_:
+            try:
+                erase_person(db.session, user, actor=SYSTEM, now=instant)
+                line += "\terased"
+            except DomainError as error:
+                db.session.rollback()
+                line += f"\tkept: {error.message}"
+        click.echo(line)
+    click.echo(f"{len(candidates)} account(s) past the retention period"
+               + ("" if apply_ else " (use --apply to erase them)"))

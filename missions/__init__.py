@@ -10,6 +10,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     from diaspora.extensions import api, csrf
+    from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
     from . import api as missions_api, matching_views, models, services, views  # noqa: F401
@@ -21,6 +22,8 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blueprint)
     _once(professionals.extra_viewer_rules, services.coordinator_sees_confirmed)
     _once(professionals.consent_withdrawn_hooks, services.cancel_pending_for)
+    _once(privacy.erasure_hooks, services.refuse_erasure_during_missions)
+    _once(privacy.export_sections, services.missions_of)
 
 
 def _once(registry: list, hook) -> None:

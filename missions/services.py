@@ -533,3 +533,27 @@ def present(mission: Mission, actor) -> Mission:
     mission.contact = ({"email": professional.user.email, "phone": professional.phone}
                        if contact_visible(mission, actor) else None)
     return mission
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+def refuse_erasure_during_missions(session, user: User, now: datetime) -> None:
+    """A person cannot be erased while a mission of theirs is confirmed or under way."""
+    busy = session.scalar(sa.select(Mission.id).join(Professional).where(
+        Professional.user_id == user.id,
+        Mission.status.in_(("confirmed", "ready", "in_progress"))).limit(1))
+    if busy is not None:
+        raise Conflict(_("A confirmed or running mission must be cancelled or completed first."),
+                       extra={"conflicting_mission": busy})
+
+
+def missions_of(session, user: User) -> tuple[str, list[dict]]:
+    """The person's missions, for their data export."""
+    missions = session.scalars(sa.select(Mission).join(Professional)
+                               .where(Professional.user_id == user.id)
+                               .order_by(Mission.starts_at)).all()
+    return "missions", [{"id": m.id, "facility": m.facility.name, "kind": m.kind,
+                         "status": m.status, "starts_at": m.starts_at.isoformat(),
+                         "ends_at": m.ends_at.isoformat(), "cycle": m.cycle,
+                         "history": [{"at": e.at.isoformat(), "to": e.to_status, "reason": e.reason}
+                                     for e in m.events]} for m in missions]

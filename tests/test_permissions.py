@@ -20,6 +20,7 @@ SIGNED = frozenset(ROLES[1:])
 PRO = frozenset({"professional"})
 COORD = frozenset({"coordinator"})
 MGR = frozenset({"manager", "admin"})
+ADMIN = frozenset({"admin"})
 SELF_OR_MGR = PRO | MGR
 
 EXPECTED: dict[str, frozenset[str]] = {
@@ -54,6 +55,11 @@ EXPECTED: dict[str, frozenset[str]] = {
        for verb in ("list", "create", "get", "update", "delete")
        for name in ("programme", "organisation", "programmes", "organisations")
        if (verb == "list") == name.endswith("s")},
+    "privacy.page": SIGNED, "privacy.download": SIGNED, "privacy.erase": SIGNED,
+    "privacy.admin_download": ADMIN, "privacy.admin_erase": ADMIN,
+    "privacy_api.export": SIGNED, "privacy_api.erase": SIGNED,
+    "admin.audit_log": ADMIN, "admin.safeguard_list": ADMIN, "admin.retention": ADMIN,
+    "professionals.export_registry": MGR,
     "needs.index": COORD | MGR, "needs.new": COORD | MGR, "needs.detail": COORD | MGR,
     "needs.edit": COORD | MGR, "needs.act": COORD | MGR,
     "needs_api.list_needs": COORD | MGR, "needs_api.create_need": COORD | MGR,
