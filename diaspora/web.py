@@ -73,6 +73,12 @@ def index():
     return render_template("main/index.html")
 
 
+@bp.get("/ping")
+def ping():
+    """Liveness: the process answers (no database). ``/healthz`` also checks the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/healthz")
 def health():
     db.session.execute(text("SELECT 1"))

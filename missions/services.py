@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -133,12 +134,22 @@ def coordinator_sees_confirmed(session, actor: User, professional: Professional)
                Mission.status.in_(CONTACT_VISIBLE))) > 0
 
 
+# What a list of missions shows, loaded in a fixed number of queries whatever the length.
+MISSION_LOADING = (
+    joinedload(Mission.professional).joinedload(Professional.user),
+    joinedload(Mission.facility), joinedload(Mission.need),
+    selectinload(Mission.sessions), selectinload(Mission.checklist),
+    selectinload(Mission.events),
+)
+
+
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
                   facility_id: int | None = None, professional_id: int | None = None) -> sa.Select:
     """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
     from diaspora.facilities.models import facility_coordinators
 
-    query = sa.select(Mission).order_by(Mission.starts_at.desc(), Mission.id.desc())
+    query = (sa.select(Mission).options(*MISSION_LOADING)
+             .order_by(Mission.starts_at.desc(), Mission.id.desc()))
     if actor.role == "professional":
         query = query.join(Professional, Professional.id == Mission.professional_id) \
             .where(Professional.user_id == actor.id)
