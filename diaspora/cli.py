@@ -31,11 +31,7 @@ def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_erro
             total = max(sum(1 for _ in handle) - 1, 0)
         bar = click.progressbar(length=total, label=f"Importing {path.name}", file=sys.stderr)
         bar.__enter__()
-        done = [0]
-
-        def progress(rows: int) -> None:
-            bar.update(rows - done[0])
-            done[0] = rows
+        progress = _bar_updater(bar)
 
     try:
         report = import_facilities(db.session, path, now=now(), strict=strict, dry_run=dry_run,
@@ -55,6 +51,17 @@ def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_erro
                                             ": invalid rows found in --strict mode."))
     if strict and report.invalid:
         sys.exit(1)
+
+
+def _bar_updater(bar):
+    """A progress callback (rows read so far) that advances a click progress bar."""
+    done = [0]
+
+    def update(rows: int) -> None:
+        bar.update(rows - done[0])
+        done[0] = rows
+
+    return update
 
 
 @group.command("demo-data")

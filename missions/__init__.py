@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
-    from . import api as missions_api, matching_views, models, services, views  # noqa: F401
+    from . import api as missions_api, matching_views, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(matching_views.bp)
