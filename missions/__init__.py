@@ -9,11 +9,12 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
+    from diaspora import demo
     from diaspora.extensions import api, csrf
     from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
-    from . import api as missions_api, matching_views, services, views
+    from . import api as missions_api, demo as missions_demo, matching_views, services, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(matching_views.bp)
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     _once(professionals.consent_withdrawn_hooks, services.cancel_pending_for)
     _once(privacy.erasure_hooks, services.refuse_erasure_during_missions)
     _once(privacy.export_sections, services.missions_of)
+    _once(demo.extra_loaders, missions_demo.load)
 
 
 def _once(registry: list, hook) -> None:

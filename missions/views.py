@@ -59,13 +59,15 @@ def detail(mission_id: int):
     mission = services.present(services.get_mission(db.session, mission_id, actor=current_user),
                                current_user)
     acting_as = services.relation(db.session, current_user, mission)
+    instant = now()
     actions = [name for name, rule in services.TRANSITIONS.items()
-               if mission.status in rule.sources and acting_as in rule.roles]
+               if mission.status in rule.sources and acting_as in rule.roles
+               and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
                 if acting_as in services.MANAGERS or acting_as in services.CHECKLIST_ROLES[item]}
     chain = mission.engagement.missions
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
-                           chain=chain, acting_as=acting_as, now=now())
+                           chain=chain, acting_as=acting_as, now=instant)
 
 
 @bp.post("/missions/<int:mission_id>/<any(accept, decline, confirm, ready, start, complete, report, close, cancel, postpone):action>")
