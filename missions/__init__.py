@@ -21,6 +21,23 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blueprint)
     _once(professionals.extra_viewer_rules, services.coordinator_sees_confirmed)
     _once(professionals.consent_withdrawn_hooks, services.cancel_pending_for)
+    _register_outcomes(app)
+
+
+def _register_outcomes(app: Flask) -> None:
+    """Outcome reports and follow-up surveys."""
+    from diaspora.extensions import api, csrf
+
+    from . import reminders, services
+    from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
+
+    app.register_blueprint(outcomes_views.bp)
+    csrf.exempt(outcomes_api.blp)  # bearer tokens only
+    api.register_blueprint(outcomes_api.blp)
+    _once(services.transition_hooks, outcomes.create_follow_ups)
+    _once(services.transition_guards.setdefault("close", []), outcomes.reports_in_before_close)
+    reminders.add_validator("report_due", outcomes.report_still_due)
+    reminders.add_validator("follow_up_due", outcomes.follow_up_still_due)
 
 
 def _once(registry: list, hook) -> None:

@@ -71,6 +71,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{f"professionals_api.{verb}_{kind}": PRO
        for verb in ("list", "add", "update", "delete")
        for kind in ("qualifications", "licences", "windows")},
+    # outcomes: each side files its own report; managers read and waive
+    "outcomes.reports": PRO | COORD | MGR, "outcomes.file": PRO | COORD,
+    "outcomes.waive": MGR, "outcomes.follow_up": PRO | COORD,
+    "outcomes_api.list_outcomes": PRO | COORD | MGR, "outcomes_api.file_report": PRO | COORD,
+    "outcomes_api.waive": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
 }
 
 
@@ -173,6 +178,10 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "cancel" if "missions" in endpoint else "close"
         elif name == "item":  # an item the role may tick on its own missions
             values[name] = "counterpart_assigned" if role == "coordinator" else "insurance"
+        elif name == "side":  # the side the role reports for (managers for none)
+            values[name] = "host" if role == "coordinator" else "professional"
+        elif name == "months":
+            values[name] = 3
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "record_id":
