@@ -25,15 +25,18 @@ def register(app: Flask) -> None:
 
 
 def _register_outcomes(app: Flask) -> None:
-    """Outcome reports and follow-up surveys."""
+    """Outcome reports, follow-up surveys, dashboards, exports and the FHIR export."""
     from diaspora.extensions import api, csrf
 
     from . import reminders, services
+    from .dashboards import api as dashboards_api, views as dashboards_views
     from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
 
     app.register_blueprint(outcomes_views.bp)
-    csrf.exempt(outcomes_api.blp)  # bearer tokens only
-    api.register_blueprint(outcomes_api.blp)
+    app.register_blueprint(dashboards_views.bp)
+    for api_blueprint in (outcomes_api.blp, dashboards_api.blp):
+        csrf.exempt(api_blueprint)  # bearer tokens only
+        api.register_blueprint(api_blueprint)
     _once(services.transition_hooks, outcomes.create_follow_ups)
     _once(services.transition_guards.setdefault("close", []), outcomes.reports_in_before_close)
     reminders.add_validator("report_due", outcomes.report_still_due)

@@ -76,6 +76,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "outcomes.waive": MGR, "outcomes.follow_up": PRO | COORD,
     "outcomes_api.list_outcomes": PRO | COORD | MGR, "outcomes_api.file_report": PRO | COORD,
     "outcomes_api.waive": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
+    # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
+    "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
+    "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.workforce": MGR,
 }
 
 
@@ -182,6 +185,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "host" if role == "coordinator" else "professional"
         elif name == "months":
             values[name] = 3
+        elif name == "file_format":
+            values[name] = "csv"
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "record_id":
