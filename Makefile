@@ -8,7 +8,7 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test test-fast bench lint clean messages
+.PHONY: install translations migrate demo run dev test test-fast bench bench-dashboard lint clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ messages: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/import_facilities.py
+
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
