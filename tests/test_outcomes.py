@@ -149,6 +149,25 @@ def test_invalid_reports_are_422_and_write_nothing(completed, api_client, change
     assert db.session.scalar(sa.select(sa.func.count(OutcomeReport.id))) == 0
 
 
+def test_a_report_filed_by_someone_else_at_the_same_moment_is_a_conflict(completed, host):
+    mission = completed()
+    _facility, coordinator = host
+    session = db.session()
+
+    def other_coordinator_files_first(*_args):
+        """Another request commits the host's report between our read and our write."""
+        with db.engine.begin() as connection:
+            connection.execute(sa.insert(OutcomeReport).values(
+                mission_id=mission.id, side="host", filed_at=START, updated_at=START,
+                trained_total=0, sessions_held=0, hours=0, rating=3, barriers=[], next_steps=[]))
+
+    sa.event.listen(session, "before_flush", other_coordinator_files_first, once=True)
+    with pytest.raises(Conflict):
+        file(mission, "host", coordinator)
+    assert db.session.scalars(sa.select(OutcomeReport.rating)).all() == [3]
+    assert db.session.scalar(sa.select(sa.func.count(OutcomeTrainee.id))) == 0
+
+
 def test_online_missions_report_no_patients_and_no_more_sessions_than_scheduled(completed):
     mission = completed("virtual")
     with pytest.raises(Invalid) as raised:
@@ -335,7 +354,13 @@ def test_report_form_round_trip_with_rows(completed, signed_in):
 def test_managers_waive_from_the_mission_page(completed, signed_in, manager):
     mission = completed()
     browser = signed_in(manager)
-    assert browser.post(f"/missions/{mission.id}/outcomes/host/waive", {"reason": ""}).status_code == 422
+    refused = browser.post(f"/missions/{mission.id}/outcomes/host/waive", {"reason": ""},
+                           follow_redirects=True)
+    assert "Give a reason for the waiver" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ReportWaiver.id))) == 0
     assert browser.post(f"/missions/{mission.id}/outcomes/host/waive",
                         {"reason": "Facility closed for works"}).status_code == 302
     assert db.session.scalar(sa.select(ReportWaiver.reason)) == "Facility closed for works"
+    again = browser.post(f"/missions/{mission.id}/outcomes/host/waive", {"reason": "Twice over"},
+                         follow_redirects=True)
+    assert "waived already" in again.get_data(as_text=True)

@@ -11,12 +11,14 @@ them to the mission lifecycle and the scheduler's reminders.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from diaspora import audit
 from diaspora.auth.models import User
@@ -90,12 +92,9 @@ def file_report(session, mission: Mission, side: str, data: dict, *, actor, now:
     """File or amend ``side``'s report (``data`` loaded by ``OutcomeReportSchema``)."""
     require_author(session, actor, mission, side)
     _check_against_mission(mission, data)
-    try:
+    with _all_or_nothing(session):
         report = _save_report(session, mission, side, data, actor=actor, now=now)
         _finish(session, mission, actor=actor, now=now)
-    except DomainError:
-        session.rollback()
-        raise
     return report
 
 
@@ -111,15 +110,27 @@ def waive(session, mission: Mission, side: str, reason: str, *, actor, now: date
         raise Conflict(_("This report has been waived already."))
     waiver = ReportWaiver(mission_id=mission.id, side=side, reason=reason, waived_by_id=actor.id,
                           waived_at=now)
-    session.add(waiver)
-    audit.record(session, now=now, actor=actor, action="create", entity="report_waiver",
-                 entity_id=mission.id, detail={"side": side})
-    try:
+    with _all_or_nothing(session):
+        session.add(waiver)
+        audit.record(session, now=now, actor=actor, action="create", entity="report_waiver",
+                     entity_id=mission.id, detail={"side": side})
         _finish(session, mission, actor=actor, now=now)
+    return waiver
+
+
+@contextmanager
+def _all_or_nothing(session):
+    """Write everything or nothing: a refusal rolls back what was added, and a report or
+    waiver saved by someone else at the same moment (the unique side) is a conflict."""
+    try:
+        yield
     except DomainError:
         session.rollback()
         raise
-    return waiver
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(_("Someone saved this at the same moment: reload the page and try again.")) \
+            from error
 
 
 def require_author(session, actor, mission: Mission, side: str) -> None:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from diaspora.clock import now
-from diaspora.errors import Invalid
+from diaspora.errors import Conflict, Invalid
 from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required, roles_required
@@ -71,9 +71,14 @@ def waive(mission_id: int, side: str):
     mission = missions.get_mission(db.session, mission_id, actor=current_user)
     data, errors = load_form(WaiverSchema())
     if errors:
-        raise Invalid(_("Give a reason for the waiver."), errors=errors)
-    services.waive(db.session, mission, side, data["reason"], actor=current_user, now=now())
-    flash(_("Report waived."), "success")
+        flash(_("Give a reason for the waiver."), "error")
+    else:
+        try:
+            services.waive(db.session, mission, side, data["reason"], actor=current_user, now=now())
+        except Conflict as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Report waived."), "success")
     return redirect(url_for("missions.detail", mission_id=mission.id, _anchor="outcomes"))
 
 
