@@ -388,6 +388,13 @@ def test_coordinator_dashboard_is_limited_and_invalid_filters_are_422(world, sig
     assert browser.get("/dashboard/report").status_code == 403
 
 
+@pytest.mark.parametrize("language, heading", [("fr", "Tableau de bord du programme"),
+                                                ("pt", "Painel do programa")])
+def test_dashboard_speaks_the_viewer_s_language(world, signed_in, language, heading):
+    html = signed_in("manager").get(f"/dashboard?lang={language}").get_data(as_text=True)
+    assert heading in html
+
+
 def test_programme_report_for_funders(world, signed_in):
     programme = world.programmes["A"]
     html = signed_in("manager").get(
