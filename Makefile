@@ -8,7 +8,7 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test browser bench clean messages
+.PHONY: install translations migrate demo run dev test browser bench bench-dashboard clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ messages: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/import_facilities.py
+
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

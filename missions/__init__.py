@@ -26,6 +26,26 @@ def register(app: Flask) -> None:
     _once(privacy.erasure_hooks, services.refuse_erasure_during_missions)
     _once(privacy.export_sections, services.missions_of)
     _once(demo.extra_loaders, missions_demo.load)
+    _register_outcomes(app)
+
+
+def _register_outcomes(app: Flask) -> None:
+    """Outcome reports, follow-up surveys, dashboards, exports and the FHIR export."""
+    from diaspora.extensions import api, csrf
+
+    from . import reminders, services
+    from .dashboards import api as dashboards_api, views as dashboards_views
+    from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
+
+    app.register_blueprint(outcomes_views.bp)
+    app.register_blueprint(dashboards_views.bp)
+    for api_blueprint in (outcomes_api.blp, dashboards_api.blp):
+        csrf.exempt(api_blueprint)  # bearer tokens only
+        api.register_blueprint(api_blueprint)
+    _once(services.transition_hooks, outcomes.create_follow_ups)
+    _once(services.transition_guards.setdefault("close", []), outcomes.reports_in_before_close)
+    reminders.add_validator("report_due", outcomes.report_still_due)
+    reminders.add_validator("follow_up_due", outcomes.follow_up_still_due)
 
 
 def _once(registry: list, hook) -> None:

@@ -77,6 +77,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{f"professionals_api.{verb}_{kind}": PRO
        for verb in ("list", "add", "update", "delete")
        for kind in ("qualifications", "licences", "windows")},
+    # outcomes: each side files its own report; managers read and waive
+    "outcomes.reports": PRO | COORD | MGR, "outcomes.file": PRO | COORD,
+    "outcomes.waive": MGR, "outcomes.follow_up": PRO | COORD,
+    "outcomes_api.list_outcomes": PRO | COORD | MGR, "outcomes_api.file_report": PRO | COORD,
+    "outcomes_api.waive": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
+    # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
+    "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
+    "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.workforce": MGR,
 }
 
 
@@ -179,6 +187,12 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "cancel" if "missions" in endpoint else "close"
         elif name == "item":  # an item the role may tick on its own missions
             values[name] = "counterpart_assigned" if role == "coordinator" else "insurance"
+        elif name == "side":  # the side the role reports for (managers for none)
+            values[name] = "host" if role == "coordinator" else "professional"
+        elif name == "months":
+            values[name] = 3
+        elif name == "file_format":
+            values[name] = "csv"
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "record_id":
