@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+import sqlalchemy as sa
+
 
 from diaspora.needs import services as needs
 from diaspora.professionals.models import Professional
 
 from . import services
 from .matching import shortlist
+from .outcomes import services as outcomes
+from .outcomes.models import FollowUp
 
 
 def load(session, *, now, rng, staff, programme) -> list[str]:
@@ -53,9 +57,58 @@ def load(session, *, now, rng, staff, programme) -> list[str]:
         if status == "approved":
             needs.act(session, need, "approve", actor=manager, now=now)
         made += 1
+        if mission_status == "confirmed":
+            # A circular engagement: the same person went to this facility earlier this year.
+            candidates = shortlist(session, need, now=now, limit=1)
+            if candidates:
+                _past_mission(session, candidates[0].professional_id, facility, coordinator,
+                              manager, programme, now=now)
         if mission_status:
             _mission_from_shortlist(session, need, mission_status, now=now, manager=manager)
-    return [f"demo needs: {made}, with missions from their shortlists"]
+    return [f"demo needs: {made}, with missions from their shortlists, and one completed "
+            f"mission with its outcome reports"]
+
+
+def _past_mission(session, professional_id, facility, coordinator, manager, programme, *, now):
+    """A mission that took place ~5 months ago, fully reported and followed up."""
+    professional = session.get(Professional, professional_id)
+    then = now - timedelta(days=200)
+    need = needs.create_need(session, {
+        "facility_id": facility.id, "programme_id": programme.id,
+        "title": "Obstetric emergencies drills (first visit)", "cadre": professional.cadre,
+        "purpose": "training_of_trainers", "mode": "physical", "duration_days": 14, "priority": 1,
+        "earliest_start": then.date() + timedelta(days=20),
+        "latest_end": then.date() + timedelta(days=60), "languages": ["en"],
+        "counterparts": [{"name": "Akosua Boateng", "cadre": "2222"}]},
+        actor=coordinator, now=then, submit=True)
+    needs.act(session, need, "approve", actor=manager, now=then)
+    mission = services.propose_mission(session, need, professional, {
+        "kind": "physical", "starts_on": then.date() + timedelta(days=30)}, actor=manager, now=then)
+    services.transition(session, mission, "accept", actor=professional.user, now=then)
+    services.transition(session, mission, "confirm", actor=manager, now=then)
+    for item in mission.checklist:
+        services.tick(session, mission, item.item, True, actor=manager, now=then)
+    services.transition(session, mission, "ready", actor=manager, now=then)
+    services.transition(session, mission, "start", actor=services.SCHEDULER, now=mission.starts_at)
+    services.transition(session, mission, "complete", actor=services.SCHEDULER, now=mission.ends_at)
+    filed = mission.ends_at + timedelta(days=5)
+    report = {"trained_total": 12, "sessions_held": 10, "hours": 40, "patients_seen": 35,
+              "procedures_done": 9, "tested_count": 12, "pre_score": 54.0, "post_score": 81.0,
+              "trainees": [{"cadre": "2222", "gender": "female", "count": 8},
+                           {"cadre": "2211", "gender": "male", "count": 3},
+                           {"cadre": "2221", "gender": "female", "count": 1}],
+              "items": [], "barriers": [], "next_steps": []}
+    outcomes.file_report(session, mission, "professional", {**report, "rating": 5},
+                         actor=professional.user, now=filed)
+    outcomes.file_report(session, mission, "host", {**report, "rating": 5}, actor=coordinator,
+                         now=filed)
+    services.transition(session, mission, "close", actor=manager, now=filed)
+    survey = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == mission.id,
+                                                      FollowUp.months == 3))
+    if survey is not None and survey.due_at < now:
+        outcomes.answer_follow_up(session, survey, {"practice_in_use": True, "counterparts_in_post": 1,
+                                                    "trainees_cascaded": 6},
+                                  actor=coordinator, now=survey.due_at + timedelta(days=2))
 
 
 def _mission_from_shortlist(session, need, status, *, now, manager):
