@@ -240,3 +240,28 @@ def test_role_by_route_matrix(app, world, role):
         if denied == allowed:
             wrong.append(f"{method} {path}: {'denied' if denied else 'allowed'} ({response.status_code})")
     assert wrong == []
+
+
+def test_a_coordinator_cannot_touch_another_facilitys_needs_or_missions(
+        make_user, make_facility, make_need, make_professional, propose, api_client, signed_in):
+    """Object level: the role is right, the facility is not theirs."""
+    ours, theirs = make_facility(), make_facility()
+    coordinator = make_user("coordinator")
+    ours.coordinators.append(coordinator)
+    db.session.commit()
+    their_need = make_need(theirs, status="draft")
+    their_mission = propose(make_need(theirs), make_professional())
+    client, headers = api_client(coordinator)
+    assert client.patch(f"/api/v1/needs/{their_need.id}", headers=headers,
+                        json={"title": "Taken over"}).status_code == 403
+    assert client.post(f"/api/v1/needs/{their_need.id}/submit", headers=headers, json={}).status_code == 403
+    assert client.post(f"/api/v1/missions/{their_mission.id}/cancel", headers=headers,
+                       json={"reason": "not ours"}).status_code == 403
+    assert client.put(f"/api/v1/missions/{their_mission.id}/checklist/counterpart_assigned",
+                      headers=headers, json={"done": True}).status_code == 403
+    browser = signed_in(coordinator)
+    assert browser.post(f"/needs/{their_need.id}/close", {"reason": "x"}).status_code == 403
+    assert browser.post(f"/missions/{their_mission.id}/postpone", {"reason": "x"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(their_need), their_need.id).status == "draft"
+    assert db.session.get(type(their_mission), their_mission.id).status == "proposed"
