@@ -13,6 +13,8 @@ def register(app: Flask) -> None:
     from diaspora.professionals import services as professionals
 
     from . import api as missions_api, matching_views, models, services, views  # noqa: F401
+    from .calendars import models as calendar_models  # noqa: F401
+    from .notifications import models as notification_models  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(matching_views.bp)
