@@ -53,10 +53,10 @@ def occurrences(rule: str, first_day: date, start: time, minutes: int, zone_name
             break
         if naive_start.date() in excluded:
             continue
-        local_start = localize(naive_start, zone)
-        local_end = localize(naive_start + timedelta(minutes=minutes), zone)
-        result.append(Occurrence(local_start.astimezone(timezone.utc),
-                                 local_end.astimezone(timezone.utc)))
+        starts_at = localize(naive_start, zone).astimezone(timezone.utc)
+        # A session lasts its minutes even across a change of the clocks (an end read as local
+        # time could fall before a start moved past a spring-forward gap).
+        result.append(Occurrence(starts_at, starts_at + timedelta(minutes=minutes)))
     return result
 
 
