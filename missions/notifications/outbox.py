@@ -6,10 +6,10 @@ instant:
 1. ``store`` inserts reminders that are not there yet; the unique ``key`` and
    ``ON CONFLICT (key) DO NOTHING`` make a second production of the same reminder a no-op.
 2. ``deliver_due`` takes due rows in batches. A batch is claimed, re-validated and delivered
-   in ONE transaction: the claim is ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``
-   — on PostgreSQL other dispatchers skip the locked rows and take the next ones; on SQLite the
-   UPDATE takes the database's write lock, so the next dispatcher waits and then finds the rows
-   no longer pending. Each row is then marked ``sent`` (it is in the inbox) or ``skipped``, and
+   in ONE transaction: on PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so other
+   dispatchers skip the locked rows and take the next ones; on SQLite it is an UPDATE, which
+   takes the database's write lock, so the next dispatcher waits and then finds the rows no
+   longer pending. Each row is then marked ``sent`` (it is in the inbox) or ``skipped``, and
    the transaction commits. A process killed before that commit loses its whole batch to the
    rollback and the next run takes it again, so every row reaches the inbox exactly once.
 3. ``send_emails`` mails delivered rows when SMTP is configured. Mail cannot share a
@@ -56,10 +56,11 @@ def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
     known = set(session.scalars(sa.select(Notification.key)
                                 .where(Notification.key.in_(list(candidates)))))
     rows = [_row(reminder, now) for key, reminder in candidates.items() if key not in known]
-    if rows:
-        session.execute(_insert_new(session).values(rows))
-        session.commit()
-    return len(rows)
+    if not rows:
+        return 0
+    added = session.execute(_insert_new(session).values(rows).returning(Notification.id)).all()
+    session.commit()
+    return len(added)
 
 
 def _row(reminder: reminders.Reminder, now: datetime) -> dict:
@@ -106,20 +107,27 @@ def deliver_due(session, now: datetime, *, worker: str, batch_size: int) -> dict
             session.commit()
             return dict(counts)
         for outcome, ids in _decide(session, batch, now).items():
-            _settle(session, ids, outcome, now)
+            _settle(session, ids, outcome, now, worker)
             counts["sent" if outcome is None else "skipped"] += len(ids)
         session.commit()
 
 
 def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
-    """Lock and return up to ``limit`` due rows (plain rows: cheaper than ORM objects)."""
-    due = (sa.select(Notification.id)
-           .where(Notification.status == "pending", Notification.due_at <= now)
-           .order_by(Notification.due_at, Notification.id).limit(limit)
-           .with_for_update(skip_locked=True))
+    """Lock and return up to ``limit`` due rows (plain rows: cheaper than ORM objects).
+
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` — row locks that other dispatchers step
+    over, and that leave the rows' unique keys free for ``store`` to check against without
+    waiting. SQLite: a claim by UPDATE, which takes the database's write lock.
+    """
     table = Notification.__table__
-    claim = (table.update().where(table.c.id.in_(due.scalar_subquery()))
-             .values(claimed_by=worker).returning(*(table.c[name] for name in reminders.ROW_FIELDS)))
+    columns = [table.c[name] for name in reminders.ROW_FIELDS]
+    due = (sa.select(*columns)
+           .where(table.c.status == "pending", table.c.due_at <= now)
+           .order_by(table.c.due_at, table.c.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(due.with_for_update(skip_locked=True)))
+    claim = (table.update().where(table.c.id.in_(due.with_only_columns(table.c.id).scalar_subquery()))
+             .values(claimed_by=worker).returning(*columns))
     return list(session.execute(claim))
 
 
@@ -172,9 +180,10 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
     return None
 
 
-def _settle(session, ids: list[int], outcome: str | None, now: datetime) -> None:
+def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker: str) -> None:
     values = ({"status": "sent", "sent_at": now, "email_status": _batch_email_status()}
               if outcome is None else {"status": "skipped", "skip_reason": outcome})
+    values["claimed_by"] = worker  # who decided
     session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
                     .execution_options(synchronize_session=False))
 
@@ -200,9 +209,12 @@ def send_emails(session, now: datetime, *, worker: str, batch_size: int, mailer)
                     session.commit()
                     pause.point("email")
         except (smtplib.SMTPException, OSError) as error:
-            # The server is unreachable: the rest of the batch is retried when its lease ends.
             log.warning("SMTP server unavailable: %s", error)
             session.rollback()
+            for notification in batch:  # those not sent yet wait for a later attempt
+                session.execute(_fenced(notification, worker).values(**_failure(notification, now, error)))
+            session.commit()
+            counts["smtp_unavailable"] += 1
             break
     return dict(counts)
 
@@ -225,8 +237,7 @@ def _lease_emails(session, now: datetime, worker: str, limit: int,
 def _send_one(session, connection, mailer, notification: Notification, now: datetime,
               worker: str) -> str:
     """Send one leased row and record the outcome (the caller commits)."""
-    fence = sa.update(Notification).where(Notification.id == notification.id,
-                                          Notification.claimed_by == worker)
+    fence = _fenced(notification, worker)
     if not notification.user.email:
         session.execute(fence.values(email_status=None, claimed_until=None))
         return "no_address"
@@ -239,6 +250,14 @@ def _send_one(session, connection, mailer, notification: Notification, now: date
     session.execute(fence.values(email_status="sent", emailed_at=now, claimed_until=None,
                                  last_error=None))
     return "emailed"
+
+
+def _fenced(notification: Notification, worker: str) -> sa.Update:
+    """An UPDATE of the row that does nothing if the lease has passed to another dispatcher
+    (or the row was already sent)."""
+    return sa.update(Notification).where(Notification.id == notification.id,
+                                         Notification.claimed_by == worker,
+                                         Notification.email_status == "pending")
 
 
 def _failure(notification: Notification, now: datetime, error: Exception) -> dict:
