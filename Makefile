@@ -46,6 +46,7 @@ messages: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/import_facilities.py
+	$(BIN)/python bench/scheduler.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
