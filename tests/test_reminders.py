@@ -281,6 +281,15 @@ def test_running_twice_stores_and_sends_nothing_twice(confirmed, clock):
     assert second["stored"] == 0 and second.get("sent", 0) == 0
 
 
+def test_a_large_first_production_is_stored_in_chunks_once(make_user, clock):
+    """E.g. the scheduler switched on over a big registry: more rows than one statement takes."""
+    user = make_user("professional")
+    due = [reminders.Reminder(user_id=user.id, kind="report_due", key=f"first-run:{n}",
+                              due_at=clock()) for n in range(1300)]
+    assert outbox.store(db.session, due, clock()) == 1300
+    assert outbox.store(db.session, reversed(due), clock()) == 0
+
+
 SAMPLE_PAYLOAD = {"mission": "Emergency obstetric care", "facility": "Tamale Teaching Hospital",
                   "professional": "Ama Mensah", "starts_at": "2026-04-06T00:00:00+00:00",
                   "ends_at": "2026-04-20T00:00:00+00:00", "reason": "Strike", "days": 7,

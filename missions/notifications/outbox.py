@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 WITHDRAWN = ("cancelled", "declined", "postponed")
 MAX_EMAIL_ATTEMPTS = 5
 EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
+# Reminders checked and inserted per statement (SQLite allows 32,766 parameters in one).
+STORE_CHUNK = 500
 
 
 # --- 1. storing -------------------------------------------------------------------------------
@@ -51,16 +53,20 @@ EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
 def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
     """Add the reminders whose key is new; returns how many were added. Commits."""
     candidates = {reminder.key: reminder for reminder in due}
-    if not candidates:
-        return 0
-    known = set(session.scalars(sa.select(Notification.key)
-                                .where(Notification.key.in_(list(candidates)))))
-    rows = [_row(reminder, now) for key, reminder in candidates.items() if key not in known]
-    if not rows:
-        return 0
-    added = session.execute(_insert_new(session).values(rows).returning(Notification.id)).all()
+    added = 0
+    for keys in _chunks(list(candidates), STORE_CHUNK):
+        known = set(session.scalars(sa.select(Notification.key).where(Notification.key.in_(keys))))
+        rows = [_row(candidates[key], now) for key in keys if key not in known]
+        if rows:
+            inserted = session.execute(_insert_new(session).values(rows).returning(Notification.id))
+            added += len(inserted.all())
     session.commit()
-    return len(added)
+    return added
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _row(reminder: reminders.Reminder, now: datetime) -> dict:
@@ -87,13 +93,14 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
     notification = Notification(
         user_id=user.id, kind=kind, key=key, due_at=now, payload=payload or {},
         mission_id=mission_id, session_id=session_id, status="sent", sent_at=now,
-        created_at=now, attempts=0, email_status=_email_status(user))
+        created_at=now, attempts=0, email_status=_email_status())
     session.add(notification)
     return notification
 
 
-def _email_status(user: User) -> str | None:
-    return "pending" if current_app.config.get("MAIL_SERVER") and user.email else None
+def _email_status() -> str | None:
+    """With mail configured, a delivered row waits for its e-mail."""
+    return "pending" if current_app.config.get("MAIL_SERVER") else None
 
 
 # --- 2. delivering to the inbox -------------------------------------------------------------
@@ -181,17 +188,11 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
 
 
 def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker: str) -> None:
-    values = ({"status": "sent", "sent_at": now, "email_status": _batch_email_status()}
+    values = ({"status": "sent", "sent_at": now, "email_status": _email_status()}
               if outcome is None else {"status": "skipped", "skip_reason": outcome})
     values["claimed_by"] = worker  # who decided
     session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
                     .execution_options(synchronize_session=False))
-
-
-def _batch_email_status() -> str | None:
-    """Rows delivered with mail configured wait for e-mail; users without an address are
-    settled by ``send_emails``."""
-    return "pending" if current_app.config.get("MAIL_SERVER") else None
 
 
 # --- 3. e-mail ------------------------------------------------------------------------------
@@ -238,9 +239,6 @@ def _send_one(session, connection, mailer, notification: Notification, now: date
               worker: str) -> str:
     """Send one leased row and record the outcome (the caller commits)."""
     fence = _fenced(notification, worker)
-    if not notification.user.email:
-        session.execute(fence.values(email_status=None, claimed_until=None))
-        return "no_address"
     try:
         mailer.send(connection, notification, now)
     except (smtplib.SMTPException, OSError) as error:
