@@ -8,7 +8,7 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test test-fast bench lint clean messages
+.PHONY: install translations migrate demo run dev test browser bench bench-dashboard clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,13 @@ run: demo
 dev: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT) --debug
 
-test: install
+# The browser journeys drive Debian's Chromium; install it when missing (as root, or via sudo).
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Regenerate the message template and merge it into the catalogues after changing strings.
@@ -47,6 +53,9 @@ messages: $(STAMP)
 bench: install
 	$(BIN)/python bench/import_facilities.py
 	$(BIN)/python bench/scheduler.py
+
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

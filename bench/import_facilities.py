@@ -18,7 +18,6 @@ import csv
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from common import postgres_available, run_child  # noqa: E402  (bench/common.py)
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench"
 
@@ -140,32 +140,6 @@ def child(kind: str, url: str, path: str) -> None:
     print(json.dumps(result))
 
 
-def run_child(kind: str, url: str, path: Path) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", kind, url, str(path)],
-                            check=True, capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"}).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def postgres_available(url: str) -> bool:
-    """True when the server answers; the scratch database is created if it does not exist."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    try:
-        admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                       {"n": target.database})
-            if not exists:
-                connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-        admin.dispose()
-        return True
-    except sa.exc.OperationalError:
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -184,10 +158,10 @@ def main() -> None:
         print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB CSV")
         print(f"{'database':<11} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9} {'floor s':>8} {'ratio':>6}")
         for name, url in targets:
-            result = run_child("import", url, path)
+            result = run_child(__file__, "import", url, path)
             if name == "SQLite":
                 Path(url.removeprefix("sqlite:///")).unlink()
-            floor = run_child("floor", url, path)
+            floor = run_child(__file__, "floor", url, path)
             print(f"{name:<11} {result['seconds']:>8.2f} {result['rows'] / result['seconds']:>9,.0f} "
                   f"{result['peak_rss_mb']:>7.0f}MB {floor['seconds']:>8.2f} "
                   f"{result['seconds'] / floor['seconds']:>6.2f}")

@@ -1,8 +1,9 @@
 """Benchmark: dispatch 10,000 due notifications to the in-app inbox, on SQLite and PostgreSQL.
 
 The notifications are the scheduler's everyday mix — "session in one hour", "mission starts
-tomorrow" and "report due" reminders about 40 confirmed virtual missions — so each one is
-claimed, re-validated against its mission and session, and delivered, exactly as
+tomorrow" and "readiness checklist incomplete" reminders about 40 confirmed virtual missions —
+so each one is claimed, re-validated against its mission, checklist and session, and
+delivered, exactly as
 ``missions.notifications.outbox.deliver_due`` does it in production. The floor is a bare
 DB-API ``executemany`` INSERT of the same rows into the same table. Targets: under 10 s, and
 under 5 times the floor.
@@ -23,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from import_facilities import fresh_app, postgres_available  # noqa: E402 (bench/ is on the path)
+from common import postgres_available  # noqa: E402  (bench/common.py)
+from import_facilities import fresh_app  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_scheduler"
 MISSIONS = 40
@@ -81,11 +83,13 @@ def notification_rows(missions, rows: int) -> list[dict]:
     for n in range(rows):
         mission = missions[n % len(missions)]
         upcoming = mission.sessions[0]
-        kind = ("session_starts", "mission_starts", "report_due")[n % 3]
+        kind = ("session_starts", "mission_starts", "readiness_incomplete")[n % 3]
         payload = mission_facts(mission)
         if kind == "session_starts":
             payload |= {"sequence": upcoming.sequence, "starts_at": upcoming.starts_at.isoformat(),
                         "join_url": None}
+        if kind == "readiness_incomplete":
+            payload |= {"days": 7, "missing": ["insurance"]}
         result.append({"user_id": mission.professional.user_id, "kind": kind,
                        "key": f"bench:{n}", "due_at": NOW - timedelta(minutes=1),
                        "payload": payload, "mission_id": mission.id,

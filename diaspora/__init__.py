@@ -96,16 +96,19 @@ def _configure_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import views as admin_views
     from .auth import api as auth_api, views as auth_views
     from .facilities import api as facilities_api, views as facilities_views
     from .needs import api as needs_api, views as needs_views
+    from .privacy import api as privacy_api, views as privacy_views
     from .professionals import api as professionals_api, views as professionals_views
     from .programmes import api as programmes_api, views as programmes_views
     from .extensions import api, csrf
 
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views):
+                   needs_views, privacy_views, admin_views):
         app.register_blueprint(module.bp)
-    for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api):
+    for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
+                   privacy_api):
         csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
         api.register_blueprint(module.blp)

@@ -31,11 +31,7 @@ def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_erro
             total = max(sum(1 for _ in handle) - 1, 0)
         bar = click.progressbar(length=total, label=f"Importing {path.name}", file=sys.stderr)
         bar.__enter__()
-        done = [0]
-
-        def progress(rows: int) -> None:
-            bar.update(rows - done[0])
-            done[0] = rows
+        progress = _bar_updater(bar)
 
     try:
         report = import_facilities(db.session, path, now=now(), strict=strict, dry_run=dry_run,
@@ -55,6 +51,17 @@ def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_erro
                                             ": invalid rows found in --strict mode."))
     if strict and report.invalid:
         sys.exit(1)
+
+
+def _bar_updater(bar):
+    """A progress callback (rows read so far) that advances a click progress bar."""
+    done = [0]
+
+    def update(rows: int) -> None:
+        bar.update(rows - done[0])
+        done[0] = rows
+
+    return update
 
 
 @group.command("demo-data")
@@ -103,3 +110,28 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)
+
+
+@group.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Erase the accounts listed (otherwise only list).")
+def retention_command(apply_: bool) -> None:
+    """List (or erase) accounts unused for longer than RETENTION_INACTIVE_DAYS."""
+    from .errors import DomainError
+    from .privacy.services import erase_person, retention_candidates
+    from .security import SYSTEM
+
+    instant = now()
+    candidates = retention_candidates(db.session, now=instant)
+    for user in candidates:
+        seen = user.last_login_at or user.created_at
+        line = f"{user.id}\t{user.role}\tlast seen {seen:%Y-%m-%d}"
+        if apply_:
+            try:
+                erase_person(db.session, user, actor=SYSTEM, now=instant)
+                line += "\terased"
+            except DomainError as error:
+                db.session.rollback()
+                line += f"\tkept: {error.message}"
+        click.echo(line)
+    click.echo(f"{len(candidates)} account(s) past the retention period"
+               + ("" if apply_ else " (use --apply to erase them)"))

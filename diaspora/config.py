@@ -105,6 +105,11 @@ class Config:
         "fairness": _float("MATCH_WEIGHT_FAIRNESS", 0.10),
     }
 
+    # Fairness in matching: a mission ended this recently lowers a person's fairness score, and
+    # this many missions in a year bring it to zero (spread the load; don't ask again at once).
+    MATCH_RECENT_RETURN_DAYS = _int("MATCH_RECENT_RETURN_DAYS", 90)
+    MATCH_BUSY_MISSIONS_PER_YEAR = _int("MATCH_BUSY_MISSIONS_PER_YEAR", 4)
+
     # API
     API_TITLE = "Diaspora skills registry API"
     API_VERSION = "v1"

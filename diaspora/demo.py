@@ -87,12 +87,19 @@ def load_demo_data(session, *, now: datetime, facilities_path: Path | None = Non
     rng = random.Random(seed)
     staff = _staff(session, now)
     organisations = _organisations(session)
-    _programme(session, staff["manager"])
+    programme = _programme(session, staff["manager"])
     count = _professionals(session, now, rng, professionals, organisations)
     session.commit()
     lines.append(f"demo users: admin, manager, 2 coordinators, {count} professionals "
                  f"(password for all: {DEMO_PASSWORD})")
+    for loader in extra_loaders:
+        lines.extend(loader(session, now=now, rng=rng, staff=staff, programme=programme))
     return lines
+
+
+# Other packages add demo records built on these people: fn(session, *, now, rng, staff,
+# programme) -> lines of text (the missions package adds needs and missions).
+extra_loaders: list = []
 
 
 def _load_facilities(session, now, path, seed) -> str:

@@ -18,7 +18,8 @@ def form_input(schema: Schema) -> dict:
     """``request.form`` as a dict for ``schema``.
 
     - blank text is left out, or sent as None where the field allows None (to clear it);
-    - a List field takes every value of its key (``<select multiple>``, repeated inputs);
+    - a List field takes every value of its key (``<select multiple>``, repeated inputs), and
+      a single text input may hold several values separated by commas ("en, tw");
     - a List of Nested takes rows named ``<field>-<n>-<subfield>``; rows whose required
       subfields are all blank are dropped (spare rows whose selects keep their defaults);
     - a Boolean is a checkbox: present means true.
@@ -36,7 +37,8 @@ def form_input(schema: Schema) -> dict:
             data[key] = [row for _, row in sorted(rows.items())
                          if any(row.get(name) for name in required or row)]
         elif isinstance(field, fields.List):
-            data[key] = [value.strip() for value in form.getlist(key) if value.strip()]
+            data[key] = [part.strip() for value in form.getlist(key) for part in value.split(",")
+                         if part.strip()]
         elif isinstance(field, fields.Boolean):
             data[key] = key in form
         elif key in form:

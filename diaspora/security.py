@@ -79,3 +79,16 @@ def login_required(view):
 
     wrapped.allowed_roles = frozenset({"professional", "coordinator", "manager", "admin"})
     return wrapped
+
+
+class SystemActor:
+    """The application acting on its own (e.g. retention): audited with the role "system"."""
+
+    id = None
+    role = "system"
+    name = "system"
+    is_manager = True
+    is_authenticated = True
+
+
+SYSTEM = SystemActor()

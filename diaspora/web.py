@@ -1,12 +1,14 @@
 """Site-wide web plumbing: home page, health check, API docs, security headers, template globals."""
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, \
-    send_from_directory, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, \
+    request, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
@@ -53,11 +55,28 @@ def nav_items() -> list[NavItem]:
     return sorted((i for i in items if current_user.role in i.roles), key=lambda i: i.order)
 
 
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    """A CSV download (UTF-8 with a byte-order mark, so spreadsheet programs read accents)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
     return render_template("main/index.html")
+
+
+@bp.get("/ping")
+def ping():
+    """Liveness: the process answers (no database). ``/healthz`` also checks the database."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/healthz")

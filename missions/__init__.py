@@ -9,11 +9,13 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
+    from diaspora import demo
     from diaspora.extensions import api, csrf
+    from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
-    from . import api as missions_api, cli, matching_views, models, scheduler, services, \
-        session_views, views  # noqa: F401
+    from . import api as missions_api, cli, demo as missions_demo, matching_views, scheduler, \
+        services, session_views, views
     from .calendars import views as calendar_views
     from .notifications import api as notifications_api, notices, producers, \
         views as notification_views
@@ -27,11 +29,34 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blueprint)
     _once(professionals.extra_viewer_rules, services.coordinator_sees_confirmed)
     _once(professionals.consent_withdrawn_hooks, services.cancel_pending_for)
+    _once(privacy.erasure_hooks, services.refuse_erasure_during_missions)
+    _once(privacy.export_sections, services.missions_of)
+    _once(demo.extra_loaders, missions_demo.load)
     _once(services.transition_hooks, notices.on_transition)
     producers.register()
+    _register_outcomes(app)
     cli.init_app(app)
     if scheduler.should_start_in_process(app):
         scheduler.start(app)
+
+
+def _register_outcomes(app: Flask) -> None:
+    """Outcome reports, follow-up surveys, dashboards, exports and the FHIR export."""
+    from diaspora.extensions import api, csrf
+
+    from . import reminders, services
+    from .dashboards import api as dashboards_api, views as dashboards_views
+    from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
+
+    app.register_blueprint(outcomes_views.bp)
+    app.register_blueprint(dashboards_views.bp)
+    for api_blueprint in (outcomes_api.blp, dashboards_api.blp):
+        csrf.exempt(api_blueprint)  # bearer tokens only
+        api.register_blueprint(api_blueprint)
+    _once(services.transition_hooks, outcomes.create_follow_ups)
+    _once(services.transition_guards.setdefault("close", []), outcomes.reports_in_before_close)
+    reminders.add_validator("report_due", outcomes.report_still_due)
+    reminders.add_validator("follow_up_due", outcomes.follow_up_still_due)
 
 
 def _once(registry: list, hook) -> None:

@@ -5,38 +5,184 @@ period), and only by programme managers: there is no "browse the talent" search.
 """
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_smorest import Blueprint as ApiBlueprint
+from datetime import timedelta
 
-from diaspora.errors import NotFound
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from diaspora.clock import now
+from diaspora.extensions import db
+from diaspora.facilities.services import countries_present
+from diaspora.forms import load_form
+from diaspora.programmes.services import query as programme_query
+from diaspora.reference import country_name
+from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
+from diaspora.web import add_nav
+
+from . import matching, planning
 
 bp = Blueprint("matching", __name__)
 blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1",
                    description="Shortlists and the programme-wide plan")
+
+PROPOSE_ENDPOINT = "missions.propose"
+
+
+@bp.record_once
+def _nav(state):
+    add_nav(state.app, "matching.plan", _l("Plan"), ("manager", "admin"), 45, "matching.plan")
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+class ShortlistQuerySchema(BaseSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class CriterionSchema(BaseSchema):
+    key = fields.String(metadata={"description": "skill, availability, language, timezone, "
+                                                "distance, continuity or fairness"})
+    score = fields.Float(metadata={"description": "0..1"})
+    weight = fields.Float(metadata={"description": "the criterion's weight (MATCH_WEIGHTS)"})
+    explanation = fields.String()
+
+
+class CandidateSchema(BaseSchema):
+    professional_id = fields.Integer()
+    name = fields.String()
+    score = fields.Float(metadata={"description": "0..100"})
+    origin_match = fields.Boolean(metadata={"description": "from the host country's diaspora"})
+    mode = fields.String(metadata={"description": "suggested mode: physical or virtual"})
+    suggested_start = fields.Date()
+    suggested_end = fields.Date()
+    criteria = fields.List(fields.Nested(CriterionSchema))
+    checks = fields.List(fields.String(), metadata={"description": "hard requirements met"})
+
+
+class ShortlistSchema(BaseSchema):
+    need_id = fields.Integer()
+    need_status = fields.String()
+    candidates = fields.List(fields.Nested(CandidateSchema))
+
+
+class PlanRequestSchema(BaseSchema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    programme_id = fields.Integer(allow_none=True, load_default=None)
+    country = CountryCode(allow_none=True, load_default=None)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            raise ValidationError(_l("The period must not end before it starts."),
+                                  field_name="period_end")
+        if start and end and (end - start).days > planning.MAX_PERIOD_DAYS:
+            raise ValidationError(_l("Plan at most two years at a time."), field_name="period_end")
+
+
+class NeedSummarySchema(BaseSchema):
+    id = fields.Integer()
+    title = fields.String()
+    priority = fields.Integer()
+    facility_id = fields.Integer()
+    facility_name = fields.String()
+    country = fields.String()
+    rural = fields.Boolean()
+    tier = fields.Integer(allow_none=True)
+
+
+class AssignmentSchema(BaseSchema):
+    need = fields.Nested(NeedSummarySchema)
+    professional_id = fields.Integer()
+    name = fields.String()
+    mode = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    score = fields.Float()
+    weight = fields.Float()
+
+
+class UnmetSchema(BaseSchema):
+    need = fields.Nested(NeedSummarySchema)
+    reason = fields.String(metadata={"description": "no_candidate, taken or not_chosen"})
+    explanation = fields.String()
+
+
+class PlanSchema(BaseSchema):
+    period_start = fields.Date()
+    period_end = fields.Date()
+    optimal = fields.Boolean()
+    assignments = fields.List(fields.Nested(AssignmentSchema))
+    unmet = fields.List(fields.Nested(UnmetSchema))
+
+
+# --- pages --------------------------------------------------------------------------------
+
+def _settings() -> matching.Settings:
+    return matching.Settings.from_config(current_app.config)
+
+
+def _propose_endpoint() -> str | None:
+    """The proposal form's endpoint, once the missions pages provide it."""
+    return PROPOSE_ENDPOINT if PROPOSE_ENDPOINT in current_app.view_functions else None
 
 
 @bp.get("/needs/<int:need_id>/shortlist")
 @roles_required("manager")
 def shortlist(need_id: int):
     """The ranked, explained shortlist of an approved need."""
-    raise NotFound()
+    need, candidates = matching.shortlist_for(db.session, need_id, actor=current_user, now=now(),
+                                              settings=_settings())
+    return render_template("matching/shortlist.html", need=need, candidates=candidates,
+                           propose_endpoint=_propose_endpoint(), settings=_settings(),
+                           criterion_labels=matching.CRITERION_LABELS)
 
 
 @bp.route("/plan", methods=["GET", "POST"])
 @roles_required("manager")
 def plan():
     """The programme-wide plan for the approved needs of a period."""
-    raise NotFound()
+    result, errors = None, {}
+    if request.method == "POST":
+        data, errors = load_form(PlanRequestSchema())
+        if data:
+            result = planning.plan_for(db.session, data, actor=current_user, now=now(),
+                                       settings=_settings())
+    today = now().date()
+    half_year = {"period_start": today.isoformat(),
+                 "period_end": (today + timedelta(days=182)).isoformat()}
+    return render_template(
+        "matching/plan.html", plan=result, errors=errors, propose_endpoint=_propose_endpoint(),
+        form=request.form if request.method == "POST" else half_year,
+        programmes=db.session.scalars(programme_query("programme")).all(),
+        countries=[(code, country_name(code)) for code in countries_present(db.session)]), \
+        422 if errors else 200
 
+
+# --- API ----------------------------------------------------------------------------------
 
 @blp.get("/needs/<int:need_id>/shortlist")
 @roles_required("manager")
-def shortlist_api(need_id: int):
-    raise NotFound()
+@blp.arguments(ShortlistQuerySchema, location="query")
+@blp.response(200, ShortlistSchema)
+def shortlist_api(args, need_id: int):
+    """The ranked, explained shortlist of an approved need (409 for any other status)."""
+    need, candidates = matching.shortlist_for(db.session, need_id, actor=current_user, now=now(),
+                                              limit=args["limit"], settings=_settings())
+    return {"need_id": need.id, "need_status": need.status, "candidates": candidates}
 
 
 @blp.post("/plan")
 @roles_required("manager")
-def plan_api():
-    raise NotFound()
+@blp.arguments(PlanRequestSchema)
+@blp.response(200, PlanSchema)
+def plan_api(data):
+    """Propose one professional per approved need of the period, nobody double-booked.
+
+    A proposal only: nothing is booked until missions are proposed."""
+    return planning.plan_for(db.session, data, actor=current_user, now=now(), settings=_settings())

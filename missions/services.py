@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -133,12 +134,22 @@ def coordinator_sees_confirmed(session, actor: User, professional: Professional)
                Mission.status.in_(CONTACT_VISIBLE))) > 0
 
 
+# What a list of missions shows, loaded in a fixed number of queries whatever the length.
+MISSION_LOADING = (
+    joinedload(Mission.professional).joinedload(Professional.user),
+    joinedload(Mission.facility), joinedload(Mission.need),
+    selectinload(Mission.sessions), selectinload(Mission.checklist),
+    selectinload(Mission.events),
+)
+
+
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
                   facility_id: int | None = None, professional_id: int | None = None) -> sa.Select:
     """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
     from diaspora.facilities.models import facility_coordinators
 
-    query = sa.select(Mission).order_by(Mission.starts_at.desc(), Mission.id.desc())
+    query = (sa.select(Mission).options(*MISSION_LOADING)
+             .order_by(Mission.starts_at.desc(), Mission.id.desc()))
     if actor.role == "professional":
         query = query.join(Professional, Professional.id == Mission.professional_id) \
             .where(Professional.user_id == actor.id)
@@ -544,3 +555,27 @@ def present(mission: Mission, actor) -> Mission:
     mission.contact = ({"email": professional.user.email, "phone": professional.phone}
                        if contact_visible(mission, actor) else None)
     return mission
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+def refuse_erasure_during_missions(session, user: User, now: datetime) -> None:
+    """A person cannot be erased while a mission of theirs is confirmed or under way."""
+    busy = session.scalar(sa.select(Mission.id).join(Professional).where(
+        Professional.user_id == user.id,
+        Mission.status.in_(("confirmed", "ready", "in_progress"))).limit(1))
+    if busy is not None:
+        raise Conflict(_("A confirmed or running mission must be cancelled or completed first."),
+                       extra={"conflicting_mission": busy})
+
+
+def missions_of(session, user: User) -> tuple[str, list[dict]]:
+    """The person's missions, for their data export."""
+    missions = session.scalars(sa.select(Mission).join(Professional)
+                               .where(Professional.user_id == user.id)
+                               .order_by(Mission.starts_at)).all()
+    return "missions", [{"id": m.id, "facility": m.facility.name, "kind": m.kind,
+                         "status": m.status, "starts_at": m.starts_at.isoformat(),
+                         "ends_at": m.ends_at.isoformat(), "cycle": m.cycle,
+                         "history": [{"at": e.at.isoformat(), "to": e.to_status, "reason": e.reason}
+                                     for e in m.events]} for m in missions]

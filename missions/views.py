@@ -25,6 +25,7 @@ from .schemas import ProposalSchema, ScheduleSchema
 bp = Blueprint("missions", __name__)
 BOARD_COLUMNS = ("proposed", "accepted", "confirmed", "ready", "in_progress", "completed",
                  "reported", "postponed")
+BOARD_CARDS = 12  # per column, the soonest first; the column links to the full list
 
 
 @bp.record_once
@@ -45,10 +46,8 @@ def index():
     statement = services.mission_query(actor=current_user,
                                        status=status if status in STATUSES else None)
     if current_user.is_manager and not status:
-        missions = db.session.scalars(statement.where(Mission.status.in_(BOARD_COLUMNS))
-                                      .order_by(None).order_by(Mission.status, Mission.starts_at)).all()
-        columns = {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
-        return render_template("missions/board.html", columns=columns, order=BOARD_COLUMNS)
+        return render_template("missions/board.html", columns=board_columns(),
+                               totals=status_counts(), order=BOARD_COLUMNS, per_column=BOARD_CARDS)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("missions/index.html", page=page, status=status)
 
@@ -59,13 +58,15 @@ def detail(mission_id: int):
     mission = services.present(services.get_mission(db.session, mission_id, actor=current_user),
                                current_user)
     acting_as = services.relation(db.session, current_user, mission)
+    instant = now()
     actions = [name for name, rule in services.TRANSITIONS.items()
-               if mission.status in rule.sources and acting_as in rule.roles]
+               if mission.status in rule.sources and acting_as in rule.roles
+               and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
                 if acting_as in services.MANAGERS or acting_as in services.CHECKLIST_ROLES[item]}
     chain = mission.engagement.missions
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
-                           chain=chain, acting_as=acting_as, now=now())
+                           chain=chain, acting_as=acting_as, now=instant)
 
 
 @bp.post("/missions/<int:mission_id>/<any(accept, decline, confirm, ready, start, complete, report, close, cancel, postpone):action>")
@@ -143,6 +144,20 @@ def reschedule(mission_id: int):
                 return redirect(url_for("missions.detail", mission_id=mission.id))
     return render_template("missions/reschedule.html", m=mission, errors=errors,
                            form=request.form), 422 if errors else 200
+
+
+def board_columns() -> dict[str, list[Mission]]:
+    """The soonest ``BOARD_CARDS`` missions of each board column, in two queries whatever the
+    number of missions."""
+    rank = sa.func.row_number().over(partition_by=Mission.status,
+                                     order_by=(Mission.starts_at, Mission.id)).label("rank")
+    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD_COLUMNS))
+              .subquery())
+    missions = db.session.scalars(
+        sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
+        .where(ranked.c.rank <= BOARD_CARDS).options(*services.MISSION_LOADING)
+        .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
+    return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
 
 
 def status_counts() -> dict[str, int]:

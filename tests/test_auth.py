@@ -8,7 +8,7 @@ from diaspora.extensions import db
 from diaspora.professionals.models import Professional
 from diaspora.security import verify_password
 
-from .conftest import PASSWORD, Browser
+from .conftest import PASSWORD
 
 SIGNUP = {
     "role": "professional", "email": "Kofi.Boateng@Example.org", "password": "a-long-passphrase-2026",

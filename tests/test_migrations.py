@@ -27,7 +27,8 @@ def empty_database_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
     admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    name = "diaspora_migration_test"
+    # named after the test database, so suites run at once against one server never share it
+    name = f"{make_url(TEST_DATABASE_URL).database}_migrations"
     with admin.connect() as connection:
         connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         connection.execute(sa.text(f"CREATE DATABASE {name}"))

@@ -22,11 +22,12 @@ SIGNED = frozenset(ROLES[1:])
 PRO = frozenset({"professional"})
 COORD = frozenset({"coordinator"})
 MGR = frozenset({"manager", "admin"})
+ADMIN = frozenset({"admin"})
 SELF_OR_MGR = PRO | MGR
 
 EXPECTED: dict[str, frozenset[str]] = {
     "static": PUBLIC,
-    "main.index": PUBLIC, "main.health": PUBLIC, "main.api_docs": PUBLIC,
+    "main.index": PUBLIC, "main.health": PUBLIC, "main.ping": PUBLIC, "main.api_docs": PUBLIC,
     "main.api_docs_asset": PUBLIC, "api-docs.openapi_json": PUBLIC,
     "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.logout": PUBLIC,
     "auth.account": SIGNED, "auth.change_password": SIGNED, "auth.create_token": SIGNED,
@@ -56,6 +57,11 @@ EXPECTED: dict[str, frozenset[str]] = {
        for verb in ("list", "create", "get", "update", "delete")
        for name in ("programme", "organisation", "programmes", "organisations")
        if (verb == "list") == name.endswith("s")},
+    "privacy.page": SIGNED, "privacy.download": SIGNED, "privacy.erase": SIGNED,
+    "privacy.admin_download": ADMIN, "privacy.admin_erase": ADMIN,
+    "privacy_api.export": SIGNED, "privacy_api.erase": SIGNED,
+    "admin.audit_log": ADMIN, "admin.safeguard_list": ADMIN, "admin.retention": ADMIN,
+    "professionals.export_registry": MGR,
     "needs.index": COORD | MGR, "needs.new": COORD | MGR, "needs.detail": COORD | MGR,
     "needs.edit": COORD | MGR, "needs.act": COORD | MGR,
     "needs_api.list_needs": COORD | MGR, "needs_api.create_need": COORD | MGR,
@@ -81,6 +87,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{f"professionals_api.{verb}_{kind}": PRO
        for verb in ("list", "add", "update", "delete")
        for kind in ("qualifications", "licences", "windows")},
+    # outcomes: each side files its own report; managers read and waive
+    "outcomes.reports": PRO | COORD | MGR, "outcomes.file": PRO | COORD,
+    "outcomes.waive": MGR, "outcomes.follow_up": PRO | COORD,
+    "outcomes_api.list_outcomes": PRO | COORD | MGR, "outcomes_api.file_report": PRO | COORD,
+    "outcomes_api.waive": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
+    # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
+    "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
+    "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.workforce": MGR,
 }
 
 
@@ -185,6 +199,12 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "cancel" if "missions" in endpoint else "close"
         elif name == "item":  # an item the role may tick on its own missions
             values[name] = "counterpart_assigned" if role == "coordinator" else "insurance"
+        elif name == "side":  # the side the role reports for (managers for none)
+            values[name] = "host" if role == "coordinator" else "professional"
+        elif name == "months":
+            values[name] = 3
+        elif name == "file_format":
+            values[name] = "csv"
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     # Bumped on password change or deactivation: invalidates every open session.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Set when the person's data was erased on request (the row stays for statistics).
+    erased_at: Mapped[datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")

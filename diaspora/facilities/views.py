@@ -19,6 +19,7 @@ from . import services
 from .schemas import FacilityQuerySchema, FacilityUpdateSchema
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
+MAP_POINTS = 2500  # at most this many other facilities are drawn around a facility
 
 
 @bp.record_once
@@ -62,9 +63,10 @@ def detail(facility_id: int):
     facility = services.get_facility(db.session, facility_id)
     svg_map = None
     if facility.has_coordinates:
-        neighbours = [maps.MapPoint(lat, lon, size=1.6)
-                      for fid, lat, lon in services.coordinates_in(db.session, facility.country)
-                      if fid != facility.id]
+        others = [(lat, lon) for fid, lat, lon
+                  in services.coordinates_in(db.session, facility.country) if fid != facility.id]
+        stride = max(1, len(others) // MAP_POINTS)  # a large country is drawn from a sample
+        neighbours = [maps.MapPoint(lat, lon, size=1.6) for lat, lon in others[::stride]]
         here = maps.MapPoint(facility.latitude, facility.longitude, facility.name, size=6,
                              highlight=True)
         svg_map = maps.draw([facility.country], [*neighbours, here])

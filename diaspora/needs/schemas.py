@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .. import reference
 from ..schemas import BaseSchema, LanguageCode, Trimmed, one_of
@@ -44,18 +44,6 @@ class NeedSchema(BaseSchema):
     created_at = fields.AwareDateTime(dump_only=True)
     submitted_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     approved_at = fields.AwareDateTime(dump_only=True, allow_none=True)
-
-    @pre_load
-    def _split_lists(self, data, **kwargs):
-        """Skills and languages may come as "a, b" (HTML) or as lists (API)."""
-        data = dict(data)
-        for key in ("skills", "languages"):
-            value = data.get(key)
-            if isinstance(value, str):
-                value = [value]
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                data[key] = [part.strip() for v in value for part in v.split(",") if part.strip()]
-        return data
 
     @validates_schema(skip_on_field_errors=False)
     def _shape(self, data, **kwargs):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -57,6 +58,7 @@ def need_query(*, actor: User, status: str | None = None, facility_id: int | Non
     if not (actor.is_manager or actor.role == "coordinator"):
         raise Forbidden(_("Only facility coordinators and programme managers see needs."))
     query = (sa.select(Need).join(Facility, Need.facility_id == Facility.id)
+             .options(contains_eager(Need.facility), selectinload(Need.counterparts))
              .order_by(Need.priority, Need.earliest_start, Need.id))
     if actor.role == "coordinator":
         query = query.join(facility_coordinators,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .. import reference
 from ..schemas import BaseSchema, CountryCode, LanguageCode, TimeZone, Trimmed, one_of
@@ -42,17 +42,6 @@ class ProfileSchema(BaseSchema):
     bio = Trimmed(allow_none=True, validate=validate.Length(max=4000))
     languages = fields.List(fields.Nested(LanguageSchema), load_default=list,
                             validate=validate.Length(max=20))
-
-    @pre_load
-    def _split_skills(self, data, **kwargs):
-        """Skills may come as "a, b, c" (HTML form) or as a list (API)."""
-        skills = data.get("skills")
-        if isinstance(skills, str):
-            skills = [skills]
-        if isinstance(skills, list) and all(isinstance(s, str) for s in skills):
-            data = {**data, "skills": [part.strip() for s in skills for part in s.split(",")
-                                       if part.strip()]}
-        return data
 
     @validates_schema(skip_on_field_errors=False)
     def _at_least_one_mode(self, data, **kwargs):

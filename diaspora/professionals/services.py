@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -82,7 +83,11 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
     audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
                  detail={k: v for k, v in filters.items() if v is not None})
     session.commit()
-    query = sa.select(Professional).order_by(Professional.family_name, Professional.given_name)
+    query = (sa.select(Professional)
+             .options(joinedload(Professional.user), *(selectinload(getattr(Professional, part))
+                      for part in ("specialties", "skills", "languages", "qualifications",
+                                   "licences", "windows")))
+             .order_by(Professional.family_name, Professional.given_name))
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Professional.family_name).like(pattern),

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import audit
 from ..clock import now
-from ..errors import DomainError
+from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..forms import load_form
 from ..programmes.services import query as programme_query
 from ..security import roles_required
-from ..web import add_nav
+from ..web import add_nav, csv_response
 from . import services
 from .schemas import (LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
                       WindowSchema)
@@ -159,6 +160,28 @@ def registry():
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("professionals/registry.html", page=page,
                            args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/professionals/export.csv")
+@roles_required("manager")
+def export_registry():
+    """The registry for programme planning, without contact data (never a recruitment list).
+
+    Asking for contact data is refused and recorded in the audit log.
+    """
+    if request.args.get("include") == "contacts":
+        audit.record(db.session, now=now(), actor=current_user, action="denied",
+                     entity="professional_list", detail={"export": "contacts"})
+        db.session.commit()
+        raise Forbidden(_("Contact data is never exported in bulk (WHO Global Code of Practice)."))
+    statement = services.list_professionals(db.session, actor=current_user, now=now())
+    rows = ([p.id, p.cadre, " ".join(s.specialty for s in p.specialties), p.country_of_origin,
+             p.country_of_residence, " ".join(l.language for l in p.languages),
+             " ".join(p.modes), "yes" if p.consent_given else "no"]
+            for p in db.session.scalars(statement))
+    header = ["id", "cadre", "specialties", "country_of_origin", "country_of_residence",
+              "languages", "modes", "consent"]
+    return csv_response("registry.csv", header, rows)
 
 
 @bp.get("/professionals/<int:professional_id>")

@@ -8,14 +8,22 @@ from ..schemas import BaseSchema, CountryCode, Trimmed, one_of
 from .models import ORGANISATION_KINDS
 
 
+def _money(value) -> None:
+    """A budget: not negative, below a hundred billion (kept out of the spec's number range,
+    as the value travels as a decimal string)."""
+    if value < 0 or value >= 10**11:
+        raise ValidationError(_l("Give an amount from 0 to 99,999,999,999.99."))
+
+
 class ProgrammeSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     name = Trimmed(required=True, validate=validate.Length(min=2, max=200))
     origin_country = CountryCode(required=True)
     host_countries = fields.List(CountryCode(), load_default=list)
     funder = Trimmed(allow_none=True, validate=validate.Length(max=200))
-    budget = fields.Decimal(allow_none=True, places=2, as_string=True,
-                            validate=validate.Range(min=0, max=10**11))
+    budget = fields.Decimal(allow_none=True, places=2, as_string=True, validate=_money,
+                            metadata={"type": "string", "format": "decimal",
+                                      "example": "1500000.00"})
     currency = fields.String(allow_none=True, validate=validate.Regexp(
         r"^[A-Z]{3}$", error=_l("Use a three-letter ISO 4217 code, e.g. USD.")))
     starts_on = fields.Date(required=True)

@@ -1,0 +1,41 @@
+"""Shared plumbing of the benchmarks: scratch PostgreSQL databases and measurement children.
+
+Each measurement runs in a child process (``python bench/<script>.py --child ...``), so memory
+figures and caches start clean; the child prints one JSON line, the parent reads it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_child(script: str, *args) -> dict:
+    """Run ``script --child *args`` and return the JSON object it printed last."""
+    output = subprocess.run([sys.executable, script, "--child", *map(str, args)],
+                            check=True, capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"}).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def postgres_available(url: str) -> bool:
+    """True when the server answers; the scratch database is created if it does not exist."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    try:
+        admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                       {"n": target.database})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False

@@ -1,0 +1,296 @@
+"""Benchmark: the full programme dashboard over 20,000 missions with outcomes.
+
+Generates a programme (facilities, professionals, needs, missions in every status, online
+sessions, outcome reports with trainees and items, waivers, follow-up surveys) with bulk inserts
+into a scratch SQLite file and a scratch PostgreSQL database (created if missing; its schema is
+reset), then times ``missions.dashboards.indicators.compute`` and counts its SQL queries — for a
+manager (everything) and a facility coordinator (their facilities) — at two sizes, to show the
+number of queries does not depend on the size of the data.
+
+    .venv/bin/python bench/dashboard.py [--sizes 2000 20000] [--runs 5] [--postgres URL]
+
+Target: the full dashboard in under 500 ms on PostgreSQL at 20,000 missions, the same number of
+queries at every size.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from import_facilities import fresh_app, postgres_available  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_dashboard"
+NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+COUNTRIES = {"GH": (5.0, 11.0, -3.0, 1.0, "Africa/Accra"), "KE": (-4.0, 4.0, 34.0, 41.0, "Africa/Nairobi"),
+             "SN": (12.5, 16.5, -17.0, -11.5, "Africa/Dakar"), "UG": (-1.0, 4.0, 30.0, 35.0, "Africa/Kampala")}
+STATUSES = {"closed": 30, "reported": 15, "completed": 10, "in_progress": 3, "ready": 3,
+            "confirmed": 10, "accepted": 5, "proposed": 7, "cancelled": 10, "declined": 5,
+            "postponed": 2}
+CADRES = ("2211", "2212", "2221", "2222", "2262")
+GENDERS = ("female", "male", "other", "undisclosed")
+
+
+class Generator:
+    """Rows for every table, built in memory and inserted in bulk (one INSERT per table)."""
+
+    def __init__(self, missions: int, seed: int = 7):
+        self.size = missions
+        self.rng = random.Random(seed)
+        self.rows: dict[str, list[dict]] = {}
+        self.engagements: dict[tuple[int, int], int] = {}
+
+    def add(self, table: str, row: dict) -> int:
+        rows = self.rows.setdefault(table, [])
+        row["id"] = len(rows) + 1
+        rows.append(row)
+        return row["id"]
+
+    def build(self) -> dict[str, list[dict]]:
+        self.add("users", _user("manager", 0))
+        self.facilities()
+        self.professionals()
+        for name in ("MIDA Ghana Health", "Kenya Diaspora Health", "Sahel Midwives"):
+            self.add("programmes", {"name": name, "origin_country": "GH", "host_countries": [],
+                                    "starts_on": date(2023, 1, 1)})
+        for _ in range(self.size):
+            self.mission()
+        return self.rows
+
+    def facilities(self):
+        self.facility_ids = []
+        for n in range(max(50, self.size // 40)):
+            country = self.rng.choice(list(COUNTRIES))
+            south, north, west, east, zone = COUNTRIES[country]
+            facility_id = self.add("facilities", {
+                "external_id": f"bench:{n}", "source": "bench", "name": f"Facility {n}",
+                "country": country, "admin1": f"Region {n % 8}", "facility_type": "Hospital",
+                "category": "hospital", "tier": 1 + n % 4, "ownership": "public",
+                "latitude": self.rng.uniform(south, north), "longitude": self.rng.uniform(west, east),
+                "timezone": zone, "setting": ("rural", "urban", "unknown")[n % 3], "ict_ready": False,
+                "imported_at": NOW, "updated_at": NOW})
+            self.facility_ids.append(facility_id)
+            if n % 10 == 0:
+                coordinator = self.add("users", _user("coordinator", facility_id))
+                self.rows.setdefault("facility_coordinators", []).append(
+                    {"facility_id": facility_id, "user_id": coordinator})
+
+    def professionals(self):
+        self.professional_ids, self.homes = [], {}
+        for n in range(max(20, self.size // 10)):
+            user_id = self.add("users", _user("professional", n))
+            professional_id = self.add("professionals", {
+                "user_id": user_id, "given_name": "Ama", "family_name": f"Mensah {n}",
+                "gender": GENDERS[n % 4], "cadre": CADRES[n % 5], "country_of_origin": "GH",
+                "country_of_residence": "GB", "timezone": "Europe/London",
+                "offers_physical": True, "offers_virtual": True, "consent_given": True,
+                "created_at": NOW, "updated_at": NOW, "booking_version": 0})
+            self.professional_ids.append(professional_id)
+            # each professional serves a few facilities again and again: circularity
+            self.homes[professional_id] = self.rng.sample(self.facility_ids, 3)
+
+    def mission(self):
+        rng = self.rng
+        professional_id = rng.choice(self.professional_ids)
+        facility_id = rng.choice(self.homes[professional_id])
+        status = rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
+        kind = "physical" if rng.random() < 0.7 else "virtual"
+        starts_at = datetime(2023, 1, 2, tzinfo=timezone.utc) + timedelta(days=rng.randrange(1280))
+        need_id = self.need(facility_id, kind, starts_at, status)
+        engagement_id = self.engagement(professional_id, facility_id)
+        done = status in ("completed", "reported", "closed")
+        mission_id = self.add("missions", {
+            "need_id": need_id, "professional_id": professional_id, "facility_id": facility_id,
+            "engagement_id": engagement_id, "cycle": 1, "kind": kind, "status": status,
+            "starts_at": starts_at, "ends_at": starts_at + timedelta(days=14), "timezone": "UTC",
+            "exdates": [], "proposed_at": starts_at - timedelta(days=60),
+            "created_at": starts_at - timedelta(days=60), "updated_at": starts_at,
+            "confirmed_at": starts_at - timedelta(days=30) if status not in ("proposed", "accepted", "declined") else None,
+            "cost_amount": Decimal(rng.randrange(500, 5000)) if done and rng.random() < 0.6 else None,
+            "cost_currency": "USD"})
+        if kind == "virtual":
+            for week in range(6):
+                start = starts_at + timedelta(days=7 * week, hours=14)
+                self.add("mission_sessions", {"mission_id": mission_id, "sequence": week + 1,
+                                              "starts_at": start, "ends_at": start + timedelta(minutes=90),
+                                              "timezone": "UTC", "status": "held"})
+        if done:
+            self.outcomes(mission_id, starts_at + timedelta(days=14), status)
+
+    def need(self, facility_id, kind, starts_at, mission_status) -> int:
+        submitted = starts_at - timedelta(days=90)
+        status = {"completed": "fulfilled", "reported": "fulfilled", "closed": "fulfilled"}.get(
+            mission_status, "matched" if mission_status in ("confirmed", "ready", "in_progress") else "approved")
+        return self.add("needs", {
+            "facility_id": facility_id, "programme_id": 1 + facility_id % 3, "title": "Need",
+            "cadre": self.rng.choice(CADRES), "skills": [], "languages": ["en"],
+            "purpose": "training_of_trainers", "mode": kind, "earliest_start": submitted.date(),
+            "latest_end": (starts_at + timedelta(days=120)).date(), "duration_days": 14,
+            "priority": 3, "status": status, "created_at": submitted, "updated_at": submitted,
+            "submitted_at": submitted, "approved_at": submitted + timedelta(days=3)})
+
+    def engagement(self, professional_id, facility_id) -> int:
+        key = (professional_id, facility_id)
+        if key not in self.engagements:
+            self.engagements[key] = self.add("engagements", {
+                "professional_id": professional_id, "facility_id": facility_id, "created_at": NOW})
+        return self.engagements[key]
+
+    def outcomes(self, mission_id, ended, status):
+        rng = self.rng
+        sides = ["professional", "host"] if status != "completed" else rng.sample(["professional", "host"], 1)
+        if status != "completed" and rng.random() < 0.1:
+            self.add("report_waivers", {"mission_id": mission_id, "side": sides.pop(),
+                                        "reason": "No coordinator", "waived_at": ended})
+        for side in sides:
+            self.report(mission_id, side, ended)
+        for months in (3, 6, 12):
+            answered = rng.random() < 0.5
+            self.add("follow_ups", {
+                "mission_id": mission_id, "months": months, "created_at": ended,
+                "due_at": ended + timedelta(days=30 * months),
+                "answered_at": ended + timedelta(days=30 * months) if answered else None,
+                "practice_in_use": rng.random() < 0.7 if answered else None,
+                "counterparts_in_post": rng.randrange(4) if answered else None,
+                "trainees_cascaded": rng.randrange(10) if answered else None})
+
+    def report(self, mission_id, side, ended):
+        rng = self.rng
+        cadres = rng.sample(CADRES, 2)
+        trainees = [(cadre, gender, rng.randrange(1, 8)) for cadre in cadres for gender in ("female", "male")]
+        report_id = self.add("outcome_reports", {
+            "mission_id": mission_id, "side": side, "filed_at": ended, "updated_at": ended,
+            "trained_total": sum(n for _, _, n in trainees), "sessions_held": 6, "hours": 18.0,
+            "patients_seen": rng.randrange(80), "procedures_done": rng.randrange(20),
+            "tested_count": 5, "pre_score": rng.uniform(30, 60), "post_score": rng.uniform(60, 95),
+            "rating": rng.randrange(1, 6), "barriers": [], "next_steps": []})
+        for cadre, gender, count in trainees:
+            self.add("outcome_trainees", {"report_id": report_id, "cadre": cadre, "gender": gender,
+                                          "count": count})
+        if rng.random() < 0.5:
+            self.add("outcome_items", {"report_id": report_id, "kind": "protocol", "title": "Protocol"})
+
+
+def _user(role: str, n: int) -> dict:
+    return {"email": f"{role}{n}@bench.example", "name": f"{role} {n}", "password_hash": "x",
+            "role": role, "timezone": "UTC", "active": True, "created_at": NOW, "failed_logins": 0,
+            "session_version": 1}
+
+
+def load(db, rows: dict[str, list[dict]]) -> float:
+    """Insert every table in bulk, parents first; returns the seconds it took."""
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    for table in ("users", "facilities", "facility_coordinators", "professionals", "programmes",
+                  "needs", "engagements", "missions", "mission_sessions", "outcome_reports",
+                  "outcome_trainees", "outcome_items", "report_waivers", "follow_ups"):
+        if rows.get(table):
+            db.session.execute(sa.insert(db.metadata.tables[table]), rows[table])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    return time.perf_counter() - started
+
+
+def measure(db, work, runs: int) -> tuple[float, int]:
+    """Median milliseconds of ``work()`` over ``runs`` (after a warm-up) and its SQL queries."""
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    work()   # warm-up: connection, caches
+    timings = []
+    for _ in range(runs):
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        started = time.perf_counter()
+        work()
+        timings.append((time.perf_counter() - started) * 1000)
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+        db.session.rollback()
+    return statistics.median(timings), len(statements)
+
+
+def run(url: str, size: int, runs: int) -> dict:
+    """Generate ``size`` missions, then time the dashboard's figures (manager, coordinator) and
+    the whole dashboard page a manager gets (figures, filter choices, charts, template)."""
+    from flask_login import login_user
+
+    from diaspora.auth.models import User
+    from diaspora.clock import FakeClock
+    from diaspora.extensions import db
+    from missions.dashboards import indicators, views
+    from missions.dashboards.filters import Filters
+
+    app = fresh_app(url)
+    app.config["CLOCK"] = FakeClock(NOW)
+    with app.app_context():
+        rows = Generator(size).build()
+        result = {"load_s": load(db, rows), "reports": len(rows["outcome_reports"])}
+        coordinator = rows["facility_coordinators"][0]["user_id"]
+        manager = db.session.get(User, 1)
+
+        def page():
+            with app.test_request_context("/dashboard"):
+                login_user(manager)
+                assert "People trained by cadre and gender" in views.index()
+
+        assert indicators.compute(db.session, Filters(), NOW).missions == size
+        result["manager"] = measure(db, lambda: indicators.compute(db.session, Filters(), NOW), runs)
+        result["coordinator"] = measure(
+            db, lambda: indicators.compute(db.session, Filters(coordinator_id=coordinator), NOW), runs)
+        result["page"] = measure(db, page, runs)
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DASHBOARD_URL", DEFAULT_POSTGRES),
+                        help="PostgreSQL URL of a scratch database (created if missing; its "
+                             "schema is reset)")
+    args = parser.parse_args()
+    logging.disable(logging.INFO)  # the migrations' progress lines
+    with tempfile.TemporaryDirectory() as folder:
+        targets = [("SQLite", f"sqlite:///{Path(folder) / 'dashboard.sqlite3'}")]
+        if postgres_available(args.postgres):
+            targets.append(("PostgreSQL", args.postgres))
+        else:
+            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        print(f"median of {args.runs} runs after a warm-up; ms and SQL queries of the dashboard's "
+              "figures for a manager (all) and a coordinator (their facilities), and of the "
+              "manager's whole page")
+        print(f"{'database':<11} {'missions':>9} {'reports':>8} {'load s':>7} "
+              f"{'manager':>14} {'coordinator':>14} {'page':>14}")
+        for name, url in targets:
+            for size in args.sizes:
+                if name == "SQLite":
+                    Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+                result = run(url, size, args.runs)
+                timings = " ".join(f"{result[k][0]:>6.0f} ms {result[k][1]:>3}q"
+                                   for k in ("manager", "coordinator", "page"))
+                print(f"{name:<11} {size:>9,} {result['reports']:>8,} {result['load_s']:>7.1f} {timings}")
+        print("target: < 500 ms on PostgreSQL at 20,000 missions; equal query counts at every size")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+"""Benchmark: shortlists and the programme-wide plan over 100,000 professionals.
+
+For SQLite and PostgreSQL, a fresh scratch database is migrated and filled (bulk inserts) with
+the shipped WHO facility lists, 100,000 professionals (about 3 licences, 2 availability windows,
+2–3 languages, 1–2 specialties and skills each; some with past missions or a booking) and
+1,000 approved needs. Then, in a separate process, it prints:
+
+- p50/p95 of one shortlist (top 20 with explanations) over 50 needs (for each need, the median
+  of 3 runs);
+- p50/p95 of the floor: the bare SQL query of the hard filters alone (ids only), same needs,
+  timed the same way;
+- their ratio;
+- the time of the programme-wide plan for 200 needs.
+
+Targets: shortlist p95 < 250 ms, ratio < 4, plan < 30 s.
+
+    .venv/bin/python bench/matching.py [--professionals 100000] [--needs 1000] [--postgres URL]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from common import postgres_available, run_child  # noqa: E402  (bench/common.py)
+SHARED = ROOT.parent / "shared" / "data" / "facilities"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_matching"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+TODAY = NOW.date()
+BATCH = 10_000
+RUNS = 3  # each need is timed this many times and its median counts (steadier when busy)
+
+# country: (share, languages of the country, languages people may also speak)
+ORIGINS = {
+    "GH": (45, ["en"], ["tw", "ee", "ga", "dag", "ha"]),
+    "SN": (15, ["fr"], ["wo", "ff"]),
+    "MZ": (10, ["pt"], ["ts", "sw"]),
+    "NG": (15, ["en"], ["yo", "ig", "ha"]),
+    "KE": (5, ["en"], ["sw"]),
+    "CM": (5, ["fr", "en"], ["ff"]),
+    "ZW": (5, ["en"], ["sn"]),
+}
+# country, city, zone, latitude, longitude, language, share
+RESIDENCES = [
+    ("GB", "London", "Europe/London", 51.507, -0.128, None, 25),
+    ("GB", "Manchester", "Europe/London", 53.481, -2.242, None, 6),
+    ("FR", "Paris", "Europe/Paris", 48.857, 2.352, "fr", 12),
+    ("FR", "Lyon", "Europe/Paris", 45.764, 4.836, "fr", 4),
+    ("BE", "Brussels", "Europe/Brussels", 50.850, 4.352, "fr", 4),
+    ("PT", "Lisbon", "Europe/Lisbon", 38.722, -9.139, "pt", 6),
+    ("NL", "Amsterdam", "Europe/Amsterdam", 52.370, 4.895, "nl", 6),
+    ("DE", "Hamburg", "Europe/Berlin", 53.551, 9.994, "de", 6),
+    ("US", "New York City", "America/New_York", 40.713, -74.006, None, 14),
+    ("US", "Houston", "America/Chicago", 29.760, -95.370, None, 6),
+    ("CA", "Toronto", "America/Toronto", 43.653, -79.383, None, 6),
+    ("GB", None, "Europe/London", None, None, None, 5),   # no coordinates
+]
+PURPOSES = [("clinical_service", 45), ("teaching", 20), ("training_of_trainers", 15),
+            ("management", 10), ("equipment", 10)]
+NEED_MODES = [("physical", 40), ("virtual", 30), ("either", 30)]
+LICENCE_COUNTRIES = ["GH", "SN", "MZ", "NG", "GB", "US", "FR", "PT"]
+
+
+def pick(rng: random.Random, weighted, weight_index: int = -1):
+    """An item of tuples holding their weight at ``weight_index``, or a key of a
+    {key: (weight, ...)} mapping."""
+    if isinstance(weighted, dict):
+        keys = list(weighted)
+        return rng.choices(keys, weights=[weighted[k][0] for k in keys])[0]
+    return rng.choices(weighted, weights=[item[weight_index] for item in weighted])[0]
+
+
+# --- building the database ----------------------------------------------------------------
+
+def fresh_app(url: str):
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from diaspora import create_app
+    from diaspora.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+def load(url: str, professionals: int, needs: int) -> dict:
+    """Run in a child process: migrate and fill the scratch database."""
+    import sqlalchemy as sa
+
+    from diaspora.extensions import db
+
+    app = fresh_app(url)
+    started = time.perf_counter()
+    rng = random.Random(2026)
+    with app.app_context():
+        facilities = load_facilities(db.session)
+        with db.engine.begin() as connection:
+            insert_professionals(connection, rng, professionals)
+            need_rows = insert_needs(connection, rng, facilities, needs)
+            insert_history(connection, rng, facilities, professionals, need_rows)
+        # Statistics for the planners, as autovacuum keeps them in production.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE" if url.startswith("postgresql")
+                                       else "ANALYZE"))
+    return {"seconds": time.perf_counter() - started}
+
+
+def load_facilities(session) -> list[tuple]:
+    """The shipped WHO lists (or a generated one); rural setting for tiers 1–2 mostly."""
+    import sqlalchemy as sa
+
+    from diaspora.demo import write_generated_facilities
+    from diaspora.facilities.importer import import_facilities
+    from diaspora.facilities.models import Facility
+
+    sources = sorted(SHARED.glob("who-ssa-2019-*.csv"))
+    with tempfile.TemporaryDirectory() as folder:
+        if not sources:
+            sources = [Path(folder) / "generated.csv"]
+            write_generated_facilities(sources[0], rows=3000, seed=1)
+        for source in sources:
+            import_facilities(session, source, now=NOW, workers=0)
+    session.execute(sa.update(Facility).where(Facility.tier <= 2).values(setting="rural"))
+    session.execute(sa.update(Facility).where(Facility.tier > 2).values(setting="urban"))
+    session.commit()
+    return session.execute(sa.select(Facility.id, Facility.country, Facility.timezone)).all()
+
+
+def insert(connection, model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        connection.execute(model.__table__.insert(), rows[start:start + BATCH])
+
+
+def insert_professionals(connection, rng: random.Random, count: int) -> None:
+    from diaspora.auth.models import User
+    from diaspora.demo import CADRE_PROFILES
+    from diaspora.professionals.models import (AvailabilityWindow, Licence, Professional,
+                                               ProfessionalLanguage, ProfessionalSkill,
+                                               ProfessionalSpecialty)
+
+    tables = {model: [] for model in (User, Professional, Licence, AvailabilityWindow,
+                                      ProfessionalLanguage, ProfessionalSpecialty,
+                                      ProfessionalSkill)}
+    for n in range(1, count + 1):
+        origin = pick(rng, ORIGINS)
+        _share, official, local = ORIGINS[origin]
+        country, city, zone, latitude, longitude, spoken_there, _ = pick(rng, RESIDENCES)
+        cadre, _weight, specialties, skills, _degree = pick(rng, CADRE_PROFILES, weight_index=1)
+        offers = rng.choice([(True, True), (True, True), (True, False), (False, True)])
+        tables[User].append({"id": n, "email": f"p{n}@bench.example", "name": f"P {n}",
+                             "password_hash": "-", "role": "professional", "timezone": zone,
+                             "active": True, "created_at": NOW, "failed_logins": 0,
+                             "session_version": 1})
+        tables[Professional].append({
+            "id": n, "user_id": n, "given_name": "Given", "family_name": f"Family{n}",
+            "gender": rng.choice(["female", "male", "undisclosed"]), "cadre": cadre,
+            "country_of_origin": origin, "country_of_residence": country,
+            "city_of_residence": city, "latitude": latitude, "longitude": longitude,
+            "timezone": zone, "offers_physical": offers[0], "offers_virtual": offers[1],
+            "consent_given": rng.random() < 0.95, "consent_version": "2026-01",
+            "created_at": NOW, "updated_at": NOW, "booking_version": 0})
+        spoken = official + [rng.choice(local)] + ([spoken_there] if spoken_there else [])
+        for code in dict.fromkeys(spoken):
+            tables[ProfessionalLanguage].append({"professional_id": n, "language": code,
+                                                 "proficiency": "native"})
+        for specialty in rng.sample(specialties, k=min(len(specialties), rng.randint(1, 2))):
+            tables[ProfessionalSpecialty].append({"professional_id": n, "specialty": specialty})
+        for skill in rng.sample(skills, k=min(len(skills), rng.randint(1, 3))):
+            tables[ProfessionalSkill].append({"professional_id": n, "skill": skill})
+        third = rng.choice([c for c in LICENCE_COUNTRIES if c not in (country, origin)])
+        for licence_country, until in ((country, rng.randint(100, 1500)),
+                                       (origin, rng.randint(-300, 1000)),
+                                       (third, rng.randint(-300, 1000))):
+            valid_until = TODAY + timedelta(days=until)
+            tables[Licence].append({"professional_id": n, "country": licence_country,
+                                    "authority": "Council", "number": f"L{n}-{licence_country}",
+                                    "valid_from": valid_until - timedelta(days=3 * 365),
+                                    "valid_until": valid_until})
+        for _ in range(2):
+            mode = rng.choice(["either", "physical", "virtual"])
+            starts_on = TODAY + timedelta(days=rng.randint(0, 330))
+            tables[AvailabilityWindow].append({
+                "professional_id": n, "kind": "available", "mode": mode, "starts_on": starts_on,
+                "ends_on": starts_on + timedelta(days=rng.randint(14, 150)),
+                "hours_per_week": None if mode == "physical" else rng.choice([2, 3, 4, 6, 8])})
+        if rng.random() < 0.1:
+            starts_on = TODAY + timedelta(days=rng.randint(0, 330))
+            tables[AvailabilityWindow].append({
+                "professional_id": n, "kind": "blackout", "mode": "either",
+                "starts_on": starts_on, "ends_on": starts_on + timedelta(days=rng.randint(3, 20)),
+                "hours_per_week": None})
+    for model, rows in tables.items():
+        insert(connection, model, rows)
+
+
+def insert_needs(connection, rng: random.Random, facilities, count: int) -> list[dict]:
+    """``count`` approved needs, and half as many fulfilled ones for the mission history."""
+    from diaspora.demo import CADRE_PROFILES
+    from diaspora.needs.models import Need
+
+    rows = []
+    for n in range(1, count + count // 2 + 1):
+        facility_id, country, _zone = rng.choice(facilities)
+        cadre, _weight, specialties, skills, _degree = pick(rng, CADRE_PROFILES, weight_index=1)
+        mode = pick(rng, NEED_MODES)[0]
+        window = rng.randint(21, 120)
+        earliest = TODAY + timedelta(days=rng.randint(14, 300))
+        weeks = rng.randint(2, min(12, (window - 1) // 7 + 1))
+        language = {"GH": "en", "SN": "fr", "MZ": "pt"}.get(country, "en")
+        rows.append({
+            "id": n, "facility_id": facility_id, "title": f"Need {n}", "cadre": cadre,
+            "specialty": rng.choice(specialties) if cadre == "2212" or rng.random() < 0.3 else None,
+            "skills": rng.sample(skills, k=rng.randint(0, 2)), "languages": [language],
+            "purpose": pick(rng, PURPOSES)[0], "mode": mode, "earliest_start": earliest,
+            "latest_end": earliest + timedelta(days=window - 1),
+            "duration_days": rng.randint(7, min(28, window)) if mode != "virtual" else None,
+            "sessions_per_week": rng.randint(1, 2) if mode != "physical" else None,
+            "weeks": weeks if mode != "physical" else None,
+            "session_hours": rng.choice([1.0, 1.5, 2.0]) if mode != "physical" else None,
+            "priority": rng.randint(1, 4), "status": "approved" if n <= count else "fulfilled",
+            "created_at": NOW, "updated_at": NOW})
+    insert(connection, Need, rows)
+    return rows
+
+
+def insert_history(connection, rng: random.Random, facilities, professionals: int,
+                   needs: list[dict]) -> None:
+    """Completed missions (continuity, fairness) and proposed ones holding a booking."""
+    from missions.models import Booking, Engagement, Mission
+
+    done = [need for need in needs if need["status"] == "fulfilled"]
+    zones = {facility_id: zone for facility_id, _country, zone in facilities}
+    engagements, missions, bookings = [], [], []
+    people = rng.sample(range(1, professionals + 1), k=min(professionals, 8000))
+    for n, professional_id in enumerate(people, start=1):
+        need = rng.choice(done)
+        upcoming = n % 3 == 0
+        days = rng.randint(20, 300) if upcoming else -rng.randint(30, 500)
+        starts_at = NOW + timedelta(days=days)
+        ends_at = starts_at + timedelta(days=rng.randint(7, 28))
+        engagements.append({"id": n, "professional_id": professional_id,
+                            "facility_id": need["facility_id"], "created_at": NOW})
+        missions.append({"id": n, "need_id": need["id"], "professional_id": professional_id,
+                         "facility_id": need["facility_id"], "engagement_id": n, "cycle": 1,
+                         "kind": "physical", "status": "proposed" if upcoming else "completed",
+                         "starts_at": starts_at, "ends_at": ends_at,
+                         "timezone": zones[need["facility_id"]] or "UTC", "exdates": [],
+                         "proposed_at": NOW, "created_at": NOW, "updated_at": NOW})
+        bookings.append({"professional_id": professional_id, "mission_id": n,
+                         "starts_at": starts_at, "ends_at": ends_at, "active": upcoming})
+    insert(connection, Engagement, engagements)
+    insert(connection, Mission, missions)
+    insert(connection, Booking, bookings)
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+def measure(url: str, samples: int, plan_needs: int) -> dict:
+    """Run in a child process: time shortlists, their floor, and the plan."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
+
+    from diaspora import create_app
+    from diaspora.extensions import db
+    from diaspora.needs.models import Need
+    from missions import matching, planning
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        session = db.session
+        settings = matching.Settings.from_config(app.config)
+        approved = session.scalars(sa.select(Need).options(joinedload(Need.facility))
+                                   .where(Need.status == "approved").order_by(Need.id)).all()
+        sample = approved[::max(1, len(approved) // samples)][:samples]
+        matching.shortlist(session, sample[-1], now=NOW, settings=settings)  # warm caches
+        full, floor, passed, shown = [], [], [], []
+        for need in sample:
+            terms = matching.terms_of(need)
+            floor_runs, full_runs = [], []
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                ids = session.execute(matching.hard_filter_query(terms)).all()
+                floor_runs.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                candidates = matching.shortlist(session, need, now=NOW, settings=settings)
+                full_runs.append(time.perf_counter() - started)
+            floor.append(statistics.median(floor_runs))
+            full.append(statistics.median(full_runs))
+            passed.append(len(ids))
+            shown.append(len(candidates))
+        by_end = sorted(approved, key=lambda need: need.latest_end)[:plan_needs]
+        period = {"period_start": min(need.earliest_start for need in by_end),
+                  "period_end": by_end[-1].latest_end}
+        planned = planning.needs_in_period(session, **period)
+        started = time.perf_counter()
+        plan = planning.make_plan(session, now=NOW, settings=settings, **period)
+        plan_seconds = time.perf_counter() - started
+    return {"full": full, "floor": floor, "passed": passed, "shown": shown,
+            "plan_needs": len(planned), "plan_seconds": plan_seconds,
+            "assigned": len(plan.assignments), "optimal": plan.optimal}
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def child(kind: str, url: str, *numbers: str) -> None:
+    result = load(url, *map(int, numbers)) if kind == "load" else measure(url, *map(int, numbers))
+    print(json.dumps(result))
+
+
+def report(name: str, loaded: dict, result: dict) -> None:
+    ms = lambda seconds: seconds * 1000  # noqa: E731
+    full50, full95 = percentile(result["full"], 0.5), percentile(result["full"], 0.95)
+    floor50, floor95 = percentile(result["floor"], 0.5), percentile(result["floor"], 0.95)
+    print(f"{name:<11} {loaded['seconds']:>7.0f} {ms(full50):>8.1f} {ms(full95):>8.1f} "
+          f"{ms(floor50):>9.1f} {ms(floor95):>9.1f} "
+          f"{full50 / floor50:>6.2f} {full95 / floor95:>6.2f} "
+          f"{statistics.median(result['passed']):>7.0f} {max(result['passed']):>7} "
+          f"{result['plan_needs']:>6} {result['assigned']:>8} {result['plan_seconds']:>7.1f}"
+          f"{'' if result['optimal'] else ' (time limit)'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--professionals", type=int, default=100_000)
+    parser.add_argument("--needs", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--plan-needs", type=int, default=200)
+    parser.add_argument("--postgres",
+                        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES),
+                        help="PostgreSQL URL of a scratch database (created if missing; its "
+                             "schema is reset)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
+        if postgres_available(args.postgres):
+            targets.append(("PostgreSQL", args.postgres))
+        else:
+            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        print(f"{args.professionals:,} professionals, {args.needs:,} needs; shortlist of 20 over "
+              f"{args.samples} needs; plan over {args.plan_needs} needs; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"{'database':<11} {'load s':>7} {'p50 ms':>8} {'p95 ms':>8} {'floor p50':>9} "
+              f"{'floor p95':>9} {'r p50':>6} {'r p95':>6} {'passed':>7} {'max':>7} "
+              f"{'needs':>6} {'assigned':>8} {'plan s':>7}")
+        for name, url in targets:
+            loaded = run_child(__file__, "load", url, args.professionals, args.needs)
+            result = run_child(__file__, "measure", url, args.samples, args.plan_needs)
+            report(name, loaded, result)
+        print("passed: professionals through the SQL hard filters per need (median, max); "
+              "r: shortlist / floor")
+        print("targets: shortlist p95 < 250 ms, ratio < 4, plan of 200 needs < 30 s")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:])
+    else:
+        main()

@@ -1,0 +1,1 @@
+"""Administration: the audit log, the WHO safeguards list, data retention."""

@@ -1,0 +1,33 @@
+"""JSON API of the dashboards: the FHIR workforce export."""
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from diaspora.clock import now
+from diaspora.extensions import db
+from diaspora.schemas import BaseSchema, CountryCode
+from diaspora.security import roles_required
+
+from . import services
+
+blp = Blueprint("fhir_api", __name__, url_prefix="/api/v1/fhir",
+                description="FHIR R4 export of host facilities and confirmed professionals")
+
+
+class WorkforceQuerySchema(BaseSchema):
+    country = CountryCode(metadata={"description": "Only host facilities in this country"})
+
+
+@blp.get("/workforce")
+@roles_required("manager")
+@blp.arguments(WorkforceQuerySchema, location="query")
+@blp.response(200, content_type="application/fhir+json",
+              description="A FHIR R4 Bundle (type collection)")
+def workforce(args):
+    """Host facilities as Organization and Location, and professionals with a mission confirmed
+    or later as Practitioner and PractitionerRole — names only, never contact details."""
+    body = services.workforce_export(db.session, country=args.get("country"), actor=current_user,
+                                     now=now())
+    return Response(body, mimetype="application/fhir+json")

@@ -1,0 +1,175 @@
+"""Missions and their outcomes, one row per mission, as CSV or XLSX, with the dashboard's filters.
+
+Professionals appear by name and cadre only: no e-mail, phone, address or any other contact
+detail is ever exported (WHO Global Code: the registry is not a recruitment channel). A
+mission's counted figures come from its reference report, as on the dashboard.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from sqlalchemy.orm import aliased
+
+from diaspora import safeguards
+from diaspora.facilities.models import Facility
+from diaspora.needs.models import Need
+from diaspora.professionals.models import GENDERS, Professional
+from diaspora.programmes.models import Programme
+
+from ..models import Mission
+from ..outcomes.models import FOLLOW_UP_MONTHS, FollowUp, OutcomeItem, OutcomeReport, \
+    OutcomeTrainee, ReportWaiver
+from ..services import DONE
+from .filters import Filters, mission_conditions
+
+COLUMNS = (
+    "mission_id", "status", "mode", "first_day", "last_day", "host_timezone", "cycle",
+    "programme", "facility", "country", "region", "tier", "setting", "safeguards_list",
+    "professional", "professional_cadre", "cost_amount", "cost_currency",
+    "professional_report", "host_report", "people_trained",
+    *[f"trained_{gender}" for gender in GENDERS],
+    "sessions_held", "hours", "patients_seen", "procedures_done", "protocols_guidelines_curricula",
+    "equipment_items", "tested", "pre_score", "post_score", "host_rating", "professional_rating",
+    *[f"practice_in_use_{months}m" for months in FOLLOW_UP_MONTHS],
+)
+# Reference-report figures, taken from the host's report, else the professional's.
+REFERENCE_FIGURES = ("trained_total", "sessions_held", "hours", "patients_seen", "procedures_done",
+                     "tested_count", "pre_score", "post_score")
+TRANSFER_KINDS = ("protocol", "guideline", "curriculum")
+# Spreadsheet programs run cells starting with these as formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def mission_rows(session, filters: Filters) -> Iterator[dict]:
+    """One dict per mission (keys ``COLUMNS``), most recent first, in one query."""
+    for row in session.execute(_statement(filters)).mappings():
+        yield _shape(row)
+
+
+def _statement(filters: Filters) -> sa.Select:
+    professional_report, host_report = aliased(OutcomeReport), aliased(OutcomeReport)
+    professional_waiver, host_waiver = aliased(ReportWaiver), aliased(ReportWaiver)
+    surveys = {months: aliased(FollowUp) for months in FOLLOW_UP_MONTHS}
+    reference_id = sa.func.coalesce(host_report.id, professional_report.id)
+    trainees, items = _trainees_by_gender(), _items_by_use()
+
+    def reference(name):
+        return sa.case((host_report.id.is_not(None), getattr(host_report, name)),
+                       else_=getattr(professional_report, name)).label(name)
+
+    def side_status(report, waiver):
+        return sa.case((report.id.is_not(None), "filed"), (waiver.id.is_not(None), "waived"),
+                       (Mission.status.in_(DONE), "missing"), else_="")
+
+    statement = (
+        sa.select(
+            Mission.id.label("mission_id"), Mission.status, Mission.kind.label("mode"),
+            Mission.starts_at, Mission.ends_at, Mission.timezone.label("host_timezone"),
+            Mission.cycle, Programme.name.label("programme"), Facility.name.label("facility"),
+            Facility.country, Facility.admin1.label("region"), Facility.tier, Facility.setting,
+            Professional.given_name, Professional.family_name,
+            Professional.cadre.label("professional_cadre"), Mission.cost_amount,
+            Mission.cost_currency,
+            side_status(professional_report, professional_waiver).label("professional_report"),
+            side_status(host_report, host_waiver).label("host_report"),
+            *[reference(name) for name in REFERENCE_FIGURES],
+            *[sa.func.coalesce(trainees.c[gender], 0).label(f"trained_{gender}") for gender in GENDERS],
+            sa.func.coalesce(items.c.transfer, 0).label("protocols_guidelines_curricula"),
+            sa.func.coalesce(items.c.equipment, 0).label("equipment_items"),
+            host_report.rating.label("host_rating"),
+            professional_report.rating.label("professional_rating"),
+            *[survey.practice_in_use.label(f"practice_in_use_{months}m")
+              for months, survey in surveys.items()])
+        .join(Facility, Facility.id == Mission.facility_id)
+        .join(Professional, Professional.id == Mission.professional_id)
+        .join(Need, Need.id == Mission.need_id)
+        .outerjoin(Programme, Programme.id == Need.programme_id)
+        .outerjoin(professional_report, _side(professional_report, "professional"))
+        .outerjoin(host_report, _side(host_report, "host"))
+        .outerjoin(professional_waiver, _side(professional_waiver, "professional"))
+        .outerjoin(host_waiver, _side(host_waiver, "host"))
+        .outerjoin(trainees, trainees.c.report_id == reference_id)
+        .outerjoin(items, items.c.report_id == reference_id))
+    for months, survey in surveys.items():
+        statement = statement.outerjoin(survey, sa.and_(survey.mission_id == Mission.id,
+                                                        survey.months == months))
+    return (statement.where(*mission_conditions(filters))
+            .order_by(Mission.starts_at.desc(), Mission.id.desc()))
+
+
+def _side(model, side: str):
+    return sa.and_(model.mission_id == Mission.id, model.side == side)
+
+
+def _trainees_by_gender():
+    return (sa.select(OutcomeTrainee.report_id,
+                      *[sa.func.sum(sa.case((OutcomeTrainee.gender == gender, OutcomeTrainee.count),
+                                            else_=0)).label(gender) for gender in GENDERS])
+            .group_by(OutcomeTrainee.report_id).subquery())
+
+
+def _items_by_use():
+    return (sa.select(OutcomeItem.report_id,
+                      sa.func.count(sa.case((OutcomeItem.kind.in_(TRANSFER_KINDS), 1))).label("transfer"),
+                      sa.func.count(sa.case((OutcomeItem.kind.not_in(TRANSFER_KINDS), 1))).label("equipment"))
+            .group_by(OutcomeItem.report_id).subquery())
+
+
+def _shape(row) -> dict:
+    """A result row as export values: host-zone days, one name, yes/no answers."""
+    zone = ZoneInfo(row["host_timezone"])
+    shaped = {key: row[key] for key in COLUMNS if key in row}
+    shaped.update(
+        first_day=_local_day(row["starts_at"], zone),
+        last_day=_local_day(row["ends_at"] - timedelta(microseconds=1), zone),
+        professional=f"{row['given_name']} {row['family_name']}",
+        safeguards_list=_yes_no(safeguards.is_listed(row["country"])),
+        people_trained=row["trained_total"], tested=row["tested_count"],
+        **{f"practice_in_use_{m}m": _yes_no(row[f"practice_in_use_{m}m"]) for m in FOLLOW_UP_MONTHS})
+    return {key: shaped.get(key) for key in COLUMNS}
+
+
+def _local_day(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).date().isoformat()
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[key] is None else _cell(row[key]) for key in COLUMNS])
+    return buffer.getvalue()
+
+
+def to_xlsx(rows, *, filters: Filters, generated_at: datetime) -> bytes:
+    """A workbook with the missions and, on a second sheet, the filters that chose them."""
+    workbook = Workbook(write_only=True)
+    missions = workbook.create_sheet("missions")
+    missions.append(COLUMNS)
+    for row in rows:
+        missions.append([_cell(row[key]) for key in COLUMNS])
+    about = workbook.create_sheet("filters")
+    about.append(["generated_at", generated_at.isoformat()])
+    for key, value in filters.query_args().items():
+        about.append([key, _cell(str(value))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

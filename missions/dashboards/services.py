@@ -1,0 +1,39 @@
+"""Exports as the views and the API hand them out: checked, produced and written to the audit
+log (they carry professionals' names)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from diaspora import audit
+from diaspora.errors import Forbidden
+
+from . import exports, fhir
+from .filters import Filters
+
+FORMATS = ("csv", "xlsx")
+
+
+def missions_export(session, filters: Filters, file_format: str, *, actor, now: datetime) -> str | bytes:
+    """Missions and outcomes selected by ``filters`` as CSV text or XLSX bytes."""
+    rows = exports.mission_rows(session, filters)
+    if file_format == "csv":
+        body = exports.to_csv(rows)
+    else:
+        body = exports.to_xlsx(rows, filters=filters, generated_at=now)
+    audit.record(session, now=now, actor=actor, action="export", entity="missions",
+                 detail={"format": file_format, "filters": filters.query_args()})
+    session.commit()
+    return body
+
+
+def workforce_export(session, *, country: str | None, actor, now: datetime) -> str:
+    """The FHIR workforce Bundle (JSON text); programme managers only."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers export the workforce."))
+    body = fhir.workforce_bundle(session, now=now, country=country)
+    audit.record(session, now=now, actor=actor, action="export", entity="fhir_workforce",
+                 detail={"country": country})
+    session.commit()
+    return body

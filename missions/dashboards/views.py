@@ -1,0 +1,82 @@
+"""Dashboard pages: the indicators with their filters, the exports, and the printable
+programme report. Coordinators see their own facilities only (see ``filters.filters_for``)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from diaspora import reference, safeguards
+from diaspora.clock import now
+from diaspora.extensions import db
+from diaspora.facilities.services import countries_present, regions_of
+from diaspora.programmes.models import Programme
+from diaspora.programmes.services import query as programme_query
+from diaspora.security import roles_required
+from diaspora.web import add_nav
+
+from . import charts, indicators, services
+from .filters import Filters, filters_for
+
+bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.record_once
+def _register(state):
+    add_nav(state.app, "dashboards.index", _l("Dashboard"), ("coordinator", "manager", "admin"), 25,
+            "dashboards.")
+    state.app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
+                                       host_map=charts.host_map)
+    state.app.jinja_env.filters.update(figure=charts.figure, percent=charts.percent)
+
+
+def _options(filters: Filters) -> dict:
+    """Choices for the filter form."""
+    return {"programmes": db.session.scalars(programme_query("programme")).all(),
+            "countries": [(code, reference.country_name(code))
+                          for code in countries_present(db.session)],
+            "regions": [(region, region) for region in regions_of(db.session, filters.country)],
+            "cadres": reference.CADRES, "modes": reference.MODES}
+
+
+@bp.get("")
+@roles_required("coordinator", "manager")
+def index():
+    filters = filters_for(current_user, request.args)
+    return render_template("dashboards/index.html",
+                           d=indicators.compute(db.session, filters, now()),
+                           options=_options(filters))
+
+
+@bp.get(f"/missions.<any({', '.join(services.FORMATS)}):file_format>")
+@roles_required("coordinator", "manager")
+def export(file_format: str):
+    """Missions and outcomes with the dashboard's filters (names only, no contact details)."""
+    filters = filters_for(current_user, request.args)
+    body = services.missions_export(db.session, filters, file_format, actor=current_user, now=now())
+    filename = f"missions-{now():%Y%m%d}.{file_format}"
+    return Response(body, mimetype=MEDIA_TYPES[file_format],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/workforce.fhir.json")
+@roles_required("manager")
+def fhir_bundle():
+    """The FHIR workforce Bundle as a file (the same as ``GET /api/v1/fhir/workforce``)."""
+    country = filters_for(current_user, request.args).country
+    body = services.workforce_export(db.session, country=country, actor=current_user, now=now())
+    return Response(body, mimetype="application/fhir+json",
+                    headers={"Content-Disposition": 'attachment; filename="workforce.fhir.json"'})
+
+
+@bp.get("/report")
+@roles_required("manager")
+def report():
+    """The programme report for a period, for funders: the dashboard laid out to print."""
+    filters = filters_for(current_user, request.args)
+    programme = db.session.get(Programme, filters.programme_id) if filters.programme_id else None
+    return render_template("dashboards/report.html",
+                           d=indicators.compute(db.session, filters, now()), programme=programme,
+                           generated_at=now(), safeguards_source=safeguards.list_in_force(db.session))

@@ -1,0 +1,59 @@
+"""JSON API for outcomes: a mission's reports, filing one side, waivers, follow-up answers."""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from diaspora.clock import now
+from diaspora.extensions import db
+from diaspora.security import login_required, roles_required
+
+from .. import services as missions
+from . import services
+from .schemas import (FollowUpAnswerSchema, FollowUpSchema, MissionOutcomesSchema,
+                      OutcomeReportSchema, WaiverSchema)
+
+blp = Blueprint("outcomes_api", __name__, url_prefix="/api/v1/missions",
+                description="Outcome reports and follow-up surveys of missions")
+SIDE = "<any(professional, host):side>"
+
+
+@blp.get("/<int:mission_id>/outcomes")
+@login_required
+@blp.response(200, MissionOutcomesSchema)
+def list_outcomes(mission_id):
+    """Both reports, the waivers, the sides still missing and the follow-up surveys."""
+    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    return services.outcomes_of(db.session, mission)
+
+
+@blp.put(f"/<int:mission_id>/outcomes/{SIDE}")
+@roles_required("professional", "coordinator")
+@blp.arguments(OutcomeReportSchema)
+@blp.response(200, OutcomeReportSchema)
+def file_report(data, mission_id, side):
+    """File or replace your side's report: the professional files "professional", a host
+    coordinator "host"; once the mission is completed and until it is closed."""
+    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    return services.file_report(db.session, mission, side, data, actor=current_user, now=now())
+
+
+@blp.post(f"/<int:mission_id>/outcomes/{SIDE}/waiver")
+@roles_required("manager")
+@blp.arguments(WaiverSchema)
+@blp.response(201, WaiverSchema)
+def waive(data, mission_id, side):
+    """Waive a side's report (a reason is required); the mission can then be closed."""
+    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    return services.waive(db.session, mission, side, data["reason"], actor=current_user, now=now())
+
+
+@blp.put("/<int:mission_id>/follow-ups/<int:months>")
+@roles_required("professional", "coordinator")
+@blp.arguments(FollowUpAnswerSchema)
+@blp.response(200, FollowUpSchema)
+def answer_follow_up(data, mission_id, months):
+    """Answer the survey at +3, +6 or +12 months (open from a week before it is due)."""
+    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    survey = services.get_follow_up(db.session, mission, months)
+    return services.answer_follow_up(db.session, survey, data, actor=current_user, now=now())

@@ -1,0 +1,270 @@
+"""Filing outcome reports, waiving them, answering follow-up surveys — and the hooks that tie
+them to the mission lifecycle and the scheduler's reminders.
+
+- A mission's professional files the "professional" report; a coordinator of the host
+  facility files the "host" report. Reports are filed once the mission is completed and can be
+  amended until it is closed.
+- When both sides are in (filed or waived by a manager) a completed mission moves to
+  ``reported`` on its own; ``close`` is refused while a side is missing.
+- Completing a mission creates its follow-up surveys (+3, +6, +12 months), which its
+  professional or a host coordinator answer once due.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from diaspora import audit
+from diaspora.auth.models import User
+from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+from .. import services as missions
+from ..models import Mission
+from .models import FOLLOW_UP_MONTHS, SIDES, FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
+    ReportWaiver
+
+# A mission's reports are filed, amended or waived while it is in these statuses.
+REPORTING = ("completed", "reported")
+# A survey opens a week before it is due, so a reminder counted in days rather than calendar
+# months never lands on a closed form.
+SURVEY_OPENS_BEFORE = timedelta(days=7)
+SIDE_OF_RELATION = {"professional": "professional", "coordinator": "host"}
+# A report or an answer replaces the previous one whole: what it leaves out is cleared.
+REPORT_OPTIONAL = ("patients_seen", "procedures_done", "tested_count", "pre_score", "post_score",
+                   "rating_comment", "barriers_note", "next_steps_note", "narrative")
+
+
+@dataclass
+class MissionOutcomes:
+    """A mission's reports and waivers by side, the sides still missing, and its follow-ups."""
+
+    mission_id: int
+    reports: dict[str, OutcomeReport] = field(default_factory=dict)
+    waivers: dict[str, ReportWaiver] = field(default_factory=dict)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [side for side in SIDES if side not in self.reports and side not in self.waivers]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def side_of(session, actor, mission: Mission) -> str | None:
+    """The side ``actor`` reports for on this mission (managers report for neither)."""
+    return SIDE_OF_RELATION.get(missions.relation(session, actor, mission))
+
+
+def outcomes_of(session, mission: Mission) -> MissionOutcomes:
+    reports = session.scalars(sa.select(OutcomeReport).where(OutcomeReport.mission_id == mission.id))
+    waivers = session.scalars(sa.select(ReportWaiver).where(ReportWaiver.mission_id == mission.id))
+    follow_ups = session.scalars(sa.select(FollowUp).where(FollowUp.mission_id == mission.id)
+                                 .order_by(FollowUp.months))
+    return MissionOutcomes(mission.id, reports={r.side: r for r in reports},
+                           waivers={w.side: w for w in waivers}, follow_ups=list(follow_ups))
+
+
+def missing_sides(session, mission: Mission) -> list[str]:
+    return outcomes_of(session, mission).missing
+
+
+def get_follow_up(session, mission: Mission, months: int) -> FollowUp:
+    follow_up = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == mission.id,
+                                                         FollowUp.months == months))
+    if follow_up is None:
+        raise NotFound(_("This mission has no such follow-up survey."))
+    return follow_up
+
+
+def survey_open(follow_up: FollowUp, now: datetime) -> bool:
+    return now >= follow_up.due_at - SURVEY_OPENS_BEFORE
+
+
+# --- reports and waivers ------------------------------------------------------------------
+
+def file_report(session, mission: Mission, side: str, data: dict, *, actor, now: datetime) -> OutcomeReport:
+    """File or amend ``side``'s report (``data`` loaded by ``OutcomeReportSchema``)."""
+    require_author(session, actor, mission, side)
+    _check_against_mission(mission, data)
+    with _all_or_nothing(session):
+        report = _save_report(session, mission, side, data, actor=actor, now=now)
+        _finish(session, mission, actor=actor, now=now)
+    return report
+
+
+def waive(session, mission: Mission, side: str, reason: str, *, actor, now: datetime) -> ReportWaiver:
+    """A manager records that ``side``'s report will not come."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers waive a report."))
+    _require_reporting(mission)
+    current = outcomes_of(session, mission)
+    if side in current.reports:
+        raise Conflict(_("This report has been filed."))
+    if side in current.waivers:
+        raise Conflict(_("This report has been waived already."))
+    waiver = ReportWaiver(mission_id=mission.id, side=side, reason=reason, waived_by_id=actor.id,
+                          waived_at=now)
+    with _all_or_nothing(session):
+        session.add(waiver)
+        audit.record(session, now=now, actor=actor, action="create", entity="report_waiver",
+                     entity_id=mission.id, detail={"side": side})
+        _finish(session, mission, actor=actor, now=now)
+    return waiver
+
+
+@contextmanager
+def _all_or_nothing(session):
+    """Write everything or nothing: a refusal rolls back what was added, and a report or
+    waiver saved by someone else at the same moment (the unique side) is a conflict."""
+    try:
+        yield
+    except DomainError:
+        session.rollback()
+        raise
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(_("Someone saved this at the same moment: reload the page and try again.")) \
+            from error
+
+
+def require_author(session, actor, mission: Mission, side: str) -> None:
+    """``actor`` may file ``side``'s report of ``mission`` now, else Forbidden or Conflict."""
+    if side_of(session, actor, mission) != side:
+        raise Forbidden(_("You cannot file this report."))
+    _require_reporting(mission)
+
+
+def _require_reporting(mission: Mission) -> None:
+    if mission.status not in REPORTING:
+        raise Conflict(_("Reports are filed once the mission is completed and until it is closed "
+                         "(it is %(status)s).", status=mission.status),
+                       extra={"current_status": mission.status})
+
+
+def _check_against_mission(mission: Mission, data: dict) -> None:
+    """The rules of a report that depend on the mission it is about."""
+    errors = {}
+    if mission.kind == "virtual":
+        for key in ("patients_seen", "procedures_done"):
+            if data.get(key):
+                errors[key] = [_("Patients and procedures are counted for in-person missions.")]
+        scheduled = sum(1 for s in mission.sessions if s.status != "cancelled")
+        if data["sessions_held"] > scheduled:
+            errors["sessions_held"] = [_("More sessions than the %(n)d scheduled.", n=scheduled)]
+    if errors:
+        raise Invalid(_("Some information is not valid."), errors=errors)
+
+
+def _save_report(session, mission: Mission, side: str, data: dict, *, actor, now: datetime) -> OutcomeReport:
+    report = session.scalar(sa.select(OutcomeReport).where(OutcomeReport.mission_id == mission.id,
+                                                           OutcomeReport.side == side))
+    creating = report is None
+    if creating:
+        report = OutcomeReport(mission_id=mission.id, side=side, filed_at=now)
+        session.add(report)
+    else:  # rows are replaced whole; old ones go first so (cadre, gender) stays unique
+        report.trainees.clear()
+        report.items.clear()
+        session.flush()
+    rows = {"trainees": OutcomeTrainee, "items": OutcomeItem}
+    for key, value in {**dict.fromkeys(REPORT_OPTIONAL), **data}.items():
+        if key in rows:
+            value = [rows[key](**row) for row in value]
+        setattr(report, key, value)
+    report.author_id = actor.id
+    report.updated_at = now
+    session.flush()
+    audit.record(session, now=now, actor=actor, action="create" if creating else "update",
+                 entity="outcome_report", entity_id=report.id,
+                 detail={"mission": mission.id, "side": side})
+    return report
+
+
+def _finish(session, mission: Mission, *, actor, now: datetime) -> None:
+    """Commit; a completed mission with both sides in moves on to ``reported``.
+
+    Only managers and the scheduler may "report" a mission, so a professional's or
+    coordinator's filing moves it as the scheduler would.
+    """
+    if mission.status == "completed" and not missing_sides(session, mission):
+        by = actor if actor.role in missions.MANAGERS else missions.SCHEDULER
+        missions.transition(session, mission, "report", actor=by, now=now)  # commits
+    else:
+        session.commit()
+
+
+# --- follow-up surveys --------------------------------------------------------------------
+
+def follow_up_due_at(mission: Mission, months: int) -> datetime:
+    """When the survey at ``months`` is due: that many calendar months after the mission's end."""
+    return mission.ends_at + relativedelta(months=months)
+
+
+def require_respondent(session, actor, follow_up: FollowUp, now: datetime) -> None:
+    """``actor`` may answer the survey now, else Forbidden or Conflict."""
+    if side_of(session, actor, follow_up.mission) is None:
+        raise Forbidden(_("Only the mission's professional and host coordinators answer this survey."))
+    if not survey_open(follow_up, now):
+        raise Conflict(_("This survey opens on %(day)s.",
+                         day=(follow_up.due_at - SURVEY_OPENS_BEFORE).date()))
+
+
+def answer_follow_up(session, follow_up: FollowUp, data: dict, *, actor, now: datetime) -> FollowUp:
+    """Answer (or correct the answer to) a due survey (``data`` from ``FollowUpAnswerSchema``)."""
+    require_respondent(session, actor, follow_up, now)
+    mission = follow_up.mission
+    for key, value in {"note": None, **data}.items():
+        setattr(follow_up, key, value)
+    follow_up.answered_at = now
+    follow_up.answered_by_id = actor.id
+    audit.record(session, now=now, actor=actor, action="update", entity="follow_up",
+                 entity_id=follow_up.id, detail={"mission": mission.id, "months": follow_up.months})
+    session.commit()
+    return follow_up
+
+
+# --- hooks (registered in missions.register) ----------------------------------------------
+
+def create_follow_ups(session, mission: Mission, action: str, actor, now: datetime) -> None:
+    """Transition hook: a mission that completes gets its three surveys (caller commits)."""
+    if action != "complete":
+        return
+    existing = set(session.scalars(sa.select(FollowUp.months).where(FollowUp.mission_id == mission.id)))
+    for months in FOLLOW_UP_MONTHS:
+        if months not in existing:
+            session.add(FollowUp(mission_id=mission.id, months=months, created_at=now,
+                                 due_at=follow_up_due_at(mission, months)))
+
+
+def reports_in_before_close(session, mission: Mission, now: datetime) -> None:
+    """Transition guard for "close": both reports filed, or the missing ones waived."""
+    missing = missing_sides(session, mission)
+    if missing:
+        raise Conflict(_("Both outcome reports are needed before closing (or a manager's waiver): "
+                         "missing %(sides)s.", sides=", ".join(missing)),
+                       extra={"current_status": mission.status, "missing_reports": missing})
+
+
+def report_still_due(session, notification, now: datetime) -> bool:
+    """Reminder validator for "report_due": the addressee has yet to file their side."""
+    mission = session.get(Mission, notification.mission_id or 0)
+    user = session.get(User, notification.user_id or 0)
+    if mission is None or user is None or mission.status not in REPORTING:
+        return False
+    side = side_of(session, user, mission)
+    return side is not None and side in missing_sides(session, mission)
+
+
+def follow_up_still_due(session, notification, now: datetime) -> bool:
+    """Reminder validator for "follow_up_due": the survey exists and is unanswered."""
+    months = (notification.payload or {}).get("months")
+    follow_up = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == notification.mission_id,
+                                                         FollowUp.months == months))
+    return (follow_up is not None and follow_up.answered_at is None
+            and follow_up.mission.status in missions.DONE)
