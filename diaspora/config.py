@@ -87,7 +87,9 @@ class Config:
     # Scheduler: started in-process only when asked (``make run`` or ``flask missions scheduler``).
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 60)
-    SCHEDULER_BATCH_SIZE = _int("SCHEDULER_BATCH_SIZE", 500)
+    # Rows delivered per transaction: larger batches load their missions fewer times, smaller
+    # ones hold SQLite's write lock (or PostgreSQL's row locks) for less time.
+    SCHEDULER_BATCH_SIZE = _int("SCHEDULER_BATCH_SIZE", 1000)
     # How long a dispatcher holds e-mails it is sending before another may take them over.
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 300)
     # Crash tests only (missions/notifications/pause.py): stop mid-batch, e.g. "inbox:10".

@@ -52,7 +52,6 @@ def run_once(session, now: datetime, *, worker: str | None = None) -> dict[str, 
                                      batch_size=config["SCHEDULER_BATCH_SIZE"]))
     if config.get("MAIL_SERVER"):
         counts.update(outbox.send_emails(session, now, worker=worker,
-                                         batch_size=config["SCHEDULER_BATCH_SIZE"],
                                          mailer=Mailer(current_app._get_current_object())))
     return counts
 

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from diaspora.auth.models import User
 
@@ -46,6 +47,8 @@ MAX_EMAIL_ATTEMPTS = 5
 EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
 # Reminders checked and inserted per statement (SQLite allows 32,766 parameters in one).
 STORE_CHUNK = 500
+# E-mails leased at once: few enough to be sent well within a lease (SCHEDULER_LEASE_SECONDS).
+EMAIL_BATCH = 50
 
 
 # --- 1. storing -------------------------------------------------------------------------------
@@ -163,15 +166,18 @@ class _Context:
         user_ids = {n.user_id for n in batch}
         return cls(inactive_users=set(session.scalars(sa.select(User.id).where(
                        User.id.in_(user_ids), User.active.is_(False)))),
-                   missions=_by_id(session, Mission, {n.mission_id for n in batch}),
+                   # with their checklists, which the readiness reminders look at
+                   missions=_by_id(session, Mission, {n.mission_id for n in batch},
+                                   selectinload(Mission.checklist)),
                    sessions=_by_id(session, MissionSession, {n.session_id for n in batch}))
 
 
-def _by_id(session, model, ids: set) -> dict:
+def _by_id(session, model, ids: set, *options) -> dict:
     ids.discard(None)
     if not ids:
         return {}
-    return {record.id: record for record in session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    query = sa.select(model).where(model.id.in_(ids)).options(*options)
+    return {record.id: record for record in session.scalars(query)}
 
 
 def skip_reason(session, context: _Context, notification: sa.Row, now: datetime) -> str | None:
@@ -197,11 +203,11 @@ def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker:
 
 # --- 3. e-mail ------------------------------------------------------------------------------
 
-def send_emails(session, now: datetime, *, worker: str, batch_size: int, mailer) -> dict[str, int]:
+def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int]:
     """Send every delivered row waiting for e-mail whose lease is free; counts by outcome."""
     counts: dict[str, int] = defaultdict(int)
     lease = timedelta(seconds=current_app.config["SCHEDULER_LEASE_SECONDS"])
-    while batch := _lease_emails(session, now, worker, batch_size, lease):
+    while batch := _lease_emails(session, now, worker, EMAIL_BATCH, lease):
         session.commit()  # the lease holds from here, whatever happens to this process
         try:
             with mailer.connection() as connection:
