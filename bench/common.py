@@ -39,3 +39,21 @@ def postgres_available(url: str) -> bool:
         return True
     except sa.exc.OperationalError:
         return False
+
+
+def bare_insert_seconds(engine, table: str, columns: list[str], values: list[tuple]) -> float:
+    """The floor of a write benchmark: seconds for a bare DB-API ``executemany`` INSERT of
+    ``values`` into ``table``, commit included."""
+    import time
+
+    marker = "%s" if engine.dialect.name == "postgresql" else "?"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        cursor.executemany(sql, values)
+        connection.commit()
+        return time.perf_counter() - started
+    finally:
+        connection.close()

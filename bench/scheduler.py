@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import postgres_available  # noqa: E402  (bench/common.py)
+from common import bare_insert_seconds, postgres_available  # noqa: E402  (bench/common.py)
 from import_facilities import fresh_app  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_scheduler"
@@ -137,20 +137,11 @@ def measure_floor(url: str, prepared: list[dict]) -> float:
         return value
 
     values = [tuple(plain(c, row[c]) for c in columns) for row in prepared]
-    marker = "%s" if postgres else "?"
-    sql = (f"INSERT INTO notifications ({', '.join(columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
     with app.app_context():
         # the rows' users, missions and sessions must exist for the foreign keys
         seed_missions(db.session)
         db.session.remove()
-        connection = db.engine.raw_connection()
-        cursor = connection.cursor()
-        started = time.perf_counter()
-        cursor.executemany(sql, values)
-        connection.commit()
-        seconds = time.perf_counter() - started
-        connection.close()
+        seconds = bare_insert_seconds(db.engine, "notifications", columns, values)
         db.engine.dispose()
     return seconds
 
