@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_child(script: str, *args) -> dict:
     """Run ``script --child *args`` and return the JSON object it printed last."""
-    output = subprocess.run([sys.executable, script, "--child", *map(str, args)],
-                            check=True, capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"}).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, script, "--child", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(script).name} --child {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def postgres_available(url: str) -> bool:
@@ -39,6 +41,18 @@ def postgres_available(url: str) -> bool:
         return True
     except sa.exc.OperationalError:
         return False
+
+
+def reset_sequences(connection, tables: list[str]) -> None:
+    """After bulk inserts with explicit ids, move PostgreSQL's id sequences past them."""
+    import sqlalchemy as sa
+
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
 
 
 def bare_insert_seconds(engine, table: str, columns: list[str], values: list[tuple]) -> float:

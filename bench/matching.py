@@ -239,14 +239,14 @@ def insert_needs(connection, rng: random.Random, facilities, count: int) -> list
 
 
 def insert_history(connection, rng: random.Random, facilities, professionals: int,
-                   needs: list[dict]) -> None:
+                   needs: list[dict], missions_wanted: int = 8000) -> None:
     """Completed missions (continuity, fairness) and proposed ones holding a booking."""
     from missions.models import Booking, Engagement, Mission
 
     done = [need for need in needs if need["status"] == "fulfilled"]
     zones = {facility_id: zone for facility_id, _country, zone in facilities}
     engagements, missions, bookings = [], [], []
-    people = rng.sample(range(1, professionals + 1), k=min(professionals, 8000))
+    people = rng.sample(range(1, professionals + 1), k=min(professionals, missions_wanted))
     for n, professional_id in enumerate(people, start=1):
         need = rng.choice(done)
         upcoming = n % 3 == 0

@@ -29,6 +29,7 @@ class SvgMap:
     outlines: list[str]          # SVG path data, one per country ring set
     points: list[dict]           # x, y, r, label, highlight, url
     source: str
+    dots: str = ""               # plain background points, drawn as one path (cheap to send)
 
 
 @lru_cache(maxsize=1)
@@ -79,10 +80,14 @@ def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> S
             parts.append("M" + " L".join(f"{x},{y}" for x, y in coords) + " Z")
         if parts:
             outlines.append(" ".join(parts))
-    drawn = []
+    drawn, dots = [], []
     for point in points:
         x, y = project(point.longitude, point.latitude)
-        drawn.append({"x": x, "y": y, "r": point.size, "label": point.label,
-                      "highlight": point.highlight, "url": point.url})
+        if point.label or point.url or point.highlight:
+            drawn.append({"x": x, "y": y, "r": point.size, "label": point.label,
+                          "highlight": point.highlight, "url": point.url})
+        else:  # a small square; thousands of them stay one element
+            side = round(point.size * 1.6, 1)
+            dots.append(f"M{x - side / 2:.1f},{y - side / 2:.1f}h{side}v{side}h-{side}z")
     drawn.sort(key=lambda p: p["highlight"])  # highlighted points on top
-    return SvgMap(width, height, outlines, drawn, outline_source())
+    return SvgMap(width, height, outlines, drawn, outline_source(), "".join(dots))

@@ -100,7 +100,7 @@ for _kind, _schema in CHILD_SCHEMAS.items():
 def list_professionals(args, pagination_parameters):
     """The registry (programme managers only; every list is audited)."""
     statement = services.list_professionals(db.session, actor=current_user, now=now(), **args)
-    return page_of(db.session, statement, pagination_parameters)
+    return page_of(db.session, statement.options(*services.profile_loading()), pagination_parameters)
 
 
 @blp.get("/<int:professional_id>")

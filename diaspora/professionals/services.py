@@ -70,6 +70,14 @@ def require_self(actor: User, professional: Professional) -> None:
         raise Forbidden(_("Only the professional can change their own profile."))
 
 
+def profile_loading() -> tuple:
+    """Loader options for whole profiles (as the API shows them) in a fixed number of queries."""
+    return (joinedload(Professional.user),
+            *(selectinload(getattr(Professional, part))
+              for part in ("specialties", "skills", "languages", "qualifications", "licences",
+                           "windows")))
+
+
 def list_professionals(session, *, actor: User, now: datetime, q: str | None = None,
                        cadre: str | None = None, country_of_residence: str | None = None,
                        consent_given: bool | None = None) -> sa.Select:
@@ -83,11 +91,7 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
     audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
                  detail={k: v for k, v in filters.items() if v is not None})
     session.commit()
-    query = (sa.select(Professional)
-             .options(joinedload(Professional.user), *(selectinload(getattr(Professional, part))
-                      for part in ("specialties", "skills", "languages", "qualifications",
-                                   "licences", "windows")))
-             .order_by(Professional.family_name, Professional.given_name))
+    query = sa.select(Professional).order_by(Professional.family_name, Professional.given_name)
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Professional.family_name).like(pattern),

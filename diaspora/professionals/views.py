@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..clock import now
@@ -15,6 +16,7 @@ from ..programmes.services import query as programme_query
 from ..security import roles_required
 from ..web import add_nav, csv_response
 from . import services
+from .models import Professional
 from .schemas import (LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
                       WindowSchema)
 
@@ -174,7 +176,8 @@ def export_registry():
                      entity="professional_list", detail={"export": "contacts"})
         db.session.commit()
         raise Forbidden(_("Contact data is never exported in bulk (WHO Global Code of Practice)."))
-    statement = services.list_professionals(db.session, actor=current_user, now=now())
+    statement = services.list_professionals(db.session, actor=current_user, now=now()).options(
+        selectinload(Professional.specialties), selectinload(Professional.languages))
     rows = ([p.id, p.cadre, " ".join(s.specialty for s in p.specialties), p.country_of_origin,
              p.country_of_residence, " ".join(l.language for l in p.languages),
              " ".join(p.modes), "yes" if p.consent_given else "no"]
