@@ -52,6 +52,7 @@ messages: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/import_facilities.py
+	$(BIN)/python bench/scheduler.py
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py

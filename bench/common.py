@@ -53,3 +53,21 @@ def reset_sequences(connection, tables: list[str]) -> None:
         connection.execute(sa.text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+
+
+def bare_insert_seconds(engine, table: str, columns: list[str], values: list[tuple]) -> float:
+    """The floor of a write benchmark: seconds for a bare DB-API ``executemany`` INSERT of
+    ``values`` into ``table``, commit included."""
+    import time
+
+    marker = "%s" if engine.dialect.name == "postgresql" else "?"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        cursor.executemany(sql, values)
+        connection.commit()
+        return time.perf_counter() - started
+    finally:
+        connection.close()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import postgres_available, run_child  # noqa: E402  (bench/common.py)
+from common import bare_insert_seconds, postgres_available, run_child  # noqa: E402  (bench/common.py)
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench"
 
@@ -115,9 +115,6 @@ def measure_floor(url: str, path: Path) -> dict:
                 prepared.append(row)
         columns = list(prepared[0])
         postgres = url.startswith("postgresql")
-        marker = "%s" if postgres else "?"
-        sql = (f"INSERT INTO facilities ({', '.join(columns)}) "
-               f"VALUES ({', '.join([marker] * len(columns))})")
 
         def plain(value):
             if isinstance(value, datetime):
@@ -125,13 +122,7 @@ def measure_floor(url: str, path: Path) -> dict:
             return value
 
         values = [tuple(plain(row[c]) for c in columns) for row in prepared]
-        connection = db.engine.raw_connection()
-        cursor = connection.cursor()
-        started = time.perf_counter()
-        cursor.executemany(sql, values)
-        connection.commit()
-        seconds = time.perf_counter() - started
-        connection.close()
+        seconds = bare_insert_seconds(db.engine, "facilities", columns, values)
     return {"seconds": seconds, "rows": len(values)}
 
 

@@ -77,6 +77,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@diaspora-registry.local")
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
+    # The address people reach the site at: links in e-mails and calendar feeds.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
     # Geocoding: offline gazetteer by default; Nominatim only when a user agent is configured.
     NOMINATIM_USER_AGENT = os.environ.get("NOMINATIM_USER_AGENT")
@@ -84,6 +87,14 @@ class Config:
     # Scheduler: started in-process only when asked (``make run`` or ``flask missions scheduler``).
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
     SCHEDULER_INTERVAL_SECONDS = _int("SCHEDULER_INTERVAL_SECONDS", 60)
+    # Rows delivered per transaction: larger batches load their missions fewer times, smaller
+    # ones hold SQLite's write lock (or PostgreSQL's row locks) for less time.
+    SCHEDULER_BATCH_SIZE = _int("SCHEDULER_BATCH_SIZE", 1000)
+    # How long a dispatcher holds e-mails it is sending before another may take them over.
+    SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 300)
+    # Crash tests only (missions/notifications/pause.py): stop mid-batch, e.g. "inbox:10".
+    SCHEDULER_PAUSE_AT = os.environ.get("SCHEDULER_PAUSE_AT")
+    SCHEDULER_PAUSE_FILE = os.environ.get("SCHEDULER_PAUSE_FILE")
 
     # Matching weights (documented in README "Matching").
     MATCH_WEIGHTS = {

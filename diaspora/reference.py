@@ -254,6 +254,12 @@ MISSION_ACTIONS = {
     "postpone": _l("Postpone"),
 }
 
+SESSION_STATUSES = {
+    "scheduled": _l("scheduled"),
+    "held": _l("held"),
+    "cancelled": _l("cancelled"),
+}
+
 CHECKLIST_LABELS = {
     "orientation": _l("Pre-departure orientation done"),
     "insurance": _l("Insurance in place"),

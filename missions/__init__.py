@@ -14,11 +14,17 @@ def register(app: Flask) -> None:
     from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
-    from . import api as missions_api, demo as missions_demo, matching_views, services, views
+    from . import api as missions_api, cli, demo as missions_demo, matching_views, scheduler, \
+        services, session_views, views
+    from .calendars import views as calendar_views
+    from .notifications import api as notifications_api, notices, producers, \
+        views as notification_views
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(matching_views.bp)
-    for api_blueprint in (missions_api.blp, matching_views.blp):
+    for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
+                      calendar_views.bp):
+        app.register_blueprint(blueprint)
+    for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
+                          notifications_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
     _once(professionals.extra_viewer_rules, services.coordinator_sees_confirmed)
@@ -26,7 +32,12 @@ def register(app: Flask) -> None:
     _once(privacy.erasure_hooks, services.refuse_erasure_during_missions)
     _once(privacy.export_sections, services.missions_of)
     _once(demo.extra_loaders, missions_demo.load)
+    _once(services.transition_hooks, notices.on_transition)
+    producers.register()
     _register_outcomes(app)
+    cli.init_app(app)
+    if scheduler.should_start_in_process(app):
+        scheduler.start(app)
 
 
 def _register_outcomes(app: Flask) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.extensions import db
+from diaspora.professionals.models import GENDERS
 
 KINDS = ("physical", "virtual")
 STATUSES = ("proposed", "accepted", "declined", "confirmed", "ready", "in_progress", "completed",
@@ -69,8 +70,10 @@ class Mission(db.Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(sa.String(64))
-    # Virtual missions: the session series (RFC 5545 recurrence in the host zone).
+    # Virtual missions: the session series (RFC 5545 recurrence) and the zone whose wall-clock
+    # time it keeps: the host's by default, or the professional's (see services._schedule).
     rrule: Mapped[str | None] = mapped_column(sa.String(400))
+    series_timezone: Mapped[str | None] = mapped_column(sa.String(64))
     session_start: Mapped[time | None]
     session_minutes: Mapped[int | None]
     exdates: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -83,6 +86,9 @@ class Mission(db.Model):
     proposed_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
+    # Set by the scheduler when the mission is still waiting for its outcome report a week
+    # after the end (see missions.automation).
+    report_overdue_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -159,7 +165,11 @@ class ChecklistItem(db.Model):
 
 
 class MissionSession(db.Model):
-    """One teaching or teleconsultation session of a virtual mission, in UTC."""
+    """One teaching or teleconsultation session of a virtual mission, in UTC.
+
+    ``status`` goes from ``scheduled`` to ``held`` (attendance recorded) or ``cancelled``
+    (its booking released); who changed it is in the audit log.
+    """
 
     __tablename__ = "mission_sessions"
     __table_args__ = (
@@ -174,11 +184,41 @@ class MissionSession(db.Model):
     sequence: Mapped[int]
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    timezone: Mapped[str] = mapped_column(sa.String(64))   # the host zone the series follows
+    timezone: Mapped[str] = mapped_column(sa.String(64))   # the zone the series follows
     topic: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
+    status_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    status_changed_at: Mapped[datetime | None]
 
     mission: Mapped[Mission] = relationship(back_populates="sessions")
+    attendance: Mapped[list[SessionAttendance]] = relationship(
+        back_populates="session", cascade="all, delete-orphan",
+        order_by="SessionAttendance.id")
+
+    @property
+    def attendees(self) -> int:
+        return sum(row.count for row in self.attendance)
+
+
+class SessionAttendance(db.Model):
+    """How many local counterparts of one cadre (ISCO-08) and gender attended a session."""
+
+    __tablename__ = "session_attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "cadre", "gender",
+                            name="uq_session_attendance_session_cadre_gender"),
+        sa.CheckConstraint(f"gender IN {GENDERS!r}", name="gender"),
+        sa.CheckConstraint("count > 0", name="count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mission_sessions.id", ondelete="CASCADE"), index=True)
+    cadre: Mapped[str] = mapped_column(sa.String(4))
+    gender: Mapped[str] = mapped_column(sa.String(12))
+    count: Mapped[int]
+
+    session: Mapped[MissionSession] = relationship(back_populates="attendance")
 
 
 class Booking(db.Model):

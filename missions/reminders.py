@@ -7,7 +7,10 @@ Any part of the missions package can declare reminders without knowing how they 
   as outbox rows keyed by ``Reminder.key``, so yielding the same reminder again changes nothing.
 - a *validator* for a kind is ``fn(session, notification, now) -> bool``, asked again just
   before sending: False means the reason is gone (mission cancelled, report already filed) and
-  nothing is sent.
+  nothing is sent. ``notification`` is a row with the fields ``ROW_FIELDS``; the mission and
+  session it names are already loaded, so ``session.get(Mission, notification.mission_id)``
+  costs no query. Whatever the kind, the dispatcher itself drops a reminder whose recipient
+  was deactivated or whose mission was cancelled, declined or postponed.
 
 Producers and validators are registered once per process with ``add_producer`` and
 ``add_validator`` (the registries outlive any one app, as the tests build many apps).
@@ -29,6 +32,9 @@ class Reminder:
     session_id: int | None = None
     payload: dict = field(default_factory=dict)  # values for the message template
 
+
+# What a validator can read of the notification it is asked about.
+ROW_FIELDS = ("id", "user_id", "kind", "key", "due_at", "payload", "mission_id", "session_id")
 
 Producer = Callable[[object, datetime], Iterable[Reminder]]
 Validator = Callable[[object, object, datetime], bool]

@@ -6,8 +6,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from diaspora.schemas import BaseSchema, Trimmed, one_of
 
-from .models import CHECKLIST, KINDS, STATUSES
+from diaspora.reference import CADRES
+
+from .models import CHECKLIST, GENDERS, KINDS, SESSION_STATUSES, STATUSES
 from .sessions import WEEKDAYS
+
+SERIES_ZONES = ("host", "professional")
 
 
 class ScheduleSchema(BaseSchema):
@@ -22,6 +26,9 @@ class ScheduleSchema(BaseSchema):
     weeks = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=104))
     exdates = fields.List(fields.Date(), load_default=list,
                           metadata={"description": "Virtual: local days without a session"})
+    series_zone = fields.String(load_default="host", validate=one_of(SERIES_ZONES), metadata={
+        "description": "Virtual: whose wall-clock time the sessions keep across daylight-saving "
+                       "changes, the host facility's (default) or the professional's"})
     join_url = fields.URL(allow_none=True, schemes={"https", "http"})
     note = Trimmed(allow_none=True, validate=validate.Length(max=2000))
 
@@ -51,14 +58,39 @@ class ChecklistItemSchema(BaseSchema):
     done_at = fields.AwareDateTime(allow_none=True)
 
 
+class AttendanceRowSchema(BaseSchema):
+    """Local counterparts of one cadre and gender present at a session."""
+
+    cadre = fields.String(required=True, validate=one_of(CADRES), metadata={
+        "description": "ISCO-08 unit group, e.g. 2221 (nurse)"})
+    gender = fields.String(required=True, validate=one_of(GENDERS))
+    count = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+
+
+class AttendanceSchema(BaseSchema):
+    """The whole attendance of a session (replaces what was recorded); marks it held."""
+
+    attendance = fields.List(fields.Nested(AttendanceRowSchema), load_default=list)
+
+    @validates_schema
+    def _one_row_per_group(self, data, **kwargs):
+        groups = [(row["cadre"], row["gender"]) for row in data.get("attendance", [])]
+        if len(groups) != len(set(groups)):
+            raise ValidationError(_l("Give each cadre and gender once."), field_name="attendance")
+
+
 class SessionSchema(BaseSchema):
     id = fields.Integer()
     sequence = fields.Integer()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    timezone = fields.String()
+    timezone = fields.String(metadata={"description": "The zone the series follows"})
     topic = fields.String(allow_none=True)
-    status = fields.String()
+    status = fields.String(validate=one_of(SESSION_STATUSES))
+    status_reason = fields.String(allow_none=True)
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    attendance = fields.List(fields.Nested(AttendanceRowSchema))
+    attendees = fields.Integer()
 
 
 class EventSchema(BaseSchema):
@@ -94,9 +126,11 @@ class MissionSchema(BaseSchema):
     cycle = fields.Integer()
     engagement_id = fields.Integer()
     rrule = fields.String(allow_none=True)
+    series_timezone = fields.String(allow_none=True)
     session_start = fields.Time(allow_none=True)
     session_minutes = fields.Integer(allow_none=True)
     join_url = fields.String(allow_none=True)
+    report_overdue_at = fields.AwareDateTime(allow_none=True)
     checklist = fields.List(fields.Nested(ChecklistItemSchema))
     sessions = fields.List(fields.Nested(SessionSchema))
     events = fields.List(fields.Nested(EventSchema))

@@ -270,18 +270,29 @@ def _schedule(mission: Mission, need: Need, data: dict) -> list[series.Occurrenc
     mission.session_start = start
     mission.session_minutes = minutes
     mission.exdates = [d.isoformat() for d in data.get("exdates") or []]
-    occurrences = series.occurrences(mission.rrule, first, start, minutes, mission.timezone,
+    mission.series_timezone = series_zone(mission, data.get("series_zone"))
+    occurrences = series.occurrences(mission.rrule, first, start, minutes, mission.series_timezone,
                                      data.get("exdates"))
     if not occurrences:
         raise Invalid(errors={"weekdays": [_("These settings give no session.")]})
-    if occurrences[0].local_day < need.earliest_start or occurrences[-1].local_day > need.latest_end:
+    first_day = series.local_date(occurrences[0].starts_at, mission.timezone)
+    last_day = series.local_date(occurrences[-1].starts_at, mission.timezone)
+    if first_day < need.earliest_start or last_day > need.latest_end:
         raise Invalid(errors={"starts_on": [_("The sessions must fit between %(a)s and %(b)s.",
                                               a=need.earliest_start, b=need.latest_end)]})
     mission.starts_at, mission.ends_at = occurrences[0].starts_at, occurrences[-1].ends_at
     mission.sessions = [MissionSession(sequence=n, starts_at=o.starts_at, ends_at=o.ends_at,
-                                       timezone=mission.timezone)
+                                       timezone=mission.series_timezone)
                         for n, o in enumerate(occurrences, start=1)]
     return occurrences
+
+
+def series_zone(mission: Mission, choice: str | None) -> str:
+    """The zone whose wall-clock time the sessions keep: the host's (default) or, e.g. for a
+    New York doctor teaching Tuesdays 09:00 New York time, the professional's."""
+    if choice == "professional":
+        return mission.professional.timezone
+    return mission.timezone
 
 
 def applicable_checklist(kind: str) -> list[str]:

@@ -1,6 +1,8 @@
-"""Virtual session series: an RFC 5545 recurrence in the host's zone, materialised in UTC.
+"""Virtual session series: an RFC 5545 recurrence in one zone, materialised in UTC.
 
-Sessions keep the host's wall-clock time across daylight-saving changes: the rule is expanded
+The series' zone is the host facility's by default, or the professional's (a New York doctor
+teaching Tuesdays 09:00 New York time). Sessions keep that zone's wall-clock time across
+daylight-saving changes, and so move in every other zone: the rule is expanded
 on naive local date-times, and each occurrence is then placed in the zone (a time that does not
 exist on a spring-forward day moves forward by the gap; an ambiguous autumn time takes the first
 occurrence).
@@ -21,7 +23,6 @@ MAX_SESSIONS = 400
 class Occurrence:
     starts_at: datetime  # UTC
     ends_at: datetime    # UTC
-    local_day: date
 
 
 def weekly_rule(weekdays: list[str], weeks: int) -> str:
@@ -52,11 +53,16 @@ def occurrences(rule: str, first_day: date, start: time, minutes: int, zone_name
             break
         if naive_start.date() in excluded:
             continue
-        local_start = localize(naive_start, zone)
-        local_end = localize(naive_start + timedelta(minutes=minutes), zone)
-        result.append(Occurrence(local_start.astimezone(timezone.utc),
-                                 local_end.astimezone(timezone.utc), naive_start.date()))
+        starts_at = localize(naive_start, zone).astimezone(timezone.utc)
+        # A session lasts its minutes even across a change of the clocks (an end read as local
+        # time could fall before a start moved past a spring-forward gap).
+        result.append(Occurrence(starts_at, starts_at + timedelta(minutes=minutes)))
     return result
+
+
+def local_date(instant: datetime, zone_name: str) -> date:
+    """The calendar day ``instant`` falls on in ``zone_name``."""
+    return instant.astimezone(ZoneInfo(zone_name)).date()
 
 
 def day_span(first: date, last: date, zone_name: str) -> tuple[datetime, datetime]:

@@ -3,12 +3,16 @@
 - SQLite always: migrations run once per session into a template file, copied for each test.
 - PostgreSQL when TEST_DATABASE_URL is set: migrations run once per session (after dropping
   the schema), tables are truncated after each test.
+- Tests that only make sense on PostgreSQL (several scheduler processes sharing row locks) take
+  the ``postgres_database_url`` fixture; without TEST_DATABASE_URL they are deselected, never
+  skipped, and CI (which sets it) always runs them.
 """
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import socket
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
@@ -101,6 +105,24 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def postgres_database_url(request):
+    """The PostgreSQL test database (migrated; truncated afterwards) — see the module docstring."""
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    truncate_all(url)
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE_URL:
+        return
+    postgres_only = [item for item in items
+                     if "postgres_database_url" in getattr(item, "fixturenames", ())]
+    if postgres_only:
+        config.hook.pytest_deselected(items=postgres_only)
+        items[:] = [item for item in items if item not in postgres_only]
+
+
+@pytest.fixture
 def app(database_url):
     app = make_app(database_url)
     with app.app_context():
@@ -127,6 +149,38 @@ def runner(app):
 @pytest.fixture
 def db_session(app):
     return db.session
+
+
+class MailSink:
+    """A real SMTP server on a free local port that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail_sink():
+    sink = MailSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
 
 
 # --- factories ------------------------------------------------------------------------------

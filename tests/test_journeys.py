@@ -161,6 +161,7 @@ def test_from_registration_to_the_dashboard(app, browser, make_user, make_facili
     clock.set(datetime(2026, 5, 2, 8, 0, tzinfo=timezone.utc))  # the first day, host time
     manager.reload()
     manager.click("button:has-text('Start')")
+    expect(manager.locator(".pill.status-in_progress").first).to_be_visible()  # before reloading
     clock.set(datetime(2026, 5, 16, 8, 0, tzinfo=timezone.utc))
     manager.reload()
     manager.click("button:has-text('Complete')")

@@ -6,10 +6,12 @@ route can ship without a decision about who may use it.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from diaspora.auth.services import create_token
 from diaspora.extensions import db
 from diaspora.programmes.models import Organisation, Programme
+from missions.notifications.models import Notification
 
 from .conftest import START, Browser
 
@@ -72,6 +74,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "missions_api.propose": MGR, "missions_api.list_missions": SIGNED,
     "missions_api.get_mission": PRO | COORD | MGR, "missions_api.act": PRO | COORD | MGR,
     "missions_api.tick": PRO | COORD | MGR, "missions_api.reschedule": MGR,
+    "sessions.record_attendance": PRO | COORD | MGR, "sessions.cancel": PRO | COORD | MGR,
+    "sessions_api.list_sessions": PRO | COORD | MGR, "sessions_api.put_attendance": PRO | COORD | MGR,
+    "sessions_api.cancel_api": PRO | COORD | MGR,
+    # everyone's own inbox and calendar; the feed's secret address is its own key
+    "notifications.inbox": SIGNED, "notifications.read": SIGNED, "notifications.read_all": SIGNED,
+    "notifications_api.list_notifications": SIGNED, "notifications_api.read": SIGNED,
+    "calendars.mission_ics": PRO | COORD | MGR, "calendars.feed_page": SIGNED,
+    "calendars.new_feed": SIGNED, "calendars.revoke": SIGNED, "calendars.feed": PUBLIC,
     "matching.shortlist": MGR, "matching.plan": MGR,
     "matching_api.shortlist_api": MGR, "matching_api.plan_api": MGR,
     **{f"professionals_api.{verb}_{kind}": PRO
@@ -113,13 +123,15 @@ def world(app, make_user, make_professional, make_facility):
     db.session.commit()
     need = _need(facility, users["coordinator"])
     mission = _mission(need, professional, users["manager"])
+    notice = db.session.scalar(sa.select(Notification.id).where(
+        Notification.user_id == professional.user_id))
     tokens = {role: create_token(db.session, user, "matrix", now=START) for role, user in users.items()}
     # Revocation routes revoke a spare token, never the one the matrix signs in with.
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
     return {
         "users": users, "tokens": tokens, "spare_tokens": spare, "need": need,
-        "mission": mission, "professional": professional, "facility": facility,
+        "mission": mission, "notice": notice, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
         "children": {"licences": professional.licences[0].id,
                      "windows": professional.windows[0].id,
@@ -195,6 +207,12 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "csv"
         elif name == "need_id":
             values[name] = world["need"].id
+        elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
+            values[name] = 1
+        elif name == "notification_id":  # the proposal notice, the professional's own
+            values[name] = world["notice"]
+        elif name == "token":  # not a live feed: 404 for everyone
+            values[name] = "cal_unknown"
         elif name == "record_id":
             is_org = "organisation" in endpoint
             values[name] = (world["organisation"] if is_org else world["programme"]).id

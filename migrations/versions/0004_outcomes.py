@@ -1,7 +1,7 @@
 """outcomes: outcome reports, trainees and items, waivers, follow-up surveys
 
 Revision ID: 0004
-Revises: 0002 (independent of 0003: it only adds tables that point at missions and users)
+Revises: 0003 (it only adds tables that point at missions and users)
 Create Date: 2026-11-27 13:06:15.319178
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

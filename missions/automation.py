@@ -1,0 +1,75 @@
+"""The lifecycle moves the scheduler makes on its own, through the same ``services.transition``
+as a person's action (the history names the scheduler as the actor):
+
+- a confirmed or ready mission starts at its start, and an ongoing one completes at its end;
+- a completed mission whose outcome report is still missing a week after the report was due
+  is flagged (``report_overdue_at``) and its managers are told.
+
+Several schedulers may run this at once: each mission is first claimed with a conditional
+UPDATE (``… WHERE id = :id AND status IN (…)``), which takes the row lock (PostgreSQL) or the
+write lock (SQLite); whoever comes second finds the status changed and leaves the mission.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from diaspora.errors import DomainError
+
+from . import services
+from .models import Mission
+from .notifications import notices
+from .notifications.producers import REPORT_DUE_AFTER
+
+REPORT_OVERDUE_AFTER = REPORT_DUE_AFTER + timedelta(days=7)
+
+
+def run(session, now: datetime) -> dict[str, int]:
+    """Start, complete and flag what is due at ``now``; counts of what was done."""
+    started = _move_all(session, "start", Mission.starts_at <= now, now)
+    completed = _move_all(session, "complete", Mission.ends_at <= now, now)
+    return {"started": started, "completed": completed,
+            "reports_overdue": _flag_overdue_reports(session, now)}
+
+
+def _move_all(session, action: str, when, now: datetime) -> int:
+    sources = services.TRANSITIONS[action].sources
+    due = session.scalars(sa.select(Mission.id).where(Mission.status.in_(sources), when)
+                          .order_by(Mission.starts_at)).all()
+    return sum(_move(session, mission_id, action, sources, now) for mission_id in due)
+
+
+def _move(session, mission_id: int, action: str, sources: tuple[str, ...], now: datetime) -> bool:
+    if not _claim(session, mission_id, Mission.status.in_(sources), updated_at=now):
+        return False
+    mission = session.get(Mission, mission_id, populate_existing=True)
+    try:
+        services.transition(session, mission, action, actor=services.SCHEDULER, now=now)
+    except DomainError:
+        session.rollback()  # a guard refused; it is asked again on the next run
+        return False
+    return True
+
+
+def _flag_overdue_reports(session, now: datetime) -> int:
+    overdue = session.scalars(sa.select(Mission.id).where(
+        Mission.status == "completed", Mission.report_overdue_at.is_(None),
+        Mission.ends_at <= now - REPORT_OVERDUE_AFTER)).all()
+    flagged = 0
+    for mission_id in overdue:
+        if _claim(session, mission_id, Mission.report_overdue_at.is_(None), report_overdue_at=now):
+            notices.report_overdue(session, session.get(Mission, mission_id), now)
+            session.commit()
+            flagged += 1
+    return flagged
+
+
+def _claim(session, mission_id: int, condition, **values) -> bool:
+    """Lock the mission if ``condition`` still holds, setting ``values``; False if it does not."""
+    result = session.execute(sa.update(Mission).where(Mission.id == mission_id, condition)
+                             .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        return True
+    session.rollback()
+    return False

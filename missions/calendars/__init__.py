@@ -1,0 +1,1 @@
+"""iCalendar files for missions and private calendar feeds."""

@@ -1,0 +1,1 @@
+"""Notifications: the outbox, the reminders and notices that fill it, the inbox, e-mail."""

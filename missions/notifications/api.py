@@ -1,0 +1,41 @@
+"""JSON API: your notifications, and marking them read."""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from diaspora.apispec import page_of
+from diaspora.clock import now
+from diaspora.extensions import db
+from diaspora.security import login_required
+
+from . import inbox, messages
+from .schemas import NotificationQuerySchema, NotificationSchema
+
+blp = Blueprint("notifications_api", __name__, url_prefix="/api/v1",
+                description="Your notifications (the inbox)")
+
+
+def present(notification):
+    """The notification with its texts in the reader's language and zone."""
+    notification.text = messages.render(notification, current_user.timezone)
+    return notification
+
+
+@blp.get("/notifications")
+@login_required
+@blp.arguments(NotificationQuerySchema, location="query")
+@blp.response(200, NotificationSchema(many=True))
+@blp.paginate()
+def list_notifications(args, pagination_parameters):
+    """Your delivered notifications, newest first."""
+    statement = inbox.inbox_query(current_user, unread_only=args["unread"])
+    return [present(n) for n in page_of(db.session, statement, pagination_parameters)]
+
+
+@blp.post("/notifications/<int:notification_id>/read")
+@login_required
+@blp.response(200, NotificationSchema)
+def read(notification_id):
+    """Mark one of your notifications read."""
+    return present(inbox.mark_read(db.session, current_user, notification_id, now=now()))

@@ -1,0 +1,137 @@
+"""What each kind of notification says: a translatable subject and body, and a link.
+
+Texts are rendered when shown (the inbox, in the reader's language) or sent (e-mail, in the
+recipient's language, see ``mail``), from the facts stored in the row's ``payload``. Instants
+in the payload (keys ending in ``_at``, ISO 8601) are shown in the recipient's zone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from diaspora import reference
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: object   # lazy strings: translated when rendered
+    body: object
+    link: str = "mission"   # see LINKS
+
+
+MESSAGES = {
+    "mission_proposed": Message(
+        _l("Mission proposal: %(mission)s"),
+        _l("You are invited to “%(mission)s” at %(facility)s, from %(starts_at)s. Please accept "
+           "or decline the proposal.")),
+    "mission_accepted": Message(
+        _l("%(professional)s accepted “%(mission)s”"),
+        _l("%(professional)s accepted the mission “%(mission)s” at %(facility)s. It can now be "
+           "confirmed.")),
+    "mission_declined": Message(
+        _l("%(professional)s declined “%(mission)s”"),
+        _l("%(professional)s declined the mission “%(mission)s” at %(facility)s. Reason: "
+           "%(reason)s")),
+    "mission_confirmed": Message(
+        _l("Mission confirmed: %(mission)s"),
+        _l("The mission “%(mission)s” at %(facility)s with %(professional)s is confirmed. It "
+           "starts %(starts_at)s.")),
+    "mission_cancelled": Message(
+        _l("Mission cancelled: %(mission)s"),
+        _l("The mission “%(mission)s” at %(facility)s was cancelled. Reason: %(reason)s")),
+    "mission_postponed": Message(
+        _l("Mission postponed: %(mission)s"),
+        _l("The mission “%(mission)s” at %(facility)s was postponed; new dates will be "
+           "proposed. Reason: %(reason)s")),
+    "proposal_waiting": Message(
+        _l("A mission proposal awaits your answer"),
+        _l("The proposal “%(mission)s” at %(facility)s has been waiting for %(days)s days. "
+           "Please accept or decline it.")),
+    "readiness_incomplete": Message(
+        _l("Readiness checklist incomplete: %(mission)s"),
+        _l("“%(mission)s” at %(facility)s starts %(starts_at)s and its readiness checklist is "
+           "not complete. Still open: %(missing)s.")),
+    "mission_starts": Message(
+        _l("Your mission starts tomorrow: %(mission)s"),
+        _l("“%(mission)s” at %(facility)s starts %(starts_at)s.")),
+    "session_starts": Message(
+        _l("Session in one hour: %(mission)s"),
+        _l("Session %(sequence)s of “%(mission)s” starts %(starts_at)s. Join: %(join_url)s")),
+    "session_cancelled": Message(
+        _l("Session cancelled: %(mission)s"),
+        _l("Session %(sequence)s of “%(mission)s” (%(starts_at)s) is cancelled. Reason: "
+           "%(reason)s")),
+    "report_due": Message(
+        _l("Outcome report due: %(mission)s"),
+        _l("“%(mission)s” at %(facility)s ended %(ends_at)s. Your outcome report is due now: "
+           "people trained, sessions held, what was introduced.")),
+    "report_overdue": Message(
+        _l("Outcome report overdue: %(mission)s"),
+        _l("The outcome report of “%(mission)s” at %(facility)s (%(professional)s), which "
+           "ended %(ends_at)s, is overdue.")),
+    "follow_up_due": Message(
+        _l("%(months)s-month follow-up: %(mission)s"),
+        _l("It is %(months)s months since “%(mission)s” at %(facility)s ended. Please answer "
+           "the follow-up survey: what has lasted, what is still needed.")),
+    "licence_expiring": Message(
+        _l("Your licence for %(country)s expires on %(valid_until)s"),
+        _l("Your licence to practise in %(country)s (%(authority)s) expires on "
+           "%(valid_until)s. Add the renewed licence to your profile to stay eligible for "
+           "missions there."),
+        link="licences"),
+    "availability_stale": Message(
+        _l("Please check your availability"),
+        _l("Your availability was last updated on %(since)s. Keeping it current helps host "
+           "facilities plan missions with you."),
+        link="availability"),
+}
+
+LINKS = {
+    "mission": lambda n: url_for("missions.detail", mission_id=n.mission_id, _external=True),
+    "licences": lambda n: url_for("professionals.me", _anchor="licences", _external=True),
+    "availability": lambda n: url_for("professionals.me", _anchor="windows", _external=True),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    link: str
+
+
+def render(notification, zone: str) -> Rendered:
+    """The notification's texts in the current locale, instants shown in ``zone``."""
+    message = MESSAGES[notification.kind]
+    values = _display_values(notification.payload or {}, zone)
+    return Rendered(str(message.subject) % values, str(message.body) % values,
+                    LINKS[message.link](notification))
+
+
+def _display_values(payload: dict, zone: str) -> dict:
+    values = {}
+    for name, value in payload.items():
+        if name.endswith("_at") and value:
+            value = show_instant(datetime.fromisoformat(value), zone)
+        elif name in ("valid_until", "since") and value:
+            value = format_date(date.fromisoformat(value), "long", locale=get_locale())
+        elif name == "country":
+            value = reference.country_name(value)
+        elif name == "missing":
+            value = ", ".join(str(reference.CHECKLIST_LABELS[item]) for item in value)
+        elif value is None:
+            value = "—"
+        values[name] = value
+    return values
+
+
+def show_instant(instant: datetime, zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    return (format_datetime(local, "medium", tzinfo=ZoneInfo(zone), locale=get_locale())
+            + " " + local.strftime("%Z"))

@@ -1,0 +1,272 @@
+"""The outbox: store each reminder once, deliver what is due exactly once, then e-mail it.
+
+Every step is safe with several scheduler processes at once and with a process killed at any
+instant:
+
+1. ``store`` inserts reminders that are not there yet; the unique ``key`` and
+   ``ON CONFLICT (key) DO NOTHING`` make a second production of the same reminder a no-op.
+2. ``deliver_due`` takes due rows in batches. A batch is claimed, re-validated and delivered
+   in ONE transaction: on PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED``, so other
+   dispatchers skip the locked rows and take the next ones; on SQLite it is an UPDATE, which
+   takes the database's write lock, so the next dispatcher waits and then finds the rows no
+   longer pending. Each row is then marked ``sent`` (it is in the inbox) or ``skipped``, and
+   the transaction commits. A process killed before that commit loses its whole batch to the
+   rollback and the next run takes it again, so every row reaches the inbox exactly once.
+3. ``send_emails`` mails delivered rows when SMTP is configured. Mail cannot share a
+   transaction with the database, so one row after another is leased (``claimed_by``,
+   ``claimed_until``, committed), sent, and marked ``emailed_at`` (committed). Rows leased by a
+   process that died are taken over when the lease ends. The one window for a duplicate is a
+   crash between the SMTP server accepting a message and the commit just after; the message's
+   Message-ID comes from the key, so mail clients fold such a copy.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from diaspora.auth.models import User
+
+from .. import reminders
+from ..models import Mission, MissionSession
+from . import pause
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+# A reminder about a mission that was called off is never sent, whatever its kind.
+WITHDRAWN = ("cancelled", "declined", "postponed")
+MAX_EMAIL_ATTEMPTS = 5
+EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
+# Reminders checked and inserted per statement (SQLite allows 32,766 parameters in one).
+STORE_CHUNK = 500
+# E-mails leased at once: few enough to be sent well within a lease (SCHEDULER_LEASE_SECONDS).
+EMAIL_BATCH = 50
+
+
+# --- 1. storing -------------------------------------------------------------------------------
+
+def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
+    """Add the reminders whose key is new; returns how many were added. Commits."""
+    candidates = {reminder.key: reminder for reminder in due}
+    added = 0
+    for keys in _chunks(list(candidates), STORE_CHUNK):
+        known = set(session.scalars(sa.select(Notification.key).where(Notification.key.in_(keys))))
+        rows = [_row(candidates[key], now) for key in keys if key not in known]
+        if rows:
+            inserted = session.execute(_insert_new(session).values(rows).returning(Notification.id))
+            added += len(inserted.all())
+    session.commit()
+    return added
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _row(reminder: reminders.Reminder, now: datetime) -> dict:
+    return {"user_id": reminder.user_id, "kind": reminder.kind, "key": reminder.key,
+            "due_at": reminder.due_at, "payload": reminder.payload,
+            "mission_id": reminder.mission_id, "session_id": reminder.session_id,
+            "status": "pending", "attempts": 0, "created_at": now}
+
+
+def _insert_new(session):
+    """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(Notification).on_conflict_do_nothing(index_elements=["key"])
+
+
+def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
+               mission_id: int | None = None, session_id: int | None = None,
+               payload: dict | None = None) -> Notification:
+    """A notice delivered to the inbox at once, inside the caller's transaction (e.g. a
+    mission's transition): it needs no re-validation, as it reports what just happened."""
+    notification = Notification(
+        user_id=user.id, kind=kind, key=key, due_at=now, payload=payload or {},
+        mission_id=mission_id, session_id=session_id, status="sent", sent_at=now,
+        created_at=now, attempts=0, email_status=_email_status())
+    session.add(notification)
+    return notification
+
+
+def _email_status() -> str | None:
+    """With mail configured, a delivered row waits for its e-mail."""
+    return "pending" if current_app.config.get("MAIL_SERVER") else None
+
+
+# --- 2. delivering to the inbox -------------------------------------------------------------
+
+def deliver_due(session, now: datetime, *, worker: str, batch_size: int) -> dict[str, int]:
+    """Deliver or skip every row due at ``now``, batch by batch; counts by outcome."""
+    counts: dict[str, int] = defaultdict(int)
+    while True:
+        batch = _claim_due(session, now, worker, batch_size)
+        if not batch:
+            session.commit()
+            return dict(counts)
+        for outcome, ids in _decide(session, batch, now).items():
+            _settle(session, ids, outcome, now, worker)
+            counts["sent" if outcome is None else "skipped"] += len(ids)
+        session.commit()
+
+
+def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
+    """Lock and return up to ``limit`` due rows (plain rows: cheaper than ORM objects).
+
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` — row locks that other dispatchers step
+    over, and that leave the rows' unique keys free for ``store`` to check against without
+    waiting. SQLite: a claim by UPDATE, which takes the database's write lock.
+    """
+    table = Notification.__table__
+    columns = [table.c[name] for name in reminders.ROW_FIELDS]
+    due = (sa.select(*columns)
+           .where(table.c.status == "pending", table.c.due_at <= now)
+           .order_by(table.c.due_at, table.c.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(due.with_for_update(skip_locked=True)))
+    claim = (table.update().where(table.c.id.in_(due.with_only_columns(table.c.id).scalar_subquery()))
+             .values(claimed_by=worker).returning(*columns))
+    return list(session.execute(claim))
+
+
+def _decide(session, batch: list[sa.Row], now: datetime) -> dict[str | None, list[int]]:
+    """Row ids by outcome: None (deliver) or the reason to skip."""
+    context = _Context.load(session, batch)
+    outcomes: dict[str | None, list[int]] = defaultdict(list)
+    for notification in batch:
+        outcomes[skip_reason(session, context, notification, now)].append(notification.id)
+        pause.point("inbox")
+    return outcomes
+
+
+@dataclass
+class _Context:
+    """What a batch refers to, loaded at once: its deactivated recipients, and its missions and
+    sessions. Holding these also keeps them in the session's identity map, where validators
+    find them with ``session.get`` without a query."""
+
+    inactive_users: set[int]
+    missions: dict[int, Mission]
+    sessions: dict[int, MissionSession]
+
+    @classmethod
+    def load(cls, session, batch: list[sa.Row]) -> _Context:
+        user_ids = {n.user_id for n in batch}
+        return cls(inactive_users=set(session.scalars(sa.select(User.id).where(
+                       User.id.in_(user_ids), User.active.is_(False)))),
+                   # with their checklists, which the readiness reminders look at
+                   missions=_by_id(session, Mission, {n.mission_id for n in batch},
+                                   selectinload(Mission.checklist)),
+                   sessions=_by_id(session, MissionSession, {n.session_id for n in batch}))
+
+
+def _by_id(session, model, ids: set, *options) -> dict:
+    ids.discard(None)
+    if not ids:
+        return {}
+    query = sa.select(model).where(model.id.in_(ids)).options(*options)
+    return {record.id: record for record in session.scalars(query)}
+
+
+def skip_reason(session, context: _Context, notification: sa.Row, now: datetime) -> str | None:
+    """Why a due row must not be sent any more, or None to send it."""
+    if notification.user_id in context.inactive_users:
+        return "inactive_user"
+    mission = context.missions.get(notification.mission_id)
+    if mission is not None and mission.status in WITHDRAWN:
+        return "mission_withdrawn"
+    validator = reminders.validators.get(notification.kind)
+    if validator is not None and not validator(session, notification, now):
+        return "no_longer_valid"
+    return None
+
+
+def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker: str) -> None:
+    values = ({"status": "sent", "sent_at": now, "email_status": _email_status()}
+              if outcome is None else {"status": "skipped", "skip_reason": outcome})
+    values["claimed_by"] = worker  # who decided
+    session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+# --- 3. e-mail ------------------------------------------------------------------------------
+
+def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int]:
+    """Send every delivered row waiting for e-mail whose lease is free; counts by outcome."""
+    counts: dict[str, int] = defaultdict(int)
+    lease = timedelta(seconds=current_app.config["SCHEDULER_LEASE_SECONDS"])
+    while batch := _lease_emails(session, now, worker, EMAIL_BATCH, lease):
+        session.commit()  # the lease holds from here, whatever happens to this process
+        try:
+            with mailer.connection() as connection:
+                for notification in batch:
+                    counts[_send_one(session, connection, mailer, notification, now, worker)] += 1
+                    session.commit()
+                    pause.point("email")
+        except (smtplib.SMTPException, OSError) as error:
+            log.warning("SMTP server unavailable: %s", error)
+            session.rollback()
+            for notification in batch:  # those not sent yet wait for a later attempt
+                session.execute(_fenced(notification, worker).values(**_failure(notification, now, error)))
+            session.commit()
+            counts["smtp_unavailable"] += 1
+            break
+    return dict(counts)
+
+
+def _lease_emails(session, now: datetime, worker: str, limit: int,
+                  lease: timedelta) -> list[Notification]:
+    free = (sa.select(Notification.id)
+            .where(Notification.email_status == "pending",
+                   sa.or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
+            .order_by(Notification.id).limit(limit)
+            .with_for_update(skip_locked=True))
+    claim = (sa.update(Notification).where(Notification.id.in_(free.scalar_subquery()))
+             .values(claimed_by=worker, claimed_until=now + lease,
+                     attempts=Notification.attempts + 1)
+             .returning(Notification)
+             .execution_options(synchronize_session=False, populate_existing=True))
+    return list(session.scalars(claim))
+
+
+def _send_one(session, connection, mailer, notification: Notification, now: datetime,
+              worker: str) -> str:
+    """Send one leased row and record the outcome (the caller commits)."""
+    fence = _fenced(notification, worker)
+    try:
+        mailer.send(connection, notification, now)
+    except (smtplib.SMTPException, OSError) as error:
+        log.warning("e-mail for notification %s failed: %s", notification.id, error)
+        session.execute(fence.values(**_failure(notification, now, error)))
+        return "failed"
+    session.execute(fence.values(email_status="sent", emailed_at=now, claimed_until=None,
+                                 last_error=None))
+    return "emailed"
+
+
+def _fenced(notification: Notification, worker: str) -> sa.Update:
+    """An UPDATE of the row that does nothing if the lease has passed to another dispatcher
+    (or the row was already sent)."""
+    return sa.update(Notification).where(Notification.id == notification.id,
+                                         Notification.claimed_by == worker,
+                                         Notification.email_status == "pending")
+
+
+def _failure(notification: Notification, now: datetime, error: Exception) -> dict:
+    """Retry later with a doubling delay; give up after ``MAX_EMAIL_ATTEMPTS``."""
+    values = {"last_error": str(error)[:500]}
+    if notification.attempts >= MAX_EMAIL_ATTEMPTS:
+        return {**values, "email_status": "failed", "claimed_until": None}
+    return {**values, "claimed_until": now + EMAIL_RETRY_AFTER * 2 ** (notification.attempts - 1)}

@@ -1,0 +1,39 @@
+"""Who hears about a mission, and the facts a message about it shows."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from diaspora.auth.models import User
+
+from ..models import Mission
+
+
+def professional(mission: Mission) -> list[User]:
+    return [mission.professional.user]
+
+
+def coordinators(mission: Mission) -> list[User]:
+    return [user for user in mission.facility.coordinators if user.active]
+
+
+def mission_people(mission: Mission) -> list[User]:
+    """The professional and the host facility's coordinators."""
+    return professional(mission) + coordinators(mission)
+
+
+def managers(session, mission: Mission) -> list[User]:
+    """The need's programme managers and the manager who proposed; else every active manager."""
+    chosen = {user.id: user for user in (mission.need.programme.managers
+                                         if mission.need.programme else [])}
+    if mission.proposed_by is not None:
+        chosen[mission.proposed_by.id] = mission.proposed_by
+    people = [user for user in chosen.values() if user.active]
+    return people or list(session.scalars(
+        sa.select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.id)))
+
+
+def mission_facts(mission: Mission) -> dict:
+    """Payload values every message about a mission can show."""
+    return {"mission": mission.need.title, "facility": mission.facility.name,
+            "professional": mission.professional.full_name,
+            "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
