@@ -71,3 +71,32 @@ def bare_insert_seconds(engine, table: str, columns: list[str], values: list[tup
         return time.perf_counter() - started
     finally:
         connection.close()
+
+
+def database_targets(folder, postgres_url: str, sqlite_name: str = "bench.sqlite3") -> list[tuple[str, str]]:
+    """``[(name, url)]``: a scratch SQLite file in ``folder``, and PostgreSQL when it answers."""
+    targets = [("SQLite", f"sqlite:///{Path(folder) / sqlite_name}")]
+    if postgres_available(postgres_url):
+        targets.append(("PostgreSQL", postgres_url))
+    else:
+        print(f"PostgreSQL not reachable at {postgres_url}: skipped")
+    return targets
+
+
+def fresh_app(url: str):
+    """An app on a freshly migrated scratch database (a PostgreSQL schema is dropped first)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from diaspora import create_app
+    from diaspora.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return app

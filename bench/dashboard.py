@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from import_facilities import fresh_app, postgres_available  # noqa: E402
+from common import database_targets, fresh_app  # noqa: E402  (bench/common.py)
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_dashboard"
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
@@ -271,11 +271,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)  # the migrations' progress lines
     with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'dashboard.sqlite3'}")]
-        if postgres_available(args.postgres):
-            targets.append(("PostgreSQL", args.postgres))
-        else:
-            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        targets = database_targets(folder, args.postgres, "dashboard.sqlite3")
         print(f"median of {args.runs} runs after a warm-up; ms and SQL queries of the dashboard's "
               "figures for a manager (all) and a coordinator (their facilities), and of the "
               "manager's whole page")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import bare_insert_seconds, postgres_available, run_child  # noqa: E402  (bench/common.py)
+from common import bare_insert_seconds, database_targets, fresh_app, run_child  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench"
 
@@ -61,21 +61,6 @@ def build_file(path: Path, rows: int) -> None:
                 writer.writerow(row)
                 written += 1
             copy += 1
-
-
-def fresh_app(url: str):
-    from flask_migrate import downgrade, upgrade
-
-    from diaspora import create_app
-    from diaspora.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        db.engine.dispose()
-    return app
 
 
 def measure_import(url: str, path: Path) -> dict:
@@ -141,11 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "facilities.csv"
         build_file(path, args.rows)
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if postgres_available(args.postgres):
-            targets.append(("PostgreSQL", args.postgres))
-        else:
-            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        targets = database_targets(folder, args.postgres)
         print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB CSV")
         print(f"{'database':<11} {'seconds':>8} {'rows/s':>9} {'peak RSS':>9} {'floor s':>8} {'ratio':>6}")
         for name, url in targets:

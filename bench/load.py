@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import postgres_available, reset_sequences, run_child  # noqa: E402
+from common import fresh_app, postgres_available, reset_sequences, run_child  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_load"
 PASSWORD = "bench-password-2026"
@@ -50,7 +50,7 @@ def load_data(url: str) -> dict:
     from diaspora.security import hash_password
     from missions.models import Mission
 
-    app = matching.fresh_app(url)
+    app = fresh_app(url)
     rng = random.Random(7)
     with app.app_context():
         facilities = matching.load_facilities(db.session)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from common import postgres_available, run_child  # noqa: E402  (bench/common.py)
+from common import database_targets, fresh_app, run_child  # noqa: E402  (bench/common.py)
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_matching"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -80,23 +80,6 @@ def pick(rng: random.Random, weighted, weight_index: int = -1):
 
 
 # --- building the database ----------------------------------------------------------------
-
-def fresh_app(url: str):
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from diaspora import create_app
-    from diaspora.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-                connection.execute(sa.text("CREATE SCHEMA public"))
-        upgrade()
-    return app
-
 
 def load(url: str, professionals: int, needs: int) -> dict:
     """Run in a child process: migrate and fill the scratch database."""
@@ -348,11 +331,7 @@ def main() -> None:
                              "schema is reset)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if postgres_available(args.postgres):
-            targets.append(("PostgreSQL", args.postgres))
-        else:
-            print(f"PostgreSQL not reachable at {args.postgres}: skipped")
+        targets = database_targets(folder, args.postgres)
         print(f"{args.professionals:,} professionals, {args.needs:,} needs; shortlist of 20 over "
               f"{args.samples} needs; plan over {args.plan_needs} needs; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

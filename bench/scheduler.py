@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import bare_insert_seconds, postgres_available  # noqa: E402  (bench/common.py)
-from import_facilities import fresh_app  # noqa: E402
+from common import bare_insert_seconds, fresh_app, postgres_available  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_scheduler"
 MISSIONS = 40
