@@ -8,7 +8,8 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test browser bench bench-dashboard clean messages
+.PHONY: install translations migrate demo run dev test browser clean messages \
+        bench bench-import bench-matching bench-scheduler bench-dashboard bench-load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,12 +51,23 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
-bench: install
+# Benchmarks print their figures (SQLite and, when reachable, the local PostgreSQL); see README.
+bench: bench-import bench-matching bench-scheduler bench-dashboard bench-load
+
+bench-import: install
 	$(BIN)/python bench/import_facilities.py
+
+bench-matching: install
+	$(BIN)/python bench/matching.py
+
+bench-scheduler: install
 	$(BIN)/python bench/scheduler.py
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py
+
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -378,6 +378,21 @@ def test_dashboard_page_shows_figures_charts_and_tables(world, signed_in, clock)
     assert world.facilities["F3"].name in html
 
 
+def test_the_page_lists_the_busiest_hosts_and_sums_the_rest_the_report_lists_all(
+        world, signed_in, monkeypatch):
+    from missions.dashboards import charts, views
+
+    monkeypatch.setattr(views, "HOST_ROWS", 1)
+    monkeypatch.setattr(charts, "LABELLED_HOSTS", 1)
+    browser = signed_in("manager")
+    html = browser.get("/dashboard").get_data(as_text=True)
+    f1, f2, f3 = (world.facilities[name].name for name in ("F1", "F2", "F3"))
+    assert f1 in html and f2 not in html and f3 not in html     # the busiest, with a hover label
+    assert "2 more host facilities (every one is in the CSV export)" in html
+    report = browser.get("/dashboard/report").get_data(as_text=True)
+    assert f2 in report and f3 in report and "more host facilit" not in report
+
+
 def test_coordinator_dashboard_is_limited_and_invalid_filters_are_422(world, signed_in):
     browser = signed_in(world.coordinator)
     html = browser.get("/dashboard").get_data(as_text=True)

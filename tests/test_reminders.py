@@ -73,6 +73,21 @@ def test_transitions_notify_who_they_concern_at_once(host, make_need, make_profe
     assert kinds(manager) == ["mission_accepted"]
 
 
+def test_withdrawn_consent_cancels_pending_proposals_and_tells_manager_and_host(
+        host, make_need, make_professional, propose, manager):
+    from diaspora.professionals import services as professionals
+
+    professional = make_professional()
+    mission = propose(make_need(host), professional)
+    professionals.set_consent(db.session, professional, False, actor=professional.user,
+                              now=START + timedelta(hours=1))
+    assert mission.status == "cancelled"
+    told = inbox(manager)[-1]
+    assert told.kind == "mission_cancelled" and told.payload["reason"] == "consent withdrawn"
+    assert kinds(host.coordinators[0]) == ["mission_cancelled"]
+    assert kinds(professional.user) == ["mission_proposed"]     # not told of their own act
+
+
 def test_a_decline_tells_the_programme_managers(make_need, make_professional, propose, manager,
                                                 make_user):
     from diaspora.programmes.models import Programme

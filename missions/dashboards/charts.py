@@ -9,20 +9,30 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import format_decimal, format_percent
+from functools import lru_cache
+
+from babel.numbers import format_decimal
+from flask_babel import format_percent, get_locale
 
 from diaspora import maps
 
 from .indicators import HostFacility
 
 LABEL_CHARACTERS = 30
+LABELLED_HOSTS = 100  # host dots with a hover label on the map
 
 
 def figure(value, digits: int = 0) -> str:
     """A number in the viewer's locale, "—" when there is none."""
     if value is None:
         return "—"
-    return format_decimal(round(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""))
+    return _figure(str(get_locale()), round(value, digits), digits)
+
+
+@lru_cache(maxsize=4096)  # a dashboard formats thousands of small numbers, mostly the same
+def _figure(locale: str, value, digits: int) -> str:
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""),
+                          locale=locale)
 
 
 def percent(value) -> str:
@@ -114,7 +124,10 @@ def host_map(hosts: list[HostFacility], *, width: int = 480) -> maps.SvgMap | No
     if not located:
         return None
     most = max(h.missions for h in located)
-    points = [maps.MapPoint(h.latitude, h.longitude, f"{h.name}: {h.missions}",
+    # ``hosts`` come most missions first: those carry a hover label; the long tail is drawn
+    # as one path of plain dots, so a programme with a thousand hosts stays a light page.
+    points = [maps.MapPoint(h.latitude, h.longitude,
+                            f"{h.name}: {h.missions}" if rank < LABELLED_HOSTS else "",
                             size=round(2 + 6 * math.sqrt(h.missions / most), 1))
-              for h in located]
+              for rank, h in enumerate(located)]
     return maps.draw(sorted({h.country for h in located}), points, width=width)

@@ -215,6 +215,13 @@ class Dashboard:
     def missions(self) -> int:
         return sum(row.total for row in self.by_status)
 
+    def host_rows(self, limit: int | None) -> tuple[list[HostFacility], int, int]:
+        """The first ``limit`` host facilities (all when None), and how many facilities and
+        missions the rest hold — the page stays light however many hosts a programme has."""
+        shown = self.hosts if limit is None else self.hosts[:limit]
+        rest = self.hosts[len(shown):]
+        return shown, len(rest), sum(h.missions for h in rest)
+
     def trained_by(self, position: int) -> dict[str, int]:
         """People trained by cadre (``position`` 0) or by gender (1), largest first."""
         totals: dict[str, int] = {}

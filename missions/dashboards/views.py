@@ -41,13 +41,16 @@ def _options(filters: Filters) -> dict:
             "cadres": reference.CADRES, "modes": reference.MODES}
 
 
+HOST_ROWS = 25  # host facilities listed on the dashboard page; the rest are summed in one row
+
+
 @bp.get("")
 @roles_required("coordinator", "manager")
 def index():
     filters = filters_for(current_user, request.args)
     return render_template("dashboards/index.html",
                            d=indicators.compute(db.session, filters, now()),
-                           options=_options(filters))
+                           options=_options(filters), host_rows_limit=HOST_ROWS)
 
 
 @bp.get(f"/missions.<any({', '.join(services.FORMATS)}):file_format>")
@@ -79,4 +82,5 @@ def report():
     programme = db.session.get(Programme, filters.programme_id) if filters.programme_id else None
     return render_template("dashboards/report.html",
                            d=indicators.compute(db.session, filters, now()), programme=programme,
+                           host_rows_limit=None,  # the printed report lists every host
                            generated_at=now(), safeguards_source=safeguards.list_in_force(db.session))

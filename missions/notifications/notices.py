@@ -27,6 +27,10 @@ def on_transition(session, mission: Mission, action: str, actor, now: datetime) 
         return
     kind, audience = TRANSITION_NOTICES[action]
     people = audience(mission) if audience else recipients.managers(session, mission)
+    if action == "cancel" and actor.role not in ("manager", "admin"):
+        # e.g. the professional withdrew consent: the managers who proposed must know too
+        people = list({user.id: user for user in
+                       people + recipients.managers(session, mission)}.values())
     # The history's length numbers this change: a key per change and person.
     step = len(mission.events)
     payload = {**recipients.mission_facts(mission), "reason": mission.status_reason}
