@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_timezone
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 from .extensions import babel
@@ -50,6 +52,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["instant"] = show_instant
     app.jinja_env.filters["day"] = show_date
     app.jinja_env.filters["in_zone"] = show_in_zone
+    app.jinja_env.filters["figure"] = figure
+
+
+def figure(value, digits: int = 0) -> str:
+    """A number in the viewer's locale (1,960 · 1 960 · 1.960), "—" when there is none."""
+    if value is None:
+        return "—"
+    return _figure(str(get_locale()), round(value, digits), digits)
+
+
+@lru_cache(maxsize=4096)  # a dashboard formats thousands of small numbers, mostly the same
+def _figure(locale: str, value, digits: int) -> str:
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""),
+                          locale=locale)
 
 
 def show_instant(value: datetime | None, format: str = "medium") -> str:

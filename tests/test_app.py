@@ -69,3 +69,14 @@ def test_language_choice_is_remembered(client):
     client.get("/?lang=pt")
     page = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert 'lang="pt"' in page
+
+
+@pytest.mark.parametrize("language, shown", [("en", "1,960"), ("fr", "1\u202f960"),
+                                             ("pt", "1.960")])
+def test_figures_are_grouped_in_the_viewer_s_language(app, language, shown):
+    from diaspora.i18n import figure
+
+    with app.test_request_context(f"/?lang={language}"):
+        assert figure(1960) == shown
+        assert figure(2.345, 1) == {"en": "2.3", "fr": "2,3", "pt": "2,3"}[language]
+        assert figure(None) == "—"

@@ -9,30 +9,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from functools import lru_cache
-
-from babel.numbers import format_decimal
-from flask_babel import format_percent, get_locale
+from flask_babel import format_percent
 
 from diaspora import maps
+from diaspora.i18n import figure
 
 from .indicators import HostFacility
 
 LABEL_CHARACTERS = 30
 LABELLED_HOSTS = 100  # host dots with a hover label on the map
-
-
-def figure(value, digits: int = 0) -> str:
-    """A number in the viewer's locale, "—" when there is none."""
-    if value is None:
-        return "—"
-    return _figure(str(get_locale()), round(value, digits), digits)
-
-
-@lru_cache(maxsize=4096)  # a dashboard formats thousands of small numbers, mostly the same
-def _figure(locale: str, value, digits: int) -> str:
-    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""),
-                          locale=locale)
 
 
 def percent(value) -> str:

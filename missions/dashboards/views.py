@@ -29,7 +29,7 @@ def _register(state):
             "dashboards.")
     state.app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
                                        host_map=charts.host_map)
-    state.app.jinja_env.filters.update(figure=charts.figure, percent=charts.percent)
+    state.app.jinja_env.filters.update(percent=charts.percent)
 
 
 def _options(filters: Filters) -> dict:
