@@ -44,7 +44,8 @@ def test_a_notice_is_mailed_once_in_the_recipients_language(mail_app, mail_sink,
     assert message["Subject"] == "Proposition de mission : Emergency obstetric care"
     body = message.get_content()
     assert f"https://registry.example.org/missions/{mission.id}" in body
-    assert "6 avr. 2026" in body and "CEST" in body   # the start, in Paris time
+    # an in-person mission's first day is a date in the host's zone, not a Paris midnight
+    assert "à partir du 6 avril 2026" in body and "CEST" not in body
     notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == professional.user_id))
     assert message["Message-ID"] == message_id(notice.key, "missions@registry.example.org")
     assert (notice.email_status, notice.attempts, notice.emailed_at) == ("sent", 1, clock())

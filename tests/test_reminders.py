@@ -326,3 +326,25 @@ def test_every_kind_renders_in_every_language(app, language, words):
             assert "%(" not in text.subject + text.body
         row.kind = "mission_proposed"
         assert words in messages.render(row, "Europe/Paris").subject
+
+
+def test_an_in_person_mission_s_days_are_shown_as_host_dates_not_midnights(app, confirmed, host):
+    """6–19 April 2026 in Accra: the message names the days, whatever the reader's zone."""
+    notice = inbox(host.coordinators[0])[-1]
+    assert notice.kind == "mission_confirmed"
+    with app.test_request_context():
+        rendered = messages.render(notice, "America/New_York")
+    assert "April 6, 2026" in rendered.body and "AM" not in rendered.body, rendered.body
+
+
+def test_a_session_s_time_is_shown_in_the_reader_s_zone(app, make_need, host, make_professional,
+                                                        propose, manager, clock):
+    """14:00 in Accra (UTC+0) is 16:00 in Paris in April (CEST)."""
+    professional = make_professional()
+    mission = virtual_mission(make_need, host, professional, propose, manager,
+                              "https://meet.example.org/obstetrics")
+    run(clock, mission.sessions[0].starts_at - timedelta(hours=1))
+    [reminder] = [n for n in inbox(professional.user) if n.kind == "session_starts"]
+    with app.test_request_context():
+        body = messages.render(reminder, "Europe/Paris").body
+    assert "Apr 7, 2026, 4:00:00\u202fPM CEST" in body, body

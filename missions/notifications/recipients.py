@@ -34,6 +34,9 @@ def managers(session, mission: Mission) -> list[User]:
 
 def mission_facts(mission: Mission) -> dict:
     """Payload values every message about a mission can show."""
-    return {"mission": mission.need.title, "facility": mission.facility.name,
-            "professional": mission.professional.full_name,
-            "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
+    facts = {"mission": mission.need.title, "facility": mission.facility.name,
+             "professional": mission.professional.full_name,
+             "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
+    if mission.kind == "physical":  # whole days in the host's zone: shown as dates, not times
+        facts["host_days"] = mission.timezone
+    return facts
