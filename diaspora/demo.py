@@ -73,6 +73,16 @@ CADRE_PROFILES = [  # cadre, weight, specialties, skills, qualification
     ("3212", 5, ["laboratory"], ["microbiology", "blood bank", "quality management"], "BSc Medical Laboratory Science"),
     ("2149", 5, ["biomedical-engineering"], ["equipment maintenance", "oxygen systems"], "BEng Biomedical Engineering"),
 ]
+# Who registers each cadre: in Ghana, and in the UK where one register per cadre exists.
+GHANA_AUTHORITIES = {"2212": "Medical and Dental Council Ghana", "2211": "Medical and Dental Council Ghana",
+                     "2221": "Nursing and Midwifery Council of Ghana",
+                     "2222": "Nursing and Midwifery Council of Ghana", "2262": "Pharmacy Council Ghana",
+                     "3212": "Allied Health Professions Council Ghana",
+                     "2149": "Allied Health Professions Council Ghana"}
+UK_AUTHORITIES = {"2212": "General Medical Council", "2211": "General Medical Council",
+                  "2221": "Nursing and Midwifery Council", "2222": "Nursing and Midwifery Council",
+                  "2262": "General Pharmaceutical Council", "3212": "Health and Care Professions Council",
+                  "2149": "Health and Care Professions Council"}
 HOME_LANGUAGES = ["ak", "tw", "ee", "ga", "dag", "ha"]
 RESIDENCE_LANGUAGE = {"GB": None, "US": None, "NL": "nl", "DE": "de"}
 
@@ -251,15 +261,15 @@ def _professionals(session, now, rng, count, organisations) -> int:
                                                    "University for Development Studies"]),
             country="GH", year=year, recognition="recognised")]
         professional.licences = [
-            Licence(country=country, authority=authority, number=f"{country}-{rng.randint(100000, 999999)}",
+            Licence(country=country, authority=UK_AUTHORITIES[cadre] if country == "GB" else authority,
+                    number=f"{country}-{rng.randint(100000, 999999)}",
                     valid_from=today - timedelta(days=rng.randint(200, 3000)),
                     valid_until=today + timedelta(days=rng.randint(60, 1500))),
         ]
         if rng.random() < 0.7:  # many keep their Ghanaian registration
             until = today + timedelta(days=rng.randint(-200, 900))  # some have lapsed
             professional.licences.append(Licence(
-                country="GH", authority=rng.choice(["Medical and Dental Council", "Nursing and Midwifery Council of Ghana",
-                                                    "Pharmacy Council Ghana"]),
+                country="GH", authority=GHANA_AUTHORITIES[cadre],
                 number=f"GH-{rng.randint(10000, 99999)}",
                 valid_from=until - timedelta(days=3 * 365), valid_until=until))
         for _ in range(rng.randint(1, 3)):
@@ -270,4 +280,33 @@ def _professionals(session, now, rng, count, organisations) -> int:
                 ends_on=start + timedelta(days=rng.randint(14, 120)),
                 hours_per_week=rng.choice([2, 3, 4, 6]) if mode != "physical" else None))
         professional.availability_updated_at = now - timedelta(days=rng.randint(0, 300))
+        if index < len(STORY_PROFILES):
+            _fit_the_story(professional, STORY_PROFILES[index], today)
     return count
+
+
+# The first professionals are made to fit the demo needs (missions/demo.py), so the shortlists,
+# the circular engagement and the dashboard have someone to show with any seed or count.
+STORY_PROFILES = [  # cadre, specialty, skills, qualification, modes (physical, virtual)
+    ("2212", "obstetrics-gynaecology", ["caesarean section", "obstetric ultrasound"],
+     "MBChB, specialist certificate", (True, True)),
+    ("2221", "neonatology", ["neonatal resuscitation", "simulation teaching"], "BSc Nursing",
+     (False, True)),
+]
+
+
+def _fit_the_story(professional, profile, today: date) -> None:
+    cadre, specialty, skills, degree, (physical, virtual) = profile
+    professional.cadre = cadre
+    professional.consent_given = True
+    professional.offers_physical, professional.offers_virtual = physical, virtual
+    professional.specialties = [ProfessionalSpecialty(specialty=specialty)]
+    professional.skills = [ProfessionalSkill(skill=skill) for skill in skills]
+    professional.qualifications[0].title = degree
+    professional.licences = [licence for licence in professional.licences if licence.country != "GH"]
+    professional.licences.append(Licence(
+        country="GH", authority=GHANA_AUTHORITIES[cadre], number=f"GH-{cadre}-2026",
+        valid_from=today - timedelta(days=400), valid_until=today + timedelta(days=1000)))
+    professional.windows.append(AvailabilityWindow(
+        kind="available", mode="either" if physical else "virtual",
+        starts_on=today + timedelta(days=20), ends_on=today + timedelta(days=170), hours_per_week=4))
