@@ -8,7 +8,7 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test browser clean messages \
+.PHONY: install translations migrate demo run dev test lint browser clean messages \
         bench bench-import bench-matching bench-scheduler bench-dashboard bench-load
 
 $(STAMP): pyproject.toml
@@ -45,6 +45,9 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check diaspora missions tests bench migrations
 
 # Regenerate the message template and merge it into the catalogues after changing strings.
 messages: $(STAMP)
