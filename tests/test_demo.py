@@ -29,6 +29,12 @@ def test_demo_data_loads_once(runner):
     assert needs >= 4 and missions >= 1
     statuses = set(db.session.scalars(sa.select(Mission.status)))
     assert "closed" in statuses  # the completed, reported first visit
+    # the people README.md invites to sign in as, with the story it tells of them
+    by_email = {email: sorted(status for (status,) in db.session.execute(
+        sa.select(Mission.status).join(Mission.professional).join(User).where(User.email == email)))
+        for email in ("dzifa.ocansey.1@demo.example", "nana.osei.2@demo.example")}
+    assert by_email == {"dzifa.ocansey.1@demo.example": ["closed", "confirmed"],
+                        "nana.osei.2@demo.example": ["proposed"]}
     second = runner.invoke(args=["diaspora", "demo-data", "--facilities", str(FIXTURE),
                                  "--professionals", "25"])
     assert second.exit_code == 0 and "nothing added" in second.output
