@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
 _ROW_KEY = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d+)-(?P<sub>[a-z_]+)$")
@@ -72,10 +74,55 @@ def load_form(schema: Schema) -> tuple[dict | None, dict]:
         return None, error.messages
 
 
+# What the error summary calls a field: the label its form shows (the same msgids, so the
+# catalogues already translate them); a field not listed is named after its key.
+FIELD_LABELS = {
+    "facility_id": _l("Facility"), "programme_id": _l("Programme"), "title": _l("Short title"),
+    "cadre": _l("Cadre (ISCO-08)"), "specialty": _l("Specialty"), "specialties": _l("Specialties"),
+    "skills": _l("Skills (comma-separated)"), "purpose": _l("Purpose"), "priority": _l("Priority"),
+    "languages": _l("Languages (codes, comma-separated)"), "mode": _l("Mode"),
+    "earliest_start": _l("Earliest start"), "latest_end": _l("Latest end"),
+    "duration_days": _l("Days in person"), "sessions_per_week": _l("Online sessions per week"),
+    "weeks": _l("Weeks"), "session_hours": _l("Hours per session"),
+    "session_minutes": _l("Minutes per session"), "session_start": _l("Session start (host time)"),
+    "join_url": _l("Join link (video call)"), "counterparts": _l("Local counterparts to be trained"),
+    "starts_on": _l("First day"), "ends_on": _l("Last day"), "period_start": _l("From"),
+    "period_end": _l("To"), "email": _l("E-mail"), "password": _l("Password"),
+    "current_password": _l("Current password"), "new_password": _l("New password"),
+    "name": _l("Name"), "given_name": _l("Given name"), "family_name": _l("Family name"),
+    "timezone": _l("Time zone"), "locale": _l("Language"), "role": _l("Role"),
+    "consent": _l("I give my consent"), "country": _l("Country"), "region": _l("Region"),
+    "country_of_origin": _l("Country of origin"), "country_of_residence": _l("Country where you live"),
+    "city_of_residence": _l("City where you live"), "phone": _l("Phone"),
+    "organisation_id": _l("Diaspora organisation"), "gender": _l("Gender (for programme statistics)"),
+    "authority": _l("Licensing authority"), "number": _l("Licence number"),
+    "valid_from": _l("Valid from"), "valid_until": _l("Valid until"), "issuing_body": _l("Issued by"),
+    "recognition": _l("Recognised in your country of origin?"), "year": _l("Year"),
+    "hours_per_week": _l("Hours per week online"), "kind": _l("Kind"), "note": _l("Note"),
+    "trained_total": _l("People trained in all"), "tested_count": _l("People tested"),
+    "pre_score": _l("Score before (%%)"), "post_score": _l("Score after (%%)"),
+    "sessions_held": _l("Sessions held"), "hours": _l("Hours"), "patients_seen": _l("Patients seen"),
+    "procedures_done": _l("Procedures done"), "rating_comment": _l("Comments"),
+    "origin_country": _l("Origin country"), "host_countries": _l("Host countries of the diaspora"),
+    "funder": _l("Funder"), "budget": _l("Budget"), "currency": _l("Currency (ISO 4217)"),
+    "manager_ids": _l("Programme managers"), "website": _l("Website"),
+    "contact_email": _l("Contact e-mail"), "description": _l("Description"),
+}
+
+
+def field_label(key: str) -> str:
+    if key.isdigit():
+        return _("row %(n)s", n=int(key) + 1)
+    label = FIELD_LABELS.get(key)
+    return str(label).replace("%%", "%") if label else key.removesuffix("_id").replace("_", " ").capitalize()
+
+
 def flat_errors(errors, path: tuple[str, ...] = ()) -> list[str]:
-    """Messages of a nested marshmallow error dict, as "field › row › subfield: message" lines."""
+    """Messages of a nested marshmallow error dict, as "Field › row 2 › Subfield: message" lines,
+    fields named by their labels; errors of the whole form (``_schema``) without a name."""
     if isinstance(errors, dict):
-        return [line for key, value in errors.items() for line in flat_errors(value, (*path, str(key)))]
+        return [line for key, value in errors.items() for line in flat_errors(
+            value, path if key == "_schema" else (*path, str(key)))]
     if isinstance(errors, list):
         return [line for item in errors for line in flat_errors(item, path)]
-    return [f"{' › '.join(path)}: {errors}" if path else str(errors)]
+    return [f"{' › '.join(field_label(key) for key in path)}: {errors}" if path else str(errors)]
