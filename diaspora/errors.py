@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -116,6 +116,12 @@ def handle_domain_error(error: DomainError):
 
 
 def handle_http_exception(error: HTTPException):
+    if error.code == 304:  # If-None-Match matched the ETag (flask-smorest): no body
+        response = current_app.response_class(status=304)
+        tags = list(request.if_none_match.as_set())
+        if len(tags) == 1:
+            response.set_etag(tags[0])
+        return response
     data = getattr(error, "data", None) or {}
     errors = data.get("errors") or data.get("messages")
     headers = dict(data.get("headers") or {})

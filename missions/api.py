@@ -38,6 +38,7 @@ def propose(data, need_id):
 
 @blp.get("/missions")
 @login_required
+@blp.etag
 @blp.arguments(MissionQuerySchema, location="query")
 @blp.response(200, MissionSchema(many=True))
 @blp.paginate()
@@ -50,6 +51,7 @@ def list_missions(args, pagination_parameters):
 
 @blp.get("/missions/<int:mission_id>")
 @login_required
+@blp.etag
 @blp.response(200, MissionSchema)
 def get_mission(mission_id):
     return services.present(services.get_mission(db.session, mission_id, actor=current_user),

@@ -72,6 +72,7 @@ def cancel(mission_id: int, session_id: int):
 
 @blp.get("/missions/<int:mission_id>/sessions")
 @login_required
+@blp.etag
 @blp.response(200, SessionSchema(many=True))
 def list_sessions(mission_id):
     """A virtual mission's sessions with their status and attendance."""

@@ -114,6 +114,24 @@ def test_facilities_api_filters_and_mine(api_client, make_facility, make_user):
                         json={"ict_ready": True}).status_code == 403
 
 
+def test_api_reads_carry_an_etag_and_answer_304_while_unchanged(api_client, make_facility):
+    facility = make_facility(name="Tamale Teaching Hospital")
+    client, headers = api_client()
+    detail = f"/api/v1/facilities/{facility.id}"
+    tags = {}
+    for path in (detail, "/api/v1/facilities"):
+        tags[path] = client.get(path, headers=headers).headers["ETag"]
+        again = client.get(path, headers={**headers, "If-None-Match": tags[path]})
+        assert (again.status_code, again.data, again.headers["ETag"]) == (304, b"", tags[path])
+    tag = tags[detail]
+    assert client.patch(f"/api/v1/facilities/{facility.id}", headers=headers,
+                        json={"ict_ready": True}).status_code == 200   # no If-Match required
+    changed = client.get(detail, headers={**headers, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.json["ict_ready"] is True
+    assert changed.headers["ETag"] != tag
+    assert client.get(detail, headers={"If-None-Match": tag}).status_code == 401
+
+
 def test_manager_attaches_a_coordinator_on_the_facility_page(signed_in, make_facility, make_user):
     facility = make_facility()
     coordinator = make_user("coordinator", name="Esi Coordinator")

@@ -65,6 +65,7 @@ def revoke_token(token_id):
 
 @blp.get("/users/me")
 @login_required
+@blp.etag
 @blp.response(200, UserSchema)
 def me():
     """Your own account."""
@@ -82,6 +83,7 @@ def update_me(data):
 
 @blp.get("/users")
 @roles_required("manager")
+@blp.etag
 @blp.arguments(UserQuerySchema, location="query")
 @blp.response(200, UserSchema(many=True))
 @blp.paginate()
@@ -102,6 +104,7 @@ def create_user(data):
 
 @blp.get("/users/<int:user_id>")
 @roles_required("manager")
+@blp.etag
 @blp.response(200, UserSchema)
 def get_user(user_id):
     return services.get_user(db.session, user_id, actor=current_user)

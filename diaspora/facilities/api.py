@@ -17,6 +17,7 @@ blp = Blueprint("facilities_api", __name__, url_prefix="/api/v1/facilities",
 
 @blp.get("")
 @login_required
+@blp.etag
 @blp.arguments(FacilityQuerySchema, location="query")
 @blp.response(200, FacilitySchema(many=True))
 @blp.paginate()
@@ -29,6 +30,7 @@ def list_facilities(args, pagination_parameters):
 
 @blp.get("/<int:facility_id>")
 @login_required
+@blp.etag
 @blp.response(200, FacilitySchema)
 def get_facility(facility_id):
     return services.get_facility(db.session, facility_id)

@@ -27,6 +27,7 @@ class ActionSchema(BaseSchema):
 
 @blp.get("")
 @roles_required("coordinator", "manager")
+@blp.etag
 @blp.arguments(NeedQuerySchema, location="query")
 @blp.response(200, NeedSchema(many=True))
 @blp.paginate()
@@ -48,6 +49,7 @@ def create_need(query, data):
 
 @blp.get("/<int:need_id>")
 @roles_required("coordinator", "manager")
+@blp.etag
 @blp.response(200, NeedSchema)
 def get_need(need_id):
     return services.get_need(db.session, need_id, actor=current_user)

@@ -28,6 +28,7 @@ def _me():
 
 @blp.get("/me")
 @roles_required("professional")
+@blp.etag
 @blp.response(200, ProfessionalSchema)
 def get_me():
     """Your profile."""
@@ -58,6 +59,7 @@ def _register_child_routes(kind: str, schema) -> None:
 
     @blp.get(f"/me/{kind}", endpoint=f"list_{kind}")
     @roles_required("professional")
+    @blp.etag
     @blp.response(200, schema(many=True))
     def list_children():
         return getattr(_me(), kind)
@@ -94,6 +96,7 @@ for _kind, _schema in CHILD_SCHEMAS.items():
 
 @blp.get("")
 @roles_required("manager")
+@blp.etag
 @blp.arguments(ProfessionalQuerySchema, location="query")
 @blp.response(200, ProfessionalSchema(many=True))
 @blp.paginate()
@@ -105,6 +108,7 @@ def list_professionals(args, pagination_parameters):
 
 @blp.get("/<int:professional_id>")
 @roles_required("professional", "coordinator", "manager")
+@blp.etag
 @blp.response(200, ProfessionalSchema)
 def get_professional(professional_id):
     """One profile: yourself, or as a manager (audited)."""

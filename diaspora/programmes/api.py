@@ -21,6 +21,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
 
     @blp.get(f"/{plural}", endpoint=f"list_{plural}")
     @login_required
+    @blp.etag
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, schema(many=True))
     @blp.paginate()
@@ -36,6 +37,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
 
     @blp.get(f"/{plural}/<int:record_id>", endpoint=f"get_{entity}")
     @login_required
+    @blp.etag
     @blp.response(200, schema)
     def get_record(record_id):
         return services.get(db.session, entity, record_id)

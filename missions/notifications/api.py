@@ -24,6 +24,7 @@ def present(notification):
 
 @blp.get("/notifications")
 @login_required
+@blp.etag
 @blp.arguments(NotificationQuerySchema, location="query")
 @blp.response(200, NotificationSchema(many=True))
 @blp.paginate()

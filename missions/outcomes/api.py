@@ -20,6 +20,7 @@ SIDE = "<any(professional, host):side>"
 
 @blp.get("/<int:mission_id>/outcomes")
 @login_required
+@blp.etag
 @blp.response(200, MissionOutcomesSchema)
 def list_outcomes(mission_id):
     """Both reports, the waivers, the sides still missing and the follow-up surveys."""
