@@ -85,6 +85,13 @@ def health():
     return jsonify(status="ok")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on pages without an icon link (JSON, files): the SVG icon."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
+
+
 @bp.get("/api/docs")
 def api_docs():
     return render_template("main/api_docs.html")

@@ -46,6 +46,12 @@ def test_unknown_api_path_is_a_json_404(client):
     assert response.json["status"] == "Not Found"
 
 
+def test_the_icon_is_served_where_browsers_look_for_it(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg")
+
+
 def test_api_docs_are_served_locally(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "https://" not in page  # no CDN

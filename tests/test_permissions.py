@@ -28,7 +28,7 @@ SELF_OR_MGR = PRO | MGR
 EXPECTED: dict[str, frozenset[str]] = {
     "static": PUBLIC,
     "main.index": PUBLIC, "main.health": PUBLIC, "main.ping": PUBLIC, "main.api_docs": PUBLIC,
-    "main.api_docs_asset": PUBLIC, "api-docs.openapi_json": PUBLIC,
+    "main.api_docs_asset": PUBLIC, "api-docs.openapi_json": PUBLIC, "main.favicon": PUBLIC,
     "auth.login": PUBLIC, "auth.signup": PUBLIC, "auth.logout": PUBLIC,
     "auth.account": SIGNED, "auth.change_password": SIGNED, "auth.create_token": SIGNED,
     "auth.revoke_token": SIGNED,
