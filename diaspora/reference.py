@@ -5,10 +5,14 @@ Codes are what the database stores.
 """
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 import pycountry
+from babel import Locale
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 # ISCO-08 unit groups for health professionals (ILO, International Standard Classification of
@@ -104,11 +108,27 @@ COMMON_LANGUAGES = ["en", "fr", "pt", "ak", "tw", "ee", "ga", "ha", "dag", "wo",
                     "zu", "yo", "ig", "nl", "de", "es", "ar"]
 
 
-@lru_cache(maxsize=1)
+def _locale() -> str:
+    """The viewer's language in a request, else English (CLI, scheduler, tests)."""
+    return str(get_locale() or "en") if has_request_context() else "en"
+
+
+def _sort_key(name: str) -> str:
+    """Names sorted as readers expect: accents ignored (Égypte next to Equateur)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold())
+                   if not unicodedata.combining(c))
+
+
 def countries() -> dict[str, str]:
-    """ISO 3166-1 alpha-2 code → English short name, sorted by name."""
-    items = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda item: item[1])
-    return dict(items)
+    """ISO 3166-1 alpha-2 code → short name in the viewer's language, sorted by name."""
+    return _countries(_locale())
+
+
+@lru_cache(maxsize=8)
+def _countries(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).territories
+    items = ((c.alpha_2, names.get(c.alpha_2) or c.name) for c in pycountry.countries)
+    return dict(sorted(items, key=lambda item: _sort_key(item[1])))
 
 
 def country_name(code: str | None) -> str:
@@ -135,8 +155,19 @@ def language(code: str):
 
 
 def language_name(code: str) -> str:
+    """The language's name in the viewer's language (babel), else its ISO 639 name."""
     found = language(code)
-    return found.name if found else code
+    if not found:
+        return code
+    return _language_name(_locale(), code.strip().lower(), found.name)
+
+
+@lru_cache(maxsize=4096)
+def _language_name(locale: str, code: str, english: str) -> str:
+    name = Locale.parse(locale).languages.get(code)
+    if not name or locale == "en":
+        return english
+    return name[0].upper() + name[1:]   # "anglais" → "Anglais" at the start of a list item
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -86,3 +86,17 @@ def test_figures_are_grouped_in_the_viewer_s_language(app, language, shown):
         assert figure(1960) == shown
         assert figure(2.345, 1) == {"en": "2.3", "fr": "2,3", "pt": "2,3"}[language]
         assert figure(None) == "—"
+
+
+@pytest.mark.parametrize("language, netherlands, english", [
+    ("en", "Netherlands", "English"), ("fr", "Pays-Bas", "Anglais"), ("pt", "Países Baixos", "Inglês")])
+def test_country_and_language_names_in_the_viewer_s_language(app, language, netherlands, english):
+    from diaspora import reference
+
+    with app.test_request_context(f"/?lang={language}"):
+        assert reference.country_name("NL") == netherlands
+        assert reference.language_name("en") == english
+        assert reference.language_name("tw") == "Twi"            # no local name: the ISO name
+        names = list(reference.countries().values())
+        assert names == sorted(names, key=reference._sort_key)  # accents do not send É to the end
+    assert reference.country_name("NL") == "Netherlands"         # outside a request: English
