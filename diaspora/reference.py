@@ -80,6 +80,7 @@ ROLE_LABELS = {
     "coordinator": _l("Facility coordinator"),
     "manager": _l("Programme manager"),
     "admin": _l("Administrator"),
+    "scheduler": _l("the scheduler"),   # acts on its own in histories (missions start, end …)
 }
 
 GENDERS = {

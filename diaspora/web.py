@@ -134,8 +134,8 @@ def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:
     return [(getattr(r, value), getattr(r, label)) for r in records]
 
 
-def role_label(role: str) -> str:
-    return str(reference.ROLE_LABELS.get(role, role))
+def role_label(role: str | None) -> str:
+    return str(reference.ROLE_LABELS.get(role, role)) if role else "—"
 
 
 def roles_choices(roles, current: str | None) -> list[tuple[str, str]]:

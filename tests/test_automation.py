@@ -104,3 +104,13 @@ def test_a_missing_report_is_flagged_a_week_after_it_was_due(make_need, make_pro
     assert shown["report_overdue_at"] == clock().isoformat()
     assert db.session.scalar(sa.select(sa.func.count(MissionEvent.id)).where(
         MissionEvent.mission_id == mission.id, MissionEvent.to_status == "completed")) == 1
+
+
+def test_the_history_names_the_scheduler_in_the_reader_s_language(make_need, make_professional,
+                                                                   propose, manager, clock,
+                                                                   signed_in):
+    mission = confirmed_mission(make_need, make_professional, propose, manager)
+    clock.set(mission.starts_at)
+    automation.run(db.session, clock())
+    page = signed_in(manager).get(f"/missions/{mission.id}?lang=fr").get_data(as_text=True)
+    assert "<strong>en cours</strong> (le planificateur)" in page
