@@ -52,7 +52,7 @@ lint: install
 # Regenerate the message template and merge it into the catalogues after changing strings.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Benchmarks print their figures (SQLite and, when reachable, the local PostgreSQL); see README.
 bench: bench-import bench-matching bench-scheduler bench-dashboard bench-load
