@@ -45,6 +45,15 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def where_given(query: sa.Select, equal: dict) -> sa.Select:
+    """``query`` narrowed to ``column == value`` for each filter given (a blank or missing
+    value leaves that column unfiltered): the optional filters of the list queries."""
+    for column, value in equal.items():
+        if value:
+            query = query.where(column == value)
+    return query
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from diaspora import audit
 from diaspora.auth.models import User
+from diaspora.db import where_given
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.needs import services as needs
@@ -159,15 +160,9 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
             .where(facility_coordinators.c.user_id == actor.id)
     elif actor.role not in MANAGERS:
         raise Forbidden(_("You cannot list missions."))
-    if status:
-        query = query.where(Mission.status == status)
-    if kind:
-        query = query.where(Mission.kind == kind)
-    if facility_id:
-        query = query.where(Mission.facility_id == facility_id)
-    if professional_id:
-        query = query.where(Mission.professional_id == professional_id)
-    return query
+    return where_given(query, {Mission.status: status, Mission.kind: kind,
+                               Mission.facility_id: facility_id,
+                               Mission.professional_id: professional_id})
 
 
 # --- proposing ----------------------------------------------------------------------------

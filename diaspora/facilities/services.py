@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..auth.models import User
+from ..db import where_given
 from ..errors import Forbidden, NotFound
 from .models import Facility, facility_coordinators
 
@@ -20,16 +21,9 @@ def facility_query(*, q: str | None = None, country: str | None = None,
     query = sa.select(Facility).order_by(Facility.country, Facility.name, Facility.id)
     if q:
         query = query.where(sa.func.lower(Facility.name).like(f"%{q.strip().lower()}%"))
-    if country:
-        query = query.where(Facility.country == country)
-    if admin1:
-        query = query.where(Facility.admin1 == admin1)
-    if tier:
-        query = query.where(Facility.tier == tier)
-    if category:
-        query = query.where(Facility.category == category)
-    if setting:
-        query = query.where(Facility.setting == setting)
+    query = where_given(query, {Facility.country: country, Facility.admin1: admin1,
+                                Facility.tier: tier, Facility.category: category,
+                                Facility.setting: setting})
     if coordinator is not None:
         query = query.join(facility_coordinators).where(facility_coordinators.c.user_id == coordinator.id)
     return query

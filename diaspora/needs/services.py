@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 
 from .. import audit
 from ..auth.models import User
+from ..db import where_given
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..facilities.models import Facility, facility_coordinators
 from ..facilities.services import is_coordinator_of
@@ -64,17 +65,9 @@ def need_query(*, actor: User, status: str | None = None, facility_id: int | Non
         query = query.join(facility_coordinators,
                            facility_coordinators.c.facility_id == Need.facility_id) \
             .where(facility_coordinators.c.user_id == actor.id)
-    if status:
-        query = query.where(Need.status == status)
-    if facility_id:
-        query = query.where(Need.facility_id == facility_id)
-    if country:
-        query = query.where(Facility.country == country.upper())
-    if mode:
-        query = query.where(Need.mode == mode)
-    if purpose:
-        query = query.where(Need.purpose == purpose)
-    return query
+    return where_given(query, {Need.status: status, Need.facility_id: facility_id,
+                               Facility.country: country and country.upper(), Need.mode: mode,
+                               Need.purpose: purpose})
 
 
 # --- changes ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from .. import audit, geo
 from ..auth.models import User
+from ..db import where_given
 from ..errors import Forbidden, Invalid, NotFound
 from ..programmes.models import Organisation
 from .models import (AvailabilityWindow, ConsentRecord, Licence, Professional,
@@ -96,10 +97,8 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
         pattern = f"%{q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Professional.family_name).like(pattern),
                                    sa.func.lower(Professional.given_name).like(pattern)))
-    if cadre:
-        query = query.where(Professional.cadre == cadre)
-    if country_of_residence:
-        query = query.where(Professional.country_of_residence == country_of_residence)
+    query = where_given(query, {Professional.cadre: cadre,
+                                Professional.country_of_residence: country_of_residence})
     if consent_given is not None:
         query = query.where(Professional.consent_given == consent_given)
     return query
