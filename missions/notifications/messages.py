@@ -7,7 +7,7 @@ in the payload (keys ending in ``_at``, ISO 8601) are shown in the recipient's z
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -116,14 +116,11 @@ def render(notification, zone: str) -> Rendered:
 
 def _display_values(payload: dict, zone: str) -> dict:
     values = {}
-    host_days = payload.get("host_days")
+    # An in-person mission's start and end are its first and last days in the host's zone.
+    days = {"starts_at": payload.get("first_day"), "ends_at": payload.get("last_day")}
     for name, value in payload.items():
-        if name in ("starts_at", "ends_at") and value and host_days:
-            # an in-person mission's first and last day in the host's zone (ends_at is exclusive)
-            instant = datetime.fromisoformat(value) - (timedelta(microseconds=1)
-                                                       if name == "ends_at" else timedelta(0))
-            value = format_date(instant.astimezone(ZoneInfo(host_days)).date(), "long",
-                                locale=get_locale())
+        if days.get(name):
+            value = format_date(date.fromisoformat(days[name]), "long", locale=get_locale())
         elif name.endswith("_at") and value:
             value = show_instant(datetime.fromisoformat(value), zone)
         elif name in ("valid_until", "since") and value:

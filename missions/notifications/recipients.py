@@ -38,5 +38,5 @@ def mission_facts(mission: Mission) -> dict:
              "professional": mission.professional.full_name,
              "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
     if mission.kind == "physical":  # whole days in the host's zone: shown as dates, not times
-        facts["host_days"] = mission.timezone
+        facts.update(first_day=mission.starts_on.isoformat(), last_day=mission.ends_on.isoformat())
     return facts
