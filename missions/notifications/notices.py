@@ -27,7 +27,7 @@ def on_transition(session, mission: Mission, action: str, actor, now: datetime) 
         return
     kind, audience = TRANSITION_NOTICES[action]
     people = audience(mission) if audience else recipients.managers(session, mission)
-    if action == "cancel" and actor.role not in ("manager", "admin"):
+    if action == "cancel" and not actor.is_manager:
         # e.g. the professional withdrew consent: the managers who proposed must know too
         people = list({user.id: user for user in
                        people + recipients.managers(session, mission)}.values())
