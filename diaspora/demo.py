@@ -40,10 +40,10 @@ FAMILY = ["Mensah", "Owusu", "Boateng", "Asante", "Osei", "Agyeman", "Appiah", "
           "Amoah", "Nkrumah", "Quaye", "Tetteh", "Adjei", "Annan", "Sarpong", "Addo", "Kuffour",
           "Agbeko", "Amegashie", "Dzansi", "Abdulai", "Issah", "Seidu", "Yakubu", "Bonsu",
           "Acheampong", "Frimpong", "Gyamfi", "Ansah", "Lartey", "Nortey", "Ocansey", "Kpodo"]
-RESIDENCES = [  # country, city, zone, licensing authority, share
-    ("GB", "London", "Europe/London", "General Medical Council / Nursing and Midwifery Council", 30),
-    ("GB", "Manchester", "Europe/London", "General Medical Council / Nursing and Midwifery Council", 8),
-    ("GB", "Birmingham", "Europe/London", "General Medical Council / Nursing and Midwifery Council", 6),
+RESIDENCES = [  # country, city, zone, licensing authority (None: per cadre, below), share
+    ("GB", "London", "Europe/London", None, 30),
+    ("GB", "Manchester", "Europe/London", None, 8),
+    ("GB", "Birmingham", "Europe/London", None, 6),
     ("NL", "Amsterdam", "Europe/Amsterdam", "BIG-register", 7),
     ("NL", "Rotterdam", "Europe/Amsterdam", "BIG-register", 4),
     ("NL", "The Hague", "Europe/Amsterdam", "BIG-register", 3),
@@ -73,16 +73,18 @@ CADRE_PROFILES = [  # cadre, weight, specialties, skills, qualification
     ("3212", 5, ["laboratory"], ["microbiology", "blood bank", "quality management"], "BSc Medical Laboratory Science"),
     ("2149", 5, ["biomedical-engineering"], ["equipment maintenance", "oxygen systems"], "BEng Biomedical Engineering"),
 ]
-# Who registers each cadre: in Ghana, and in the UK where one register per cadre exists.
-GHANA_AUTHORITIES = {"2212": "Medical and Dental Council Ghana", "2211": "Medical and Dental Council Ghana",
-                     "2221": "Nursing and Midwifery Council of Ghana",
-                     "2222": "Nursing and Midwifery Council of Ghana", "2262": "Pharmacy Council Ghana",
-                     "3212": "Allied Health Professions Council Ghana",
-                     "2149": "Allied Health Professions Council Ghana"}
-UK_AUTHORITIES = {"2212": "General Medical Council", "2211": "General Medical Council",
-                  "2221": "Nursing and Midwifery Council", "2222": "Nursing and Midwifery Council",
-                  "2262": "General Pharmaceutical Council", "3212": "Health and Care Professions Council",
-                  "2149": "Health and Care Professions Council"}
+# Who registers each cadre where each cadre has its own register: Ghana and the UK.
+AUTHORITIES_BY_CADRE = {
+    "GH": {"2212": "Medical and Dental Council Ghana", "2211": "Medical and Dental Council Ghana",
+           "2221": "Nursing and Midwifery Council of Ghana",
+           "2222": "Nursing and Midwifery Council of Ghana", "2262": "Pharmacy Council Ghana",
+           "3212": "Allied Health Professions Council Ghana",
+           "2149": "Allied Health Professions Council Ghana"},
+    "GB": {"2212": "General Medical Council", "2211": "General Medical Council",
+           "2221": "Nursing and Midwifery Council", "2222": "Nursing and Midwifery Council",
+           "2262": "General Pharmaceutical Council", "3212": "Health and Care Professions Council",
+           "2149": "Health and Care Professions Council"},
+}
 HOME_LANGUAGES = ["ak", "tw", "ee", "ga", "dag", "ha"]
 RESIDENCE_LANGUAGE = {"GB": None, "US": None, "NL": "nl", "DE": "de"}
 
@@ -261,7 +263,7 @@ def _professionals(session, now, rng, count, organisations) -> int:
                                                    "University for Development Studies"]),
             country="GH", year=year, recognition="recognised")]
         professional.licences = [
-            Licence(country=country, authority=UK_AUTHORITIES[cadre] if country == "GB" else authority,
+            Licence(country=country, authority=AUTHORITIES_BY_CADRE.get(country, {}).get(cadre, authority),
                     number=f"{country}-{rng.randint(100000, 999999)}",
                     valid_from=today - timedelta(days=rng.randint(200, 3000)),
                     valid_until=today + timedelta(days=rng.randint(60, 1500))),
@@ -269,7 +271,7 @@ def _professionals(session, now, rng, count, organisations) -> int:
         if rng.random() < 0.7:  # many keep their Ghanaian registration
             until = today + timedelta(days=rng.randint(-200, 900))  # some have lapsed
             professional.licences.append(Licence(
-                country="GH", authority=GHANA_AUTHORITIES[cadre],
+                country="GH", authority=AUTHORITIES_BY_CADRE["GH"][cadre],
                 number=f"GH-{rng.randint(10000, 99999)}",
                 valid_from=until - timedelta(days=3 * 365), valid_until=until))
         for _ in range(rng.randint(1, 3)):
@@ -305,7 +307,7 @@ def _fit_the_story(professional, profile, today: date) -> None:
     professional.qualifications[0].title = degree
     professional.licences = [licence for licence in professional.licences if licence.country != "GH"]
     professional.licences.append(Licence(
-        country="GH", authority=GHANA_AUTHORITIES[cadre], number=f"GH-{cadre}-2026",
+        country="GH", authority=AUTHORITIES_BY_CADRE["GH"][cadre], number=f"GH-{cadre}-2026",
         valid_from=today - timedelta(days=400), valid_until=today + timedelta(days=1000)))
     professional.windows.append(AvailabilityWindow(
         kind="available", mode="either" if physical else "virtual",
