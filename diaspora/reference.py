@@ -165,8 +165,8 @@ def language_name(code: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _language_name(locale: str, code: str, english: str) -> str:
-    name = Locale.parse(locale).languages.get(code)
-    if not name or locale == "en":
+    name = None if locale == "en" else Locale.parse(locale).languages.get(code)
+    if not name:
         return english
     return name[0].upper() + name[1:]   # "anglais" → "Anglais" at the start of a list item
 
