@@ -37,7 +37,7 @@ def seed_missions(session) -> list:
     from diaspora.facilities.models import Facility
     from diaspora.needs.models import Need
     from diaspora.professionals.services import create_professional
-    from missions import services
+    from missions.core import services
 
     start = NOW - timedelta(days=30)
     manager = User(email="manager@bench.example", name="Manager", role="manager",

@@ -14,11 +14,14 @@ def register(app: Flask) -> None:
     from diaspora.privacy import services as privacy
     from diaspora.professionals import services as professionals
 
-    from . import api as missions_api, cli, demo as missions_demo, matching_views, scheduler, \
-        services, session_views, views
+    from . import cli
     from .calendars import views as calendar_views
+    from .core import api as missions_api, demo as missions_demo, services, views
+    from .matching import views as matching_views
     from .notifications import api as notifications_api, notices, producers, \
         views as notification_views
+    from .scheduler import process as scheduler
+    from .sessions import views as session_views
 
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
                       calendar_views.bp):
@@ -44,9 +47,10 @@ def _register_outcomes(app: Flask) -> None:
     """Outcome reports, follow-up surveys, dashboards, exports and the FHIR export."""
     from diaspora.extensions import api, csrf
 
-    from . import reminders, services
+    from .core import services
     from .dashboards import api as dashboards_api, views as dashboards_views
     from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
+    from .scheduler import reminders
 
     app.register_blueprint(outcomes_views.bp)
     app.register_blueprint(dashboards_views.bp)

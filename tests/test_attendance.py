@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from missions import services
-from missions.models import Booking, MissionSession
+from missions.core import services
+from missions.core.models import Booking, MissionSession
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START
 

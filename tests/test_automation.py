@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from diaspora.errors import Conflict
 from diaspora.extensions import db
-from missions import automation, services
-from missions.models import Mission, MissionEvent
+from missions.core import services
+from missions.scheduler import automation
+from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START
 

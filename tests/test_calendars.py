@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from diaspora.extensions import db
-from missions import services
+from missions.core import services
 from missions.calendars.models import CalendarFeed
 
 from .conftest import START

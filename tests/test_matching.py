@@ -18,7 +18,7 @@ from diaspora.errors import Conflict
 from diaspora.extensions import db
 from diaspora.professionals.models import AvailabilityWindow
 from missions import matching
-from missions.models import Engagement, Mission
+from missions.core.models import Engagement, Mission
 
 from .conftest import START
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
 from diaspora.needs.models import Need
-from missions import services
-from missions.models import Booking, Mission
+from missions.core import services
+from missions.core.models import Booking, Mission
 
 from .conftest import START, later, make_app
 

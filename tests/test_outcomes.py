@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from diaspora.auth.services import create_token
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
-from missions import reminders, services
+from missions.core import services
+from missions.scheduler import reminders
 from missions.outcomes import services as outcomes
 from missions.outcomes.models import FollowUp, OutcomeReport, OutcomeTrainee, ReportWaiver
 
@@ -29,7 +30,7 @@ REPORT = {"trained_total": 12, "sessions_held": 6, "hours": 18, "patients_seen":
 
 @dataclass
 class Notification:
-    """What the scheduler hands a validator (see missions.reminders)."""
+    """What the scheduler hands a validator (see missions.scheduler.reminders)."""
 
     user_id: int
     kind: str

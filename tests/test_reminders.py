@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from diaspora.extensions import db
-from missions import reminders, services
+from missions.core import services
+from missions.scheduler import reminders
 from missions.notifications import messages, notices, outbox, producers
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START, make_app
 
@@ -205,7 +206,7 @@ def test_an_hour_before_each_session_with_the_join_link(make_need, host, make_pr
     assert [n.session_id for n in reminder] == [first.id]
     page = signed_in(professional.user).get("/inbox").get_data(as_text=True)
     assert "https://meet.example.org/obstetrics" in page and "Session in one hour" in page
-    from missions.attendance import cancel_session
+    from missions.sessions.attendance import cancel_session
 
     cancel_session(db.session, second, "Public holiday", actor=manager, now=clock())
     run(clock, second.starts_at - timedelta(hours=1))

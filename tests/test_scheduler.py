@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from missions import scheduler
-from missions.models import Mission, MissionEvent
+from missions.scheduler import process as scheduler
+from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
 
 from .conftest import START, make_app
@@ -107,7 +107,7 @@ def seed(url: str, *, people: int, started_missions: int = 0) -> set[str]:
     from diaspora.facilities.models import Facility
     from diaspora.needs.models import Need
     from diaspora.professionals.services import create_professional
-    from missions import services
+    from missions.core import services
 
     now = datetime.now(timezone.utc)
     app = make_app(url)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from diaspora.security import token_digest
 
-from .. import services
-from ..models import Mission
+from ..core import services
+from ..core.models import Mission
 from .models import CalendarFeed
 
 TOKEN_PREFIX = "cal_"

@@ -10,7 +10,7 @@ from diaspora.errors import NotFound
 from diaspora.extensions import db
 from diaspora.security import login_required
 
-from .. import services
+from ..core import services
 from . import ics
 from .services import active_feed, create_feed, feed_missions, feed_owner, revoke_feed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import Mission, MissionSession
+from ..core.models import Mission, MissionSession
 from . import outbox, recipients
 
 # action -> (kind, who hears of it)

@@ -8,7 +8,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.security import login_required, roles_required
 
-from .. import services as missions
+from ..core import services as missions
 from . import services
 from .schemas import (FollowUpAnswerSchema, FollowUpSchema, MissionOutcomesSchema,
                       OutcomeReportSchema, WaiverSchema)

@@ -24,8 +24,8 @@ from diaspora import audit
 from diaspora.auth.models import User
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
-from .. import services as missions
-from ..models import Mission
+from ..core import services as missions
+from ..core.models import Mission
 from .models import FOLLOW_UP_MONTHS, SIDES, FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 

@@ -12,7 +12,7 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required, roles_required
 
-from .. import services as missions
+from ..core import services as missions
 from . import labels, services
 from .schemas import FollowUpAnswerSchema, OutcomeReportSchema, WaiverSchema
 

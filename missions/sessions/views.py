@@ -12,8 +12,9 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required
 
-from . import attendance, services
-from .schemas import AttendanceSchema, ReasonSchema, SessionSchema
+from ..core import services
+from . import attendance
+from ..core.schemas import AttendanceSchema, ReasonSchema, SessionSchema
 
 bp = Blueprint("sessions", __name__)
 blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1",

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from diaspora import audit
 from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 
-from . import services
-from .models import Booking, Mission, MissionSession, SessionAttendance
-from .notifications import notices
+from ..core import services
+from ..core.models import Booking, Mission, MissionSession, SessionAttendance
+from ..notifications import notices
 
 # Mission statuses in which attendance can be recorded, and sessions cancelled.
 RECORDING = ("in_progress", "completed")

@@ -15,9 +15,9 @@ from diaspora.needs import services as needs
 from diaspora.professionals.models import Professional
 
 from . import services
-from .matching import shortlist
-from .outcomes import services as outcomes
-from .outcomes.models import FollowUp
+from ..matching import shortlist
+from ..outcomes import services as outcomes
+from ..outcomes.models import FollowUp
 
 
 def load(session, *, now, rng, staff, programme) -> list[str]:

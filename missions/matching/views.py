@@ -23,7 +23,8 @@ from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
 from diaspora.web import add_nav
 
-from . import matching, planning
+from .. import matching
+from . import planning
 
 bp = Blueprint("matching", __name__)
 blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1",

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from diaspora.errors import DomainError
 
-from . import services
-from .models import Mission
-from .notifications import notices
-from .notifications.producers import REPORT_DUE_AFTER
+from ..core import services
+from ..core.models import Mission
+from ..notifications import notices
+from ..notifications.producers import REPORT_DUE_AFTER
 
 REPORT_OVERDUE_AFTER = REPORT_DUE_AFTER + timedelta(days=7)
 

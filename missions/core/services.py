@@ -29,7 +29,7 @@ from diaspora.needs import services as needs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 
-from . import sessions as series
+from ..sessions import series
 from .models import (CHECKLIST, HOLDING, Booking, ChecklistItem, Engagement, Mission, MissionEvent,
                      MissionSession)
 

@@ -37,8 +37,8 @@ from diaspora import audit
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
 
-from . import matching
-from .sessions import day_span
+from .. import matching
+from ..sessions.series import day_span
 
 PRIORITY_WEIGHTS = {1: 4.0, 2: 3.0, 3: 2.0, 4: 1.0}  # 1 critical … 4 low
 RURAL_BONUS = 0.25                 # added to the need's weight for a rural facility

@@ -87,7 +87,7 @@ class Mission(db.Model):
     responded_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     # Set by the scheduler when the mission is still waiting for its outcome report a week
-    # after the end (see missions.automation).
+    # after the end (see missions.scheduler.automation).
     report_overdue_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
