@@ -12,7 +12,7 @@ from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
 
-from . import services
+from . import access, lifecycle, proposals
 from .models import CHECKLIST
 from .schemas import (MissionQuerySchema, MissionSchema, ProposalSchema, ReasonSchema,
                       ScheduleSchema, TickSchema)
@@ -31,9 +31,9 @@ def propose(data, need_id):
     professional = db.session.get(Professional, data["professional_id"])
     if professional is None:
         raise NotFound("No such professional.")
-    mission = services.propose_mission(db.session, need, professional, data, actor=current_user,
+    mission = proposals.propose_mission(db.session, need, professional, data, actor=current_user,
                                        now=now())
-    return services.present(mission, current_user)
+    return access.present(mission, current_user)
 
 
 @blp.get("/missions")
@@ -44,8 +44,8 @@ def propose(data, need_id):
 @blp.paginate()
 def list_missions(args, pagination_parameters):
     """Your missions (professionals), your facilities' (coordinators), or all (managers)."""
-    statement = services.mission_query(actor=current_user, **args)
-    return [services.present(m, current_user)
+    statement = access.mission_query(actor=current_user, **args)
+    return [access.present(m, current_user)
             for m in page_of(db.session, statement, pagination_parameters)]
 
 
@@ -54,7 +54,7 @@ def list_missions(args, pagination_parameters):
 @blp.etag
 @blp.response(200, MissionSchema)
 def get_mission(mission_id):
-    return services.present(services.get_mission(db.session, mission_id, actor=current_user),
+    return access.present(access.get_mission(db.session, mission_id, actor=current_user),
                             current_user)
 
 
@@ -65,10 +65,10 @@ def get_mission(mission_id):
 def act(data, mission_id, action):
     """Move a mission along its lifecycle; an action that does not fit answers 409 with
     ``current_status``. Declining, cancelling and postponing take a ``reason``."""
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
-    services.transition(db.session, mission, action, actor=current_user, now=now(),
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    lifecycle.transition(db.session, mission, action, actor=current_user, now=now(),
                         reason=data.get("reason"))
-    return services.present(mission, current_user)
+    return access.present(mission, current_user)
 
 
 @blp.put(f"/missions/<int:mission_id>/checklist/<any({', '.join(CHECKLIST)}):item>")
@@ -77,10 +77,10 @@ def act(data, mission_id, action):
 @blp.response(200, MissionSchema)
 def tick(data, mission_id, item):
     """Tick or untick a readiness item (who may tick which item depends on the role)."""
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
-    services.tick(db.session, mission, item, data["done"], actor=current_user, now=now(),
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    lifecycle.tick(db.session, mission, item, data["done"], actor=current_user, now=now(),
                   note=data.get("note"))
-    return services.present(mission, current_user)
+    return access.present(mission, current_user)
 
 
 @blp.post("/missions/<int:mission_id>/reschedule")
@@ -89,6 +89,6 @@ def tick(data, mission_id, item):
 @blp.response(200, MissionSchema)
 def reschedule(data, mission_id):
     """Give a postponed mission new dates; it is proposed again."""
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
-    return services.present(services.reschedule(db.session, mission, data, actor=current_user,
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    return access.present(lifecycle.reschedule(db.session, mission, data, actor=current_user,
                                                 now=now()), current_user)

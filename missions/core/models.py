@@ -71,7 +71,7 @@ class Mission(db.Model):
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(sa.String(64))
     # Virtual missions: the session series (RFC 5545 recurrence) and the zone whose wall-clock
-    # time it keeps: the host's by default, or the professional's (see services._schedule).
+    # time it keeps: the host's by default, or the professional's (see booking.schedule).
     rrule: Mapped[str | None] = mapped_column(sa.String(400))
     series_timezone: Mapped[str | None] = mapped_column(sa.String(64))
     session_start: Mapped[time | None]

@@ -26,7 +26,7 @@ from diaspora.needs.models import Need
 
 from ..core.models import STATUSES, Mission, MissionSession
 from ..outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
-from ..core.services import DONE
+from ..core.access import DONE
 from .filters import Filters, mission_conditions, need_conditions
 from .sql import seconds_between, year_month
 

@@ -21,7 +21,7 @@ How a shortlist is made:
    days (windows of that mode; online, with enough hours a week) minus blackouts minus days
    already booked; a run of consecutive days long enough for the work; for in-person clinical
    work one licence valid in the host country on every day of the run (the rule of
-   ``missions.core.services.has_licence_for``).
+   ``missions.core.licences.has_licence_for``).
 5. **Soft scores** (each 0..1, weighted by ``MATCH_WEIGHTS``) make a score of 0..100; the
    professional's best mode is suggested, with the earliest start that works.
 
@@ -55,7 +55,8 @@ from diaspora.professionals.models import (AvailabilityWindow, Licence, Professi
                                            ProfessionalSpecialty)
 
 from ..core.models import HOLDING, Booking, Mission
-from ..core.services import DONE, needs_valid_licence
+from ..core.access import DONE
+from ..core.licences import needs_valid_licence
 from ..sessions.series import day_span
 
 MATCHABLE = ("approved", "matched")

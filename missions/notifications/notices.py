@@ -1,6 +1,6 @@
 """Notices sent at once when something happens to a mission that concerns someone.
 
-``on_transition`` is a ``services.transition_hooks`` entry: it runs inside the transition's
+``on_transition`` is a ``lifecycle.transition_hooks`` entry: it runs inside the transition's
 transaction, so a notice exists exactly when the change it reports was committed.
 """
 from __future__ import annotations

@@ -22,7 +22,8 @@ from diaspora.professionals.models import Licence, Professional
 
 from ..scheduler import reminders
 from ..core.models import Mission, MissionSession
-from ..core.services import CHECKLIST_ROLES, DONE
+from ..core.access import DONE
+from ..core.lifecycle import CHECKLIST_ROLES
 from . import recipients
 from .recipients import mission_facts
 

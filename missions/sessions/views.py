@@ -12,7 +12,7 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required
 
-from ..core import services
+from ..core import access
 from . import attendance
 from ..core.schemas import AttendanceSchema, ReasonSchema, SessionSchema
 
@@ -23,7 +23,7 @@ SPARE_ROWS = 3
 
 
 def _mission_session(mission_id: int, session_id: int):
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return attendance.get_session(db.session, mission, session_id)
 
 
@@ -77,7 +77,7 @@ def cancel(mission_id: int, session_id: int):
 @blp.response(200, SessionSchema(many=True))
 def list_sessions(mission_id):
     """A virtual mission's sessions with their status and attendance."""
-    return services.get_mission(db.session, mission_id, actor=current_user).sessions
+    return access.get_mission(db.session, mission_id, actor=current_user).sessions
 
 
 @blp.put("/missions/<int:mission_id>/sessions/<int:session_id>/attendance")
