@@ -63,13 +63,16 @@ def coordinator_sees_confirmed(session, actor: User, professional: Professional)
                Mission.status.in_(CONTACT_VISIBLE))) > 0
 
 
-# What a list of missions shows, loaded in a fixed number of queries whatever the length.
-MISSION_LOADING = (
-    joinedload(Mission.professional).joinedload(Professional.user),
-    joinedload(Mission.facility), joinedload(Mission.need),
-    selectinload(Mission.sessions), selectinload(Mission.checklist),
-    selectinload(Mission.events),
-)
+def mission_loading() -> tuple:
+    """What a list of missions shows, loaded in a fixed number of queries whatever the length.
+
+    Made when asked, not at import: loader options configure every mapper, which needs all
+    the models imported.
+    """
+    return (joinedload(Mission.professional).joinedload(Professional.user),
+            joinedload(Mission.facility), joinedload(Mission.need),
+            selectinload(Mission.sessions), selectinload(Mission.checklist),
+            selectinload(Mission.events))
 
 
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
@@ -77,7 +80,7 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
     """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
     from diaspora.facilities.models import facility_coordinators
 
-    query = (sa.select(Mission).options(*MISSION_LOADING)
+    query = (sa.select(Mission).options(*mission_loading())
              .order_by(Mission.starts_at.desc(), Mission.id.desc()))
     if actor.role == "professional":
         query = query.join(Professional, Professional.id == Mission.professional_id) \

@@ -155,7 +155,7 @@ def board_columns() -> dict[str, list[Mission]]:
               .subquery())
     missions = db.session.scalars(
         sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
-        .where(ranked.c.rank <= BOARD_CARDS).options(*access.MISSION_LOADING)
+        .where(ranked.c.rank <= BOARD_CARDS).options(*access.mission_loading())
         .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
     return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
 
