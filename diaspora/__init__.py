@@ -1,18 +1,29 @@
 """Diaspora skills registry: the Flask application factory.
 
-Importing this package has no side effects; ``create_app`` builds a configured app.
+Importing this package has no side effects; ``create_app`` builds a configured app: the
+registry (``diaspora``) and then the components named in ``COMPONENTS`` (``missions`` by
+default), each imported by name and asked to ``register(app)``.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 
-from .config import CONFIGS, DEV_SECRET_KEY, default_database_url
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from . import cli, extensions, hooks, i18n, web
+from .admin import views as admin_views
+from .auth import api as auth_api, session as auth_session, views as auth_views
+from .config import CONFIGS, DEV_SECRET_KEY, PROJECT_ROOT, default_database_url
+from .errors import register_error_handlers
+from .facilities import api as facilities_api, views as facilities_views
+from .needs import api as needs_api, views as needs_views
+from .privacy import api as privacy_api, views as privacy_views
+from .professionals import api as professionals_api, views as professionals_views
+from .programmes import api as programmes_api, views as programmes_views
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -41,9 +52,6 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
     _check_production_settings(app)
 
-    from . import extensions, i18n, web
-    from .errors import register_error_handlers
-
     extensions.db.init_app(app)
     _configure_sqlite(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
@@ -52,20 +60,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     extensions.api.init_app(app)
-
-    from .auth import session as auth_session
-
     auth_session.init_app(app)
     register_error_handlers(app)
     web.init_app(app)
+    hooks.init_app(app)
     _register_blueprints(app)
-
-    import missions
-
-    missions.register(app)
-
-    from . import cli
-
+    for component in app.config["COMPONENTS"]:
+        importlib.import_module(component).register(app)
     cli.init_app(app)
     return app
 
@@ -79,12 +80,8 @@ def _configure_sqlite(app: Flask) -> None:
     """SQLite: enforce foreign keys and wait for locks instead of failing at once."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
-    from sqlalchemy import event
-
-    from .extensions import db
-
     with app.app_context():
-        engine = db.engine
+        engine = extensions.db.engine
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -96,19 +93,10 @@ def _configure_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin import views as admin_views
-    from .auth import api as auth_api, views as auth_views
-    from .facilities import api as facilities_api, views as facilities_views
-    from .needs import api as needs_api, views as needs_views
-    from .privacy import api as privacy_api, views as privacy_views
-    from .professionals import api as professionals_api, views as professionals_views
-    from .programmes import api as programmes_api, views as programmes_views
-    from .extensions import api, csrf
-
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
                    needs_views, privacy_views, admin_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api):
-        csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
-        api.register_blueprint(module.blp)
+        extensions.csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
+        extensions.api.register_blueprint(module.blp)

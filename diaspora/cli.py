@@ -7,9 +7,18 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
+from .auth.models import User
+from .auth.schemas import UserCreateSchema
+from .auth.services import find_user_by_email
 from .clock import now
+from .demo import load_demo_data
+from .errors import DomainError
 from .extensions import db
+from .facilities.importer import HeaderError, import_facilities
+from .privacy.services import erase_person, retention_candidates
+from .security import SYSTEM, hash_password
 
 group = AppGroup("diaspora", help="Registry administration.")
 
@@ -22,8 +31,6 @@ group = AppGroup("diaspora", help="Registry administration.")
               help="How many row problems to print (all are counted).")
 def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_errors: int) -> None:
     """Import a WHO-format facility CSV (idempotent: re-import updates, never duplicates)."""
-    from .facilities.importer import HeaderError, import_facilities
-
     progress = None
     bar = None
     if sys.stderr.isatty():
@@ -72,8 +79,6 @@ def _bar_updater(bar):
 @click.option("--seed", default=2026, show_default=True)
 def demo_data_command(facilities_path: Path | None, professionals: int, seed: int) -> None:
     """Load demo facilities, users, a programme and synthetic professionals (idempotent)."""
-    from .demo import load_demo_data
-
     for line in load_demo_data(db.session, now=now(), facilities_path=facilities_path,
                                professionals=professionals, seed=seed):
         click.echo(line)
@@ -86,13 +91,6 @@ def demo_data_command(facilities_path: Path | None, professionals: int, seed: in
 @click.password_option()
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account (the first admin is made this way)."""
-    from marshmallow import ValidationError
-
-    from .auth.models import User
-    from .auth.schemas import UserCreateSchema
-    from .auth.services import find_user_by_email
-    from .security import hash_password
-
     try:
         data = UserCreateSchema().load({"email": email, "name": name, "role": role,
                                         "password": password,
@@ -116,10 +114,6 @@ def init_app(app: Flask) -> None:
 @click.option("--apply", "apply_", is_flag=True, help="Erase the accounts listed (otherwise only list).")
 def retention_command(apply_: bool) -> None:
     """List (or erase) accounts unused for longer than RETENTION_INACTIVE_DAYS."""
-    from .errors import DomainError
-    from .privacy.services import erase_person, retention_candidates
-    from .security import SYSTEM
-
     instant = now()
     candidates = retention_candidates(db.session, now=instant)
     for user in candidates:

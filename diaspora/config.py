@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, rejected in production
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -38,6 +39,9 @@ class Config:
     """Defaults shared by every environment."""
 
     ENV_NAME = "development"
+    # The components the app is made of besides the registry: packages the factory imports by
+    # name, calling each one's ``register(app)`` in this order (see README "Architecture").
+    COMPONENTS = ("missions",)
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "the SQLite file under instance/", resolved by the factory.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")

@@ -15,11 +15,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from . import PROJECT_ROOT
 from .auth.models import User
+from .config import PROJECT_ROOT
 from .facilities.importer import WHO_COLUMNS, import_facilities
 from .facilities.models import Facility
 from .facilities.services import set_coordinator_facilities
+from .hooks import registry_hooks
 from .professionals.models import (AvailabilityWindow, Licence, ProfessionalLanguage,
                                    ProfessionalSkill, ProfessionalSpecialty, Qualification)
 from .professionals.services import create_professional
@@ -104,14 +105,9 @@ def load_demo_data(session, *, now: datetime, facilities_path: Path | None = Non
     session.commit()
     lines.append(f"demo users: admin, manager, 2 coordinators, {count} professionals "
                  f"(password for all: {DEMO_PASSWORD})")
-    for loader in extra_loaders:
+    for loader in registry_hooks().demo_loaders:  # e.g. the missions package's needs and missions
         lines.extend(loader(session, now=now, rng=rng, staff=staff, programme=programme))
     return lines
-
-
-# Other packages add demo records built on these people: fn(session, *, now, rng, staff,
-# programme) -> lines of text (the missions package adds needs and missions).
-extra_loaders: list = []
 
 
 def _load_facilities(session, now, path, seed) -> str:

@@ -16,6 +16,9 @@ from importlib import resources
 import sqlalchemy as sa
 from flask import g, has_app_context
 
+from .admin.models import SafeguardList
+from .extensions import db
+
 
 @dataclass(frozen=True)
 class ListInForce:
@@ -37,8 +40,6 @@ def shipped_list() -> ListInForce:
 
 def list_in_force(session) -> ListInForce:
     """The newest list an administrator saved, else the shipped one."""
-    from .admin.models import SafeguardList
-
     newest = session.scalar(sa.select(SafeguardList).order_by(SafeguardList.id.desc()).limit(1))
     if newest is None:
         return shipped_list()
@@ -51,8 +52,6 @@ def _current_countries() -> frozenset[str]:
     if not has_app_context():
         return shipped_list().countries
     if "safeguard_countries" not in g:
-        from .extensions import db
-
         g.safeguard_countries = list_in_force(db.session).countries
     return g.safeguard_countries
 

@@ -126,7 +126,13 @@ def template_globals(app: Flask) -> dict:
             "facility_ownerships": reference.FACILITY_OWNERSHIPS,
             "facility_settings": reference.FACILITY_SETTINGS,
             "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of,
-            "safeguard": safeguards.is_listed}
+            "safeguard": safeguards.is_listed, "has_endpoint": has_endpoint}
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether the app serves ``endpoint``: registry pages link to a component's pages only
+    when the component is part of the app (``COMPONENTS``)."""
+    return endpoint in current_app.view_functions
 
 
 def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from diaspora.errors import Conflict
 from diaspora.extensions import db
 from missions.core import lifecycle
+from missions.core.hooks import mission_hooks
 from missions.scheduler import automation
 from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
@@ -76,12 +77,10 @@ def test_a_refusing_guard_leaves_the_mission_for_the_next_run(make_need, make_pr
     def not_yet(session, mission, now):
         raise Conflict("The host has not opened the ward.")
 
-    lifecycle.transition_guards.setdefault("start", []).append(not_yet)
-    try:
-        clock.set(mission.starts_at)
-        assert automation.run(db.session, clock())["started"] == 0
-    finally:
-        lifecycle.transition_guards["start"].remove(not_yet)
+    mission_hooks().add_guard("start", not_yet)
+    clock.set(mission.starts_at)
+    assert automation.run(db.session, clock())["started"] == 0
+    mission_hooks().guards["start"].remove(not_yet)
     assert automation.run(db.session, clock())["started"] == 1
 
 

@@ -12,7 +12,7 @@ from diaspora.auth.services import create_token
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
 from missions.core import lifecycle
-from missions.scheduler import reminders
+from missions.core.hooks import mission_hooks
 from missions.outcomes import services as outcomes
 from missions.outcomes.models import FollowUp, OutcomeReport, OutcomeTrainee, ReportWaiver
 
@@ -282,7 +282,7 @@ def test_only_the_mission_s_people_answer_a_survey(completed, make_user, clock, 
 def test_report_reminders_stop_once_the_side_is_in(completed, host, make_user):
     mission = completed()
     _facility, coordinator = host
-    still_due = reminders.validators["report_due"]
+    still_due = mission_hooks().reminder_validators["report_due"]
 
     def due(user):
         return still_due(db.session, Notification(user.id, "report_due", mission.id), START)
@@ -298,13 +298,13 @@ def test_report_reminders_stop_for_a_cancelled_mission(host, make_need, make_pro
     mission = propose(make_need(host[0]), make_professional())
     lifecycle.transition(db.session, mission, "cancel", actor=manager, now=START, reason="Strike")
     notification = Notification(mission.professional.user_id, "report_due", mission.id)
-    assert not reminders.validators["report_due"](db.session, notification, START)
+    assert not mission_hooks().reminder_validators["report_due"](db.session, notification, START)
 
 
 def test_follow_up_reminders_stop_once_answered(completed, host, clock):
     mission = completed()
     _facility, coordinator = host
-    still_due = reminders.validators["follow_up_due"]
+    still_due = mission_hooks().reminder_validators["follow_up_due"]
 
     def due(months):
         return still_due(db.session, Notification(coordinator.id, "follow_up_due", mission.id,

@@ -9,6 +9,7 @@ from flask_babel import force_locale
 
 from diaspora.extensions import db
 from missions.core import lifecycle
+from missions.core.hooks import mission_hooks
 from missions.scheduler import reminders
 from missions.notifications import messages, notices, outbox, producers
 from missions.notifications.models import Notification
@@ -103,11 +104,12 @@ def test_a_decline_tells_the_programme_managers(make_need, make_professional, pr
     assert kinds(colleague) == kinds(manager) == ["mission_declined"]
 
 
-def test_the_transition_hook_is_registered_once_however_many_apps(database_url):
-    for _ in range(3):
-        make_app(database_url)
-    assert lifecycle.transition_hooks.count(notices.on_transition) == 1
-    assert reminders.producers.count(producers.reports_due) == 1
+def test_each_app_has_its_own_hooks_registered_once(database_url):
+    first, second = make_app(database_url), make_app(database_url)
+    assert mission_hooks(first) is not mission_hooks(second)
+    for app in (first, second):
+        assert mission_hooks(app).after_transition.count(notices.on_transition) == 1
+        assert mission_hooks(app).reminder_producers.count(producers.reports_due) == 1
 
 
 def test_a_waiting_proposal_is_recalled_after_3_then_7_days(make_need, make_professional, propose,

@@ -5,6 +5,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
+from ..professionals.schemas import ProfileSchema
 from ..schemas import BaseSchema, TimeZone
 from .models import ROLES
 
@@ -174,8 +175,6 @@ class SignupSchema(BaseSchema):
 
     @staticmethod
     def _profile(data: dict) -> dict:
-        from ..professionals.schemas import ProfileSchema
-
         return ProfileSchema().load({k: data[k] for k in PROFILE_FIELDS_AT_SIGNUP if k in data})
 
     @post_load

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
+from ..facilities.services import set_coordinator_facilities
 from ..professionals import services as professionals
 from ..security import hash_password, new_token, verify_password
 from .models import ApiToken, User
@@ -195,8 +196,6 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
 
 
 def _set_facilities(session, user: User, facility_ids: list[int]) -> None:
-    from ..facilities.services import set_coordinator_facilities
-
     if facility_ids and user.role != "coordinator":
         raise Invalid(errors={"facility_ids": [_("Only facility coordinators are attached to facilities.")]})
     facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))).all()

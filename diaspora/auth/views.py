@@ -12,6 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..facilities.services import facility_query
 from ..forms import load_form
 from ..security import login_required, roles_required
 from ..web import add_nav
@@ -188,8 +189,6 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("manager")
 def user_edit(user_id: int):
-    from ..facilities.services import facility_query
-
     user = services.get_user(db.session, user_id, actor=current_user)
     errors: dict = {}
     if request.method == "POST":

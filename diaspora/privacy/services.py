@@ -3,13 +3,12 @@
 Erasure removes or anonymises personal data while programme statistics stay correct: the user
 and professional rows remain (so missions, trainee counts and ratings still add up), stripped of
 names, contact, free text, documents and availability; categorical fields used in statistics
-(cadre, specialties, countries) are kept. Other packages add their own parts through
-``export_sections`` and ``erasure_hooks``.
+(cadre, specialties, countries) are kept. Components add their own parts through the app's
+hooks (``export_sections``, ``erasure_checks``, see ``diaspora.hooks``).
 """
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,16 +20,10 @@ from ..audit import AuditEvent
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
 from ..errors import Conflict, Forbidden
-from ..professionals import services as professionals
+from ..hooks import registry_hooks
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..security import hash_password
-
-# fn(session, user) -> (section name, JSON-ready value); e.g. missions, notifications, reports.
-export_sections: list[Callable] = []
-# fn(session, user, now) -> None: called before the account is anonymised; may raise Conflict
-# to refuse (e.g. a mission in progress).
-erasure_hooks: list[Callable] = []
 
 
 def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
@@ -49,7 +42,7 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     if professional is not None:
         data["professional"] = ProfessionalSchema().dump(professional)
         data["consent_history"] = ConsentRecordSchema(many=True).dump(professional.consent_history)
-    for section in export_sections:
+    for section in registry_hooks().export_sections:
         name, value = section(session, user)
         data[name] = value
     audit.record(session, now=now, actor=actor, action="export", entity="user", entity_id=user.id)
@@ -79,8 +72,8 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
     if user.role in ("manager", "admin") and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
-    for hook in erasure_hooks:
-        hook(session, user, now)
+    for check in registry_hooks().erasure_checks:
+        check(session, user, now)
     if professional is not None:
         _erase_professional(session, professional, actor=actor, now=now)
     _erase_account(user, now)
@@ -94,7 +87,7 @@ def _erase_professional(session, professional: Professional, *, actor: User, now
         professional.consent_given = False
         professional.consent_changed_at = now
         professional.consent_version = current_app.config["CONSENT_VERSION"]
-        for hook in professionals.consent_withdrawn_hooks:  # pending proposals are cancelled
+        for hook in registry_hooks().consent_withdrawn:  # e.g. pending proposals are cancelled
             hook(session, professional, actor=actor, now=now)
     professional.given_name = _("Erased")
     professional.family_name = f"#{professional.id}"

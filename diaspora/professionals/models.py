@@ -166,7 +166,7 @@ class AvailabilityWindow(db.Model):
     """A date range (inclusive, in the professional's own zone) when they can serve, or a blackout.
 
     Available windows say which mode and, for online work, how many hours a week. Blackouts
-    subtract from every window. Mission bookings are derived from missions, never typed here.
+    subtract from every window. Mission bookings are derived from the missions themselves, never typed here.
     """
 
     __tablename__ = "availability_windows"

@@ -2,7 +2,6 @@
 checks permission, validates the final state, and commits (or changes nothing)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,14 +13,11 @@ from .. import audit, geo
 from ..auth.models import User
 from ..db import where_given
 from ..errors import Forbidden, Invalid, NotFound
+from ..hooks import registry_hooks
 from ..programmes.models import Organisation
 from .models import (AvailabilityWindow, ConsentRecord, Licence, Professional,
                      ProfessionalLanguage, ProfessionalSkill, ProfessionalSpecialty,
                      Qualification)
-
-# Extra rules that let someone other than the professional or a manager see a profile.
-# The missions package adds "a coordinator whose facility has a confirmed mission with them".
-extra_viewer_rules: list[Callable[[object, User, Professional], bool]] = []
 
 CHILD_MODELS = {
     "qualifications": Qualification,
@@ -37,9 +33,11 @@ def is_self(actor: User, professional: Professional) -> bool:
 
 
 def can_view(session, actor: User, professional: Professional) -> bool:
+    """The professional, managers, and whoever a component's viewer rule lets in (the missions
+    package: a coordinator whose facility has a confirmed mission with them)."""
     if is_self(actor, professional) or actor.is_manager:
         return True
-    return any(rule(session, actor, professional) for rule in extra_viewer_rules)
+    return any(rule(session, actor, professional) for rule in registry_hooks().viewer_rules)
 
 
 def get_professional(session, professional_id: int, *, actor: User, now: datetime) -> Professional:
@@ -171,18 +169,16 @@ def _locate(professional: Professional) -> None:
 def set_consent(session, professional: Professional, given: bool, *, actor: User,
                 now: datetime) -> Professional:
     """Give or withdraw consent. Withdrawal takes the person out of matching at once;
-    the missions package also cancels pending proposals (see ``consent_withdrawn_hooks``)."""
+    components' ``consent_withdrawn`` hooks run too (the missions package cancels pending
+    proposals)."""
     require_self(actor, professional)
     version = current_app.config["CONSENT_VERSION"]
     _record_consent(session, professional, given, actor=actor, now=now, version=version)
     if not given:
-        for hook in consent_withdrawn_hooks:
+        for hook in registry_hooks().consent_withdrawn:
             hook(session, professional, actor=actor, now=now)
     session.commit()
     return professional
-
-
-consent_withdrawn_hooks: list[Callable] = []
 
 
 def _record_consent(session, professional: Professional, given: bool, *, actor: User,

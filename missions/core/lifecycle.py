@@ -8,7 +8,6 @@ calls (consent withdrawn, erasure, data export).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +23,7 @@ from diaspora.professionals.models import Professional
 
 from . import booking
 from .access import COMMITTED, DONE, MANAGERS, OPEN, relation
+from .hooks import mission_hooks
 from .licences import has_licence_for, needs_valid_licence
 from .models import ChecklistItem, Mission, MissionEvent
 
@@ -73,13 +73,6 @@ class SchedulerActor:
 
 
 SCHEDULER = SchedulerActor()
-
-# Called after every transition with (session, mission, action, actor, now), inside the
-# transition's transaction (e.g. notifications, follow-up surveys).
-transition_hooks: list[Callable] = []
-# Extra conditions for an action: ``fn(session, mission, now)`` raising a DomainError to refuse
-# (e.g. "close" needs both outcome reports or a waiver).
-transition_guards: dict[str, list[Callable]] = {}
 
 
 # --- transitions --------------------------------------------------------------------------
@@ -132,7 +125,7 @@ def _guard(session, mission: Mission, action: str, now: datetime) -> None:
                        extra={"current_status": mission.status})
     if action == "start" and now < mission.starts_at:
         raise Conflict(_("The mission has not started yet."), extra={"current_status": mission.status})
-    for guard in transition_guards.get(action, []):
+    for guard in mission_hooks().guards.get(action, []):
         guard(session, mission, now)
 
 
@@ -153,7 +146,7 @@ def record(mission: Mission, from_status, to_status, *, actor, now: datetime,
 
 
 def run_hooks(session, mission, action, actor, now) -> None:
-    for hook in transition_hooks:
+    for hook in mission_hooks().after_transition:
         hook(session, mission, action, actor, now)
 
 

@@ -1,7 +1,7 @@
 """Notices sent at once when something happens to a mission that concerns someone.
 
-``on_transition`` is a ``lifecycle.transition_hooks`` entry: it runs inside the transition's
-transaction, so a notice exists exactly when the change it reports was committed.
+``on_transition`` is a transition hook (``MissionHooks.after_transition``): it runs inside the
+transition's transaction, so a notice exists exactly when the change it reports was committed.
 """
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 from diaspora.auth.models import User
 
 from ..scheduler import reminders
+from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
 from . import pause
 from .models import Notification
@@ -187,7 +188,7 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
     mission = context.missions.get(notification.mission_id)
     if mission is not None and mission.status in WITHDRAWN:
         return "mission_withdrawn"
-    validator = reminders.validators.get(notification.kind)
+    validator = mission_hooks().reminder_validators.get(notification.kind)
     if validator is not None and not validator(session, notification, now):
         return "no_longer_valid"
     return None

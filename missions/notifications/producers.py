@@ -23,6 +23,7 @@ from diaspora.professionals.models import Licence, Professional
 from ..scheduler import reminders
 from ..core.models import Mission, MissionSession
 from ..core.access import DONE
+from ..core.hooks import MissionHooks
 from ..core.lifecycle import CHECKLIST_ROLES
 from . import recipients
 from .recipients import mission_facts
@@ -287,9 +288,7 @@ VALIDATORS = {
 }
 
 
-def register() -> None:
-    """Declare these reminders (idempotent: the registries outlive any one app)."""
-    for producer in PRODUCERS:
-        reminders.add_producer(producer)
-    for kind, validator in VALIDATORS.items():
-        reminders.add_validator(kind, validator)
+def register(hooks: MissionHooks) -> None:
+    """Declare these reminders to an app's scheduler."""
+    hooks.reminder_producers.extend(PRODUCERS)
+    hooks.reminder_validators.update(VALIDATORS)

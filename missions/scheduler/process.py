@@ -28,7 +28,8 @@ from flask import Flask, current_app
 from diaspora.clock import now as clock_now
 from diaspora.extensions import db
 
-from . import automation, reminders
+from . import automation
+from ..core.hooks import mission_hooks
 from ..notifications import outbox
 from ..notifications.mail import Mailer
 
@@ -46,7 +47,7 @@ def run_once(session, now: datetime, *, worker: str | None = None) -> dict[str, 
     config = current_app.config
     worker = worker or worker_name()
     counts = dict(automation.run(session, now))
-    produced = chain.from_iterable(producer(session, now) for producer in reminders.producers)
+    produced = chain.from_iterable(producer(session, now) for producer in mission_hooks().reminder_producers)
     counts["stored"] = outbox.store(session, produced, now)
     counts.update(outbox.deliver_due(session, now, worker=worker,
                                      batch_size=config["SCHEDULER_BATCH_SIZE"]))

@@ -12,8 +12,8 @@ Any part of the missions package can declare reminders without knowing how they 
   costs no query. Whatever the kind, the dispatcher itself drops a reminder whose recipient
   was deactivated or whose mission was cancelled, declined or postponed.
 
-Producers and validators are registered once per process with ``add_producer`` and
-``add_validator`` (the registries outlive any one app, as the tests build many apps).
+Producers and validators are registered per app, on its ``MissionHooks``
+(``missions.core.hooks``: ``reminder_producers``, ``reminder_validators``).
 """
 from __future__ import annotations
 
@@ -38,15 +38,3 @@ ROW_FIELDS = ("id", "user_id", "kind", "key", "due_at", "payload", "mission_id",
 
 Producer = Callable[[object, datetime], Iterable[Reminder]]
 Validator = Callable[[object, object, datetime], bool]
-
-producers: list[Producer] = []
-validators: dict[str, Validator] = {}
-
-
-def add_producer(producer: Producer) -> None:
-    if producer not in producers:
-        producers.append(producer)
-
-
-def add_validator(kind: str, validator: Validator) -> None:
-    validators[kind] = validator

@@ -1,0 +1,49 @@
+"""What a component adds to the registry's own behaviour, kept per app.
+
+The factory puts one ``RegistryHooks`` in ``app.extensions`` before the components of
+``COMPONENTS`` register; a component appends its functions there (see ``missions.register``),
+and the registry's services run what the current app holds (``registry_hooks()``). Nothing is
+kept at module level, so two apps built with different components never share a hook.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from .auth.models import User
+from .professionals.models import Professional
+
+EXTENSION = "diaspora.hooks"
+
+# fn(session, actor, professional) -> True when the actor may see the profile.
+ViewerRule = Callable[[object, User, Professional], bool]
+# fn(session, professional, *, actor, now): inside the withdrawal's transaction (caller commits).
+ConsentWithdrawn = Callable[..., None]
+# fn(session, user, now): before an account is anonymised; raises a DomainError to refuse.
+ErasureCheck = Callable[[object, User, datetime], None]
+# fn(session, user) -> (section name, JSON-ready value) for the person's data export.
+ExportSection = Callable[[object, User], tuple[str, object]]
+# fn(session, *, now, rng, staff, programme) -> lines of text, after the registry's demo data.
+DemoLoader = Callable[..., Iterable[str]]
+
+
+@dataclass
+class RegistryHooks:
+    viewer_rules: list[ViewerRule] = field(default_factory=list)
+    consent_withdrawn: list[ConsentWithdrawn] = field(default_factory=list)
+    erasure_checks: list[ErasureCheck] = field(default_factory=list)
+    export_sections: list[ExportSection] = field(default_factory=list)
+    demo_loaders: list[DemoLoader] = field(default_factory=list)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = RegistryHooks()
+
+
+def registry_hooks(app: Flask | None = None) -> RegistryHooks:
+    """The hooks of ``app`` (the current app by default)."""
+    return (app or current_app).extensions[EXTENSION]
+
