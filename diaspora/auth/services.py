@@ -79,11 +79,28 @@ def update_settings(session, user: User, data: dict) -> User:
     return user
 
 
+def end_sessions(user: User, *, now: datetime) -> None:
+    """Sign ``user`` out everywhere: every session cookie (the session version it carries no
+    longer matches, see ``session.load_session_user``) and every API token. The caller commits."""
+    user.session_version += 1
+    for api_token in user.tokens:
+        api_token.revoked_at = api_token.revoked_at or now
+
+
+def sign_out(session, user: User, *, now: datetime) -> None:
+    """Signing out ends every session and token of the user, not only this browser's cookie:
+    a copy of the cookie taken earlier must not keep working."""
+    end_sessions(user, now=now)
+    session.commit()
+
+
 def change_password(session, user: User, current: str, new: str, *, now: datetime) -> User:
+    """Change the password and end every session and token; the caller signs the current
+    browser in again."""
     if not verify_password(user.password_hash, current):
         raise Invalid(errors={"current_password": [_("This is not your current password.")]})
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    end_sessions(user, now=now)
     audit.record(session, now=now, actor=user, action="update", entity="user", entity_id=user.id,
                  detail={"password": "changed"})
     session.commit()
@@ -183,9 +200,7 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
         if field in data:
             setattr(user, field, data[field])
     if data.get("active") is False:
-        user.session_version += 1
-        for api_token in user.tokens:
-            api_token.revoked_at = api_token.revoked_at or now
+        end_sessions(user, now=now)
     if "facility_ids" in data:
         _set_facilities(session, user, data["facility_ids"])
     audit.record(session, now=now, actor=actor, action="update", entity="user", entity_id=user.id,

@@ -68,9 +68,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(db.session, current_user._get_current_object(), now=now())
+        message = _("You are signed out on every device, and your API tokens are revoked.")
+    else:
+        message = _("You are signed out.")
     logout_user()
     session.clear()
-    flash(_("You are signed out."), "success")
+    flash(message, "success")
     return redirect(url_for("main.index"))
 
 
@@ -127,7 +132,8 @@ def change_password():
             errors = error.errors or {}
         else:
             login_user(user)  # the old session was invalidated by the change
-            flash(_("Password changed. Other sessions were signed out."), "success")
+            flash(_("Password changed. Your other sessions were signed out and your API tokens "
+                    "revoked."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", errors={}, password_errors=errors, form={},
                            tokens=services.list_tokens(db.session, current_user)), 422
