@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import CONFIGS, DEV_SECRET_KEY, default_database_url
+from .config import CONFIGS, MIN_SECRET_KEY_BYTES, default_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    _use_instance_secret_key(app)
     _check_production_settings(app)
 
     from . import extensions, i18n, web
@@ -70,9 +71,24 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _use_instance_secret_key(app: Flask) -> None:
+    """Outside production, no SECRET_KEY means a random one made once into instance/secret_key,
+    never a constant that anyone could read here and sign an admin's cookie with."""
+    if app.config.get("SECRET_KEY") or app.config["ENV_NAME"] == "production":
+        return
+    from .security import instance_secret_key
+
+    app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+
+
 def _check_production_settings(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set in the environment in production")
+    if app.config["ENV_NAME"] != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key.encode() if isinstance(key, str) else key) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(f"SECRET_KEY must be set in the environment in production, at least "
+                           f"{MIN_SECRET_KEY_BYTES} bytes long (e.g. python -c 'import secrets; "
+                           f"print(secrets.token_hex(32))')")
 
 
 def _configure_sqlite(app: Flask) -> None:

@@ -72,10 +72,14 @@ def _bar_updater(bar):
 @click.option("--seed", default=2026, show_default=True)
 def demo_data_command(facilities_path: Path | None, professionals: int, seed: int) -> None:
     """Load demo facilities, users, a programme and synthetic professionals (idempotent)."""
-    from .demo import load_demo_data
+    from .demo import DemoDataRefused, load_demo_data
 
-    for line in load_demo_data(db.session, now=now(), facilities_path=facilities_path,
-                               professionals=professionals, seed=seed):
+    try:
+        lines = load_demo_data(db.session, now=now(), facilities_path=facilities_path,
+                               professionals=professionals, seed=seed)
+    except DemoDataRefused as error:
+        raise click.ClickException(str(error)) from error
+    for line in lines:
         click.echo(line)
 
 

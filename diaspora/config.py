@@ -1,15 +1,16 @@
 """Configuration classes.
 
 Every secret and every deployment-specific value comes from the environment; the classes only
-hold safe defaults for development and tests. ``ProductionConfig`` refuses to start with the
-development secret key (see ``diaspora.create_app``).
+hold safe defaults for development and tests. Production refuses to start without a
+``SECRET_KEY`` of at least ``MIN_SECRET_KEY_BYTES``; development without one generates a random
+key once into ``instance/secret_key`` (see ``diaspora.create_app``).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, rejected in production
+MIN_SECRET_KEY_BYTES = 32
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -38,7 +39,8 @@ class Config:
     """Defaults shared by every environment."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # None outside production means "the random key in instance/secret_key".
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means "the SQLite file under instance/", resolved by the factory.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
