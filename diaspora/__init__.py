@@ -50,6 +50,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
                                 compare_type=True, render_as_batch=True)
     extensions.csrf.init_app(app)
+    from .auth import throttle  # noqa: F401 - registers the database:// rate-limit storage
+
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     extensions.api.init_app(app)

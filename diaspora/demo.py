@@ -24,9 +24,8 @@ from .professionals.models import (AvailabilityWindow, Licence, ProfessionalLang
                                    ProfessionalSkill, ProfessionalSpecialty, Qualification)
 from .professionals.services import create_professional
 from .programmes.models import Organisation, Programme
-from .security import hash_password
+from .security import DEMO_PASSWORD, hash_password
 
-DEMO_PASSWORD = "diaspora-demo-2026"  # noqa: S105 - documented demo credential
 DEMO_ADMIN = "admin@demo.example"
 SHARED_GHANA = PROJECT_ROOT.parent / "shared" / "data" / "facilities" / "who-ssa-2019-GHA.csv"
 

@@ -12,7 +12,8 @@ from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
 from ..professionals import services as professionals
-from ..security import hash_password, new_token, verify_password
+from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
+from . import throttle
 from .models import ApiToken, User
 
 SELF_SERVICE_ROLES = ("professional", "coordinator")
@@ -44,27 +45,27 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
     return user
 
 
-def authenticate(session, email: str, password: str, *, now: datetime) -> User:
-    """Check a password; too many failures lock the account for a while.
+def authenticate(session, email: str, password: str, *, address: str | None, now: datetime) -> User:
+    """Check a password given from client ``address``.
 
-    The message never says whether the e-mail exists.
+    Every failure — no such account, wrong password, inactive account, too many recent
+    failures for this e-mail from this address (``throttle``) — costs one password hash and
+    answers the same message, so neither the answer nor its timing tells whether an account
+    exists or is being slowed down. In production the published demo password never signs in.
     """
     user = find_user_by_email(session, email)
-    failure = Unauthorized(_("E-mail or password is incorrect."))
-    if user is None:
-        raise failure
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized(_("Too many failed attempts. Try again after %(time)s UTC.",
-                             time=user.locked_until.strftime("%H:%M")))
-    if not user.active or not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+    key = throttle.attempt_key(email, address)
+    blocked = throttle.is_blocked(session, key, now)
+    matches = verify_password(user.password_hash if user else None, password)
+    demo_in_production = (password == DEMO_PASSWORD
+                          and current_app.config["ENV_NAME"] == "production")
+    if blocked or user is None or not user.active or not matches or demo_in_production:
+        if not blocked:
+            throttle.record_failure(session, key, now)
         session.commit()
-        raise failure
-    user.failed_logins = 0
-    user.locked_until = None
+        raise Unauthorized(_("E-mail or password is incorrect, or there were too many attempts: "
+                             "if you are sure of both, wait a few minutes and try again."))
+    throttle.clear_failures(session, key)
     user.last_login_at = now
     audit.record(session, now=now, actor=user, action="login", entity="user", entity_id=user.id)
     session.commit()

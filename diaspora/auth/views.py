@@ -53,7 +53,8 @@ def login():
         data, errors = load_form(LoginSchema())
         if data:
             try:
-                user = services.authenticate(db.session, data["email"], data["password"], now=now())
+                user = services.authenticate(db.session, data["email"], data["password"],
+                                             address=request.remote_addr, now=now())
             except DomainError as error:
                 errors = {"password": [error.message]}
             else:
