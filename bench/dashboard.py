@@ -184,7 +184,7 @@ class Generator:
 
 def _user(role: str, n: int) -> dict:
     return {"email": f"{role}{n}@bench.example", "name": f"{role} {n}", "password_hash": "x",
-            "role": role, "timezone": "UTC", "active": True, "created_at": NOW, "failed_logins": 0,
+            "role": role, "timezone": "UTC", "active": True, "created_at": NOW,
             "session_version": 1}
 
 

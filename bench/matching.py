@@ -147,7 +147,7 @@ def insert_professionals(connection, rng: random.Random, count: int) -> None:
         offers = rng.choice([(True, True), (True, True), (True, False), (False, True)])
         tables[User].append({"id": n, "email": f"p{n}@bench.example", "name": f"P {n}",
                              "password_hash": "-", "role": "professional", "timezone": zone,
-                             "active": True, "created_at": NOW, "failed_logins": 0,
+                             "active": True, "created_at": NOW,
                              "session_version": 1})
         tables[Professional].append({
             "id": n, "user_id": n, "given_name": "Given", "family_name": f"Family{n}",

@@ -17,13 +17,14 @@ from sqlalchemy import event
 from . import cli, extensions, hooks, i18n, web
 from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
-from .config import CONFIGS, DEV_SECRET_KEY, PROJECT_ROOT, default_database_url
+from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
 from .errors import register_error_handlers
 from .facilities import api as facilities_api, views as facilities_views
 from .needs import api as needs_api, views as needs_views
 from .privacy import api as privacy_api, views as privacy_views
 from .professionals import api as professionals_api, views as professionals_views
 from .programmes import api as programmes_api, views as programmes_views
+from .security import instance_secret_key
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -50,6 +51,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    _use_instance_secret_key(app)
     _check_production_settings(app)
 
     extensions.db.init_app(app)
@@ -57,6 +59,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
                                 compare_type=True, render_as_batch=True)
     extensions.csrf.init_app(app)
+    from .auth import throttle  # noqa: F401 - registers the database:// rate-limit storage
+
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     extensions.api.init_app(app)
@@ -71,9 +75,22 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _use_instance_secret_key(app: Flask) -> None:
+    """Outside production, no SECRET_KEY means a random one made once into instance/secret_key,
+    never a constant that anyone could read here and sign an admin's cookie with."""
+    if app.config.get("SECRET_KEY") or app.config["ENV_NAME"] == "production":
+        return
+    app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+
+
 def _check_production_settings(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set in the environment in production")
+    if app.config["ENV_NAME"] != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key.encode() if isinstance(key, str) else key) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(f"SECRET_KEY must be set in the environment in production, at least "
+                           f"{MIN_SECRET_KEY_BYTES} bytes long (e.g. python -c 'import secrets; "
+                           f"print(secrets.token_hex(32))')")
 
 
 def _configure_sqlite(app: Flask) -> None:

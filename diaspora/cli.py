@@ -13,7 +13,7 @@ from .auth.models import User
 from .auth.schemas import UserCreateSchema
 from .auth.services import find_user_by_email
 from .clock import now
-from .demo import load_demo_data
+from .demo import DemoDataRefused, load_demo_data
 from .errors import DomainError
 from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
@@ -79,8 +79,12 @@ def _bar_updater(bar):
 @click.option("--seed", default=2026, show_default=True)
 def demo_data_command(facilities_path: Path | None, professionals: int, seed: int) -> None:
     """Load demo facilities, users, a programme and synthetic professionals (idempotent)."""
-    for line in load_demo_data(db.session, now=now(), facilities_path=facilities_path,
-                               professionals=professionals, seed=seed):
+    try:
+        lines = load_demo_data(db.session, now=now(), facilities_path=facilities_path,
+                               professionals=professionals, seed=seed)
+    except DemoDataRefused as error:
+        raise click.ClickException(str(error)) from error
+    for line in lines:
         click.echo(line)
 
 
@@ -129,3 +133,29 @@ def retention_command(apply_: bool) -> None:
         click.echo(line)
     click.echo(f"{len(candidates)} account(s) past the retention period"
                + ("" if apply_ else " (use --apply to erase them)"))
+
+
+@group.command("db-roles")
+@click.option("--owner", required=True, help="Role that owns the schema and runs the migrations.")
+@click.option("--app", "app_role", required=True, help="Role the web app and the scheduler connect as.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Run the statements on DATABASE_URL (connected as a superuser) instead of printing them.")
+def db_roles_command(owner: str, app_role: str, apply_: bool) -> None:
+    """PostgreSQL roles in which the web app cannot rewrite the audit log (README: Database roles)."""
+    from .db_roles import role_statements
+
+    url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        raise click.ClickException("database roles are for PostgreSQL; DATABASE_URL is not")
+    try:
+        statements = role_statements(url.database, owner, app_role)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if not apply_:
+        click.echo(";\n".join(statements) + ";")
+        return
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    click.echo(f"roles ready: {owner} owns {url.database} and runs the migrations; {app_role} "
+               "serves the app and cannot rewrite the audit log")

@@ -1,15 +1,16 @@
 """Configuration classes.
 
 Every secret and every deployment-specific value comes from the environment; the classes only
-hold safe defaults for development and tests. ``ProductionConfig`` refuses to start with the
-development secret key (see ``diaspora.create_app``).
+hold safe defaults for development and tests. Production refuses to start without a
+``SECRET_KEY`` of at least ``MIN_SECRET_KEY_BYTES``; development without one generates a random
+key once into ``instance/secret_key`` (see ``diaspora.create_app``).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, rejected in production
+MIN_SECRET_KEY_BYTES = 32
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +43,8 @@ class Config:
     # The components the app is made of besides the registry: packages the factory imports by
     # name, calling each one's ``register(app)`` in this order (see README "Architecture").
     COMPONENTS = ("missions",)
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # None outside production means "the random key in instance/secret_key".
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means "the SQLite file under instance/", resolved by the factory.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -57,12 +59,15 @@ class Config:
     PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-    # Login protection
+    # Login protection (diaspora/auth/throttle.py): a rate limit per client address, counted in
+    # Redis when configured, else in the database, so that every web worker counts together;
+    # and a doubling wait per e-mail and client address after repeated failures.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-    LOGIN_LOCKOUT_THRESHOLD = _int("LOGIN_LOCKOUT_THRESHOLD", 8)
-    LOGIN_LOCKOUT_MINUTES = _int("LOGIN_LOCKOUT_MINUTES", 15)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
     RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LOCKOUT_THRESHOLD = _int("LOGIN_LOCKOUT_THRESHOLD", 5)
+    LOGIN_BACKOFF_SECONDS = _int("LOGIN_BACKOFF_SECONDS", 30)
+    LOGIN_BACKOFF_MAX_MINUTES = _int("LOGIN_BACKOFF_MAX_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
 
     # Internationalisation and time

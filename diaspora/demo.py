@@ -25,9 +25,8 @@ from .professionals.models import (AvailabilityWindow, Licence, ProfessionalLang
                                    ProfessionalSkill, ProfessionalSpecialty, Qualification)
 from .professionals.services import create_professional
 from .programmes.models import Organisation, Programme
-from .security import hash_password
+from .security import DEMO_PASSWORD, hash_password
 
-DEMO_PASSWORD = "diaspora-demo-2026"  # noqa: S105 - documented demo credential
 DEMO_ADMIN = "admin@demo.example"
 SHARED_GHANA = PROJECT_ROOT.parent / "shared" / "data" / "facilities" / "who-ssa-2019-GHA.csv"
 
@@ -90,9 +89,19 @@ HOME_LANGUAGES = ["ak", "tw", "ee", "ga", "dag", "ha"]
 RESIDENCE_LANGUAGE = {"GB": None, "US": None, "NL": "nl", "DE": "de"}
 
 
+class DemoDataRefused(RuntimeError):
+    pass
+
+
 def load_demo_data(session, *, now: datetime, facilities_path: Path | None = None,
                    professionals: int = 80, seed: int = 2026) -> list[str]:
-    """Load everything; returns lines describing what was done."""
+    """Load everything; returns lines describing what was done.
+
+    Refused in production: every demo account has the password published in the README.
+    """
+    if current_app.config["ENV_NAME"] == "production":
+        raise DemoDataRefused("demo data is never loaded in production: its accounts share a "
+                              "published password")
     lines = [_load_facilities(session, now, facilities_path, seed)]
     if session.scalar(sa.select(User).where(User.email == DEMO_ADMIN)) is not None:
         lines.append("demo people already present: nothing added")

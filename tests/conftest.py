@@ -6,6 +6,8 @@
 - Tests that only make sense on PostgreSQL (several scheduler processes sharing row locks) take
   the ``postgres_database_url`` fixture; without TEST_DATABASE_URL they are deselected, never
   skipped, and CI (which sets it) always runs them.
+- Tests of the Redis rate-limit storage take the ``redis_url`` fixture: they run when
+  TEST_REDIS_URL is set (CI sets it) and are deselected otherwise, in the same way.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from diaspora.clock import FakeClock
 from diaspora.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "correct-horse-battery"
@@ -112,14 +115,19 @@ def postgres_database_url(request):
     truncate_all(url)
 
 
+@pytest.fixture
+def redis_url():
+    """The Redis server of TEST_REDIS_URL — see the module docstring."""
+    return TEST_REDIS_URL
+
+
 def pytest_collection_modifyitems(config, items):
-    if TEST_DATABASE_URL:
-        return
-    postgres_only = [item for item in items
-                     if "postgres_database_url" in getattr(item, "fixturenames", ())]
-    if postgres_only:
-        config.hook.pytest_deselected(items=postgres_only)
-        items[:] = [item for item in items if item not in postgres_only]
+    missing = {name for name, given in (("postgres_database_url", TEST_DATABASE_URL),
+                                        ("redis_url", TEST_REDIS_URL)) if not given}
+    unrunnable = [item for item in items if missing & set(getattr(item, "fixturenames", ()))]
+    if unrunnable:
+        config.hook.pytest_deselected(items=unrunnable)
+        items[:] = [item for item in items if item not in unrunnable]
 
 
 @pytest.fixture

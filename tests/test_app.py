@@ -1,5 +1,8 @@
 """The factory, configuration guards, security headers and the error catalogue."""
+import stat
+
 import pytest
+import sqlalchemy as sa
 
 from diaspora import create_app
 
@@ -11,10 +14,49 @@ def test_production_refuses_default_secret_key(monkeypatch):
                     "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.parametrize("key", ["x", "x" * 31, "é" * 15])
+def test_production_refuses_a_secret_key_shorter_than_32_bytes(key):
+    with pytest.raises(RuntimeError, match="at least 32 bytes"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_production_starts_with_a_real_secret_key():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32,
                       "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_makes_a_random_key_once_into_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    settings = {"ENV_NAME": "development", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    first = create_app(dict(settings))
+    key_file = tmp_path / "instance" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(bytes.fromhex(first.config["SECRET_KEY"])) == 32
+    assert "dev-only" not in first.config["SECRET_KEY"]
+    assert create_app(dict(settings)).config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    assert [path.name for path in key_file.parent.iterdir()] == ["secret_key"]  # no leftovers
+    other = tmp_path / "elsewhere"
+    monkeypatch.setenv("INSTANCE_PATH", str(other))
+    assert create_app(dict(settings)).config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_production_refuses_to_load_demo_data(tmp_path):
+    from flask_migrate import upgrade
+
+    from diaspora.auth.models import User
+    from diaspora.extensions import db
+
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 32,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["diaspora", "demo-data", "--professionals", "2"])
+        assert result.exit_code != 0
+        assert "never loaded in production" in result.output
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+        db.engine.dispose()
 
 
 def test_health_check(client):

@@ -1,7 +1,7 @@
 """JSON API: tokens, own account, user management."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -34,7 +34,8 @@ def _with_secret(api_token, token: str):
 @blp.doc(security=[])
 def create_token_with_password(data):
     """Exchange e-mail and password for a new API token (shown once)."""
-    user = services.authenticate(db.session, data["email"], data["password"], now=now())
+    user = services.authenticate(db.session, data["email"], data["password"],
+                                         address=request.remote_addr, now=now())
     return _with_secret(*services.create_token(db.session, user, data["name"], now=now()))
 
 

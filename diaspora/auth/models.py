@@ -28,9 +28,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
-    # Bumped on password change or deactivation: invalidates every open session.
+    # Bumped on sign-out, password change, deactivation and erasure: every session cookie
+    # carries the version it was issued with and is refused once it no longer matches.
     session_version: Mapped[int] = mapped_column(default=1)
     # Set when the person's data was erased on request (the row stays for statistics).
     erased_at: Mapped[datetime | None]
@@ -84,3 +83,29 @@ class ApiToken(db.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class SignInFailure(db.Model):
+    """Recent failed sign-ins for one e-mail address (an account or not) from one client
+    address, which slow down further tries from there (``throttle.py``).
+
+    ``key`` is an HMAC of both addresses: the table holds neither in the clear.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window counter of flask-limiter's ``database://`` storage (``throttle.py``)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int]
+    # Seconds since the epoch, as the limits library counts time.
+    expires_at: Mapped[float] = mapped_column(index=True)

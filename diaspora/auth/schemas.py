@@ -1,30 +1,32 @@
 """Validation for accounts: sign-up, sign-in, settings, user management, API tokens."""
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from ..professionals.schemas import ProfileSchema
 from ..schemas import BaseSchema, TimeZone
+from ..security import is_easy_to_guess
 from .models import ROLES
-
-COMMON_PASSWORDS = {"password", "password1", "password123", "123456789", "1234567890",
-                    "qwertyuiop", "letmein123", "iloveyou12", "welcome123", "admin12345"}
 
 
 def check_password(password: str, email: str | None = None) -> None:
-    """The password policy: long enough, not common, not the e-mail, not one repeated character."""
+    """The password policy: long enough, not the e-mail, not common, breached or patterned
+    (``security.is_easy_to_guess``), not the published demo password."""
     problems = []
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         problems.append(_("Use at least %(n)d characters.", n=minimum))
-    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        problems.append(_("This password is too easy to guess."))
-    if email and password.lower() == email.lower():
-        problems.append(_("Do not use your e-mail address as password."))
     if len(password) > 256:
         problems.append(_("Use at most 256 characters."))
+    if email and password.lower() == email.lower():
+        problems.append(_("Do not use your e-mail address as password."))
+    elif is_easy_to_guess(password, *([email, *re.split(r"\W+", email)] if email else [])):
+        problems.append(_("This password is too easy to guess: avoid common words, names, dates "
+                          "and keyboard patterns, or use a few unrelated words."))
     if problems:
         raise ValidationError(problems)
 

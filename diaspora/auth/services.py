@@ -13,7 +13,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
 from ..facilities.services import set_coordinator_facilities
 from ..professionals import services as professionals
-from ..security import hash_password, new_token, verify_password
+from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
+from . import throttle
 from .models import ApiToken, User
 
 SELF_SERVICE_ROLES = ("professional", "coordinator")
@@ -45,27 +46,27 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
     return user
 
 
-def authenticate(session, email: str, password: str, *, now: datetime) -> User:
-    """Check a password; too many failures lock the account for a while.
+def authenticate(session, email: str, password: str, *, address: str | None, now: datetime) -> User:
+    """Check a password given from client ``address``.
 
-    The message never says whether the e-mail exists.
+    Every failure — no such account, wrong password, inactive account, too many recent
+    failures for this e-mail from this address (``throttle``) — costs one password hash and
+    answers the same message, so neither the answer nor its timing tells whether an account
+    exists or is being slowed down. In production the published demo password never signs in.
     """
     user = find_user_by_email(session, email)
-    failure = Unauthorized(_("E-mail or password is incorrect."))
-    if user is None:
-        raise failure
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthorized(_("Too many failed attempts. Try again after %(time)s UTC.",
-                             time=user.locked_until.strftime("%H:%M")))
-    if not user.active or not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
+    key = throttle.attempt_key(email, address)
+    blocked = throttle.is_blocked(session, key, now)
+    matches = verify_password(user.password_hash if user else None, password)
+    demo_in_production = (password == DEMO_PASSWORD
+                          and current_app.config["ENV_NAME"] == "production")
+    if blocked or user is None or not user.active or not matches or demo_in_production:
+        if not blocked:
+            throttle.record_failure(session, key, now)
         session.commit()
-        raise failure
-    user.failed_logins = 0
-    user.locked_until = None
+        raise Unauthorized(_("E-mail or password is incorrect, or there were too many attempts: "
+                             "if you are sure of both, wait a few minutes and try again."))
+    throttle.clear_failures(session, key)
     user.last_login_at = now
     audit.record(session, now=now, actor=user, action="login", entity="user", entity_id=user.id)
     session.commit()
@@ -80,11 +81,28 @@ def update_settings(session, user: User, data: dict) -> User:
     return user
 
 
+def end_sessions(user: User, *, now: datetime) -> None:
+    """Sign ``user`` out everywhere: every session cookie (the session version it carries no
+    longer matches, see ``session.load_session_user``) and every API token. The caller commits."""
+    user.session_version += 1
+    for api_token in user.tokens:
+        api_token.revoked_at = api_token.revoked_at or now
+
+
+def sign_out(session, user: User, *, now: datetime) -> None:
+    """Signing out ends every session and token of the user, not only this browser's cookie:
+    a copy of the cookie taken earlier must not keep working."""
+    end_sessions(user, now=now)
+    session.commit()
+
+
 def change_password(session, user: User, current: str, new: str, *, now: datetime) -> User:
+    """Change the password and end every session and token; the caller signs the current
+    browser in again."""
     if not verify_password(user.password_hash, current):
         raise Invalid(errors={"current_password": [_("This is not your current password.")]})
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    end_sessions(user, now=now)
     audit.record(session, now=now, actor=user, action="update", entity="user", entity_id=user.id,
                  detail={"password": "changed"})
     session.commit()
@@ -184,9 +202,7 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
         if field in data:
             setattr(user, field, data[field])
     if data.get("active") is False:
-        user.session_version += 1
-        for api_token in user.tokens:
-            api_token.revoked_at = api_token.revoked_at or now
+        end_sessions(user, now=now)
     if "facility_ids" in data:
         _set_facilities(session, user, data["facility_ids"])
     audit.record(session, now=now, actor=actor, action="update", entity="user", entity_id=user.id,

@@ -54,7 +54,8 @@ def login():
         data, errors = load_form(LoginSchema())
         if data:
             try:
-                user = services.authenticate(db.session, data["email"], data["password"], now=now())
+                user = services.authenticate(db.session, data["email"], data["password"],
+                                             address=request.remote_addr, now=now())
             except DomainError as error:
                 errors = {"password": [error.message]}
             else:
@@ -69,9 +70,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(db.session, current_user._get_current_object(), now=now())
+        message = _("You are signed out on every device, and your API tokens are revoked.")
+    else:
+        message = _("You are signed out.")
     logout_user()
     session.clear()
-    flash(_("You are signed out."), "success")
+    flash(message, "success")
     return redirect(url_for("main.index"))
 
 
@@ -128,7 +134,8 @@ def change_password():
             errors = error.errors or {}
         else:
             login_user(user)  # the old session was invalidated by the change
-            flash(_("Password changed. Other sessions were signed out."), "success")
+            flash(_("Password changed. Your other sessions were signed out and your API tokens "
+                    "revoked."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", errors={}, password_errors=errors, form={},
                            tokens=services.list_tokens(db.session, current_user)), 422
