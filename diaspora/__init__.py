@@ -41,9 +41,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
     _check_production_settings(app)
 
-    from . import extensions, i18n, web
+    from . import extensions, i18n, limits, web
     from .errors import register_error_handlers
 
+    limits.init_app(app)
     extensions.db.init_app(app)
     _configure_sqlite(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
