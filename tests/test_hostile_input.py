@@ -136,7 +136,7 @@ def test_a_session_cancel_reason_longer_than_its_column_is_refused(api_client, s
                                                 json={"reason": "x" * 301}))
     browser = signed_in(manager)
     page = browser.post(url, {"reason": "x" * 301}, follow_redirects=True)
-    assert "at most 300" in page.get_data(as_text=True) or "300" in page.get_data(as_text=True)
+    assert "maximum length 300" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(MissionSession, first.id).status == "scheduled"
     assert client.post(f"/api/v1{url}", headers=headers,
@@ -263,3 +263,125 @@ def test_a_nul_in_a_csv_cell_fails_that_row_and_keeps_the_rest(app):
     assert problem.line == 3 and UNSTORABLE in problem.describe()
     assert sorted(db.session.scalars(sa.select(Facility.name))) == [
         "Savelugu Hospital", "Tamale Teaching Hospital"]
+
+
+# --- a line break in a title: calendars and e-mail ------------------------------------------
+
+def test_a_need_title_with_a_line_break_makes_a_valid_calendar(make_need, make_professional,
+                                                                propose, signed_in):
+    from icalendar import Calendar
+
+    professional = make_professional()
+    mission = propose(make_need(title="Obstetric\r\ncare; ward 2, night"), professional)
+    response = signed_in(professional.user).get(f"/missions/{mission.id}/calendar.ics")
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.data)
+    # escaped as TEXT (RFC 5545 3.3.11), which a reader unescapes
+    assert str(calendar["X-WR-CALNAME"]) == "Obstetric\\ncare\\; ward 2\\, night"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]).startswith("Obstetric")
+
+
+@pytest.fixture
+def mail_app(app, mail_sink):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail_sink.port,
+                      MAIL_SENDER="missions@registry.example.org")
+    return app
+
+
+def test_a_title_with_a_line_break_is_mailed_on_one_line(mail_app, mail_sink, make_need,
+                                                         make_professional, propose, clock):
+    from missions.scheduler import run_once
+
+    propose(make_need(title="Obstetric\r\ncare"), make_professional())
+    assert run_once(db.session, clock())["emailed"] == 1
+    [message] = mail_sink.messages
+    assert message["Subject"] == "Mission proposal: Obstetric care"
+
+
+def test_a_poisoned_row_is_failed_and_the_rest_of_the_batch_goes_out(mail_app, mail_sink,
+                                                                     make_need, make_facility,
+                                                                     make_professional, propose,
+                                                                     clock):
+    from missions.notifications.models import Notification
+    from missions.scheduler import run_once
+
+    for _ in range(3):
+        propose(make_need(), make_professional())
+    notices = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    poisoned = notices[1]
+    poisoned.payload = {}   # its message can no longer be written
+    db.session.commit()
+    counts = run_once(db.session, clock())
+    assert (counts["emailed"], counts["failed"]) == (2, 1)
+    assert len(mail_sink.messages) == 2
+    db.session.expire_all()
+    poisoned = db.session.get(Notification, poisoned.id)
+    assert (poisoned.email_status, poisoned.attempts) == ("failed", 1)
+    assert poisoned.last_error.startswith("KeyError")
+    assert "emailed" not in run_once(db.session, clock())
+
+
+def test_the_attempt_cap_holds_when_a_sender_died_mid_send(mail_app, mail_sink, make_need,
+                                                           make_professional, propose, clock):
+    from missions.notifications.outbox import MAX_EMAIL_ATTEMPTS
+    from missions.notifications.models import Notification
+    from missions.scheduler import run_once
+
+    propose(make_need(), make_professional())
+    notice = db.session.scalar(sa.select(Notification))
+    notice.attempts, notice.claimed_by, notice.claimed_until = MAX_EMAIL_ATTEMPTS, "dead", START
+    db.session.commit()
+    counts = run_once(db.session, clock())
+    assert counts["gave_up"] == 1 and "emailed" not in counts
+    assert mail_sink.messages == []
+    db.session.expire_all()
+    notice = db.session.get(Notification, notice.id)
+    assert (notice.email_status, notice.attempts) == ("failed", MAX_EMAIL_ATTEMPTS)
+    assert "gave up" in notice.last_error
+
+
+# --- the database is down -------------------------------------------------------------------
+
+@pytest.fixture
+def database_down(app):
+    """``database_down()`` makes every later statement fail as a lost connection does;
+    returns the list of statements tried since."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def down() -> list[str]:
+        tried: list[str] = []
+
+        def refuse(conn, cursor, statement, parameters, context, executemany):
+            tried.append(statement)
+            raise OperationalError(statement, parameters, Exception("connection refused"))
+
+        event.listen(db.engine, "before_cursor_execute", refuse)
+        return tried
+
+    return down
+
+
+def test_a_signed_in_page_renders_503_without_the_database(signed_in, database_down):
+    browser = signed_in("manager")
+    tried = database_down()
+    response = browser.get("/needs")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Temporarily unavailable" in page and "Sign in" in page
+    assert len(tried) == 1   # the failing statement only: the error page asked nothing
+
+
+def test_the_api_says_503_as_json_when_the_database_is_down(api_client, database_down):
+    client, headers = api_client(role="manager")
+    database_down()
+    response = client.get("/api/v1/needs", headers=headers)
+    assert response.status_code == 503 and response.json["code"] == 503
+
+
+def test_healthz_says_503_when_the_database_is_down(client, database_down):
+    assert client.get("/healthz").status_code == 200
+    database_down()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json == {"status": "unavailable"}
