@@ -29,7 +29,8 @@ class ScheduleSchema(BaseSchema):
     series_zone = fields.String(load_default="host", validate=one_of(SERIES_ZONES), metadata={
         "description": "Virtual: whose wall-clock time the sessions keep across daylight-saving "
                        "changes, the host facility's (default) or the professional's"})
-    join_url = fields.URL(allow_none=True, schemes={"https", "http"})
+    join_url = fields.URL(allow_none=True, schemes={"https", "http"},
+                          validate=validate.Length(max=500))
     note = Text(allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema

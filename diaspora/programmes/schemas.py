@@ -44,5 +44,6 @@ class OrganisationSchema(BaseSchema):
     kind = fields.String(load_default="diaspora_association", validate=one_of(ORGANISATION_KINDS))
     country = CountryCode(allow_none=True)
     city = Trimmed(allow_none=True, validate=validate.Length(max=120))
-    website = fields.URL(allow_none=True, schemes={"http", "https"})
-    contact_email = fields.Email(allow_none=True)
+    website = fields.URL(allow_none=True, schemes={"http", "https"},
+                         validate=validate.Length(max=255))
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
