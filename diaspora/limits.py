@@ -71,12 +71,13 @@ def nesting_exceeds(document, limit: int) -> bool:
     stack = [(document, 1)]
     while stack:
         value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
-        if children is None:
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
             continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, depth + 1) for child in value)
     return False
 
 

@@ -69,10 +69,10 @@ def _add_storage_checks(field: fields.Field) -> None:
     if isinstance(field, fields.List):
         _add_storage_checks(field.inner)
         return
-    check = _STORAGE_CHECKS.get(next((kind for kind in _STORAGE_CHECKS
-                                      if isinstance(field, kind)), None))
-    if check is not None:
-        field.validators = [*field.validators, check]
+    for kind, check in _STORAGE_CHECKS:
+        if isinstance(field, kind):
+            field.validators = [*field.validators, check]
+            return
 
 
 class Trimmed(fields.String):
@@ -88,9 +88,9 @@ class Text(Trimmed):
 
 
 # The first kind a field is an instance of decides (``Text`` before the other strings).
-_STORAGE_CHECKS = {Text: check_storable, fields.String: check_single_line,
-                   fields.Integer: INTEGER_RANGE, fields.Date: check_year,
-                   fields.DateTime: check_year}
+_STORAGE_CHECKS = ((Text, check_storable), (fields.String, check_single_line),
+                   (fields.Integer, INTEGER_RANGE), (fields.Date, check_year),
+                   (fields.DateTime, check_year))
 
 
 class CountryCode(fields.String):
