@@ -5,7 +5,8 @@ module guards the parts of a request that reach code without a schema, so hostil
 4xx and never a database error or a crash:
 
 - ``<int:…>`` in a route matches only numbers an ``INTEGER`` id column can hold: any other is
-  a 404 (the id cannot exist) instead of an out-of-range query;
+  a 404 (the id cannot exist) instead of an out-of-range query; ``record_id`` does the same
+  for an id read from a query string or a form;
 - query strings, form fields and path segments carry no NUL character or unpaired surrogate
   (422, naming the field; 404 for a path segment);
 - a JSON body is at most ``JSON_MAX_DEPTH`` levels deep (400), so neither the parser nor the
@@ -31,6 +32,15 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INTEGER_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def record_id(text: str) -> int:
+    """``type=`` for ``request.args.get`` and ``request.form.get``: an id an ``INTEGER`` column
+    can hold; anything else raises ValueError, so ``get`` answers its default."""
+    value = int(text)
+    if not 0 < value <= INTEGER_MAX:
+        raise ValueError(f"not an id: {text}")
+    return value
 
 
 def refuse_unstorable_input() -> None:

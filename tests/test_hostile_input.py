@@ -385,3 +385,15 @@ def test_healthz_says_503_when_the_database_is_down(client, database_down):
     database_down()
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json == {"status": "unavailable"}
+
+
+@pytest.mark.parametrize("number", [BEYOND_INTEGER, BEYOND_BIGINT])
+def test_ids_beyond_integer_in_a_query_string_or_form_find_nothing(signed_in, make_need,
+                                                                   make_facility, number):
+    browser = signed_in("manager")
+    assert browser.get(f"/needs/new?facility_id={number}").status_code == 200
+    need = make_need()
+    assert browser.get(f"/needs/{need.id}/propose?professional_id={number}").status_code == 404
+    facility = make_facility()
+    assert browser.post(f"/facilities/{facility.id}/coordinators",
+                        {"user_id": str(number)}).status_code == 404
