@@ -9,8 +9,9 @@ module guards the parts of a request that reach code without a schema, so hostil
   for an id read from a query string or a form;
 - query strings, form fields and path segments carry no NUL character or unpaired surrogate
   (422, naming the field; 404 for a path segment);
-- a JSON body is at most ``JSON_MAX_DEPTH`` levels deep (400), so neither the parser nor the
-  schemas recurse without bound; its size is capped by Flask's ``MAX_CONTENT_LENGTH`` (413);
+- a JSON body is at most ``JSON_MAX_DEPTH`` levels deep and its numbers are readable (400), so
+  neither the parser nor the schemas recurse without bound or fail; its size is capped by
+  Flask's ``MAX_CONTENT_LENGTH`` (413);
 - a page number fits an ``INTEGER`` (422), so the page's OFFSET stays within what both
   databases accept.
 """
@@ -58,21 +59,24 @@ def refuse_unstorable_input() -> None:
             raise Invalid(message, errors={location: {key: [message] for key in bad}})
 
 
-def refuse_deep_json() -> None:
-    """400 for a JSON body nested deeper than ``JSON_MAX_DEPTH`` (malformed JSON is left to
-    the parsers, which answer it themselves)."""
+def refuse_unreadable_json() -> None:
+    """400 for a JSON body nested deeper than ``JSON_MAX_DEPTH``, or holding a number too long
+    for Python to read (more than 4,300 digits), which the parsers would not survive.
+    Malformed JSON is left to the parsers, which answer it themselves."""
     if not request.is_json or not request.content_length:
         return
+    limit = current_app.config["JSON_MAX_DEPTH"]
+    too_deep = _("The JSON document is nested more than %(n)d levels deep.", n=limit)
     try:
         document = json.loads(request.get_data(cache=True))
-    except RecursionError:
-        document = None
-    except ValueError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return
-    limit = current_app.config["JSON_MAX_DEPTH"]
-    if document is None or nesting_exceeds(document, limit):
-        abort(400, description=_("The JSON document is nested more than %(n)d levels deep.",
-                                 n=limit))
+    except RecursionError:
+        abort(400, description=too_deep)
+    except ValueError:
+        abort(400, description=_("A number in the JSON document has too many digits."))
+    if nesting_exceeds(document, limit):
+        abort(400, description=too_deep)
 
 
 def nesting_exceeds(document, limit: int) -> bool:
@@ -103,4 +107,4 @@ def init_app(app: Flask) -> None:
     converters when they are added)."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_unstorable_input)
-    app.before_request(refuse_deep_json)
+    app.before_request(refuse_unreadable_json)

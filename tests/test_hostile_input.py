@@ -397,3 +397,9 @@ def test_ids_beyond_integer_in_a_query_string_or_form_find_nothing(signed_in, ma
     facility = make_facility()
     assert browser.post(f"/facilities/{facility.id}/coordinators",
                         {"user_id": str(number)}).status_code == 404
+
+
+def test_a_number_too_long_to_read_is_a_400(client):
+    body = '{"email": "a@example.org", "password": 1' + "0" * 5000 + "}"
+    response = client.post("/api/v1/auth/tokens", data=body, content_type="application/json")
+    assert response.status_code == 400 and "too many digits" in response.json["message"]
