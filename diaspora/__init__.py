@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from . import cli, extensions, hooks, i18n, web
+from . import cli, extensions, hooks, i18n, limits, web
 from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
@@ -54,6 +54,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     _use_instance_secret_key(app)
     _check_production_settings(app)
 
+    limits.init_app(app)
     extensions.db.init_app(app)
     _configure_sqlite(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),

@@ -11,6 +11,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 
+from .limits import check_page_number
+
 
 def schema_name(schema) -> str:
     """Component names: the class name without "Schema"; partial (PATCH) variants end in "Patch"."""
@@ -45,6 +47,7 @@ def page_of(session, statement, pagination_parameters):
     """Run ``statement`` for one page, telling flask-smorest the total (X-Pagination header)."""
     import sqlalchemy as sa
 
+    check_page_number(pagination_parameters.page)
     total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     pagination_parameters.item_count = total
     return list(session.scalars(statement.limit(pagination_parameters.page_size)

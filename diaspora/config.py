@@ -131,6 +131,12 @@ class Config:
     PAGE_SIZE = 25
     MAX_PAGE_SIZE = 100
 
+    # Request limits (diaspora/limits.py): a larger body is refused with 413 before it is read,
+    # a JSON body nested deeper with 400. The largest form or JSON body the registry takes (an
+    # outcome report, a profile) is a few tens of kilobytes.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 20)
+
     # Data retention (issue: privacy): inactive accounts are flagged after this many days.
     RETENTION_INACTIVE_DAYS = _int("RETENTION_INACTIVE_DAYS", 3 * 365)
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, make_response, redirect, render_template, \
+    request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+
+
+# Where webargs found a field: the first key of an error dict in the API's 422 bodies.
+LOCATIONS = {"json", "query", "form", "path", "headers"}
 
 
 class DomainError(Exception):
@@ -101,6 +108,7 @@ def _error_title(code: int) -> str:
         422: _("Some information is not valid"),
         429: _("Too many requests"),
         500: _("Something went wrong on our side"),
+        503: _("Temporarily unavailable"),
     }
     return titles.get(code, HTTP_STATUS_CODES.get(code, "Error"))
 
@@ -110,7 +118,7 @@ def handle_domain_error(error: DomainError):
         flash(_("Please sign in to see this page."), "warning")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     errors = error.errors
-    if errors is not None and request.path.startswith("/api/") and "json" not in errors:
+    if errors is not None and request.path.startswith("/api/") and not LOCATIONS & errors.keys():
         errors = {"json": errors}
     return render_error(error.code, error.message, errors, error.extra)
 
@@ -128,11 +136,32 @@ def handle_http_exception(error: HTTPException):
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     message = data.get("message") or error.description
-    if error.code == 500:
+    if error.code == 500:  # whatever failed may have been the database: don't ask it again
         message = None
+        forget_signed_in_user()
     return render_error(error.code or 500, message, errors, headers=headers)
+
+
+def handle_database_error(error: SQLAlchemyError):
+    """503 while the database is unreachable, 500 for any other database error; the page is
+    rendered as for an anonymous visitor, so nothing on it (the signed-in user, the inbox
+    count in the menu, the language setting) goes back to the database."""
+    current_app.logger.exception("database error", exc_info=error)
+    forget_signed_in_user()
+    unavailable = isinstance(error, (OperationalError, InterfaceError, DisconnectionError,
+                                     sa_exc.TimeoutError))
+    return render_error(503 if unavailable else 500,
+                        _("The database is not available; please try again in a minute.")
+                        if unavailable else None)
+
+
+def forget_signed_in_user() -> None:
+    """Treat the rest of this request as anonymous. Flask-Login keeps the request's user in
+    ``g._login_user`` and loads it from the database when it is missing."""
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(SQLAlchemyError, handle_database_error)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and attached to an app by ``init_app`` in the factory."""
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,8 +12,19 @@ from flask_wtf.csrf import CSRFProtect
 
 from .apispec import RegistryApi
 from .db import Base
+from .limits import check_page_number
 
-db = SQLAlchemy(model_class=Base)
+
+class RegistrySQLAlchemy(SQLAlchemy):
+    def paginate(self, select, **kwargs):
+        """Flask-SQLAlchemy's pages, refusing a ``?page=`` no page can have (422) before it
+        becomes an OFFSET the database cannot take."""
+        if kwargs.get("page") is None and has_request_context():
+            check_page_number(request.args.get("page", 1, type=int) or 1)
+        return super().paginate(select, **kwargs)
+
+
+db = RegistrySQLAlchemy(model_class=Base)
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()

@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
+from .errors import Invalid
+
 _ROW_KEY = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d+)-(?P<sub>[a-z_]+)$")
 
 
@@ -72,6 +74,15 @@ def load_form(schema: Schema) -> tuple[dict | None, dict]:
         return schema.load(form_input(schema)), {}
     except ValidationError as error:
         return None, error.messages
+
+
+def form_data(schema: Schema) -> dict:
+    """``request.form`` loaded by ``schema``, for a form whose page flashes what went wrong:
+    ``Invalid`` (422) with the field messages when it is not valid."""
+    data, errors = load_form(schema)
+    if errors:
+        raise Invalid(" ".join(flat_errors(errors)), errors=errors)
+    return data
 
 
 # What the error summary calls a field: the label its form shows (the same msgids, so the

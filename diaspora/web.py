@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import reference, safeguards
 from .extensions import db
@@ -81,7 +82,11 @@ def ping():
 
 @bp.get("/healthz")
 def health():
-    db.session.execute(text("SELECT 1"))
+    """Readiness: 503 while the database does not answer."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
 
 

@@ -16,7 +16,7 @@ from ..clock import now
 from ..extensions import db
 from ..forms import load_form
 from ..privacy.services import retention_candidates
-from ..schemas import BaseSchema, CountryCode, Trimmed
+from ..schemas import BaseSchema, CountryCode, Text, Trimmed
 from ..security import roles_required
 from ..web import add_nav
 from .models import SafeguardList
@@ -42,7 +42,7 @@ class SafeguardListSchema(BaseSchema):
     name = Trimmed(required=True, validate=validate.Length(min=3, max=200))
     published = fields.Date(allow_none=True)
     source = Trimmed(required=True, validate=validate.Length(min=3, max=2000))
-    criteria = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    criteria = Text(allow_none=True, validate=validate.Length(max=4000))
     countries = fields.List(CountryCode(), required=True, validate=validate.Length(min=1, max=250))
 
 

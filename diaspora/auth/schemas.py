@@ -38,7 +38,11 @@ def check_locale(value: str | None) -> None:
 
 
 class Email(fields.Email):
-    """An e-mail address, trimmed and lower-cased."""
+    """An e-mail address, trimmed and lower-cased; at most 254 characters (RFC 5321)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(max=254))
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)

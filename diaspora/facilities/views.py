@@ -13,6 +13,7 @@ from ..clock import now
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..forms import load_form
+from ..limits import record_id
 from ..security import login_required, roles_required
 from ..web import add_nav
 from . import services
@@ -99,7 +100,7 @@ def edit(facility_id: int):
 @roles_required("manager")
 def attach_coordinator(facility_id: int):
     facility = services.get_facility(db.session, facility_id)
-    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    user = db.session.get(User, request.form.get("user_id", type=record_id) or 0)
     if user is None:
         raise NotFound(_("No such user."))
     if user.role != "coordinator":

@@ -8,7 +8,7 @@ from marshmallow import fields
 from ..apispec import page_of
 from ..clock import now
 from ..extensions import db
-from ..schemas import BaseSchema
+from ..schemas import BaseSchema, Text
 from ..security import roles_required
 from . import services
 from .schemas import NeedQuerySchema, NeedSchema
@@ -22,7 +22,7 @@ class CreateQuerySchema(BaseSchema):
 
 
 class ActionSchema(BaseSchema):
-    reason = fields.String(allow_none=True)
+    reason = Text(allow_none=True)  # as the page's text area: it may span lines
 
 
 @blp.get("")

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .. import reference
-from ..schemas import BaseSchema, LanguageCode, Trimmed, one_of
+from ..schemas import BaseSchema, LanguageCode, Text, Trimmed, one_of
 from .models import MODES, PURPOSES, STATUSES
 
 
@@ -21,7 +21,7 @@ class NeedSchema(BaseSchema):
     facility_id = fields.Integer(required=True)
     programme_id = fields.Integer(allow_none=True)
     title = Trimmed(required=True, validate=validate.Length(min=3, max=200))
-    description = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    description = Text(allow_none=True, validate=validate.Length(max=4000))
     cadre = fields.String(required=True, validate=one_of(reference.CADRES))
     specialty = fields.String(allow_none=True, validate=one_of(reference.SPECIALTIES))
     skills = fields.List(Trimmed(validate=validate.Length(min=2, max=80)), load_default=list,
@@ -79,7 +79,7 @@ class NeedSchema(BaseSchema):
 class NeedDecisionSchema(BaseSchema):
     """Returning or closing a need takes a reason."""
 
-    reason = Trimmed(required=True, validate=validate.Length(min=3, max=2000))
+    reason = Text(required=True, validate=validate.Length(min=3, max=2000))
 
 
 class NeedQuerySchema(BaseSchema):

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..facilities.models import Facility
 from ..facilities.services import facility_query
 from ..forms import load_form
+from ..limits import record_id
 from ..programmes.services import query as programme_query
 from ..security import roles_required
 from ..web import add_nav
@@ -64,7 +65,7 @@ def new():
                 flash(_("Need saved as %(status)s.", status=need.status), "success")
                 return redirect(url_for("needs.detail", need_id=need.id))
     facilities, programmes = _choices()
-    preset = request.args.get("facility_id", type=int)
+    preset = request.args.get("facility_id", type=record_id)
     facility = db.session.get(Facility, preset) if preset else None
     return render_template("needs/form.html", need=None, errors=errors, form=request.form,
                            facilities=facilities, programmes=programmes,

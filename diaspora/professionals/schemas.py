@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .. import reference
-from ..schemas import BaseSchema, CountryCode, LanguageCode, TimeZone, Trimmed, one_of
+from ..schemas import BaseSchema, CountryCode, LanguageCode, Text, TimeZone, Trimmed, one_of
 from .models import GENDERS, PROFICIENCY, RECOGNITION, WINDOW_KINDS, WINDOW_MODES
 
 
@@ -39,7 +39,7 @@ class ProfileSchema(BaseSchema):
     offers_physical = fields.Boolean(load_default=True)
     offers_virtual = fields.Boolean(load_default=True)
     organisation_id = fields.Integer(allow_none=True)
-    bio = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    bio = Text(allow_none=True, validate=validate.Length(max=4000))
     languages = fields.List(fields.Nested(LanguageSchema), load_default=list,
                             validate=validate.Length(max=20))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..schemas import BaseSchema, CountryCode, Trimmed, one_of
+from ..schemas import BaseSchema, CountryCode, Text, Trimmed, one_of
 from .models import ORGANISATION_KINDS
 
 
@@ -28,7 +28,7 @@ class ProgrammeSchema(BaseSchema):
         r"^[A-Z]{3}$", error=_l("Use a three-letter ISO 4217 code, e.g. USD.")))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(allow_none=True)
-    description = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    description = Text(allow_none=True, validate=validate.Length(max=4000))
     manager_ids = fields.List(fields.Integer(), load_default=list)
 
     @validates_schema
@@ -44,5 +44,6 @@ class OrganisationSchema(BaseSchema):
     kind = fields.String(load_default="diaspora_association", validate=one_of(ORGANISATION_KINDS))
     country = CountryCode(allow_none=True)
     city = Trimmed(allow_none=True, validate=validate.Length(max=120))
-    website = fields.URL(allow_none=True, schemes={"http", "https"})
-    contact_email = fields.Email(allow_none=True)
+    website = fields.URL(allow_none=True, schemes={"http", "https"},
+                         validate=validate.Length(max=255))
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))

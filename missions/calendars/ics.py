@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from ..core.models import Mission, MissionSession
 
@@ -32,7 +32,9 @@ def calendar(missions: list[Mission], *, name: str) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    # An X- property has no known value type, so icalendar would write it verbatim: as TEXT it
+    # is escaped like SUMMARY (a line break in a need's title becomes "\n", not a broken file).
+    cal.add("x-wr-calname", vText(name))
     for mission in missions:
         for event in events(mission):
             cal.add_component(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from diaspora.schemas import BaseSchema, Trimmed, one_of
+from diaspora.schemas import BaseSchema, Text, Trimmed, one_of
 
 from diaspora.reference import CADRES
 
@@ -29,8 +29,9 @@ class ScheduleSchema(BaseSchema):
     series_zone = fields.String(load_default="host", validate=one_of(SERIES_ZONES), metadata={
         "description": "Virtual: whose wall-clock time the sessions keep across daylight-saving "
                        "changes, the host facility's (default) or the professional's"})
-    join_url = fields.URL(allow_none=True, schemes={"https", "http"})
-    note = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+    join_url = fields.URL(allow_none=True, schemes={"https", "http"},
+                          validate=validate.Length(max=500))
+    note = Text(allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def _order(self, data, **kwargs):
@@ -46,6 +47,12 @@ class ProposalSchema(ScheduleSchema):
 
 class ReasonSchema(BaseSchema):
     reason = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+
+
+class SessionCancelSchema(BaseSchema):
+    """Cancelling one session: its reason is kept on the session, in at most 300 characters."""
+
+    reason = Trimmed(allow_none=True, validate=validate.Length(max=300))
 
 
 class TickSchema(BaseSchema):

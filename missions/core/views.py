@@ -13,6 +13,7 @@ from diaspora.clock import now
 from diaspora.errors import DomainError, NotFound
 from diaspora.extensions import db
 from diaspora.forms import load_form
+from diaspora.limits import record_id
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
@@ -108,7 +109,7 @@ def propose(need_id: int):
     """The proposal form, prefilled from the shortlist (professional, mode, first day)."""
     need = get_need(db.session, need_id, actor=current_user)
     source = request.form if request.method == "POST" else request.args
-    professional = db.session.get(Professional, source.get("professional_id", type=int) or 0)
+    professional = db.session.get(Professional, source.get("professional_id", type=record_id) or 0)
     if professional is None:
         raise NotFound(_("Choose a professional from the need's shortlist."))
     errors: dict = {}

@@ -46,7 +46,7 @@ class Mailer:
             text = messages.render(notification, user.timezone)
             body = render_template("notifications/email.txt", text=text, user=user)
         message = EmailMessage()
-        message["Subject"] = text.subject
+        message["Subject"] = " ".join(text.subject.split())  # one line, whatever a title holds
         message["From"] = self.config["MAIL_SENDER"]
         message["To"] = user.email
         message["Date"] = format_datetime(now)

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from diaspora.auth.models import User
@@ -208,6 +209,9 @@ def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int
     """Send every delivered row waiting for e-mail whose lease is free; counts by outcome."""
     counts: dict[str, int] = defaultdict(int)
     lease = timedelta(seconds=current_app.config["SCHEDULER_LEASE_SECONDS"])
+    if gave_up := _give_up(session, now):
+        counts["gave_up"] = gave_up
+    session.commit()
     while batch := _lease_emails(session, now, worker, EMAIL_BATCH, lease):
         session.commit()  # the lease holds from here, whatever happens to this process
         try:
@@ -227,11 +231,28 @@ def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int
     return dict(counts)
 
 
+def _free_lease(now: datetime):
+    return sa.or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now)
+
+
+def _give_up(session, now: datetime) -> int:
+    """Fail the rows whose every attempt was used without an outcome being recorded (the
+    process sending them died or was stopped): the attempt cap holds whatever happened."""
+    result = session.execute(
+        sa.update(Notification)
+        .where(Notification.email_status == "pending", _free_lease(now),
+               Notification.attempts >= MAX_EMAIL_ATTEMPTS)
+        .values(email_status="failed", claimed_until=None,
+                last_error=f"gave up after {MAX_EMAIL_ATTEMPTS} attempts")
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def _lease_emails(session, now: datetime, worker: str, limit: int,
                   lease: timedelta) -> list[Notification]:
     free = (sa.select(Notification.id)
-            .where(Notification.email_status == "pending",
-                   sa.or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
+            .where(Notification.email_status == "pending", _free_lease(now),
+                   Notification.attempts < MAX_EMAIL_ATTEMPTS)
             .order_by(Notification.id).limit(limit)
             .with_for_update(skip_locked=True))
     claim = (sa.update(Notification).where(Notification.id.in_(free.scalar_subquery()))
@@ -244,13 +265,24 @@ def _lease_emails(session, now: datetime, worker: str, limit: int,
 
 def _send_one(session, connection, mailer, notification: Notification, now: datetime,
               worker: str) -> str:
-    """Send one leased row and record the outcome (the caller commits)."""
+    """Send one leased row and record the outcome (the caller commits).
+
+    An SMTP or network error is retried later (``_failure``). Any other error comes from the
+    row itself (a message that cannot be built or encoded): retrying cannot help, so the row
+    is failed at once with the reason, and the rest of the batch goes out."""
     fence = _fenced(notification, worker)
     try:
         mailer.send(connection, notification, now)
     except (smtplib.SMTPException, OSError) as error:
         log.warning("e-mail for notification %s failed: %s", notification.id, error)
         session.execute(fence.values(**_failure(notification, now, error)))
+        return "failed"
+    except SQLAlchemyError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a poisoned row must not stop the run
+        log.exception("e-mail for notification %s cannot be sent", notification.id)
+        session.execute(fence.values(email_status="failed", claimed_until=None,
+                                     last_error=f"{type(error).__name__}: {error}"[:500]))
         return "failed"
     session.execute(fence.values(email_status="sent", emailed_at=now, claimed_until=None,
                                  last_error=None))

@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from diaspora import reference
 from diaspora.professionals.models import GENDERS
-from diaspora.schemas import BaseSchema, Trimmed, one_of
+from diaspora.schemas import BaseSchema, Text, Trimmed, one_of
 
 from .models import BARRIERS, FOLLOW_UP_MONTHS, ITEM_KINDS, NEXT_STEPS, SIDES
 
@@ -73,12 +73,12 @@ class OutcomeReportSchema(BaseSchema):
     rating = Count(required=True, validate=validate.Range(min=1, max=5),
                             metadata={"description": "1–5: the professional rates the placement, "
                                                      "the host rates the professional"})
-    rating_comment = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+    rating_comment = Text(allow_none=True, validate=validate.Length(max=2000))
     barriers = fields.List(fields.String(validate=one_of(BARRIERS)), load_default=list)
-    barriers_note = Trimmed(allow_none=True, validate=validate.Length(max=2000))
+    barriers_note = Text(allow_none=True, validate=validate.Length(max=2000))
     next_steps = fields.List(fields.String(validate=one_of(NEXT_STEPS)), load_default=list)
-    next_steps_note = Trimmed(allow_none=True, validate=validate.Length(max=2000))
-    narrative = Trimmed(allow_none=True, validate=validate.Length(max=8000))
+    next_steps_note = Text(allow_none=True, validate=validate.Length(max=2000))
+    narrative = Text(allow_none=True, validate=validate.Length(max=8000))
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -138,7 +138,7 @@ class FollowUpAnswerSchema(BaseSchema):
         "description": "Local counterparts trained who are still in post"})
     trainees_cascaded = Count(required=True, metadata={
         "description": "Further people trained since by those trained"})
-    note = Trimmed(allow_none=True, validate=validate.Length(max=4000))
+    note = Text(allow_none=True, validate=validate.Length(max=4000))
 
 
 class FollowUpSchema(FollowUpAnswerSchema):

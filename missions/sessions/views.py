@@ -9,12 +9,12 @@ from flask_smorest import Blueprint as ApiBlueprint
 from diaspora.clock import now
 from diaspora.errors import DomainError
 from diaspora.extensions import db
-from diaspora.forms import load_form
+from diaspora.forms import form_data, load_form
 from diaspora.security import login_required
 
 from ..core import access
 from . import attendance
-from ..core.schemas import AttendanceSchema, ReasonSchema, SessionSchema
+from ..core.schemas import AttendanceSchema, SessionCancelSchema, SessionSchema
 
 bp = Blueprint("sessions", __name__)
 blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1",
@@ -60,7 +60,8 @@ def record_attendance(mission_id: int, session_id: int):
 def cancel(mission_id: int, session_id: int):
     mission_session = _mission_session(mission_id, session_id)
     try:
-        attendance.cancel_session(db.session, mission_session, request.form.get("reason"),
+        attendance.cancel_session(db.session, mission_session,
+                                  form_data(SessionCancelSchema()).get("reason"),
                                   actor=current_user, now=now())
     except DomainError as error:
         if error.code in (401, 403, 404):
@@ -92,7 +93,7 @@ def put_attendance(data, mission_id, session_id):
 
 @blp.post("/missions/<int:mission_id>/sessions/<int:session_id>/cancel")
 @login_required
-@blp.arguments(ReasonSchema)
+@blp.arguments(SessionCancelSchema)
 @blp.response(200, SessionSchema)
 def cancel_api(data, mission_id, session_id):
     """Cancel a scheduled session (a reason is required); its time is freed."""
