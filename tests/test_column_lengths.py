@@ -31,7 +31,7 @@ from diaspora.professionals.models import (AvailabilityWindow, Licence, Professi
                                            ProfessionalSpecialty, Qualification)
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.schemas import BaseSchema
-from missions.models import ChecklistItem, Mission, MissionEvent, MissionSession, SessionAttendance
+from missions.core.models import ChecklistItem, Mission, MissionEvent, MissionSession, SessionAttendance
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
 
 from .conftest import make_app

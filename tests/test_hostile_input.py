@@ -18,8 +18,8 @@ from diaspora.extensions import db
 from diaspora.facilities.importer import import_facilities
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
-from missions import services
-from missions.models import Mission, MissionSession
+from missions.core import lifecycle
+from missions.core.models import Mission, MissionSession
 
 from .conftest import START, make_app
 from .test_needs import NEED, coordinator_of
@@ -128,7 +128,7 @@ def test_a_session_cancel_reason_longer_than_its_column_is_refused(api_client, s
     mission = propose(need, professional, kind="virtual", starts_on=date(2026, 4, 7),
                       weekdays=["TU"], session_start=time(14, 0), session_minutes=90, weeks=2)
     for action, actor in (("accept", professional.user), ("confirm", manager)):
-        services.transition(db.session, mission, action, actor=actor, now=START)
+        lifecycle.transition(db.session, mission, action, actor=actor, now=START)
     first = mission.sessions[0]
     url = f"/missions/{mission.id}/sessions/{first.id}/cancel"
     client, headers = api_client(manager)
@@ -291,7 +291,7 @@ def mail_app(app, mail_sink):
 
 def test_a_title_with_a_line_break_is_mailed_on_one_line(mail_app, mail_sink, make_need,
                                                          make_professional, propose, clock):
-    from missions.scheduler import run_once
+    from missions.scheduler.process import run_once
 
     propose(make_need(title="Obstetric\r\ncare"), make_professional())
     assert run_once(db.session, clock())["emailed"] == 1
@@ -304,7 +304,7 @@ def test_a_poisoned_row_is_failed_and_the_rest_of_the_batch_goes_out(mail_app, m
                                                                      make_professional, propose,
                                                                      clock):
     from missions.notifications.models import Notification
-    from missions.scheduler import run_once
+    from missions.scheduler.process import run_once
 
     for _ in range(3):
         propose(make_need(), make_professional())
@@ -326,7 +326,7 @@ def test_the_attempt_cap_holds_when_a_sender_died_mid_send(mail_app, mail_sink, 
                                                            make_professional, propose, clock):
     from missions.notifications.outbox import MAX_EMAIL_ATTEMPTS
     from missions.notifications.models import Notification
-    from missions.scheduler import run_once
+    from missions.scheduler.process import run_once
 
     propose(make_need(), make_professional())
     notice = db.session.scalar(sa.select(Notification))
