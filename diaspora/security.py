@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .errors import Forbidden, Unauthorized
+from .vocabulary import Role
 
 TOKEN_PREFIX = "dsr_"
 
@@ -53,9 +54,9 @@ def require_login():
 
 def roles_required(*roles: str):
     """Decorator: the signed-in user must have one of ``roles`` (admin passes manager checks)."""
-    allowed = set(roles)
-    if "manager" in allowed:
-        allowed.add("admin")
+    allowed = {Role(role) for role in roles}   # an unknown role is a mistake at import
+    if Role.MANAGER in allowed:
+        allowed.add(Role.ADMIN)
 
     def decorator(view):
         @wraps(view)
@@ -77,7 +78,7 @@ def login_required(view):
         require_login()
         return view(*args, **kwargs)
 
-    wrapped.allowed_roles = frozenset({"professional", "coordinator", "manager", "admin"})
+    wrapped.allowed_roles = frozenset(Role)
     return wrapped
 
 

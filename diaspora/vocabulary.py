@@ -23,6 +23,11 @@ class Vocabulary(StrEnum):
         return member
 
     @classmethod
+    def has(cls, code) -> bool:
+        """Whether ``code`` is one of the vocabulary's (``code in cls`` is deprecated in 3.11)."""
+        return code in cls._value2member_map_
+
+    @classmethod
     def codes(cls, members=None) -> tuple[str, ...]:
         """The plain codes, in order (for CHECK constraints, whose SQL is made from a repr)."""
         return tuple(str(member) for member in (cls if members is None else members))

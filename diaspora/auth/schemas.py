@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from ..schemas import BaseSchema, TimeZone
-from .models import ROLES
+from ..vocabulary import Role
 
 COMMON_PASSWORDS = {"password", "password1", "password123", "123456789", "1234567890",
                     "qwertyuiop", "letmein123", "iloveyou12", "welcome123", "admin12345"}
@@ -90,7 +90,7 @@ class UserSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     email = Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(Role.codes()))
     locale = fields.String(allow_none=True, validate=check_locale)
     timezone = TimeZone(load_default="UTC")
     active = fields.Boolean(load_default=True)
@@ -114,7 +114,7 @@ class UserCreateSchema(UserSchema):
 
 class UserUpdateSchema(BaseSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(Role.codes()))
     locale = fields.String(allow_none=True, validate=check_locale)
     timezone = TimeZone()
     active = fields.Boolean()
@@ -122,7 +122,7 @@ class UserUpdateSchema(BaseSchema):
 
 
 class UserQuerySchema(BaseSchema):
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(Role.codes()))
     q = fields.String(validate=validate.Length(max=100))
 
 

@@ -25,6 +25,7 @@ from ..professionals import services as professionals
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..security import hash_password
+from ..vocabulary import MANAGERS
 
 # fn(session, user) -> (section name, JSON-ready value); e.g. missions, notifications, reports.
 export_sections: list[Callable] = []
@@ -76,7 +77,7 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
         raise Forbidden(_("Only the person or an administrator can erase their data."))
     if user.erased_at is not None:
         raise Conflict(_("This person's data was already erased."))
-    if user.role in ("manager", "admin") and actor.id == user.id:
+    if user.role in MANAGERS and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
     for hook in erasure_hooks:

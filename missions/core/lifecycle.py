@@ -67,12 +67,12 @@ def refusal(status: str) -> str:
 # Who may tick each readiness item (managers may tick all).
 CHECKLIST_ROLES = {
     "orientation": (),
-    "insurance": ("professional",),
+    "insurance": (Role.PROFESSIONAL,),
     "licence_verified": (),
-    "terms_agreed": ("professional",),
-    "travel_booked": ("professional",),
-    "ict_tested": ("professional", "coordinator"),
-    "counterpart_assigned": ("coordinator",),
+    "terms_agreed": (Role.PROFESSIONAL,),
+    "travel_booked": (Role.PROFESSIONAL,),
+    "ict_tested": (Role.PROFESSIONAL, Role.COORDINATOR),
+    "counterpart_assigned": (Role.COORDINATOR,),
 }
 
 

@@ -34,6 +34,8 @@ POSTPONABLE = (MissionStatus.PROPOSED, MissionStatus.ACCEPTED, MissionStatus.CON
 # The professional said yes and the mission is not over: the need is matched.
 COMMITTED = (MissionStatus.ACCEPTED, MissionStatus.CONFIRMED, MissionStatus.READY,
              MissionStatus.IN_PROGRESS)
+# Accepted and not yet ready: the readiness checklist is being worked through.
+PREPARING = (MissionStatus.ACCEPTED, MissionStatus.CONFIRMED)
 # Confirmed and not yet under way or over.
 CONFIRMED_AHEAD = (MissionStatus.CONFIRMED, MissionStatus.READY)
 # Confirmed, not over: the person cannot be erased; their sessions are reminded of.
@@ -50,6 +52,11 @@ HOLDING = (MissionStatus.PROPOSED,) + COMMITTED + DONE
 WITHDRAWN = (MissionStatus.CANCELLED, MissionStatus.DECLINED, MissionStatus.POSTPONED)
 # The readiness checklist is kept between acceptance and the start.
 CHECKLIST_OPEN = (MissionStatus.ACCEPTED, MissionStatus.CONFIRMED, MissionStatus.READY)
+# A virtual mission's attendance is recorded, and its sessions may still be cancelled.
+RECORDING = (MissionStatus.IN_PROGRESS, MissionStatus.COMPLETED)
+SESSIONS_CANCELLABLE = (MissionStatus.PROPOSED,) + COMMITTED
+# The counts on the managers' overview.
+OVERVIEW = (MissionStatus.PROPOSED,) + COMMITTED + (MissionStatus.COMPLETED,)
 # Outcome reports are filed, amended or waived.
 REPORTING = (MissionStatus.COMPLETED, MissionStatus.REPORTED)
 # The missions board's columns.

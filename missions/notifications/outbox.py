@@ -36,13 +36,12 @@ from diaspora.auth.models import User
 
 from ..scheduler import reminders
 from ..core.models import Mission, MissionSession
+from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
 from . import pause
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
-# A reminder about a mission that was called off is never sent, whatever its kind.
-WITHDRAWN = ("cancelled", "declined", "postponed")
 MAX_EMAIL_ATTEMPTS = 5
 EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
 # Reminders checked and inserted per statement (SQLite allows 32,766 parameters in one).
@@ -76,7 +75,7 @@ def _row(reminder: reminders.Reminder, now: datetime) -> dict:
     return {"user_id": reminder.user_id, "kind": reminder.kind, "key": reminder.key,
             "due_at": reminder.due_at, "payload": reminder.payload,
             "mission_id": reminder.mission_id, "session_id": reminder.session_id,
-            "status": "pending", "attempts": 0, "created_at": now}
+            "status": Status.PENDING, "attempts": 0, "created_at": now}
 
 
 def _insert_new(session):
@@ -95,7 +94,7 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
     mission's transition): it needs no re-validation, as it reports what just happened."""
     notification = Notification(
         user_id=user.id, kind=kind, key=key, due_at=now, payload=payload or {},
-        mission_id=mission_id, session_id=session_id, status="sent", sent_at=now,
+        mission_id=mission_id, session_id=session_id, status=Status.SENT, sent_at=now,
         created_at=now, attempts=0, email_status=_email_status())
     session.add(notification)
     return notification
@@ -103,7 +102,7 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
 
 def _email_status() -> str | None:
     """With mail configured, a delivered row waits for its e-mail."""
-    return "pending" if current_app.config.get("MAIL_SERVER") else None
+    return EmailStatus.PENDING if current_app.config.get("MAIL_SERVER") else None
 
 
 # --- 2. delivering to the inbox -------------------------------------------------------------
@@ -118,7 +117,7 @@ def deliver_due(session, now: datetime, *, worker: str, batch_size: int) -> dict
             return dict(counts)
         for outcome, ids in _decide(session, batch, now).items():
             _settle(session, ids, outcome, now, worker)
-            counts["sent" if outcome is None else "skipped"] += len(ids)
+            counts[Status.SENT if outcome is None else Status.SKIPPED] += len(ids)
         session.commit()
 
 
@@ -132,7 +131,7 @@ def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
     table = Notification.__table__
     columns = [table.c[name] for name in reminders.ROW_FIELDS]
     due = (sa.select(*columns)
-           .where(table.c.status == "pending", table.c.due_at <= now)
+           .where(table.c.status == Status.PENDING, table.c.due_at <= now)
            .order_by(table.c.due_at, table.c.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         return list(session.execute(due.with_for_update(skip_locked=True)))
@@ -194,8 +193,8 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
 
 
 def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker: str) -> None:
-    values = ({"status": "sent", "sent_at": now, "email_status": _email_status()}
-              if outcome is None else {"status": "skipped", "skip_reason": outcome})
+    values = ({"status": Status.SENT, "sent_at": now, "email_status": _email_status()}
+              if outcome is None else {"status": Status.SKIPPED, "skip_reason": outcome})
     values["claimed_by"] = worker  # who decided
     session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
                     .execution_options(synchronize_session=False))
@@ -229,7 +228,7 @@ def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int
 def _lease_emails(session, now: datetime, worker: str, limit: int,
                   lease: timedelta) -> list[Notification]:
     free = (sa.select(Notification.id)
-            .where(Notification.email_status == "pending",
+            .where(Notification.email_status == EmailStatus.PENDING,
                    sa.or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
             .order_by(Notification.id).limit(limit)
             .with_for_update(skip_locked=True))
@@ -250,8 +249,8 @@ def _send_one(session, connection, mailer, notification: Notification, now: date
     except (smtplib.SMTPException, OSError) as error:
         log.warning("e-mail for notification %s failed: %s", notification.id, error)
         session.execute(fence.values(**_failure(notification, now, error)))
-        return "failed"
-    session.execute(fence.values(email_status="sent", emailed_at=now, claimed_until=None,
+        return EmailStatus.FAILED
+    session.execute(fence.values(email_status=EmailStatus.SENT, emailed_at=now, claimed_until=None,
                                  last_error=None))
     return "emailed"
 
@@ -261,12 +260,12 @@ def _fenced(notification: Notification, worker: str) -> sa.Update:
     (or the row was already sent)."""
     return sa.update(Notification).where(Notification.id == notification.id,
                                          Notification.claimed_by == worker,
-                                         Notification.email_status == "pending")
+                                         Notification.email_status == EmailStatus.PENDING)
 
 
 def _failure(notification: Notification, now: datetime, error: Exception) -> dict:
     """Retry later with a doubling delay; give up after ``MAX_EMAIL_ATTEMPTS``."""
     values = {"last_error": str(error)[:500]}
     if notification.attempts >= MAX_EMAIL_ATTEMPTS:
-        return {**values, "email_status": "failed", "claimed_until": None}
+        return {**values, "email_status": EmailStatus.FAILED, "claimed_until": None}
     return {**values, "claimed_until": now + EMAIL_RETRY_AFTER * 2 ** (notification.attempts - 1)}

@@ -21,13 +21,9 @@ from diaspora.vocabulary import MANAGERS, Role
 
 from ..core import access
 from ..core.models import Booking, Mission, MissionSession, SessionAttendance
-from ..core.vocabulary import MissionStatus, SessionStatus
+from ..core.vocabulary import RECORDING, SESSIONS_CANCELLABLE, SessionStatus
 from ..notifications import notices
 
-# Mission statuses in which attendance can be recorded, and sessions cancelled.
-RECORDING = (MissionStatus.IN_PROGRESS, MissionStatus.COMPLETED)
-CANCELLING = (MissionStatus.PROPOSED, MissionStatus.ACCEPTED, MissionStatus.CONFIRMED,
-              MissionStatus.READY, MissionStatus.IN_PROGRESS)
 SESSION_ROLES = (Role.PROFESSIONAL, Role.COORDINATOR) + MANAGERS
 # Attendance may be recorded again (corrected) once held.
 HOLD = Transition((SessionStatus.SCHEDULED, SessionStatus.HELD), SessionStatus.HELD)
@@ -83,7 +79,7 @@ def cancel_session(session, mission_session: MissionSession, reason: str | None,
     """Cancel a scheduled session: its booking is released and the others are told."""
     mission = mission_session.mission
     _check_actor(session, actor, mission)
-    if mission.status not in CANCELLING:
+    if mission.status not in SESSIONS_CANCELLABLE:
         raise Conflict(_("The mission is %(status)s: its sessions cannot be cancelled.",
                          status=mission.status), extra={"current_status": mission.status})
     statemachine.check(mission_session, CALL_OFF, _not_scheduled)
