@@ -75,13 +75,6 @@ SPECIALTIES = {
     "urology": _l("Urology"),
 }
 
-ROLE_LABELS = {
-    "professional": _l("Health professional"),
-    "coordinator": _l("Facility coordinator"),
-    "manager": _l("Programme manager"),
-    "admin": _l("Administrator"),
-    "scheduler": _l("the scheduler"),   # acts on its own in histories (missions start, end …)
-}
 
 GENDERS = {
     "female": _l("Female"),
@@ -90,13 +83,6 @@ GENDERS = {
     "undisclosed": _l("Prefer not to say"),
 }
 
-MODES = {"physical": _l("In person"), "virtual": _l("Online")}
-
-RECOGNITION_STATUSES = {
-    "none": _l("Not recognised"),
-    "pending": _l("Recognition pending"),
-    "recognised": _l("Recognised"),
-}
 
 PROFICIENCIES = {
     "basic": _l("Basic"),
@@ -237,60 +223,9 @@ ORGANISATION_KINDS = {
     "other": _l("Other"),
 }
 
-NEED_PURPOSES = {
-    "clinical_service": _l("Clinical service"),
-    "teaching": _l("Teaching"),
-    "training_of_trainers": _l("Training of trainers"),
-    "management": _l("Management and systems"),
-    "equipment": _l("Equipment"),
-}
-
-NEED_MODES = {"physical": _l("In person"), "virtual": _l("Online"), "either": _l("In person or online")}
 
 PRIORITIES = {1: _l("Critical"), 2: _l("High"), 3: _l("Medium"), 4: _l("Low")}
 
-NEED_STATUSES = {
-    "draft": _l("draft"),
-    "submitted": _l("submitted"),
-    "approved": _l("approved"),
-    "returned": _l("returned"),
-    "matched": _l("matched"),
-    "fulfilled": _l("fulfilled"),
-    "closed": _l("closed"),
-}
-
-MISSION_STATUSES = {
-    "proposed": _l("proposed"),
-    "accepted": _l("accepted"),
-    "declined": _l("declined"),
-    "confirmed": _l("confirmed"),
-    "ready": _l("ready"),
-    "in_progress": _l("in progress"),
-    "completed": _l("completed"),
-    "reported": _l("reported"),
-    "closed": _l("closed"),
-    "cancelled": _l("cancelled"),
-    "postponed": _l("postponed"),
-}
-
-MISSION_ACTIONS = {
-    "accept": _l("Accept"),
-    "decline": _l("Decline"),
-    "confirm": _l("Confirm"),
-    "ready": _l("Mark ready"),
-    "start": _l("Start"),
-    "complete": _l("Complete"),
-    "report": _l("Mark reported"),
-    "close": _l("Close"),
-    "cancel": _l("Cancel"),
-    "postpone": _l("Postpone"),
-}
-
-SESSION_STATUSES = {
-    "scheduled": _l("scheduled"),
-    "held": _l("held"),
-    "cancelled": _l("cancelled"),
-}
 
 CHECKLIST_LABELS = {
     "orientation": _l("Pre-departure orientation done"),

@@ -16,6 +16,7 @@ from flask_login import current_user
 from zxcvbn import zxcvbn
 
 from .errors import Forbidden, Unauthorized
+from .vocabulary import Role
 
 TOKEN_PREFIX = "dsr_"
 # Every demo account's password, published in the README: demo data only (never in production),
@@ -109,9 +110,9 @@ def require_login():
 
 def roles_required(*roles: str):
     """Decorator: the signed-in user must have one of ``roles`` (admin passes manager checks)."""
-    allowed = set(roles)
-    if "manager" in allowed:
-        allowed.add("admin")
+    allowed = {Role(role) for role in roles}   # an unknown role is a mistake at import
+    if Role.MANAGER in allowed:
+        allowed.add(Role.ADMIN)
 
     def decorator(view):
         @wraps(view)
@@ -133,7 +134,7 @@ def login_required(view):
         require_login()
         return view(*args, **kwargs)
 
-    wrapped.allowed_roles = frozenset({"professional", "coordinator", "manager", "admin"})
+    wrapped.allowed_roles = frozenset(Role)
     return wrapped
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import reference, safeguards
+from . import reference, safeguards, vocabulary
 from .extensions import db
 from .forms import flat_errors
 
@@ -131,7 +131,19 @@ def template_globals(app: Flask) -> dict:
             "facility_ownerships": reference.FACILITY_OWNERSHIPS,
             "facility_settings": reference.FACILITY_SETTINGS,
             "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of,
-            "safeguard": safeguards.is_listed, "has_endpoint": has_endpoint}
+            "safeguard": safeguards.is_listed, "has_endpoint": has_endpoint,
+            # the vocabularies (``{{ need.status|label(NeedStatus) }}``) and their groups
+            "Role": vocabulary.Role, "Mode": vocabulary.Mode, "Purpose": vocabulary.Purpose,
+            "NeedStatus": vocabulary.NeedStatus, "Recognition": vocabulary.Recognition,
+            "NEED_EDITABLE": vocabulary.NEED_EDITABLE, "MATCHABLE": vocabulary.MATCHABLE}
+
+
+def label(code, of: type[vocabulary.Vocabulary] | None = None) -> object:
+    """Template filter: a code's translated label, ``{{ m.status|label(MissionStatus) }}``
+    (a member knows its own vocabulary: ``{{ Mode.PHYSICAL|label }}``)."""
+    if of is not None:
+        return of.label_of(code)
+    return code.label if isinstance(code, vocabulary.Vocabulary) else code
 
 
 def has_endpoint(endpoint: str) -> bool:
@@ -145,8 +157,7 @@ def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:
     return [(getattr(r, value), getattr(r, label)) for r in records]
 
 
-def role_label(role: str | None) -> str:
-    return str(reference.ROLE_LABELS.get(role, role)) if role else "—"
+role_label = vocabulary.role_label
 
 
 def roles_choices(roles, current: str | None) -> list[tuple[str, str]]:
@@ -159,3 +170,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(security_headers)
     app.jinja_env.globals.update(template_globals(app))
+    app.jinja_env.filters["label"] = label

@@ -8,14 +8,13 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-
-ROLES = ("professional", "coordinator", "manager", "admin")
+from ..vocabulary import MANAGERS, Role
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        sa.CheckConstraint(f"role IN {Role.codes()!r}", name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +55,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_manager(self) -> bool:
-        return self.role in ("manager", "admin")
+        return self.role in MANAGERS
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 from ..professionals.schemas import ProfileSchema
 from ..schemas import BaseSchema, TimeZone
 from ..security import is_easy_to_guess
-from .models import ROLES
+from ..vocabulary import Role
 
 
 def check_password(password: str, email: str | None = None) -> None:
@@ -97,7 +97,7 @@ class UserSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     email = Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(Role.codes()))
     locale = fields.String(allow_none=True, validate=check_locale)
     timezone = TimeZone(load_default="UTC")
     active = fields.Boolean(load_default=True)
@@ -121,7 +121,7 @@ class UserCreateSchema(UserSchema):
 
 class UserUpdateSchema(BaseSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(Role.codes()))
     locale = fields.String(allow_none=True, validate=check_locale)
     timezone = TimeZone()
     active = fields.Boolean()
@@ -129,7 +129,7 @@ class UserUpdateSchema(BaseSchema):
 
 
 class UserQuerySchema(BaseSchema):
-    role = fields.String(validate=validate.OneOf(ROLES))
+    role = fields.String(validate=validate.OneOf(Role.codes()))
     q = fields.String(validate=validate.Length(max=100))
 
 

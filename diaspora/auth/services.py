@@ -15,6 +15,7 @@ from ..facilities.services import set_coordinator_facilities
 from ..professionals import services as professionals
 from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
 from . import throttle
+from ..vocabulary import MANAGERS, Role
 from .models import ApiToken, User
 
 SELF_SERVICE_ROLES = ("professional", "coordinator")
@@ -145,7 +146,7 @@ def _require_manager(actor: User) -> None:
 
 
 def _check_role_grant(actor: User, role: str) -> None:
-    if role in ("manager", "admin") and actor.role != "admin":
+    if role in MANAGERS and actor.role != Role.ADMIN:
         raise Forbidden(_("Only an admin can create or promote managers and admins."))
 
 
@@ -190,7 +191,7 @@ def create_user(session, data: dict, *, actor: User, now: datetime) -> User:
 
 def update_user(session, user: User, data: dict, *, actor: User, now: datetime) -> User:
     _require_manager(actor)
-    if user.role in ("manager", "admin") and actor.role != "admin":
+    if user.role in MANAGERS and actor.role != Role.ADMIN:
         raise Forbidden(_("Only an admin can change managers and admins."))
     if "role" in data and data["role"] != user.role:
         _check_role_grant(actor, data["role"])

@@ -15,9 +15,9 @@ from ..extensions import db, limiter
 from ..facilities.services import facility_query
 from ..forms import load_form
 from ..security import login_required, roles_required
+from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
 from . import services
-from .models import ROLES
 from .schemas import (LoginSchema, PasswordChangeSchema, SettingsSchema, SignupSchema,
                       TokenCreateSchema, UserCreateSchema, UserQuerySchema, UserUpdateSchema)
 
@@ -26,7 +26,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "auth.users", _l("Users"), ("manager", "admin"), 80, "auth.user")
+    add_nav(state.app, "auth.users", _l("Users"), MANAGERS, 80, "auth.user")
 
 
 def _login_limit() -> str:
@@ -170,7 +170,7 @@ def users():
     statement = services.list_users(db.session, actor=current_user, role=args.get("role"),
                                     q=args.get("q"))
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("auth/users.html", page=page, args=request.args.to_dict(), roles=ROLES)
+    return render_template("auth/users.html", page=page, args=request.args.to_dict(), roles=tuple(Role))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..forms import load_form
 from ..limits import record_id
 from ..security import login_required, roles_required
+from ..vocabulary import MANAGERS
 from ..web import add_nav
 from . import services
 from .schemas import FacilityQuerySchema, FacilityUpdateSchema
@@ -26,7 +27,7 @@ MAP_POINTS = 2500  # at most this many other facilities are drawn around a facil
 @bp.record_once
 def _nav(state):
     add_nav(state.app, "facilities.mine", _l("Our facilities"), ("coordinator",), 10, "facilities.mine")
-    add_nav(state.app, "facilities.index", _l("Facilities"), ("manager", "admin"), 40,
+    add_nav(state.app, "facilities.index", _l("Facilities"), MANAGERS, 40,
             "facilities.index")
 
 

@@ -7,19 +7,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import Mode, NeedStatus, Purpose
 
-PURPOSES = ("clinical_service", "teaching", "training_of_trainers", "management", "equipment")
-MODES = ("physical", "virtual", "either")
-STATUSES = ("draft", "submitted", "approved", "returned", "matched", "fulfilled", "closed")
 PRIORITIES = (1, 2, 3, 4)  # 1 critical, 2 high, 3 medium, 4 low
 
 
 class Need(db.Model):
     __tablename__ = "needs"
     __table_args__ = (
-        sa.CheckConstraint(f"purpose IN {PURPOSES!r}", name="purpose"),
-        sa.CheckConstraint(f"mode IN {MODES!r}", name="mode"),
-        sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"purpose IN {Purpose.codes()!r}", name="purpose"),
+        sa.CheckConstraint(f"mode IN {Mode.codes()!r}", name="mode"),
+        sa.CheckConstraint(f"status IN {NeedStatus.codes()!r}", name="status"),
         sa.CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
         sa.CheckConstraint("latest_end >= earliest_start", name="window"),
         sa.CheckConstraint("duration_days IS NULL OR duration_days > 0", name="duration"),
@@ -50,7 +48,7 @@ class Need(db.Model):
     weeks: Mapped[int | None]                # virtual work
     session_hours: Mapped[float | None]      # virtual work: length of one session
     priority: Mapped[int] = mapped_column(default=3)
-    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
+    status: Mapped[str] = mapped_column(sa.String(12), default=NeedStatus.DRAFT)
     return_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from .. import reference
 from ..schemas import BaseSchema, LanguageCode, Text, Trimmed, one_of
-from .models import MODES, PURPOSES, STATUSES
+from ..vocabulary import Mode, NeedStatus, Purpose
 
 
 class CounterpartSchema(BaseSchema):
@@ -27,8 +27,8 @@ class NeedSchema(BaseSchema):
     skills = fields.List(Trimmed(validate=validate.Length(min=2, max=80)), load_default=list,
                          validate=validate.Length(max=20))
     languages = fields.List(LanguageCode(), load_default=list, validate=validate.Length(max=10))
-    purpose = fields.String(required=True, validate=one_of(PURPOSES))
-    mode = fields.String(required=True, validate=one_of(MODES))
+    purpose = fields.String(required=True, validate=one_of(Purpose))
+    mode = fields.String(required=True, validate=one_of(Mode))
     earliest_start = fields.Date(required=True)
     latest_end = fields.Date(required=True)
     duration_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365))
@@ -39,7 +39,7 @@ class NeedSchema(BaseSchema):
                               metadata={"description": "1 critical, 2 high, 3 medium, 4 low"})
     counterparts = fields.List(fields.Nested(CounterpartSchema), load_default=list,
                                validate=validate.Length(max=50))
-    status = fields.String(dump_only=True, validate=one_of(STATUSES))
+    status = fields.String(dump_only=True, validate=one_of(NeedStatus))
     return_reason = fields.String(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     submitted_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -83,8 +83,8 @@ class NeedDecisionSchema(BaseSchema):
 
 
 class NeedQuerySchema(BaseSchema):
-    status = fields.String(validate=one_of(STATUSES))
+    status = fields.String(validate=one_of(NeedStatus))
     facility_id = fields.Integer()
     country = fields.String(validate=validate.Length(equal=2))
-    mode = fields.String(validate=one_of(MODES))
-    purpose = fields.String(validate=one_of(PURPOSES))
+    mode = fields.String(validate=one_of(Mode))
+    purpose = fields.String(validate=one_of(Purpose))

@@ -2,7 +2,8 @@
 
 Status: draft → submitted → approved / returned (with reason) → matched → fulfilled / closed.
 ``matched`` and ``fulfilled`` follow the missions (see ``missions.core.lifecycle``); every change is
-kept in ``NeedEvent``. An illegal change answers 409 with the current status.
+kept in ``NeedEvent``. An illegal change answers 409 with the current status; every change is
+a compare-and-set (``diaspora.statemachine``), so of two racing ones the second is a 409 too.
 """
 from __future__ import annotations
 
@@ -13,27 +14,25 @@ from sqlalchemy.orm import contains_eager, selectinload
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from .. import audit
+from .. import audit, statemachine
 from ..auth.models import User
 from ..db import where_given
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..facilities.models import Facility, facility_coordinators
 from ..facilities.services import is_coordinator_of
 from ..programmes.models import Programme
+from ..statemachine import Transition
+from ..vocabulary import MANAGERS, MATCHABLE, NEED_EDITABLE, NEED_OPEN, NEED_ROLES, NeedStatus as Status
 from .models import Need, NeedCounterpart, NeedEvent
 from .schemas import NeedSchema
 
-EDITABLE = ("draft", "returned")
-OPEN = ("draft", "submitted", "approved", "returned", "matched")
-
-# action: (statuses it starts from, status it leads to, who may do it)
 TRANSITIONS = {
-    "submit": (("draft", "returned"), "submitted", ("coordinator", "manager", "admin")),
-    "approve": (("submitted",), "approved", ("manager", "admin")),
-    "return": (("submitted",), "returned", ("manager", "admin")),
-    "close": (OPEN + ("fulfilled",), "closed", ("coordinator", "manager", "admin")),
+    "submit": Transition(NEED_EDITABLE, Status.SUBMITTED, NEED_ROLES),
+    "approve": Transition((Status.SUBMITTED,), Status.APPROVED, MANAGERS),
+    "return": Transition((Status.SUBMITTED,), Status.RETURNED, MANAGERS, needs_reason=True),
+    "close": Transition(NEED_OPEN + (Status.FULFILLED,), Status.CLOSED, NEED_ROLES,
+                        needs_reason=True),
 }
-NEEDS_REASON = ("return", "close")
 
 
 # --- access -------------------------------------------------------------------------------
@@ -96,10 +95,10 @@ def _apply(need: Need, data: dict) -> None:
 def create_need(session, data: dict, *, actor: User, now: datetime, submit: bool = False) -> Need:
     _check_facility(session, actor, data["facility_id"])
     _check_programme(session, data.get("programme_id"))
-    need = Need(created_by_id=actor.id, created_at=now, updated_at=now, status="draft")
+    need = Need(created_by_id=actor.id, created_at=now, updated_at=now, status=Status.DRAFT)
     _apply(need, data)
     session.add(need)
-    _record(need, None, "draft", actor=actor, now=now)
+    _record(need, None, Status.DRAFT, actor=actor, now=now)
     session.flush()
     audit.record(session, now=now, actor=actor, action="create", entity="need", entity_id=need.id)
     if submit:
@@ -112,7 +111,7 @@ def update_need(session, need: Need, changes: dict, *, actor: User, now: datetim
     """Change a draft or returned need; the merged need is validated as a whole."""
     if not can_see(session, actor, need):
         raise Forbidden(_("This need belongs to another facility."))
-    if need.status not in EDITABLE:
+    if need.status not in NEED_EDITABLE:
         raise Conflict(_("Only a draft or returned need can be changed (this one is %(status)s).",
                          status=need.status), extra={"current_status": need.status})
     try:
@@ -141,32 +140,36 @@ def act(session, need: Need, action: str, *, actor: User, now: datetime,
         raise NotFound(_("Unknown action."))
     if not can_see(session, actor, need):
         raise Forbidden(_("This need belongs to another facility."))
-    _transition(session, need, action, actor=actor, now=now, reason=reason)
+    try:
+        _transition(session, need, action, actor=actor, now=now, reason=reason)
+    except DomainError:
+        session.rollback()
+        raise
     session.commit()
     return need
 
 
 def _transition(session, need: Need, action: str, *, actor: User, now: datetime,
                 reason: str | None = None) -> None:
-    sources, target, roles = TRANSITIONS[action]
-    if actor.role not in roles:
+    rule = TRANSITIONS[action]
+    if actor.role not in rule.roles:
         raise Forbidden(_("Your role cannot %(action)s a need.", action=action))
-    if need.status not in sources:
-        raise Conflict(_("A %(status)s need cannot be changed this way.", status=need.status),
-                       extra={"current_status": need.status})
-    if action in NEEDS_REASON and not (reason and reason.strip()):
+    statemachine.check(need, rule, refusal)
+    if rule.needs_reason and not (reason and reason.strip()):
         raise Invalid(errors={"reason": [_("Give a reason.")]})
+    values = {"updated_at": now}
     if action == "submit":
-        need.submitted_at = now
-        need.return_reason = None
+        values.update(submitted_at=now, return_reason=None)
     elif action == "approve":
-        need.approved_at = now
-        need.approved_by_id = actor.id
+        values.update(approved_at=now, approved_by_id=actor.id)
     elif action == "return":
-        need.return_reason = reason
-    _record(need, need.status, target, actor=actor, now=now, reason=reason)
-    need.status = target
-    need.updated_at = now
+        values["return_reason"] = reason
+    previous = statemachine.apply(session, need, rule, refusal=refusal, **values)
+    _record(need, previous, rule.target, actor=actor, now=now, reason=reason)
+
+
+def refusal(status: str) -> str:
+    return _("A %(status)s need cannot be changed this way.", status=status)
 
 
 def _record(need: Need, from_status, to_status, *, actor: User | None, now: datetime,
@@ -176,17 +179,25 @@ def _record(need: Need, from_status, to_status, *, actor: User | None, now: date
                                  from_status=from_status, to_status=to_status, reason=reason))
 
 
+def lock(session, need: Need) -> None:
+    """Lock the need's row and read it afresh (what a mission change does before it counts
+    the need's missions); on SQLite the write lock the caller holds already does this."""
+    session.execute(sa.select(Need).where(Need.id == need.id).with_for_update()
+                    .execution_options(populate_existing=True))
+
+
 def follow_missions(session, need: Need, *, now: datetime, has_committed: bool,
                     has_completed: bool, actor: User | None = None, label: str | None = None) -> None:
-    """Keep ``matched`` / ``fulfilled`` in step with the need's missions (caller commits)."""
+    """Keep ``matched`` / ``fulfilled`` in step with the need's missions (the caller holds the
+    need's lock, see ``lock``, and commits)."""
     target = need.status
-    if has_completed and need.status in ("approved", "matched"):
-        target = "fulfilled"
-    elif has_committed and need.status == "approved":
-        target = "matched"
-    elif not has_committed and not has_completed and need.status == "matched":
-        target = "approved"
+    if has_completed and need.status in MATCHABLE:
+        target = Status.FULFILLED
+    elif has_committed and need.status == Status.APPROVED:
+        target = Status.MATCHED
+    elif not has_committed and not has_completed and need.status == Status.MATCHED:
+        target = Status.APPROVED
     if target != need.status:
-        _record(need, need.status, target, actor=actor, now=now, label=label)
-        need.status = target
-        need.updated_at = now
+        previous = statemachine.apply(session, need, Transition((need.status,), target),
+                                      refusal=refusal, updated_at=now)
+        _record(need, previous, target, actor=actor, now=now, label=label)

@@ -15,6 +15,7 @@ from ..forms import load_form
 from ..limits import record_id
 from ..programmes.services import query as programme_query
 from ..security import roles_required
+from ..vocabulary import NEED_ROLES
 from ..web import add_nav
 from . import services
 from .schemas import NeedQuerySchema, NeedSchema
@@ -24,7 +25,7 @@ bp = Blueprint("needs", __name__, url_prefix="/needs")
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "needs.index", _l("Needs"), ("coordinator", "manager", "admin"), 15, "needs.")
+    add_nav(state.app, "needs.index", _l("Needs"), NEED_ROLES, 15, "needs.")
 
 
 def _choices():

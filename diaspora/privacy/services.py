@@ -24,6 +24,7 @@ from ..hooks import registry_hooks
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..security import hash_password
+from ..vocabulary import MANAGERS
 
 
 def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
@@ -69,7 +70,7 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
         raise Forbidden(_("Only the person or an administrator can erase their data."))
     if user.erased_at is not None:
         raise Conflict(_("This person's data was already erased."))
-    if user.role in ("manager", "admin") and actor.id == user.id:
+    if user.role in MANAGERS and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
     for check in registry_hooks().erasure_checks:

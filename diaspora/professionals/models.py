@@ -7,12 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import Mode, Recognition
 
 GENDERS = ("female", "male", "other", "undisclosed")
-RECOGNITION = ("none", "pending", "recognised")
 PROFICIENCY = ("basic", "professional", "native")
 WINDOW_KINDS = ("available", "blackout")
-WINDOW_MODES = ("physical", "virtual", "either")
 
 
 class Professional(db.Model):
@@ -80,8 +79,8 @@ class Professional(db.Model):
 
     @property
     def modes(self) -> list[str]:
-        return [mode for mode, on in (("physical", self.offers_physical),
-                                      ("virtual", self.offers_virtual)) if on]
+        return [mode for mode, on in ((Mode.PHYSICAL, self.offers_physical),
+                                      (Mode.VIRTUAL, self.offers_virtual)) if on]
 
     @property
     def training_countries(self) -> list[str]:
@@ -121,7 +120,7 @@ class ProfessionalLanguage(db.Model):
 
 class Qualification(db.Model):
     __tablename__ = "qualifications"
-    __table_args__ = (sa.CheckConstraint(f"recognition IN {RECOGNITION!r}", name="recognition"),)
+    __table_args__ = (sa.CheckConstraint(f"recognition IN {Recognition.codes()!r}", name="recognition"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(
@@ -130,7 +129,7 @@ class Qualification(db.Model):
     issuing_body: Mapped[str] = mapped_column(sa.String(200))
     country: Mapped[str] = mapped_column(sa.String(2))
     year: Mapped[int]
-    recognition: Mapped[str] = mapped_column(sa.String(12), default="none")
+    recognition: Mapped[str] = mapped_column(sa.String(12), default=Recognition.NONE)
 
     professional: Mapped[Professional] = relationship(back_populates="qualifications")
 
@@ -173,7 +172,7 @@ class AvailabilityWindow(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_on >= starts_on", name="date_range"),
         sa.CheckConstraint(f"kind IN {WINDOW_KINDS!r}", name="kind"),
-        sa.CheckConstraint(f"mode IN {WINDOW_MODES!r}", name="mode"),
+        sa.CheckConstraint(f"mode IN {Mode.codes()!r}", name="mode"),
         sa.CheckConstraint("hours_per_week IS NULL OR (hours_per_week > 0 AND hours_per_week <= 80)",
                            name="hours_per_week"),
         sa.Index("ix_availability_windows_professional_range", "professional_id", "starts_on",
@@ -184,7 +183,7 @@ class AvailabilityWindow(db.Model):
     professional_id: Mapped[int] = mapped_column(
         sa.ForeignKey("professionals.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(10), default="available")
-    mode: Mapped[str] = mapped_column(sa.String(10), default="either")
+    mode: Mapped[str] = mapped_column(sa.String(10), default=Mode.EITHER)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     hours_per_week: Mapped[float | None]

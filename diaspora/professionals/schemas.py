@@ -6,7 +6,8 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 
 from .. import reference
 from ..schemas import BaseSchema, CountryCode, LanguageCode, Text, TimeZone, Trimmed, one_of
-from .models import GENDERS, PROFICIENCY, RECOGNITION, WINDOW_KINDS, WINDOW_MODES
+from ..vocabulary import Mode, Recognition
+from .models import GENDERS, PROFICIENCY, WINDOW_KINDS
 
 
 class LanguageSchema(BaseSchema):
@@ -70,7 +71,7 @@ class QualificationSchema(BaseSchema):
     issuing_body = Trimmed(required=True, validate=validate.Length(min=2, max=200))
     country = CountryCode(required=True)
     year = fields.Integer(required=True, validate=validate.Range(min=1950, max=2100))
-    recognition = fields.String(load_default="none", validate=one_of(RECOGNITION),
+    recognition = fields.String(load_default=Recognition.NONE, validate=one_of(Recognition),
                                 metadata={"description": "Recognition in the origin country"})
 
 
@@ -95,7 +96,7 @@ class WindowSchema(BaseSchema):
 
     id = fields.Integer(dump_only=True)
     kind = fields.String(load_default="available", validate=one_of(WINDOW_KINDS))
-    mode = fields.String(load_default="either", validate=one_of(WINDOW_MODES))
+    mode = fields.String(load_default=Mode.EITHER, validate=one_of(Mode))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0.5, max=80))
@@ -110,7 +111,7 @@ class WindowSchema(BaseSchema):
             if (data["ends_on"] - data["starts_on"]).days > 3 * 366:
                 raise ValidationError(_l("A window can span at most three years."),
                                       field_name="ends_on")
-        if data.get("kind") == "available" and data.get("mode") == "virtual" \
+        if data.get("kind") == "available" and data.get("mode") == Mode.VIRTUAL \
                 and data.get("hours_per_week") is None:
             raise ValidationError(_l("Say how many hours a week you can give online."),
                                   field_name="hours_per_week")
@@ -118,7 +119,7 @@ class WindowSchema(BaseSchema):
     @post_load
     def _blackouts_have_no_mode(self, data, **kwargs):
         if data.get("kind") == "blackout":
-            data["mode"] = "either"
+            data["mode"] = Mode.EITHER
             data["hours_per_week"] = None
         return data
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import load_form
 from ..programmes.services import query as programme_query
 from ..security import roles_required
+from ..vocabulary import MANAGERS
 from ..web import add_nav, csv_response
 from . import services
 from .models import Professional
@@ -33,7 +34,7 @@ KINDS = {
 def _nav(state):
     add_nav(state.app, "professionals.me", _l("My profile"), ("professional",), 10,
             "professionals.me")
-    add_nav(state.app, "professionals.registry", _l("Registry"), ("manager", "admin"), 30,
+    add_nav(state.app, "professionals.registry", _l("Registry"), MANAGERS, 30,
             "professionals.registry")
 
 

@@ -16,6 +16,7 @@ from ..forms import load_form
 from ..professionals.models import Professional
 from ..security import login_required, roles_required
 from ..web import add_nav
+from ..vocabulary import MANAGERS
 from . import services
 from .models import Organisation, Programme
 from .schemas import OrganisationSchema, ProgrammeSchema
@@ -30,9 +31,9 @@ ENTITY_PAGES = {
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "programmes.overview", _l("Overview"), ("manager", "admin"), 5,
+    add_nav(state.app, "programmes.overview", _l("Overview"), MANAGERS, 5,
             "programmes.overview")
-    add_nav(state.app, "programmes.records", _l("Programmes"), ("manager", "admin"), 60,
+    add_nav(state.app, "programmes.records", _l("Programmes"), MANAGERS, 60,
             "programmes.record")
 
 
@@ -88,7 +89,7 @@ def record(plural: str, record_id: int | None):
             else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("programmes.record", plural=plural, record_id=saved.id))
-    managers = db.session.scalars(sa.select(User).where(User.role.in_(("manager", "admin")))
+    managers = db.session.scalars(sa.select(User).where(User.role.in_(MANAGERS))
                                   .order_by(User.name)).all()
     return render_template(f"programmes/{entity}_form.html", record=existing, errors=errors,
                            form=request.form, plural=plural, label=label,

@@ -21,10 +21,12 @@ from flask import current_app, url_for
 from icalendar import Calendar, Event, vText
 
 from ..core.models import Mission, MissionSession
+from ..core.vocabulary import MissionStatus, SessionStatus
 
 PRODID = "-//Diaspora Skills Registry//Missions//EN"
-EVENT_STATUS = {"cancelled": "CANCELLED", "declined": "CANCELLED", "proposed": "TENTATIVE",
-                "accepted": "TENTATIVE", "postponed": "TENTATIVE"}
+EVENT_STATUS = {MissionStatus.CANCELLED: "CANCELLED", MissionStatus.DECLINED: "CANCELLED",
+                MissionStatus.PROPOSED: "TENTATIVE", MissionStatus.ACCEPTED: "TENTATIVE",
+                MissionStatus.POSTPONED: "TENTATIVE"}
 
 
 def calendar(missions: list[Mission], *, name: str) -> bytes:
@@ -64,7 +66,7 @@ def _mission_event(mission: Mission) -> Event:
 
 
 def _session_event(mission: Mission, mission_session: MissionSession) -> Event:
-    cancelled = mission_session.status == "cancelled"
+    cancelled = mission_session.status == SessionStatus.CANCELLED
     event = _event(mission, f"session-{mission_session.id}", sequence(mission) + cancelled,
                    "CANCELLED" if cancelled else mission_status(mission))
     zone = ZoneInfo(mission_session.timezone)

@@ -1,4 +1,4 @@
-"""Who may see and act on a mission, and the groups of statuses the rules speak of.
+"""Who may see and act on a mission.
 
 ``relation`` is the one answer to "how does this actor stand to this mission" that every
 permission check of the missions package asks; ``mission_query`` lists what an actor may see.
@@ -14,24 +14,20 @@ from diaspora.db import where_given
 from diaspora.errors import Forbidden, NotFound
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.professionals.models import Professional
+from diaspora.vocabulary import MANAGERS, SCHEDULER, Role
 
 from .models import Mission
-
-MANAGERS = ("manager", "admin")
-OPEN = ("proposed", "accepted", "confirmed", "ready", "in_progress", "postponed")
-COMMITTED = ("accepted", "confirmed", "ready", "in_progress")
-DONE = ("completed", "reported", "closed")
-CONTACT_VISIBLE = ("confirmed", "ready", "in_progress", "completed", "reported", "closed")
+from .vocabulary import CONTACT_VISIBLE
 
 
 def relation(session, actor, mission: Mission) -> str | None:
     """How the actor relates to the mission: its role if it may act as such, else None."""
-    if actor.role in MANAGERS or actor.role == "scheduler":
+    if actor.role in MANAGERS or actor.role == SCHEDULER:
         return actor.role
-    if actor.role == "professional" and mission.professional.user_id == actor.id:
-        return "professional"
-    if actor.role == "coordinator" and is_coordinator_of(session, actor, mission.facility_id):
-        return "coordinator"
+    if actor.role == Role.PROFESSIONAL and mission.professional.user_id == actor.id:
+        return Role.PROFESSIONAL
+    if actor.role == Role.COORDINATOR and is_coordinator_of(session, actor, mission.facility_id):
+        return Role.COORDINATOR
     return None
 
 
@@ -46,12 +42,12 @@ def get_mission(session, mission_id: int, *, actor) -> Mission:
 
 def contact_visible(mission: Mission, actor) -> bool:
     """A facility sees the professional's contact only once the mission is confirmed."""
-    return actor.role != "coordinator" or mission.status in CONTACT_VISIBLE
+    return actor.role != Role.COORDINATOR or mission.status in CONTACT_VISIBLE
 
 
 def coordinator_sees_confirmed(session, actor: User, professional: Professional) -> bool:
     """Profile rule for diaspora.professionals: a host coordinator after confirmation."""
-    if actor.role != "coordinator":
+    if actor.role != Role.COORDINATOR:
         return False
     from diaspora.facilities.models import facility_coordinators
 
@@ -82,10 +78,10 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
 
     query = (sa.select(Mission).options(*mission_loading())
              .order_by(Mission.starts_at.desc(), Mission.id.desc()))
-    if actor.role == "professional":
+    if actor.role == Role.PROFESSIONAL:
         query = query.join(Professional, Professional.id == Mission.professional_id) \
             .where(Professional.user_id == actor.id)
-    elif actor.role == "coordinator":
+    elif actor.role == Role.COORDINATOR:
         query = query.join(facility_coordinators,
                            facility_coordinators.c.facility_id == Mission.facility_id) \
             .where(facility_coordinators.c.user_id == actor.id)

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from diaspora.needs import services as needs
 from diaspora.professionals.models import Professional
+from diaspora.vocabulary import Mode, NeedStatus
 
 from . import lifecycle, proposals
+from .vocabulary import MissionAction as Action, MissionStatus
 from ..matching import shortlist
 from ..outcomes import services as outcomes
 from ..outcomes.models import FollowUp
@@ -28,22 +30,22 @@ def load(session, *, now, rng, staff, programme) -> list[str]:
         return ["no coordinated facility: demo needs skipped"]
     today = now.date()
     plans = [
-        # (facility index, need fields, status to reach, mission: None / "proposed" / "confirmed")
+        # (facility index, need fields, status to reach, mission: none, proposed or confirmed)
         (0, {"title": "Emergency obstetric care: training of midwives and doctors", "cadre": "2212",
              "specialty": "obstetrics-gynaecology", "purpose": "training_of_trainers",
              "mode": "physical", "duration_days": 21, "priority": 1, "languages": ["en", "tw"],
-             "skills": ["caesarean section"]}, "approved", "confirmed"),
+             "skills": ["caesarean section"]}, NeedStatus.APPROVED, MissionStatus.CONFIRMED),
         (0, {"title": "Neonatal resuscitation refresher (online)", "cadre": "2221",
              "purpose": "teaching", "mode": "virtual", "sessions_per_week": 1, "weeks": 8,
              "session_hours": 1.5, "priority": 2, "languages": ["en"],
-             "skills": ["neonatal resuscitation"]}, "approved", "proposed"),
+             "skills": ["neonatal resuscitation"]}, NeedStatus.APPROVED, MissionStatus.PROPOSED),
         (0, {"title": "Anaesthesia service support", "cadre": "2212", "specialty": "anaesthesia",
              "purpose": "clinical_service", "mode": "physical", "duration_days": 14,
-             "priority": 2, "languages": ["en"]}, "submitted", None),
+             "priority": 2, "languages": ["en"]}, NeedStatus.SUBMITTED, None),
         (-1, {"title": "Pharmacy supply chain mentoring", "cadre": "2262",
               "purpose": "management", "mode": "either", "duration_days": 10,
               "sessions_per_week": 1, "weeks": 6, "session_hours": 1, "priority": 3,
-              "languages": ["en"]}, "draft", None),
+              "languages": ["en"]}, NeedStatus.DRAFT, None),
     ]
     made = 0
     for index, fields, status, mission_status in plans:
@@ -53,11 +55,11 @@ def load(session, *, now, rng, staff, programme) -> list[str]:
             "earliest_start": today + timedelta(days=30), "latest_end": today + timedelta(days=150),
             "counterparts": [{"name": "Akosua Boateng", "cadre": "2222"},
                              {"name": "Yaw Mensah", "cadre": "2221"}], **fields},
-            actor=coordinator, now=now, submit=status != "draft")
-        if status == "approved":
+            actor=coordinator, now=now, submit=status != NeedStatus.DRAFT)
+        if status == NeedStatus.APPROVED:
             needs.act(session, need, "approve", actor=manager, now=now)
         made += 1
-        if mission_status == "confirmed":
+        if mission_status == MissionStatus.CONFIRMED:
             # A circular engagement: the same person went to this facility earlier this year.
             candidates = shortlist(session, need, now=now, limit=1)
             if candidates:
@@ -84,13 +86,13 @@ def _past_mission(session, professional_id, facility, coordinator, manager, prog
     needs.act(session, need, "approve", actor=manager, now=then)
     mission = proposals.propose_mission(session, need, professional, {
         "kind": "physical", "starts_on": then.date() + timedelta(days=30)}, actor=manager, now=then)
-    lifecycle.transition(session, mission, "accept", actor=professional.user, now=then)
-    lifecycle.transition(session, mission, "confirm", actor=manager, now=then)
+    lifecycle.transition(session, mission, Action.ACCEPT, actor=professional.user, now=then)
+    lifecycle.transition(session, mission, Action.CONFIRM, actor=manager, now=then)
     for item in mission.checklist:
         lifecycle.tick(session, mission, item.item, True, actor=manager, now=then)
-    lifecycle.transition(session, mission, "ready", actor=manager, now=then)
-    lifecycle.transition(session, mission, "start", actor=lifecycle.SCHEDULER, now=mission.starts_at)
-    lifecycle.transition(session, mission, "complete", actor=lifecycle.SCHEDULER, now=mission.ends_at)
+    lifecycle.transition(session, mission, Action.READY, actor=manager, now=then)
+    lifecycle.transition(session, mission, Action.START, actor=lifecycle.SCHEDULER, now=mission.starts_at)
+    lifecycle.transition(session, mission, Action.COMPLETE, actor=lifecycle.SCHEDULER, now=mission.ends_at)
     filed = mission.ends_at + timedelta(days=5)
     report = {"trained_total": 12, "sessions_held": 10, "hours": 40, "patients_seen": 35,
               "procedures_done": 9, "tested_count": 12, "pre_score": 54.0, "post_score": 81.0,
@@ -102,7 +104,7 @@ def _past_mission(session, professional_id, facility, coordinator, manager, prog
                          actor=professional.user, now=filed)
     outcomes.file_report(session, mission, "host", {**report, "rating": 5}, actor=coordinator,
                          now=filed)
-    lifecycle.transition(session, mission, "close", actor=manager, now=filed)
+    lifecycle.transition(session, mission, Action.CLOSE, actor=manager, now=filed)
     survey = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == mission.id,
                                                       FollowUp.months == 3))
     if survey is not None and survey.due_at < now:
@@ -118,13 +120,13 @@ def _mission_from_shortlist(session, need, status, *, now, manager):
     best = candidates[0]
     professional = session.get(Professional, best.professional_id)
     data = {"kind": best.mode, "starts_on": best.suggested_start}
-    if best.mode == "virtual":
+    if best.mode == Mode.VIRTUAL:
         data.update(weekdays=["TU"], session_start=time(14, 0), session_minutes=90,
                     starts_on=_next_tuesday(best.suggested_start))
     mission = proposals.propose_mission(session, need, professional, data, actor=manager, now=now)
-    if status == "confirmed":
-        lifecycle.transition(session, mission, "accept", actor=professional.user, now=now)
-        lifecycle.transition(session, mission, "confirm", actor=manager, now=now)
+    if status == MissionStatus.CONFIRMED:
+        lifecycle.transition(session, mission, Action.ACCEPT, actor=professional.user, now=now)
+        lifecycle.transition(session, mission, Action.CONFIRM, actor=manager, now=now)
     return mission
 
 

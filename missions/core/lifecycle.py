@@ -2,64 +2,77 @@
 
 Every change of status goes through ``transition`` (people and the scheduler alike), which
 checks the action is allowed from the current status (else 409 with the current status) and by
-the actor's role and relation to the mission, records the history and keeps the need in step.
+the actor's role and relation to the mission, changes the status with a compare-and-set
+(``diaspora.statemachine.apply``, before any side effect: of two racing actions one wins and
+the other answers 409 having written nothing), records the history and keeps the need in step.
 Here too: rescheduling a postponed mission, the readiness checklist, and the hooks the registry
 calls (consent withdrawn, erasure, data export).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from diaspora import audit
+from diaspora import audit, statemachine
 from diaspora.auth.models import User
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.statemachine import Transition
+from diaspora.vocabulary import MANAGERS, SCHEDULER as SCHEDULER_ROLE, Role
 
 from . import booking
-from .access import COMMITTED, DONE, MANAGERS, OPEN, relation
+from .access import relation
 from .hooks import mission_hooks
 from .licences import has_licence_for, needs_valid_licence
 from .models import ChecklistItem, Mission, MissionEvent
+from .vocabulary import CHECKLIST_OPEN, COMMITTED, DONE, OPEN, POSTPONABLE, UNDER_WAY, \
+    MissionAction as Action, MissionStatus as Status
 
-
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]          # "professional" = the mission's own professional,
-    needs_reason: bool = False      # "coordinator" = a coordinator of the host facility
-
-
+# Roles: "professional" = the mission's own professional, "coordinator" = a coordinator of the
+# host facility, "scheduler" = the scheduler acting on its own.
 TRANSITIONS = {
-    "accept": Transition(("proposed",), "accepted", ("professional",)),
-    "decline": Transition(("proposed",), "declined", ("professional",), needs_reason=True),
-    "confirm": Transition(("accepted",), "confirmed", MANAGERS),
-    "ready": Transition(("confirmed",), "ready", MANAGERS),
-    "start": Transition(("confirmed", "ready"), "in_progress", MANAGERS + ("scheduler",)),
-    "complete": Transition(("in_progress",), "completed", MANAGERS + ("scheduler",)),
-    "report": Transition(("completed",), "reported", MANAGERS + ("scheduler",)),
-    "close": Transition(("reported",), "closed", MANAGERS),
-    "cancel": Transition(OPEN, "cancelled", MANAGERS + ("professional", "coordinator", "scheduler"),
-                         needs_reason=True),
-    "postpone": Transition(("proposed", "accepted", "confirmed", "ready"), "postponed",
-                           MANAGERS + ("coordinator",), needs_reason=True),
+    Action.ACCEPT: Transition((Status.PROPOSED,), Status.ACCEPTED, (Role.PROFESSIONAL,)),
+    Action.DECLINE: Transition((Status.PROPOSED,), Status.DECLINED, (Role.PROFESSIONAL,),
+                               needs_reason=True),
+    Action.CONFIRM: Transition((Status.ACCEPTED,), Status.CONFIRMED, MANAGERS),
+    Action.READY: Transition((Status.CONFIRMED,), Status.READY, MANAGERS),
+    Action.START: Transition((Status.CONFIRMED, Status.READY), Status.IN_PROGRESS,
+                             MANAGERS + (SCHEDULER_ROLE,)),
+    Action.COMPLETE: Transition((Status.IN_PROGRESS,), Status.COMPLETED, MANAGERS + (SCHEDULER_ROLE,)),
+    Action.REPORT: Transition((Status.COMPLETED,), Status.REPORTED, MANAGERS + (SCHEDULER_ROLE,)),
+    Action.CLOSE: Transition((Status.REPORTED,), Status.CLOSED, MANAGERS),
+    Action.CANCEL: Transition(OPEN, Status.CANCELLED,
+                              MANAGERS + (Role.PROFESSIONAL, Role.COORDINATOR, SCHEDULER_ROLE),
+                              needs_reason=True),
+    Action.POSTPONE: Transition(POSTPONABLE, Status.POSTPONED, MANAGERS + (Role.COORDINATOR,),
+                                needs_reason=True),
 }
+# Actions that give the professional's time back.
+RELEASING = (Action.DECLINE, Action.CANCEL, Action.POSTPONE)
+# Called off because the professional withdrew consent.
+CONSENT_PENDING = (Status.PROPOSED, Status.ACCEPTED)
+# A checklist item reopened on a ready mission makes it confirmed again.
+REOPENED = Transition((Status.READY,), Status.CONFIRMED)
+RESCHEDULED = Transition((Status.POSTPONED,), Status.PROPOSED, MANAGERS)
+
+
+def refusal(status: str) -> str:
+    return _("The mission is %(status)s: it cannot be changed this way.", status=status)
+
 
 # Who may tick each readiness item (managers may tick all).
 CHECKLIST_ROLES = {
     "orientation": (),
-    "insurance": ("professional",),
+    "insurance": (Role.PROFESSIONAL,),
     "licence_verified": (),
-    "terms_agreed": ("professional",),
-    "travel_booked": ("professional",),
-    "ict_tested": ("professional", "coordinator"),
-    "counterpart_assigned": ("coordinator",),
+    "terms_agreed": (Role.PROFESSIONAL,),
+    "travel_booked": (Role.PROFESSIONAL,),
+    "ict_tested": (Role.PROFESSIONAL, Role.COORDINATOR),
+    "counterpart_assigned": (Role.COORDINATOR,),
 }
 
 
@@ -67,7 +80,7 @@ class SchedulerActor:
     """The scheduler acting on its own: it appears as "scheduler" in histories."""
 
     id = None
-    role = "scheduler"
+    role = SCHEDULER_ROLE
     is_manager = False
     is_authenticated = True
 
@@ -86,50 +99,61 @@ def transition(session, mission: Mission, action: str, *, actor, now: datetime,
     acting_as = relation(session, actor, mission)
     if acting_as is None or acting_as not in rule.roles:
         raise Forbidden(_("You cannot %(action)s this mission.", action=action))
-    if mission.status not in rule.sources:
-        raise Conflict(_("The mission is %(status)s: it cannot be changed this way.",
-                         status=mission.status), extra={"current_status": mission.status})
+    statemachine.check(mission, rule, refusal)
     if rule.needs_reason and not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
     _guard(session, mission, action, now)
-    previous = mission.status
-    mission.status = rule.target
-    mission.updated_at = now
-    if action in ("decline", "cancel", "postpone"):
-        mission.status_reason = reason
+    try:
+        _change(session, mission, action, rule, actor=actor, now=now, reason=reason)
+    except DomainError:
+        session.rollback()
+        raise
+    session.commit()
+    return mission
+
+
+def _change(session, mission: Mission, action: str, rule: Transition, *, actor, now: datetime,
+            reason: str | None) -> None:
+    """The status first (compare-and-set), then everything that follows from it."""
+    values = {"updated_at": now}
+    if action in RELEASING:
+        values["status_reason"] = reason
+    if action in (Action.ACCEPT, Action.DECLINE):
+        values["responded_at"] = now
+    if action == Action.CONFIRM:
+        values["confirmed_at"] = now
+    previous = statemachine.apply(session, mission, rule, refusal=refusal, **values)
+    if action in RELEASING:
         booking.release(mission)
-    if action in ("accept", "decline"):
-        mission.responded_at = now
-    if action == "confirm":
-        mission.confirmed_at = now
     record(mission, previous, rule.target, actor=actor, now=now, reason=reason)
     _follow_need(session, mission.need, now=now, actor=actor)
     audit.record(session, now=now, actor=actor if actor.id else None, action="update",
                  entity="mission", entity_id=mission.id,
                  detail={"from": previous, "to": rule.target})
     run_hooks(session, mission, action, actor, now)
-    session.commit()
-    return mission
 
 
 def _guard(session, mission: Mission, action: str, now: datetime) -> None:
-    if action == "ready":
+    if action == Action.READY:
         missing = [item.item for item in mission.checklist if item.done_at is None]
         if missing:
             raise Conflict(_("The readiness checklist is not complete: %(items)s.",
                              items=", ".join(missing)),
                            extra={"current_status": mission.status, "missing": missing})
-    if action == "confirm" and needs_valid_licence(mission.need, mission.kind) and not has_licence_for(
+    if action == Action.CONFIRM and needs_valid_licence(mission.need, mission.kind) and not has_licence_for(
             mission.professional, mission.facility.country, mission.starts_on, mission.ends_on):
         raise Conflict(_("No licence valid in the host country on every day of the mission."),
                        extra={"current_status": mission.status})
-    if action == "start" and now < mission.starts_at:
+    if action == Action.START and now < mission.starts_at:
         raise Conflict(_("The mission has not started yet."), extra={"current_status": mission.status})
     for guard in mission_hooks().guards.get(action, []):
         guard(session, mission, now)
 
 
 def _follow_need(session, need: Need, *, now: datetime, actor) -> None:
+    """Keep the need in step with its missions: locked first, so two missions of one need
+    changing at once are counted one after the other."""
+    needs.lock(session, need)
     statuses = set(session.scalars(sa.select(Mission.status).where(Mission.need_id == need.id)))
     needs.follow_missions(session, need, now=now,
                           has_committed=bool(statuses & set(COMMITTED)),
@@ -154,9 +178,7 @@ def reschedule(session, mission: Mission, data: dict, *, actor: User, now: datet
     """A postponed mission gets new dates and is proposed again (the time is booked anew)."""
     if actor.role not in MANAGERS:
         raise Forbidden(_("Only programme managers reschedule missions."))
-    if mission.status != "postponed":
-        raise Conflict(_("Only a postponed mission can be rescheduled."),
-                       extra={"current_status": mission.status})
+    statemachine.check(mission, RESCHEDULED, _only_postponed)
     try:
         return _reschedule(session, mission, data, actor=actor, now=now)
     except DomainError:
@@ -164,8 +186,15 @@ def reschedule(session, mission: Mission, data: dict, *, actor: User, now: datet
         raise
 
 
+def _only_postponed(status: str) -> str:
+    return _("Only a postponed mission can be rescheduled.")
+
+
 def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: datetime) -> Mission:
+    # The professional first, as a proposal does, then the mission: one order of locks.
     booking.lock_professional(session, mission.professional_id)
+    statemachine.apply(session, mission, RESCHEDULED, refusal=_only_postponed, responded_at=None,
+                       updated_at=now)
     for held in list(mission.bookings):
         session.delete(held)
     for old in list(mission.sessions):
@@ -174,10 +203,7 @@ def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: date
     mission.sessions = []
     occurrences = booking.schedule(mission, mission.need, {**data, "kind": mission.kind})
     booking.book(session, mission, occurrences)
-    record(mission, "postponed", "proposed", actor=actor, now=now, reason=data.get("note"))
-    mission.status = "proposed"
-    mission.responded_at = None
-    mission.updated_at = now
+    record(mission, Status.POSTPONED, Status.PROPOSED, actor=actor, now=now, reason=data.get("note"))
     run_hooks(session, mission, "reschedule", actor, now)
     session.commit()
     return mission
@@ -194,41 +220,48 @@ def tick(session, mission: Mission, item: str, done: bool, *, actor, now: dateti
     acting_as = relation(session, actor, mission)
     if acting_as is None or (acting_as not in MANAGERS and acting_as not in CHECKLIST_ROLES[item]):
         raise Forbidden(_("You cannot change this checklist item."))
-    if mission.status not in ("accepted", "confirmed", "ready"):
-        raise Conflict(_("The checklist is kept between acceptance and the start."),
-                       extra={"current_status": mission.status})
+    kept = Transition(CHECKLIST_OPEN, mission.status)
+    statemachine.check(mission, kept, _checklist_closed)
     if done and item == "licence_verified" and needs_valid_licence(mission.need, mission.kind) \
             and not has_licence_for(mission.professional, mission.facility.country,
                                     mission.starts_on, mission.ends_on):
         raise Invalid(errors={"item": [_("No licence valid in the host country on every day of the mission.")]})
+    # The mission's row is compare-and-set even when its status stays, so a tick never
+    # crosses a transition: unticking while someone marks the mission ready is a 409.
+    reopened = not done and mission.status == Status.READY
+    try:
+        statemachine.apply(session, mission, REOPENED if reopened else kept,
+                           refusal=_checklist_closed, updated_at=now)
+    except DomainError:
+        session.rollback()
+        raise
     entry.done_at = now if done else None
     entry.done_by_id = actor.id if done else None
     entry.note = note
-    if not done and mission.status == "ready":  # no longer ready
-        record(mission, "ready", "confirmed", actor=actor, now=now,
-                reason=_("checklist item reopened: %(item)s", item=item))
-        mission.status = "confirmed"
-    mission.updated_at = now
+    if reopened:  # no longer ready
+        record(mission, Status.READY, Status.CONFIRMED, actor=actor, now=now,
+               reason=_("checklist item reopened: %(item)s", item=item))
     session.commit()
     return entry
+
+
+def _checklist_closed(status: str) -> str:
+    return _("The checklist is kept between acceptance and the start.")
 
 
 # --- consent ------------------------------------------------------------------------------
 
 def cancel_pending_for(session, professional: Professional, *, actor, now: datetime) -> None:
-    """Consent withdrawn: pending proposals are cancelled at once (caller commits)."""
+    """Consent withdrawn: pending proposals are cancelled at once, as a cancel by the
+    professional would (caller commits). The missions are locked as they are read, so none
+    changes status between the read and the cancel."""
     pending = session.scalars(sa.select(Mission).where(
-        Mission.professional_id == professional.id,
-        Mission.status.in_(("proposed", "accepted")))).all()
+        Mission.professional_id == professional.id, Mission.status.in_(CONSENT_PENDING))
+        .order_by(Mission.id).with_for_update()
+        .execution_options(populate_existing=True)).all()
     for mission in pending:
-        previous = mission.status
-        mission.status = "cancelled"
-        mission.status_reason = _("consent withdrawn")
-        mission.updated_at = now
-        booking.release(mission)
-        record(mission, previous, "cancelled", actor=actor, now=now, reason=mission.status_reason)
-        _follow_need(session, mission.need, now=now, actor=actor)
-        run_hooks(session, mission, "cancel", actor, now)
+        _change(session, mission, Action.CANCEL, TRANSITIONS[Action.CANCEL], actor=actor, now=now,
+                reason=_("consent withdrawn"))
 
 
 # --- privacy ------------------------------------------------------------------------------
@@ -237,7 +270,7 @@ def refuse_erasure_during_missions(session, user: User, now: datetime) -> None:
     """A person cannot be erased while a mission of theirs is confirmed or under way."""
     busy = session.scalar(sa.select(Mission.id).join(Professional).where(
         Professional.user_id == user.id,
-        Mission.status.in_(("confirmed", "ready", "in_progress"))).limit(1))
+        Mission.status.in_(UNDER_WAY)).limit(1))
     if busy is not None:
         raise Conflict(_("A confirmed or running mission must be cancelled or completed first."),
                        extra={"conflicting_mission": busy})

@@ -14,16 +14,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.extensions import db
 from diaspora.professionals.models import GENDERS
+from diaspora.vocabulary import KINDS, Mode
 
-KINDS = ("physical", "virtual")
-STATUSES = ("proposed", "accepted", "declined", "confirmed", "ready", "in_progress", "completed",
-            "reported", "closed", "cancelled", "postponed")
-# Statuses that hold the professional's time (a booking is active).
-HOLDING = ("proposed", "accepted", "confirmed", "ready", "in_progress", "completed", "reported",
-           "closed")
+from .vocabulary import MissionStatus, SessionStatus
+
 CHECKLIST = ("orientation", "insurance", "licence_verified", "terms_agreed", "travel_booked",
              "ict_tested", "counterpart_assigned")
-SESSION_STATUSES = ("scheduled", "held", "cancelled")
 
 
 class Engagement(db.Model):
@@ -47,8 +43,8 @@ class Engagement(db.Model):
 class Mission(db.Model):
     __tablename__ = "missions"
     __table_args__ = (
-        sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
-        sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"kind IN {Mode.codes(KINDS)!r}", name="kind"),
+        sa.CheckConstraint(f"status IN {MissionStatus.codes()!r}", name="status"),
         sa.CheckConstraint("ends_at > starts_at", name="span"),
         sa.CheckConstraint("cycle >= 1", name="cycle"),
         sa.Index("ix_missions_status_starts", "status", "starts_at"),
@@ -65,7 +61,7 @@ class Mission(db.Model):
         sa.ForeignKey("engagements.id", ondelete="RESTRICT"), index=True)
     cycle: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(sa.String(10))
-    status: Mapped[str] = mapped_column(sa.String(12), default="proposed")
+    status: Mapped[str] = mapped_column(sa.String(12), default=MissionStatus.PROPOSED)
     # The span in UTC; ``timezone`` is the host facility's zone, in which dates are shown.
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
@@ -174,7 +170,7 @@ class MissionSession(db.Model):
     __tablename__ = "mission_sessions"
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="span"),
-        sa.CheckConstraint(f"status IN {SESSION_STATUSES!r}", name="status"),
+        sa.CheckConstraint(f"status IN {SessionStatus.codes()!r}", name="status"),
         sa.UniqueConstraint("mission_id", "sequence", name="uq_mission_sessions_mission_sequence"),
         sa.Index("ix_mission_sessions_starts", "starts_at"),
     )
@@ -186,7 +182,7 @@ class MissionSession(db.Model):
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(sa.String(64))   # the zone the series follows
     topic: Mapped[str | None] = mapped_column(sa.String(200))
-    status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
+    status: Mapped[str] = mapped_column(sa.String(10), default=SessionStatus.SCHEDULED)
     status_reason: Mapped[str | None] = mapped_column(sa.String(300))
     status_changed_at: Mapped[datetime | None]
 

@@ -14,11 +14,12 @@ from diaspora.auth.models import User
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 
 from . import booking, lifecycle
-from .access import MANAGERS
 from .licences import has_licence_for, needs_valid_licence
-from .models import CHECKLIST, HOLDING, ChecklistItem, Engagement, Mission
+from .models import CHECKLIST, ChecklistItem, Engagement, Mission
+from .vocabulary import HOLDING, MissionStatus
 
 
 def propose_mission(session, need: Need, professional: Professional, data: dict, *, actor: User,
@@ -40,7 +41,7 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
              now: datetime) -> Mission:
     if actor.role not in MANAGERS:
         raise Forbidden(_("Only programme managers propose missions."))
-    if need.status not in ("approved", "matched"):
+    if need.status not in MATCHABLE:
         raise Conflict(_("Missions are proposed only for approved needs (this one is %(status)s).",
                          status=need.status), extra={"current_status": need.status})
     kind = data["kind"]
@@ -62,7 +63,7 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
         mission.checklist = [ChecklistItem(item=item) for item in applicable_checklist(kind)]
         session.add(mission)
     booking.book(session, mission, occurrences)
-    lifecycle.record(mission, None, "proposed", actor=actor, now=now)
+    lifecycle.record(mission, None, MissionStatus.PROPOSED, actor=actor, now=now)
     audit.record(session, now=now, actor=actor, action="create", entity="mission",
                  entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
     lifecycle.run_hooks(session, mission, "propose", actor, now)
@@ -73,7 +74,7 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
 def _new_mission(need: Need, professional: Professional, kind: str, data: dict, *,
                  actor: User, now: datetime) -> Mission:
     return Mission(need=need, professional=professional, facility_id=need.facility_id, kind=kind,
-                   status="proposed", timezone=need.facility.timezone or "UTC",
+                   status=MissionStatus.PROPOSED, timezone=need.facility.timezone or "UTC",
                    proposed_by_id=actor.id, proposed_at=now, created_at=now, updated_at=now,
                    note=data.get("note"), join_url=data.get("join_url"))
 
@@ -84,14 +85,14 @@ def _check_fit(need: Need, professional: Professional, kind: str) -> None:
         errors["professional_id"] = [_("This professional has withdrawn consent.")]
     elif kind not in professional.modes:
         errors["kind"] = [_("This professional does not offer this mode.")]
-    if need.mode != "either" and need.mode != kind:
+    if need.mode != Mode.EITHER and need.mode != kind:
         errors["kind"] = [_("The need asks for %(mode)s work.", mode=need.mode)]
     if errors:
         raise Invalid(_("This mission cannot be proposed."), errors=errors)
 
 
 def applicable_checklist(kind: str) -> list[str]:
-    skip = "ict_tested" if kind == "physical" else "travel_booked"
+    skip = "ict_tested" if kind == Mode.PHYSICAL else "travel_booked"
     return [item for item in CHECKLIST if item != skip]
 
 

@@ -8,7 +8,10 @@ from diaspora.schemas import BaseSchema, Text, Trimmed, one_of
 
 from diaspora.reference import CADRES
 
-from .models import CHECKLIST, GENDERS, KINDS, SESSION_STATUSES, STATUSES
+from diaspora.vocabulary import KINDS
+
+from .models import CHECKLIST, GENDERS
+from .vocabulary import MissionStatus, SessionStatus
 from ..sessions.series import WEEKDAYS
 
 SERIES_ZONES = ("host", "professional")
@@ -93,7 +96,7 @@ class SessionSchema(BaseSchema):
     ends_at = fields.AwareDateTime()
     timezone = fields.String(metadata={"description": "The zone the series follows"})
     topic = fields.String(allow_none=True)
-    status = fields.String(validate=one_of(SESSION_STATUSES))
+    status = fields.String(validate=one_of(SessionStatus))
     status_reason = fields.String(allow_none=True)
     status_changed_at = fields.AwareDateTime(allow_none=True)
     attendance = fields.List(fields.Nested(AttendanceRowSchema))
@@ -123,7 +126,7 @@ class MissionSchema(BaseSchema):
     contact = fields.Nested(ContactSchema, allow_none=True, metadata={
         "description": "The professional's contact: shown to the facility once confirmed"})
     kind = fields.String(validate=one_of(KINDS))
-    status = fields.String(validate=one_of(STATUSES))
+    status = fields.String(validate=one_of(MissionStatus))
     status_reason = fields.String(allow_none=True)
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
@@ -144,7 +147,7 @@ class MissionSchema(BaseSchema):
 
 
 class MissionQuerySchema(BaseSchema):
-    status = fields.String(validate=one_of(STATUSES))
+    status = fields.String(validate=one_of(MissionStatus))
     kind = fields.String(validate=one_of(KINDS))
     facility_id = fields.Integer()
     professional_id = fields.Integer()

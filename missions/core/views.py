@@ -17,15 +17,16 @@ from diaspora.limits import record_id
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
+from diaspora.vocabulary import MANAGERS
 from diaspora.web import add_nav
 
 from . import access, lifecycle, proposals
-from .models import CHECKLIST, STATUSES, Mission
+from .models import CHECKLIST, Mission
 from .schemas import ProposalSchema, ScheduleSchema
+from .vocabulary import BOARD, CHECKLIST_OPEN, CONTACT_VISIBLE, OVERVIEW, RECORDING, \
+    SESSIONS_CANCELLABLE, MissionAction, MissionStatus, SessionStatus
 
 bp = Blueprint("missions", __name__)
-BOARD_COLUMNS = ("proposed", "accepted", "confirmed", "ready", "in_progress", "completed",
-                 "reported", "postponed")
 BOARD_CARDS = 12  # per column, the soonest first; the column links to the full list
 
 
@@ -33,10 +34,14 @@ BOARD_CARDS = 12  # per column, the soonest first; the column links to the full 
 def _nav(state):
     add_nav(state.app, "missions.index", _l("My missions"), ("professional",), 20, "missions.")
     add_nav(state.app, "missions.index", _l("Our missions"), ("coordinator",), 20, "missions.")
-    add_nav(state.app, "missions.index", _l("Missions"), ("manager", "admin"), 20, "missions.")
+    add_nav(state.app, "missions.index", _l("Missions"), MANAGERS, 20, "missions.")
     state.app.extensions.setdefault("need_panels", []).append("missions/_need_missions.html")
     state.app.extensions.setdefault("facility_panels", []).append("missions/_facility_missions.html")
     state.app.extensions.setdefault("overview_panels", []).append("missions/_overview.html")
+    state.app.jinja_env.globals.update(
+        MissionStatus=MissionStatus, MissionAction=MissionAction, SessionStatus=SessionStatus,
+        CHECKLIST_OPEN=CHECKLIST_OPEN, RECORDING=RECORDING,
+        SESSIONS_CANCELLABLE=SESSIONS_CANCELLABLE, OVERVIEW=OVERVIEW)
 
 
 @bp.get("/missions")
@@ -45,10 +50,10 @@ def index():
     """Managers: a board by status. Professionals and coordinators: their missions."""
     status = request.args.get("status")
     statement = access.mission_query(actor=current_user,
-                                       status=status if status in STATUSES else None)
+                                       status=status if MissionStatus.has(status) else None)
     if current_user.is_manager and not status:
         return render_template("missions/board.html", columns=board_columns(),
-                               totals=status_counts(), order=BOARD_COLUMNS, per_column=BOARD_CARDS)
+                               totals=status_counts(), order=BOARD, per_column=BOARD_CARDS)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("missions/index.html", page=page, status=status)
 
@@ -64,7 +69,7 @@ def detail(mission_id: int):
                if mission.status in rule.sources and acting_as in rule.roles
                and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
-                if acting_as in access.MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
+                if acting_as in MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
     chain = mission.engagement.missions
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
                            chain=chain, acting_as=acting_as, now=instant)
@@ -152,7 +157,7 @@ def board_columns() -> dict[str, list[Mission]]:
     number of missions."""
     rank = sa.func.row_number().over(partition_by=Mission.status,
                                      order_by=(Mission.starts_at, Mission.id)).label("rank")
-    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD_COLUMNS))
+    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD))
               .subquery())
     missions = db.session.scalars(
         sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
@@ -192,4 +197,4 @@ def _template_helpers(state):
     state.app.jinja_env.globals.update(
         mission_status_counts=status_counts, need_mission_list=need_mission_list,
         facility_mission_list=facility_mission_list, mission_links=mission_links,
-        mission_panels=mission_panels, contact_statuses=access.CONTACT_VISIBLE)
+        mission_panels=mission_panels, contact_statuses=CONTACT_VISIBLE)

@@ -25,7 +25,7 @@ from diaspora.programmes.models import Programme
 from ..core.models import Mission
 from ..outcomes.models import FOLLOW_UP_MONTHS, FollowUp, OutcomeItem, OutcomeReport, \
     OutcomeTrainee, ReportWaiver
-from ..core.access import DONE
+from ..core.vocabulary import DONE
 from .filters import Filters, mission_conditions
 
 COLUMNS = (

@@ -25,7 +25,7 @@ from diaspora.facilities.models import Facility
 from diaspora.professionals.models import Professional, ProfessionalSpecialty
 
 from ..core.models import Mission
-from .indicators import WENT_AHEAD
+from ..core.vocabulary import WENT_AHEAD
 
 IDENTIFIER_SYSTEM = "urn:diaspora-registry"
 ISCO_08 = "http://www.ilo.org/public/english/bureau/stat/isco/isco08/"

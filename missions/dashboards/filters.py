@@ -15,8 +15,9 @@ from diaspora.facilities.models import Facility, facility_coordinators
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.schemas import BaseSchema, CountryCode, Trimmed, one_of
+from diaspora.vocabulary import KINDS
 
-from ..core.models import KINDS, Mission
+from ..core.models import Mission
 
 
 @dataclass(frozen=True)

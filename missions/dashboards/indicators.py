@@ -23,14 +23,14 @@ from sqlalchemy.orm import aliased
 from diaspora import safeguards
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
+from diaspora.vocabulary import NeedStatus
 
-from ..core.models import STATUSES, Mission, MissionSession
+from ..core.models import Mission, MissionSession
 from ..outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
-from ..core.access import DONE
+from ..core.vocabulary import DONE, WENT_AHEAD, MissionStatus, SessionStatus
 from .filters import Filters, mission_conditions, need_conditions
 from .sql import seconds_between, year_month
 
-WENT_AHEAD = ("confirmed", "ready", "in_progress", "completed", "reported", "closed")
 LOWER_TIERS = (1, 2)   # health posts and health centres
 DAY = 86400.0
 
@@ -268,7 +268,7 @@ def missions_by_status(session, filters: Filters) -> list[ModeCounts]:
         sa.select(Mission.status, Mission.kind, sa.func.count())
         .where(*mission_conditions(filters))
         .group_by(Mission.status, Mission.kind))
-    return sorted(_by_mode(rows), key=lambda row: STATUSES.index(row.label))  # lifecycle order
+    return sorted(_by_mode(rows), key=lambda row: MissionStatus.codes().index(row.label))  # lifecycle order
 
 
 def missions_by_month(session, filters: Filters) -> list[ModeCounts]:
@@ -307,7 +307,7 @@ def virtual_hours(session, filters: Filters) -> float:
     seconds = seconds_between(MissionSession.starts_at, MissionSession.ends_at)
     total = session.scalar(
         sa.select(sa.func.sum(seconds)).join(Mission, Mission.id == MissionSession.mission_id)
-        .where(*mission_conditions(filters, DONE), MissionSession.status != "cancelled"))
+        .where(*mission_conditions(filters, DONE), MissionSession.status != SessionStatus.CANCELLED))
     return round(_number(total) / 3600, 1)
 
 
@@ -342,7 +342,7 @@ def needs_figures(session, filters: Filters) -> Needs:
     middle = per_need.c.position.in_(((per_need.c.timed + 1) // 2, (per_need.c.timed + 2) // 2))
     filed, approved, filled, fulfilled, median = session.execute(sa.select(
         sa.func.count(), sa.func.count(per_need.c.approved_at), sa.func.count(per_need.c.at),
-        sa.func.count(sa.case((per_need.c.status == "fulfilled", 1))),
+        sa.func.count(sa.case((per_need.c.status == NeedStatus.FULFILLED, 1))),
         sa.func.avg(sa.case((sa.and_(middle, per_need.c.days.is_not(None)), per_need.c.days))))).one()
     return Needs(filed, approved, filled, fulfilled,
                  None if median is None else round(_number(median), 1))

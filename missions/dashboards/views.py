@@ -13,6 +13,7 @@ from diaspora.facilities.services import countries_present, regions_of
 from diaspora.programmes.models import Programme
 from diaspora.programmes.services import query as programme_query
 from diaspora.security import roles_required
+from diaspora.vocabulary import KINDS, Mode
 from diaspora.web import add_nav
 
 from . import charts, indicators, services
@@ -38,7 +39,7 @@ def _options(filters: Filters) -> dict:
             "countries": [(code, reference.country_name(code))
                           for code in countries_present(db.session)],
             "regions": [(region, region) for region in regions_of(db.session, filters.country)],
-            "cadres": reference.CADRES, "modes": reference.MODES}
+            "cadres": reference.CADRES, "modes": Mode.choices(KINDS)}
 
 
 HOST_ROWS = 25  # host facilities listed on the dashboard page; the rest are summed in one row

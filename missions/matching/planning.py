@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload
 from diaspora import audit
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
+from diaspora.vocabulary import NeedStatus
 
 from ..sessions.series import day_span
 from .filters import Diagnosis, diagnose
@@ -119,7 +120,7 @@ def needs_in_period(session, *, period_start: date, period_end: date,
     """Approved needs whose whole window lies in the period, most urgent first."""
     query = (sa.select(Need).join(Facility, Need.facility_id == Facility.id)
              .options(joinedload(Need.facility))
-             .where(Need.status == "approved", Need.earliest_start >= period_start,
+             .where(Need.status == NeedStatus.APPROVED, Need.earliest_start >= period_start,
                     Need.latest_end <= period_end)
              .order_by(Need.priority, Need.earliest_start, Need.id))
     if programme_id is not None:

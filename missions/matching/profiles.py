@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, \
     ProfessionalSkill
 
-from ..core.access import DONE
-from ..core.models import HOLDING, Booking, Mission
+from ..core.models import Booking, Mission
+from ..core.vocabulary import DONE, HOLDING
 from ..sessions.series import day_span
 from .filters import candidates_query
 from .terms import MODES, Settings, Terms

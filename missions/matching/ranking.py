@@ -11,13 +11,13 @@ from diaspora import audit
 from diaspora.errors import Conflict
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
+from diaspora.vocabulary import MATCHABLE
 
 from .explanations import Candidate, candidate
 from .profiles import Profile, load_details, load_profiles
 from .scoring import Fit, Scoring, best_fit, scoring_for, upper_bound
 from .terms import Settings, Terms, terms_of
 
-MATCHABLE = ("approved", "matched")
 FIRST_BATCH = 100            # professionals checked first; each further batch twice as many
 
 

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 
 from diaspora.errors import NotFound
 
+from ..core.vocabulary import NotificationStatus
 from .models import Notification
 
 
 def inbox_query(user, *, unread_only: bool = False) -> sa.Select:
     query = (sa.select(Notification)
-             .where(Notification.user_id == user.id, Notification.status == "sent")
+             .where(Notification.user_id == user.id, Notification.status == NotificationStatus.SENT)
              .order_by(Notification.sent_at.desc(), Notification.id.desc()))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
@@ -28,7 +29,7 @@ def unread_count(session, user) -> int:
 def get_own(session, user, notification_id: int) -> Notification:
     """One of the user's delivered notifications (someone else's is as absent as a missing one)."""
     notification = session.get(Notification, notification_id)
-    if notification is None or notification.user_id != user.id or notification.status != "sent":
+    if notification is None or notification.user_id != user.id or notification.status != NotificationStatus.SENT:
         raise NotFound(_("No such notification."))
     return notification
 
@@ -43,7 +44,7 @@ def mark_read(session, user, notification_id: int, *, now: datetime) -> Notifica
 
 def mark_all_read(session, user, *, now: datetime) -> int:
     result = session.execute(sa.update(Notification)
-                             .where(Notification.user_id == user.id, Notification.status == "sent",
+                             .where(Notification.user_id == user.id, Notification.status == NotificationStatus.SENT,
                                     Notification.read_at.is_(None))
                              .values(read_at=now).execution_options(synchronize_session=False))
     session.commit()

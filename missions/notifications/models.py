@@ -18,15 +18,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diaspora.extensions import db
 
-STATUSES = ("pending", "sent", "skipped")
-EMAIL_STATUSES = ("pending", "sent", "failed")
+from ..core.vocabulary import EmailStatus, NotificationStatus
+
 
 
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
-        sa.CheckConstraint(f"email_status IN {EMAIL_STATUSES!r}", name="email_status"),
+        sa.CheckConstraint(f"status IN {NotificationStatus.codes()!r}", name="status"),
+        sa.CheckConstraint(f"email_status IN {EmailStatus.codes()!r}", name="email_status"),
         sa.Index("ix_notifications_due", "status", "due_at"),
         sa.Index("ix_notifications_inbox", "user_id", "status", "sent_at"),
         sa.Index("ix_notifications_email", "email_status", "claimed_until"),
@@ -42,7 +42,7 @@ class Notification(db.Model):
         sa.ForeignKey("missions.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("mission_sessions.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[str] = mapped_column(sa.String(10), default=NotificationStatus.PENDING)
     skip_reason: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

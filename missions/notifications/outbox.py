@@ -38,13 +38,12 @@ from diaspora.auth.models import User
 from ..scheduler import reminders
 from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
+from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
 from . import pause
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
-# A reminder about a mission that was called off is never sent, whatever its kind.
-WITHDRAWN = ("cancelled", "declined", "postponed")
 MAX_EMAIL_ATTEMPTS = 5
 EMAIL_RETRY_AFTER = timedelta(minutes=5)   # doubled after every failed attempt
 # Reminders checked and inserted per statement (SQLite allows 32,766 parameters in one).
@@ -78,7 +77,7 @@ def _row(reminder: reminders.Reminder, now: datetime) -> dict:
     return {"user_id": reminder.user_id, "kind": reminder.kind, "key": reminder.key,
             "due_at": reminder.due_at, "payload": reminder.payload,
             "mission_id": reminder.mission_id, "session_id": reminder.session_id,
-            "status": "pending", "attempts": 0, "created_at": now}
+            "status": Status.PENDING, "attempts": 0, "created_at": now}
 
 
 def _insert_new(session):
@@ -97,7 +96,7 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
     mission's transition): it needs no re-validation, as it reports what just happened."""
     notification = Notification(
         user_id=user.id, kind=kind, key=key, due_at=now, payload=payload or {},
-        mission_id=mission_id, session_id=session_id, status="sent", sent_at=now,
+        mission_id=mission_id, session_id=session_id, status=Status.SENT, sent_at=now,
         created_at=now, attempts=0, email_status=_email_status())
     session.add(notification)
     return notification
@@ -105,7 +104,7 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
 
 def _email_status() -> str | None:
     """With mail configured, a delivered row waits for its e-mail."""
-    return "pending" if current_app.config.get("MAIL_SERVER") else None
+    return EmailStatus.PENDING if current_app.config.get("MAIL_SERVER") else None
 
 
 # --- 2. delivering to the inbox -------------------------------------------------------------
@@ -120,7 +119,7 @@ def deliver_due(session, now: datetime, *, worker: str, batch_size: int) -> dict
             return dict(counts)
         for outcome, ids in _decide(session, batch, now).items():
             _settle(session, ids, outcome, now, worker)
-            counts["sent" if outcome is None else "skipped"] += len(ids)
+            counts[Status.SENT if outcome is None else Status.SKIPPED] += len(ids)
         session.commit()
 
 
@@ -134,7 +133,7 @@ def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
     table = Notification.__table__
     columns = [table.c[name] for name in reminders.ROW_FIELDS]
     due = (sa.select(*columns)
-           .where(table.c.status == "pending", table.c.due_at <= now)
+           .where(table.c.status == Status.PENDING, table.c.due_at <= now)
            .order_by(table.c.due_at, table.c.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         return list(session.execute(due.with_for_update(skip_locked=True)))
@@ -196,8 +195,8 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
 
 
 def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker: str) -> None:
-    values = ({"status": "sent", "sent_at": now, "email_status": _email_status()}
-              if outcome is None else {"status": "skipped", "skip_reason": outcome})
+    values = ({"status": Status.SENT, "sent_at": now, "email_status": _email_status()}
+              if outcome is None else {"status": Status.SKIPPED, "skip_reason": outcome})
     values["claimed_by"] = worker  # who decided
     session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
                     .execution_options(synchronize_session=False))
@@ -240,9 +239,9 @@ def _give_up(session, now: datetime) -> int:
     process sending them died or was stopped): the attempt cap holds whatever happened."""
     result = session.execute(
         sa.update(Notification)
-        .where(Notification.email_status == "pending", _free_lease(now),
+        .where(Notification.email_status == EmailStatus.PENDING, _free_lease(now),
                Notification.attempts >= MAX_EMAIL_ATTEMPTS)
-        .values(email_status="failed", claimed_until=None,
+        .values(email_status=EmailStatus.FAILED, claimed_until=None,
                 last_error=f"gave up after {MAX_EMAIL_ATTEMPTS} attempts")
         .execution_options(synchronize_session=False))
     return result.rowcount
@@ -251,7 +250,7 @@ def _give_up(session, now: datetime) -> int:
 def _lease_emails(session, now: datetime, worker: str, limit: int,
                   lease: timedelta) -> list[Notification]:
     free = (sa.select(Notification.id)
-            .where(Notification.email_status == "pending", _free_lease(now),
+            .where(Notification.email_status == EmailStatus.PENDING, _free_lease(now),
                    Notification.attempts < MAX_EMAIL_ATTEMPTS)
             .order_by(Notification.id).limit(limit)
             .with_for_update(skip_locked=True))
@@ -276,15 +275,15 @@ def _send_one(session, connection, mailer, notification: Notification, now: date
     except (smtplib.SMTPException, OSError) as error:
         log.warning("e-mail for notification %s failed: %s", notification.id, error)
         session.execute(fence.values(**_failure(notification, now, error)))
-        return "failed"
+        return EmailStatus.FAILED
     except SQLAlchemyError:
         raise
     except Exception as error:  # noqa: BLE001 - a poisoned row must not stop the run
         log.exception("e-mail for notification %s cannot be sent", notification.id)
-        session.execute(fence.values(email_status="failed", claimed_until=None,
+        session.execute(fence.values(email_status=EmailStatus.FAILED, claimed_until=None,
                                      last_error=f"{type(error).__name__}: {error}"[:500]))
-        return "failed"
-    session.execute(fence.values(email_status="sent", emailed_at=now, claimed_until=None,
+        return EmailStatus.FAILED
+    session.execute(fence.values(email_status=EmailStatus.SENT, emailed_at=now, claimed_until=None,
                                  last_error=None))
     return "emailed"
 
@@ -294,12 +293,12 @@ def _fenced(notification: Notification, worker: str) -> sa.Update:
     (or the row was already sent)."""
     return sa.update(Notification).where(Notification.id == notification.id,
                                          Notification.claimed_by == worker,
-                                         Notification.email_status == "pending")
+                                         Notification.email_status == EmailStatus.PENDING)
 
 
 def _failure(notification: Notification, now: datetime, error: Exception) -> dict:
     """Retry later with a doubling delay; give up after ``MAX_EMAIL_ATTEMPTS``."""
     values = {"last_error": str(error)[:500]}
     if notification.attempts >= MAX_EMAIL_ATTEMPTS:
-        return {**values, "email_status": "failed", "claimed_until": None}
+        return {**values, "email_status": EmailStatus.FAILED, "claimed_until": None}
     return {**values, "claimed_until": now + EMAIL_RETRY_AFTER * 2 ** (notification.attempts - 1)}

@@ -19,11 +19,13 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import selectinload
 
 from diaspora.professionals.models import Licence, Professional
+from diaspora.vocabulary import Role
 
 from ..scheduler import reminders
 from ..core.models import Mission, MissionSession
-from ..core.access import DONE
 from ..core.hooks import MissionHooks
+from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, \
+    SessionStatus
 from ..core.lifecycle import CHECKLIST_ROLES
 from . import recipients
 from .recipients import mission_facts
@@ -37,7 +39,6 @@ FOLLOW_UP_MONTHS = (3, 6, 12)
 FOLLOW_UP_FRESH_FOR = relativedelta(months=3)
 LICENCE_WARNING = timedelta(days=90)
 AVAILABILITY_STALE_AFTER = relativedelta(months=6)
-SESSION_LIVE = ("confirmed", "ready", "in_progress")
 
 
 def stamp(instant: datetime) -> int:
@@ -58,7 +59,7 @@ def _mission(session, notification) -> Mission:
 
 def proposed_at(mission: Mission) -> datetime:
     """When the mission was last proposed (first proposal, or new dates after a postponement)."""
-    return max(event.at for event in mission.events if event.to_status == "proposed")
+    return max(event.at for event in mission.events if event.to_status == MissionStatus.PROPOSED)
 
 
 def _proposal_moments(mission: Mission) -> dict[int, datetime]:
@@ -67,7 +68,7 @@ def _proposal_moments(mission: Mission) -> dict[int, datetime]:
 
 
 def proposals_waiting(session, now: datetime) -> Iterator[reminders.Reminder]:
-    waiting = session.scalars(sa.select(Mission).where(Mission.status == "proposed")
+    waiting = session.scalars(sa.select(Mission).where(Mission.status == MissionStatus.PROPOSED)
                               .options(selectinload(Mission.events)))
     for mission in waiting:
         moments = _proposal_moments(mission)
@@ -84,7 +85,7 @@ def proposals_waiting(session, now: datetime) -> Iterator[reminders.Reminder]:
 
 def proposal_still_waiting(session, notification, now: datetime) -> bool:
     mission = _mission(session, notification)
-    return (mission.status == "proposed"
+    return (mission.status == MissionStatus.PROPOSED
             and proposed_at(mission).isoformat() == notification.payload["proposed_at"]
             and current_stage(_proposal_moments(mission), now) == notification.payload["days"])
 
@@ -100,20 +101,20 @@ def missing_items(mission: Mission) -> list[str]:
 
 
 def _who_can_tick(session, mission: Mission, missing: list[str]) -> list:
-    roles = {role for item in missing for role in CHECKLIST_ROLES[item] or ("manager",)}
+    roles = {role for item in missing for role in CHECKLIST_ROLES[item] or (Role.MANAGER,)}
     people = []
-    if "professional" in roles:
+    if Role.PROFESSIONAL in roles:
         people += recipients.professional(mission)
-    if "coordinator" in roles:
+    if Role.COORDINATOR in roles:
         people += recipients.coordinators(mission)
-    if "manager" in roles:
+    if Role.MANAGER in roles:
         people += recipients.managers(session, mission)
     return people
 
 
 def readiness_incomplete(session, now: datetime) -> Iterator[reminders.Reminder]:
     upcoming = session.scalars(
-        sa.select(Mission).where(Mission.status.in_(("accepted", "confirmed")),
+        sa.select(Mission).where(Mission.status.in_(PREPARING),
                                  Mission.starts_at > now,
                                  Mission.starts_at <= now + timedelta(days=max(READINESS_DAYS_BEFORE)))
         .options(selectinload(Mission.checklist)))
@@ -133,7 +134,7 @@ def readiness_incomplete(session, now: datetime) -> Iterator[reminders.Reminder]
 
 def readiness_still_incomplete(session, notification, now: datetime) -> bool:
     mission = _mission(session, notification)
-    return (mission.status in ("accepted", "confirmed")
+    return (mission.status in PREPARING
             and mission.starts_at.isoformat() == notification.payload["starts_at"]
             and bool(missing_items(mission))
             and current_stage(_readiness_moments(mission), now) == notification.payload["days"])
@@ -143,7 +144,7 @@ def readiness_still_incomplete(session, notification, now: datetime) -> bool:
 
 def missions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
     starting = session.scalars(sa.select(Mission).where(
-        Mission.status.in_(("confirmed", "ready")), Mission.starts_at > now,
+        Mission.status.in_(CONFIRMED_AHEAD), Mission.starts_at > now,
         Mission.starts_at <= now + MISSION_STARTS_BEFORE))
     for mission in starting:
         for user in recipients.mission_people(mission):
@@ -155,14 +156,14 @@ def missions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
 
 def mission_still_starting(session, notification, now: datetime) -> bool:
     mission = _mission(session, notification)
-    return (mission.status in ("confirmed", "ready") and now < mission.starts_at
+    return (mission.status in CONFIRMED_AHEAD and now < mission.starts_at
             and mission.starts_at.isoformat() == notification.payload["starts_at"])
 
 
 def sessions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
     starting = session.scalars(
         sa.select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
-        .where(MissionSession.status == "scheduled", Mission.status.in_(SESSION_LIVE),
+        .where(MissionSession.status == SessionStatus.SCHEDULED, Mission.status.in_(UNDER_WAY),
                MissionSession.starts_at > now,
                MissionSession.starts_at <= now + SESSION_STARTS_BEFORE))
     for mission_session in starting:
@@ -179,8 +180,8 @@ def sessions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
 
 def session_still_starting(session, notification, now: datetime) -> bool:
     mission_session = session.get(MissionSession, notification.session_id)
-    return (mission_session.status == "scheduled" and now < mission_session.starts_at
-            and mission_session.mission.status in SESSION_LIVE
+    return (mission_session.status == SessionStatus.SCHEDULED and now < mission_session.starts_at
+            and mission_session.mission.status in UNDER_WAY
             and mission_session.starts_at.isoformat() == notification.payload["starts_at"])
 
 
@@ -188,7 +189,7 @@ def session_still_starting(session, notification, now: datetime) -> bool:
 # Their validators belong to the outcomes (a report or survey already filed ends them).
 
 def reports_due(session, now: datetime) -> Iterator[reminders.Reminder]:
-    ended = session.scalars(sa.select(Mission).where(Mission.status == "completed",
+    ended = session.scalars(sa.select(Mission).where(Mission.status == MissionStatus.COMPLETED,
                                                      Mission.ends_at <= now - REPORT_DUE_AFTER))
     for mission in ended:
         for user in recipients.mission_people(mission):

@@ -6,7 +6,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from diaspora.auth.models import ROLES
+from diaspora.vocabulary import Role
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.security import login_required
@@ -25,7 +25,7 @@ def inbox_label() -> str:
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "notifications.inbox", LazyString(inbox_label), ROLES, 90, "notifications.")
+    add_nav(state.app, "notifications.inbox", LazyString(inbox_label), tuple(Role), 90, "notifications.")
 
 
 @bp.get("/inbox")

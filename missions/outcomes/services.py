@@ -23,14 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from diaspora import audit
 from diaspora.auth.models import User
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from diaspora.vocabulary import MANAGERS
 
 from ..core import access, lifecycle
 from ..core.models import Mission
+from ..core.vocabulary import DONE, REPORTING, MissionAction, MissionStatus, SessionStatus
 from .models import FOLLOW_UP_MONTHS, SIDES, FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 
 # A mission's reports are filed, amended or waived while it is in these statuses.
-REPORTING = ("completed", "reported")
 # A survey opens a week before it is due, so a reminder counted in days rather than calendar
 # months never lands on a closed form.
 SURVEY_OPENS_BEFORE = timedelta(days=7)
@@ -154,7 +155,7 @@ def _check_against_mission(mission: Mission, data: dict) -> None:
         for key in ("patients_seen", "procedures_done"):
             if data.get(key):
                 errors[key] = [_("Patients and procedures are counted for in-person missions.")]
-        scheduled = sum(1 for s in mission.sessions if s.status != "cancelled")
+        scheduled = sum(1 for s in mission.sessions if s.status != SessionStatus.CANCELLED)
         if data["sessions_held"] > scheduled:
             errors["sessions_held"] = [_("More sessions than the %(n)d scheduled.", n=scheduled)]
     if errors:
@@ -192,9 +193,9 @@ def _finish(session, mission: Mission, *, actor, now: datetime) -> None:
     Only managers and the scheduler may "report" a mission, so a professional's or
     coordinator's filing moves it as the scheduler would.
     """
-    if mission.status == "completed" and not missing_sides(session, mission):
-        by = actor if actor.role in access.MANAGERS else lifecycle.SCHEDULER
-        lifecycle.transition(session, mission, "report", actor=by, now=now)  # commits
+    if mission.status == MissionStatus.COMPLETED and not missing_sides(session, mission):
+        by = actor if actor.role in MANAGERS else lifecycle.SCHEDULER
+        lifecycle.transition(session, mission, MissionAction.REPORT, actor=by, now=now)  # commits
     else:
         session.commit()
 
@@ -267,4 +268,4 @@ def follow_up_still_due(session, notification, now: datetime) -> bool:
     follow_up = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == notification.mission_id,
                                                          FollowUp.months == months))
     return (follow_up is not None and follow_up.answered_at is None
-            and follow_up.mission.status in access.DONE)
+            and follow_up.mission.status in DONE)

@@ -5,9 +5,10 @@ as a person's action (the history names the scheduler as the actor):
 - a completed mission whose outcome report is still missing a week after the report was due
   is flagged (``report_overdue_at``) and its managers are told.
 
-Several schedulers may run this at once: each mission is first claimed with a conditional
-UPDATE (``… WHERE id = :id AND status IN (…)``), which takes the row lock (PostgreSQL) or the
-write lock (SQLite); whoever comes second finds the status changed and leaves the mission.
+Several schedulers may run this at once: the transition's compare-and-set (``… WHERE id = :id
+AND status = :seen``) takes the row lock (PostgreSQL) or the write lock (SQLite); whoever comes
+second finds the status changed (a 409 to a person) and leaves the mission. The overdue flag is
+claimed the same way, on ``report_overdue_at``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from diaspora.errors import DomainError
 
 from ..core import lifecycle
 from ..core.models import Mission
+from ..core.vocabulary import MissionAction as Action, MissionStatus as Status
 from ..notifications import notices
 from ..notifications.producers import REPORT_DUE_AFTER
 
@@ -27,8 +29,8 @@ REPORT_OVERDUE_AFTER = REPORT_DUE_AFTER + timedelta(days=7)
 
 def run(session, now: datetime) -> dict[str, int]:
     """Start, complete and flag what is due at ``now``; counts of what was done."""
-    started = _move_all(session, "start", Mission.starts_at <= now, now)
-    completed = _move_all(session, "complete", Mission.ends_at <= now, now)
+    started = _move_all(session, Action.START, Mission.starts_at <= now, now)
+    completed = _move_all(session, Action.COMPLETE, Mission.ends_at <= now, now)
     return {"started": started, "completed": completed,
             "reports_overdue": _flag_overdue_reports(session, now)}
 
@@ -37,24 +39,23 @@ def _move_all(session, action: str, when, now: datetime) -> int:
     sources = lifecycle.TRANSITIONS[action].sources
     due = session.scalars(sa.select(Mission.id).where(Mission.status.in_(sources), when)
                           .order_by(Mission.starts_at)).all()
-    return sum(_move(session, mission_id, action, sources, now) for mission_id in due)
+    return sum(_move(session, mission_id, action, now) for mission_id in due)
 
 
-def _move(session, mission_id: int, action: str, sources: tuple[str, ...], now: datetime) -> bool:
-    if not _claim(session, mission_id, Mission.status.in_(sources), updated_at=now):
-        return False
+def _move(session, mission_id: int, action: str, now: datetime) -> bool:
     mission = session.get(Mission, mission_id, populate_existing=True)
     try:
         lifecycle.transition(session, mission, action, actor=lifecycle.SCHEDULER, now=now)
     except DomainError:
-        session.rollback()  # a guard refused; it is asked again on the next run
+        # Another scheduler (or a person) was first, or a guard refused: asked again next run.
+        session.rollback()
         return False
     return True
 
 
 def _flag_overdue_reports(session, now: datetime) -> int:
     overdue = session.scalars(sa.select(Mission.id).where(
-        Mission.status == "completed", Mission.report_overdue_at.is_(None),
+        Mission.status == Status.COMPLETED, Mission.report_overdue_at.is_(None),
         Mission.ends_at <= now - REPORT_OVERDUE_AFTER)).all()
     flagged = 0
     for mission_id in overdue:

@@ -3,26 +3,31 @@
 A session is ``scheduled`` until it is ``held`` — its attendance (local counterparts present,
 by cadre and gender) recorded, once it has begun — or ``cancelled``, which frees its time in
 the professional's bookings. The mission's professional, the host's coordinators and the
-managers may do either.
+managers may do either. Both are compare-and-set changes of the session's status
+(``diaspora.statemachine``): of a cancel and an attendance sent at once, one is a 409.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from diaspora import audit
-from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
+from diaspora import audit, statemachine
+from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from diaspora.statemachine import Transition
+from diaspora.vocabulary import MANAGERS, Role
 
 from ..core import access
 from ..core.models import Booking, Mission, MissionSession, SessionAttendance
+from ..core.vocabulary import RECORDING, SESSIONS_CANCELLABLE, SessionStatus
 from ..notifications import notices
 
-# Mission statuses in which attendance can be recorded, and sessions cancelled.
-RECORDING = ("in_progress", "completed")
-CANCELLING = ("proposed", "accepted", "confirmed", "ready", "in_progress")
-SESSION_ROLES = ("professional", "coordinator") + access.MANAGERS
+SESSION_ROLES = (Role.PROFESSIONAL, Role.COORDINATOR) + MANAGERS
+# Attendance may be recorded again (corrected) once held.
+HOLD = Transition((SessionStatus.SCHEDULED, SessionStatus.HELD), SessionStatus.HELD)
+CALL_OFF = Transition((SessionStatus.SCHEDULED,), SessionStatus.CANCELLED)
 
 
 def get_session(session, mission: Mission, session_id: int) -> MissionSession:
@@ -45,20 +50,28 @@ def record_attendance(session, mission_session: MissionSession, rows: list[dict]
     if mission.status not in RECORDING:
         raise Conflict(_("Attendance is recorded once the mission is under way."),
                        extra={"current_status": mission.status})
-    if mission_session.status == "cancelled":
-        raise Conflict(_("This session was cancelled."), extra={"current_status": "cancelled"})
+    statemachine.check(mission_session, HOLD, _cancelled)
     if now < mission_session.starts_at:
         raise Conflict(_("This session has not begun yet."),
                        extra={"current_status": mission_session.status})
-    mission_session.attendance.clear()
-    session.flush()  # the old rows go before new ones with the same cadre and gender arrive
-    mission_session.attendance.extend(SessionAttendance(**row) for row in rows)
-    _set_status(mission_session, "held", None, now)
-    audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
-                 entity_id=mission_session.id,
-                 detail={"status": "held", "attendees": sum(row["count"] for row in rows)})
+    with _or_nothing(session):
+        _set_status(session, mission_session, HOLD, None, now, refusal=_cancelled)
+        mission_session.attendance.clear()
+        session.flush()  # the old rows go before new ones with the same cadre and gender arrive
+        mission_session.attendance.extend(SessionAttendance(**row) for row in rows)
+        audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
+                     entity_id=mission_session.id,
+                     detail={"status": SessionStatus.HELD, "attendees": sum(row["count"] for row in rows)})
     session.commit()
     return mission_session
+
+
+def _cancelled(status: str) -> str:
+    return _("This session was cancelled.")
+
+
+def _not_scheduled(status: str) -> str:
+    return _("Only a scheduled session can be cancelled.")
 
 
 def cancel_session(session, mission_session: MissionSession, reason: str | None, *, actor,
@@ -66,27 +79,36 @@ def cancel_session(session, mission_session: MissionSession, reason: str | None,
     """Cancel a scheduled session: its booking is released and the others are told."""
     mission = mission_session.mission
     _check_actor(session, actor, mission)
-    if mission.status not in CANCELLING:
+    if mission.status not in SESSIONS_CANCELLABLE:
         raise Conflict(_("The mission is %(status)s: its sessions cannot be cancelled.",
                          status=mission.status), extra={"current_status": mission.status})
-    if mission_session.status != "scheduled":
-        raise Conflict(_("Only a scheduled session can be cancelled."),
-                       extra={"current_status": mission_session.status})
+    statemachine.check(mission_session, CALL_OFF, _not_scheduled)
     if not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
-    _set_status(mission_session, "cancelled", reason, now)
-    session.execute(sa.update(Booking).where(Booking.session_id == mission_session.id)
-                    .values(active=False).execution_options(synchronize_session="fetch"))
-    notices.session_cancelled(session, mission_session, actor, now)
-    audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
-                 entity_id=mission_session.id, detail={"status": "cancelled"})
+    with _or_nothing(session):
+        _set_status(session, mission_session, CALL_OFF, reason, now, refusal=_not_scheduled)
+        session.execute(sa.update(Booking).where(Booking.session_id == mission_session.id)
+                        .values(active=False).execution_options(synchronize_session="fetch"))
+        notices.session_cancelled(session, mission_session, actor, now)
+        audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
+                     entity_id=mission_session.id, detail={"status": SessionStatus.CANCELLED})
     session.commit()
     return mission_session
 
 
-def _set_status(mission_session: MissionSession, status: str, reason: str | None,
-                now: datetime) -> None:
-    mission_session.status = status
-    mission_session.status_reason = reason
-    mission_session.status_changed_at = now
+@contextmanager
+def _or_nothing(session):
+    """A refusal met on the way (someone changed the session meanwhile) writes nothing."""
+    try:
+        yield
+    except DomainError:
+        session.rollback()
+        raise
+
+
+def _set_status(session, mission_session: MissionSession, transition: Transition,
+                reason: str | None, now: datetime, *, refusal) -> None:
+    """The session's status first (compare-and-set), before anything that follows from it."""
+    statemachine.apply(session, mission_session, transition, refusal=refusal,
+                       status_reason=reason, status_changed_at=now)
     mission_session.mission.updated_at = now  # calendars publish the change (SEQUENCE, DTSTAMP)
