@@ -31,7 +31,10 @@ FIXTURE = Path(__file__).parent / "data" / "who-format-fixture.csv"
 @pytest.fixture
 def registry_only(app, database_url):
     """The registry without any component, on the same database as ``app`` (which has missions)."""
-    return make_app(database_url, COMPONENTS=())
+    registry = make_app(database_url, COMPONENTS=())
+    yield registry
+    with registry.app_context():
+        db.engine.dispose()
 
 
 def test_the_registry_alone_has_no_missions_pages_api_or_hooks(app, registry_only):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from diaspora.auth.models import User
 from diaspora.db import where_given
 from diaspora.errors import Forbidden, NotFound
+from diaspora.facilities.models import facility_coordinators
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.professionals.models import Professional
 from diaspora.vocabulary import MANAGERS, SCHEDULER, Role
@@ -49,8 +50,6 @@ def coordinator_sees_confirmed(session, actor: User, professional: Professional)
     """Profile rule for diaspora.professionals: a host coordinator after confirmation."""
     if actor.role != Role.COORDINATOR:
         return False
-    from diaspora.facilities.models import facility_coordinators
-
     return session.scalar(
         sa.select(sa.func.count(Mission.id))
         .join(facility_coordinators, facility_coordinators.c.facility_id == Mission.facility_id)
@@ -74,8 +73,6 @@ def mission_loading() -> tuple:
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
                   facility_id: int | None = None, professional_id: int | None = None) -> sa.Select:
     """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
-    from diaspora.facilities.models import facility_coordinators
-
     query = (sa.select(Mission).options(*mission_loading())
              .order_by(Mission.starts_at.desc(), Mission.id.desc()))
     if actor.role == Role.PROFESSIONAL:
