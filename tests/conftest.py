@@ -1,20 +1,40 @@
-"""Fixtures: a fresh, migrated app per test on every database under test.
+"""Fixtures: one migrated app per database for the session; each test inside a transaction
+that is rolled back when it ends.
 
-- SQLite always: migrations run once per session into a template file, copied for each test.
-- PostgreSQL when TEST_DATABASE_URL is set: migrations run once per session (after dropping
-  the schema), tables are truncated after each test.
+- Databases: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set. A test that touches
+  the database runs once per database (the ``backend`` parameter). The schema is made by the
+  migrations, once per session (on PostgreSQL after dropping the schema).
+- The shared app: ``create_app`` costs about half a second (mostly flask-smorest registering the
+  API), so each database has one app for the whole session. A test runs on one connection, in
+  a transaction rolled back at its end. Flask-SQLAlchemy's session is bound to that connection
+  with ``join_transaction_mode="create_savepoint"``: every ``db.session`` — the test's own and
+  those of the requests the test client makes, each in its own app context — works inside a
+  SAVEPOINT, so the services' ``commit()`` and ``rollback()`` behave as usual and nothing
+  outlives the test. On SQLite, pysqlite's own BEGIN is switched off so SAVEPOINTs nest
+  (``take_over_begin``). What a test may change on the app is put back after it: the config
+  (``CLOCK`` a FakeClock at START again) and the rate limiter's counts; ``g`` lives in the
+  test's app context and goes with it.
+- Own app (``@pytest.mark.own_app``): a test whose writes another connection must see — threads
+  or processes with connections of their own, the scheduler started in-process, the Playwright
+  live server (requests in server threads), a second connection writing in the middle of a
+  request — gets a fresh app on a committed database of its own: a copy of the migrated SQLite
+  template, or the PostgreSQL test database truncated afterwards. ``database_url`` is that
+  database, for tests that build apps of their own with ``make_app(database_url, ...)``
+  (different settings, several apps); the migrations tests make empty databases themselves.
 - Tests that only make sense on PostgreSQL (several scheduler processes sharing row locks) take
-  the ``postgres_database_url`` fixture; without TEST_DATABASE_URL they are deselected, never
-  skipped, and CI (which sets it) always runs them.
+  the ``postgres_database_url`` fixture (committed, truncated afterwards); without
+  TEST_DATABASE_URL they are deselected, never skipped, and CI (which sets it) always runs them.
 - Tests of the Redis rate-limit storage take the ``redis_url`` fixture: they run when
   TEST_REDIS_URL is set (CI sets it) and are deselected otherwise, in the same way.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from itertools import count
 
@@ -22,10 +42,11 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from diaspora import create_app
 from diaspora.clock import FakeClock
-from diaspora.extensions import db
+from diaspora.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -96,8 +117,14 @@ def truncate_all(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path):
+    """A committed database of this test's own (see the module docstring)."""
+    if backend == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
@@ -130,13 +157,107 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in unrunnable]
 
 
-@pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+# --- the shared app -------------------------------------------------------------------------
+
+class JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy's session, except that the connection it is bound to wins: Flask-SQLAlchemy
+    picks the engine itself and would ignore the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def take_over_begin(engine) -> None:
+    """Let SQLAlchemy emit BEGIN on SQLite, so SAVEPOINTs nest inside the test's transaction.
+
+    pysqlite (before Python 3.12) begins a transaction itself, only before a write, and never
+    before a SAVEPOINT (SQLAlchemy's SQLite docs, "Transactions": serializable isolation,
+    savepoints, transactional DDL).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_pysqlite_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    engine.dispose()   # no connection made before the listeners stays in the pool
+
+
+class SharedApp:
+    """One app for every test on one database, each test in a transaction rolled back after it."""
+
+    def __init__(self, app):
+        self.app = app
+        self.config = copy.deepcopy(dict(app.config))
+
+    @contextmanager
+    def test(self):
+        with self.app.app_context():
+            connection = db.engine.connect()
+            transaction = connection.begin()
+            factory = db.session.session_factory
+            defaults = factory.class_, dict(factory.kw)
+            factory.class_ = JoinedSession
+            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+            try:
+                yield self.app
+            finally:
+                db.session.remove()
+                factory.class_, factory.kw = defaults
+                transaction.rollback()
+                connection.close()
+        self.reset()
+
+    def reset(self) -> None:
+        """Put back what a test may have changed on the app."""
+        self.app.config.clear()
+        self.app.config.update(copy.deepcopy(self.config))
+        limiter.reset()
+
+
+def is_savepoint(statement: str) -> bool:
+    """A SAVEPOINT the shared app's test transaction wraps sessions in — not the code's own SQL
+    (the code never nests transactions), so query counts leave it out."""
+    return statement.startswith(("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT "))
+
+
+@pytest.fixture(scope="session")
+def shared_sqlite_app(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("shared") / "shared.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}")
     with app.app_context():
-        yield app
-        db.session.remove()
+        take_over_begin(db.engine)
+    yield SharedApp(app)
+    with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_postgresql_app(postgres_url):
+    app = make_app(postgres_url)
+    yield SharedApp(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, backend):
+    """The shared app in a rolled-back transaction, or (``own_app``) a fresh app of its own."""
+    if request.node.get_closest_marker("own_app"):
+        app = make_app(request.getfixturevalue("database_url"))
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    else:
+        with request.getfixturevalue(f"shared_{backend}_app").test() as app:
+            yield app
 
 
 @pytest.fixture
@@ -337,6 +458,11 @@ def api_client(app, make_user):
         return app.test_client(), {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+def stored_values(model) -> list:
+    """Every value in ``model``'s table, as the database holds it (not as the model shows it)."""
+    return [value for row in db.session.execute(sa.select(model.__table__)) for value in row]
 
 
 def later(days: int = 0, **kwargs) -> datetime:

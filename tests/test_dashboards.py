@@ -37,7 +37,7 @@ from missions.core.models import Engagement, Mission, MissionSession
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 
-from .conftest import START
+from .conftest import START, is_savepoint
 
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
 
@@ -350,7 +350,11 @@ def test_coordinators_see_only_their_facilities(world):
 def test_query_count_does_not_grow_with_the_data(world, builder, app):
     def count_queries():
         statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+
+        def listener(_connection, _cursor, statement, *_args):
+            if not is_savepoint(statement):
+                statements.append(statement)
+
         sa.event.listen(db.engine, "before_cursor_execute", listener)
         try:
             indicators.compute(db.session, Filters(), NOW)

@@ -120,6 +120,7 @@ def mission_path(page) -> str:
     return page.url.split("://", 1)[1].split("/", 1)[1]
 
 
+@pytest.mark.own_app   # the live server answers in threads of its own, on their own connections
 def test_from_registration_to_the_dashboard(app, browser, make_user, make_facility, clock):
     base, new_page = browser
     steps = Steps("full-journey")

@@ -278,6 +278,7 @@ def test_propose_page_round_trip(make_need, make_professional, signed_in, manage
     assert db.session.scalar(sa.select(sa.func.count(Mission.id))) == 1
 
 
+@pytest.mark.own_app   # the threads' own connections must see the committed people and needs
 def test_concurrent_overlapping_proposals_exactly_one_wins(database_url, make_need,
                                                            make_professional, manager):
     """22 threads, each with its own connection, propose overlapping missions at once

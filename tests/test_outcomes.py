@@ -150,6 +150,7 @@ def test_invalid_reports_are_422_and_write_nothing(completed, api_client, change
     assert db.session.scalar(sa.select(sa.func.count(OutcomeReport.id))) == 0
 
 
+@pytest.mark.own_app   # the other coordinator writes on a connection of their own
 def test_a_report_filed_by_someone_else_at_the_same_moment_is_a_conflict(completed, host):
     mission = completed()
     _facility, coordinator = host

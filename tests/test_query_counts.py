@@ -9,6 +9,8 @@ from sqlalchemy import event
 
 from diaspora.extensions import db
 
+from .conftest import is_savepoint
+
 
 @contextmanager
 def count_queries(app):
@@ -17,7 +19,8 @@ def count_queries(app):
         engine = db.engine
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        counted.append(statement)
+        if not is_savepoint(statement):
+            counted.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:

@@ -69,6 +69,7 @@ def wait_for(condition, seconds: float = 60, what: str = "condition", watched=()
         time.sleep(0.1)
 
 
+@pytest.mark.own_app   # the job runs in the scheduler's thread, on its own connection
 def test_the_background_job_runs_at_once_then_on_its_interval(app, make_need, make_professional,
                                                               propose, clock):
     professional = make_professional()
