@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
 
     from . import cli
     from .calendars import views as calendar_views
-    from .core import access, api as missions_api, demo as missions_demo, lifecycle, views
+    from .core import api as missions_api, demo as missions_demo, lifecycle, views
     from .matching import views as matching_views
     from .notifications import api as notifications_api, notices, producers, \
         views as notification_views
@@ -30,7 +30,6 @@ def register(app: Flask) -> None:
                           notifications_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
-    _once(professionals.extra_viewer_rules, access.coordinator_sees_confirmed)
     _once(professionals.consent_withdrawn_hooks, lifecycle.cancel_pending_for)
     _once(privacy.erasure_hooks, lifecycle.refuse_erasure_during_missions)
     _once(privacy.export_sections, lifecycle.missions_of)

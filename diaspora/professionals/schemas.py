@@ -8,6 +8,9 @@ from .. import reference
 from ..schemas import BaseSchema, CountryCode, LanguageCode, TimeZone, Trimmed, one_of
 from .models import GENDERS, PROFICIENCY, RECOGNITION, WINDOW_KINDS, WINDOW_MODES
 
+# Why a programme manager may read one person's contact outside a mission.
+CONTACT_PURPOSES = ("proposal", "licence_check", "data_request")
+
 
 class LanguageSchema(BaseSchema):
     language = LanguageCode(required=True)
@@ -153,6 +156,25 @@ class ProfessionalSchema(ProfileSchema):
     consent_changed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class RegistryProfessionalSchema(ProfessionalSchema):
+    """A professional as a programme manager sees them, alone or in a list: no e-mail or phone
+    (a contact is read one person at a time, for a purpose, and audited)."""
+
+    class Meta(ProfessionalSchema.Meta):
+        exclude = ("email", "phone")
+
+
+class ContactSchema(BaseSchema):
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class ContactQuerySchema(BaseSchema):
+    purpose = fields.String(required=True, validate=one_of(CONTACT_PURPOSES), metadata={
+        "description": "Why: proposal (before proposing a mission), licence_check, "
+                       "data_request (answering the person's own request)"})
 
 
 class ProfileUpdateSchema(ProfileSchema):

@@ -188,11 +188,37 @@ def export_registry():
 
 
 @bp.get("/professionals/<int:professional_id>")
-@roles_required("professional", "coordinator", "manager")
+@roles_required("professional", "manager")
 def detail(professional_id: int):
     professional = services.get_professional(db.session, professional_id, actor=current_user,
                                              now=now())
-    return render_template("professionals/detail.html", p=professional, today=now().date())
+    return render_template("professionals/detail.html", p=professional, today=now().date(),
+                           contact=None, purposes=contact_purposes())
+
+
+@bp.post("/professionals/<int:professional_id>/contact")
+@roles_required("manager")
+def contact(professional_id: int):
+    """*Show contact*: one person's e-mail and phone, for the purpose chosen (audited)."""
+    try:
+        shown = services.manager_reads_contact(db.session, professional_id,
+                                               request.form.get("purpose"), actor=current_user,
+                                               now=now())
+    except DomainError as error:
+        if error.code != 422:
+            raise
+        flash(_("Say why you need this contact."), "error")
+        return redirect(url_for("professionals.detail", professional_id=professional_id))
+    professional = services.get_professional(db.session, professional_id, actor=current_user,
+                                             now=now())
+    return render_template("professionals/detail.html", p=professional, today=now().date(),
+                           contact=shown, purposes=contact_purposes())
+
+
+def contact_purposes() -> dict:
+    return {"proposal": _("before proposing a mission"),
+            "licence_check": _("checking a licence with them"),
+            "data_request": _("answering their own request")}
 
 
 @bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")
