@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blueprint)
     _once(professionals.consent_withdrawn_hooks, lifecycle.cancel_pending_for)
     _once(privacy.erasure_hooks, lifecycle.refuse_erasure_during_missions)
-    _once(privacy.export_sections, lifecycle.missions_of)
+    _register_privacy()
     _once(demo.extra_loaders, missions_demo.load)
     _once(lifecycle.transition_hooks, notices.on_transition)
     producers.register()
@@ -60,6 +60,24 @@ def _register_outcomes(app: Flask) -> None:
     _once(lifecycle.transition_guards.setdefault("close", []), outcomes.reports_in_before_close)
     reminders.add_validator("report_due", outcomes.report_still_due)
     reminders.add_validator("follow_up_due", outcomes.follow_up_still_due)
+
+
+def _register_privacy() -> None:
+    """What erasure rewrites and the data export holds, package by package (the refusal
+    during a running mission is registered first, so it runs before anything is rewritten)."""
+    from diaspora.privacy import services as privacy
+
+    from .calendars import services as calendars
+    from .core import lifecycle, privacy as missions_privacy
+    from .notifications import privacy as notifications_privacy
+    from .outcomes import privacy as outcomes_privacy
+
+    for hook in (missions_privacy.erase_traces, notifications_privacy.erase_notifications,
+                 outcomes_privacy.erase_outcomes, calendars.erase_feeds):
+        _once(privacy.erasure_hooks, hook)
+    for section in (lifecycle.missions_of, notifications_privacy.notifications_of,
+                    outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of):
+        _once(privacy.export_sections, section)
 
 
 def _once(registry: list, hook) -> None:

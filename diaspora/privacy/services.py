@@ -20,11 +20,16 @@ from .. import audit
 from ..audit import AuditEvent
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict, DomainError, Forbidden
+from ..needs import services as needs
+from ..needs.models import Need
+from ..facilities.models import facility_coordinators
 from ..professionals import services as professionals
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
+from ..programmes.models import Organisation, Programme, programme_managers
 from ..security import hash_password
+from . import scrub
 
 # fn(session, user) -> (section name, JSON-ready value); e.g. missions, notifications, reports.
 export_sections: list[Callable] = []
@@ -71,7 +76,13 @@ def _audit_trail(session, user: User, professional: Professional | None) -> list
 
 
 def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
-    """Erase ``user``'s personal data (the person themself, or an admin on their request)."""
+    """Erase ``user``'s personal data (the person themself, or an admin on their request).
+
+    In order: consent is withdrawn (pending proposals are cancelled, and their notices sent);
+    the ``erasure_hooks`` run (one may refuse: then nothing is changed) and scrub what other
+    packages hold; the registry's texts about the person are scrubbed; last, the person's own
+    records are removed or anonymised — their identifiers are read until then.
+    """
     if actor.id != user.id and actor.role not in ("admin", "system"):
         raise Forbidden(_("Only the person or an administrator can erase their data."))
     if user.erased_at is not None:
@@ -79,23 +90,47 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
     if user.role in ("manager", "admin") and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
-    for hook in erasure_hooks:
-        hook(session, user, now)
+    try:
+        if professional is not None:
+            _withdraw_consent(session, professional, actor=actor, now=now)
+        for hook in erasure_hooks:
+            hook(session, user, now)
+    except DomainError:
+        session.rollback()
+        raise
+    _scrub_registry(session, user, scrub.scrubber_for(session, user))
     if professional is not None:
-        _erase_professional(session, professional, actor=actor, now=now)
+        _erase_professional(professional, now=now)
     _erase_account(user, now)
     audit.record(session, now=now, actor=actor, action="erase", entity="user", entity_id=user.id)
     session.commit()
     return user
 
 
-def _erase_professional(session, professional: Professional, *, actor: User, now: datetime) -> None:
+def _withdraw_consent(session, professional: Professional, *, actor: User, now: datetime) -> None:
     if professional.consent_given:
         professional.consent_given = False
         professional.consent_changed_at = now
         professional.consent_version = current_app.config["CONSENT_VERSION"]
         for hook in professionals.consent_withdrawn_hooks:  # pending proposals are cancelled
             hook(session, professional, actor=actor, now=now)
+
+
+def _scrub_registry(session, user: User, scrubber: scrub.Scrubber) -> None:
+    """The registry's texts about the person: the needs they filed or that their facilities
+    filed, the programmes they manage, an organisation whose contact they are."""
+    their_facilities = sa.select(facility_coordinators.c.facility_id).where(
+        facility_coordinators.c.user_id == user.id)
+    needs.scrub_needs(session, sa.select(Need.id).where(sa.or_(
+        Need.created_by_id == user.id, Need.facility_id.in_(their_facilities))), scrubber, user)
+    scrubber.rows(session.scalars(sa.select(Programme).join(programme_managers).where(
+        programme_managers.c.user_id == user.id)), "description")
+    for organisation in session.scalars(sa.select(Organisation).where(
+            sa.func.lower(Organisation.contact_email) == user.email.lower())):
+        organisation.contact_email = None
+
+
+def _erase_professional(professional: Professional, *, now: datetime) -> None:
     professional.given_name = _("Erased")
     professional.family_name = f"#{professional.id}"
     professional.phone = None
@@ -122,6 +157,7 @@ def _erase_account(user: User, now: datetime) -> None:
     user.erased_at = now
     for token in user.tokens:
         token.revoked_at = token.revoked_at or now
+        token.name = scrub.ERASED
 
 
 def retention_candidates(session, *, now: datetime) -> list[User]:
