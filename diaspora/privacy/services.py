@@ -17,7 +17,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import audit
-from ..audit import AuditEvent
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
 from ..errors import Conflict, DomainError, Forbidden
@@ -29,7 +28,7 @@ from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..programmes.models import Organisation, Programme, programme_managers
 from ..security import hash_password
-from . import scrub
+from . import scrub, trail
 
 # fn(session, user) -> (section name, JSON-ready value); e.g. missions, notifications, reports.
 export_sections: list[Callable] = []
@@ -49,7 +48,7 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
         "api_tokens": TokenSchema(many=True).dump(user.tokens),
         "professional": None,
         "consent_history": [],
-        "reads_and_changes_by_others": _audit_trail(session, user, professional),
+        "reads_and_changes_by_others": trail.about(session, user, professional),
     }
     if professional is not None:
         data["professional"] = ProfessionalSchema().dump(professional)
@@ -60,19 +59,6 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     audit.record(session, now=now, actor=actor, action="export", entity="user", entity_id=user.id)
     session.commit()
     return data
-
-
-def _audit_trail(session, user: User, professional: Professional | None) -> list[dict]:
-    """Who read or changed this person's data (other than themself)."""
-    about_them = sa.and_(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)
-    if professional is not None:
-        about_them = sa.or_(about_them, sa.and_(AuditEvent.entity == "professional",
-                                                AuditEvent.entity_id == professional.id))
-    events = session.scalars(sa.select(AuditEvent).where(
-        about_them, sa.or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != user.id))
-        .order_by(AuditEvent.at)).all()
-    return [{"at": e.at.isoformat(), "action": e.action, "by_role": e.actor_role,
-             "entity": e.entity} for e in events]
 
 
 def erase_person(session, user: User, *, actor: User, now: datetime) -> User:

@@ -12,12 +12,13 @@ from ..clock import now
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..forms import load_form
+from ..privacy.trail import PURPOSES
 from ..programmes.services import query as programme_query
 from ..security import roles_required
 from ..web import add_nav, csv_response
 from . import services
 from .models import Professional
-from .schemas import (LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
+from .schemas import (CONTACT_PURPOSES, LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
                       WindowSchema)
 
 bp = Blueprint("professionals", __name__)
@@ -216,9 +217,8 @@ def contact(professional_id: int):
 
 
 def contact_purposes() -> dict:
-    return {"proposal": _("before proposing a mission"),
-            "licence_check": _("checking a licence with them"),
-            "data_request": _("answering their own request")}
+    """The purposes a manager chooses from (reading for a mission is done on its page)."""
+    return {code: PURPOSES[code] for code in CONTACT_PURPOSES}
 
 
 @bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")
