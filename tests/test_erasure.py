@@ -47,8 +47,8 @@ KEPT = ("missions", "mission_events", "mission_checklist", "mission_sessions", "
         "notifications", "api_tokens", "calendar_feeds", "users", "professionals", "audit_events")
 
 
-def traces() -> list[str]:
-    """Every text and JSON value, in every table of the metadata, that names the person."""
+def traces(pattern: re.Pattern = TRACES) -> list[str]:
+    """Every text and JSON value, in every table of the metadata, that ``pattern`` finds."""
     found = []
     for table in db.metadata.sorted_tables:
         columns = [column for column in table.columns
@@ -59,7 +59,7 @@ def traces() -> list[str]:
         for row in db.session.execute(sa.select(*columns)).all():
             for column, value in zip(columns, row):
                 text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                if value is not None and TRACES.search(text):
+                if value is not None and pattern.search(text):
                     found.append(f"{table.name}.{column.name}: {text[:120]}")
     return found
 
@@ -243,3 +243,25 @@ def test_scrubber_finds_names_emails_and_phones_however_written():
         f"{ERASED} said; Amanda stayed; 1024555019900"
     assert scrubber.value({"professional": "Ama Mensah-Owusu", "n": 3, "list": ["owusu"]}) == \
         {"professional": ERASED, "n": 3, "list": [ERASED]}
+
+
+def test_erasing_a_coordinator_scrubs_what_their_facility_wrote_about_them(
+        make_user, make_facility, make_need, make_professional, propose, manager, signed_in):
+    coordinator = make_user("coordinator", name="Abena Korkor-Dadzie", email="abena.kd@example.org")
+    facility = make_facility()
+    facility.coordinators.append(coordinator)
+    db.session.commit()
+    need = make_need(facility, description="Ask Abena Korkor-Dadzie (abena.kd@example.org)")
+    mission = propose(need, make_professional(), note="Korkor-Dadzie meets you at the airport")
+    act(mission, "accept", mission.professional.user)
+    lifecycle.tick(db.session, mission, "counterpart_assigned", True, actor=coordinator, now=START,
+                   note="Abena will assign Kwesi")
+    create_token(db.session, coordinator, "Abena's phone", now=START)
+    pattern = re.compile("Abena|Korkor|Dadzie|abena\\.kd@example\\.org", re.IGNORECASE)
+    assert len(traces(pattern)) >= 5
+    admin = signed_in("admin")
+    assert admin.post(f"/admin/users/{coordinator.id}/erase").status_code == 302
+    db.session.expire_all()
+    assert traces(pattern) == []
+    checklist = {c.item: c.note for c in db.session.get(type(mission), mission.id).checklist}
+    assert checklist["counterpart_assigned"] == ERASED   # their own note, replaced whole

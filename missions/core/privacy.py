@@ -50,4 +50,4 @@ def erase_traces(session, user: User, now: datetime) -> None:
         scrubber.own([c for c in mission.checklist if c.done_by_id == user.id], "note")
         scrubber.rows(mission.checklist, "note")
         scrubber.rows(mission.sessions, "topic", "status_reason")
-    scrub_needs(session, {mission.need_id for mission in missions}, scrubber, user)
+    scrub_needs(session, sorted({mission.need_id for mission in missions}), scrubber, user)
