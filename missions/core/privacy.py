@@ -1,4 +1,5 @@
-"""Erasure and data export of what the missions themselves hold about a person.
+"""Erasure of what the missions themselves hold about a person (their export section is
+``lifecycle.missions_of``).
 
 ``erase_traces`` is an erasure hook of ``diaspora.privacy`` (it runs before the account is
 anonymised, so the person's identifiers can still be read); ``missions_touching`` tells the
