@@ -139,6 +139,9 @@ class Config:
 
     # Data retention (issue: privacy): inactive accounts are flagged after this many days.
     RETENTION_INACTIVE_DAYS = _int("RETENTION_INACTIVE_DAYS", 3 * 365)
+    # A host facility reads a professional's contact while the mission is confirmed or running
+    # and for this many days after it ends (each read audited).
+    CONTACT_VISIBLE_DAYS_AFTER = _int("CONTACT_VISIBLE_DAYS_AFTER", 30)
 
 
 class DevelopmentConfig(Config):

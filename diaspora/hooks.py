@@ -14,16 +14,14 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from .auth.models import User
-from .professionals.models import Professional
 
 EXTENSION = "diaspora.hooks"
 
-# fn(session, actor, professional) -> True when the actor may see the profile.
-ViewerRule = Callable[[object, User, Professional], bool]
 # fn(session, professional, *, actor, now): inside the withdrawal's transaction (caller commits).
 ConsentWithdrawn = Callable[..., None]
-# fn(session, user, now): before an account is anonymised; raises a DomainError to refuse.
-ErasureCheck = Callable[[object, User, datetime], None]
+# fn(session, user, now): in order, before the account is anonymised: a step may refuse (raise a
+# DomainError: nothing is changed) or rewrite what its package holds about the person.
+ErasureStep = Callable[[object, User, datetime], None]
 # fn(session, user) -> (section name, JSON-ready value) for the person's data export.
 ExportSection = Callable[[object, User], tuple[str, object]]
 # fn(session, *, now, rng, staff, programme) -> lines of text, after the registry's demo data.
@@ -32,9 +30,8 @@ DemoLoader = Callable[..., Iterable[str]]
 
 @dataclass
 class RegistryHooks:
-    viewer_rules: list[ViewerRule] = field(default_factory=list)
     consent_withdrawn: list[ConsentWithdrawn] = field(default_factory=list)
-    erasure_checks: list[ErasureCheck] = field(default_factory=list)
+    erasure_steps: list[ErasureStep] = field(default_factory=list)
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
 

@@ -12,13 +12,16 @@ from diaspora.extensions import api, csrf
 from diaspora.hooks import registry_hooks
 
 from . import cli
-from .calendars import views as calendar_views
-from .core import access, api as missions_api, demo as missions_demo, hooks, lifecycle, views
+from .calendars import services as calendars, views as calendar_views
+from .core import api as missions_api, demo as missions_demo, hooks, lifecycle, views
+from .core import privacy as missions_privacy
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import api as notifications_api, notices, producers, \
     views as notification_views
+from .notifications import privacy as notifications_privacy
 from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
+from .outcomes import privacy as outcomes_privacy
 from .scheduler import process as scheduler
 from .sessions import views as session_views
 
@@ -34,10 +37,16 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blueprint)
 
     registry = registry_hooks(app)
-    registry.viewer_rules.append(access.coordinator_sees_confirmed)
     registry.consent_withdrawn.append(lifecycle.cancel_pending_for)
-    registry.erasure_checks.append(lifecycle.refuse_erasure_during_missions)
-    registry.export_sections.append(lifecycle.missions_of)
+    # What erasure rewrites, package by package; the refusal during a running mission comes
+    # first, so it runs before anything is rewritten.
+    registry.erasure_steps.extend((
+        lifecycle.refuse_erasure_during_missions, missions_privacy.erase_traces,
+        notifications_privacy.erase_notifications, outcomes_privacy.erase_outcomes,
+        calendars.erase_feeds))
+    registry.export_sections.extend((
+        lifecycle.missions_of, notifications_privacy.notifications_of,
+        outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
 
     own = hooks.init_app(app)

@@ -190,14 +190,16 @@ def test_contact_is_shown_to_the_facility_only_once_confirmed(make_need, make_fa
     professional = make_professional(phone="+44 7700 900123")
     mission = propose(make_need(facility), professional)
     client, headers = api_client(coordinator)
-    seen = client.get(f"/api/v1/missions/{mission.id}", headers=headers).json
-    assert seen["contact"] is None
+    assert "contact" not in client.get(f"/api/v1/missions/{mission.id}", headers=headers).json
+    refused = client.get(f"/api/v1/missions/{mission.id}/contact", headers=headers)
+    assert refused.status_code == 409 and refused.json["current_status"] == "proposed"
     assert client.get(f"/api/v1/professionals/{professional.id}", headers=headers).status_code == 403
     act(mission, "accept", professional.user)
     act(mission, "confirm", manager)
-    seen = client.get(f"/api/v1/missions/{mission.id}", headers=headers).json
-    assert seen["contact"] == {"email": professional.user.email, "phone": "+44 7700 900123"}
-    assert client.get(f"/api/v1/professionals/{professional.id}", headers=headers).status_code == 200
+    seen = client.get(f"/api/v1/missions/{mission.id}/contact", headers=headers).json
+    assert seen == {"email": professional.user.email, "phone": "+44 7700 900123"}
+    # the profile stays the professional's and the managers': the host sees what the mission shows
+    assert client.get(f"/api/v1/professionals/{professional.id}", headers=headers).status_code == 403
 
 
 def test_mission_api_roles_and_objects(make_need, make_facility, make_user, make_professional,

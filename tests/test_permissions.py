@@ -37,7 +37,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "professionals.child_new": PRO, "professionals.child_edit": PRO,
     "professionals.child_delete": PRO,
     "professionals.registry": MGR, "professionals.detail": SELF_OR_MGR,
-    "professionals.verify_licence": MGR,
+    "professionals.verify_licence": MGR, "professionals.contact": MGR,
     "facilities.index": SIGNED, "facilities.mine": COORD, "facilities.detail": SIGNED,
     "facilities.edit": MGR, "facilities.attach_coordinator": MGR,
     "facilities.detach_coordinator": MGR,
@@ -50,7 +50,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "professionals_api.get_me": PRO, "professionals_api.update_me": PRO,
     "professionals_api.set_consent": PRO,
     "professionals_api.list_professionals": MGR, "professionals_api.get_professional": SELF_OR_MGR,
-    "professionals_api.verify_licence": MGR,
+    "professionals_api.verify_licence": MGR, "professionals_api.get_contact": MGR,
     "facilities_api.list_facilities": SIGNED, "facilities_api.get_facility": SIGNED,
     "facilities_api.update_facility": MGR,
     **{f"programmes_api.{verb}_{name}": (SIGNED if verb in ("list", "get") else MGR)
@@ -71,6 +71,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "missions.index": SIGNED, "missions.detail": PRO | COORD | MGR,
     "missions.act": PRO | COORD | MGR, "missions.tick": PRO | COORD | MGR,
     "missions.propose": MGR, "missions.reschedule": MGR,
+    # contacts: one person at a time, for a mission (the host only in the contact window: 409
+    # outside it, the world's mission is proposed) or, for managers, a stated purpose
+    "missions.contact": COORD | MGR, "missions_api.contact": COORD | MGR,
     "missions_api.propose": MGR, "missions_api.list_missions": SIGNED,
     "missions_api.get_mission": PRO | COORD | MGR, "missions_api.act": PRO | COORD | MGR,
     "missions_api.tick": PRO | COORD | MGR, "missions_api.reschedule": MGR,

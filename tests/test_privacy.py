@@ -158,3 +158,41 @@ def test_safeguard_flag_is_shown_on_facilities_needs_and_missions(signed_in, mak
     assert "WHO health workforce safeguards list" in manager.get(f"/missions/{mission.id}").get_data(as_text=True)
     kenya = make_facility(country="KE", timezone="Africa/Nairobi")
     assert "safeguards list" not in manager.get(f"/facilities/{kenya.id}").get_data(as_text=True)
+
+
+def test_the_export_and_the_audit_log_name_who_read_the_data(signed_in, make_professional, make_need,
+                                                             make_facility, make_user, propose,
+                                                             manager, api_client):
+    from missions.core.lifecycle import transition
+
+    facility = make_facility()
+    coordinator = make_user("coordinator", name="Kojo Host")
+    facility.coordinators.append(coordinator)
+    db.session.commit()
+    professional = make_professional()
+    mission = propose(make_need(facility), professional)
+    transition(db.session, mission, "accept", actor=professional.user, now=START)
+    transition(db.session, mission, "confirm", actor=manager, now=START)
+    reader = make_user("manager", name="Efua Reader")
+    client, headers = api_client(reader)
+    client.get(f"/api/v1/professionals/{professional.id}/contact?purpose=proposal", headers=headers)
+    host, host_headers = api_client(coordinator)
+    host.get(f"/api/v1/missions/{mission.id}/contact", headers=host_headers)
+    signed_in(reader).get(f"/professionals/{professional.id}")
+
+    data = json.loads(signed_in(professional.user).get("/me/data.json").get_data(as_text=True))
+    reads = [(r["by"], r["by_role_label"], r["what"], r["detail"])
+             for r in data["reads_and_changes_by_others"]]
+    assert reads == [("Efua Reader", "Programme manager", "contact (e-mail and phone) read",
+                      "before proposing a mission"),
+                     ("Kojo Host", "Facility coordinator", "contact (e-mail and phone) read",
+                      f"for a mission; mission {mission.id}"),
+                     ("Efua Reader", "Programme manager", "profile read", "")]
+    history = data["missions"][0]["history"]
+    assert [(h["to"], h["by"]) for h in history] == [
+        ("proposed", manager.name), ("accepted", professional.user.name), ("confirmed", manager.name)]
+
+    page = signed_in("admin").get("/admin/audit?entity=contact").get_data(as_text=True)
+    assert "Kojo Host" in page and "Facility coordinator" in page and "Efua Reader" in page
+    assert f"for a mission; mission {mission.id}" in page and "before proposing a mission" in page
+    assert "&#34;purpose&#34;" not in page and '"purpose"' not in page   # words, not JSON

@@ -15,6 +15,7 @@ from ..audit import ACTIONS, AuditEvent
 from ..clock import now
 from ..extensions import db
 from ..forms import load_form
+from ..privacy import trail
 from ..privacy.services import retention_candidates
 from ..schemas import BaseSchema, CountryCode, Text, Trimmed
 from ..security import roles_required
@@ -64,7 +65,8 @@ def audit_log():
         statement = statement.where(AuditEvent.at <= datetime.combine(filters["until"], time.max,
                                                                       tzinfo=timezone.utc))
     page = db.paginate(statement, per_page=50, error_out=False)
-    return render_template("admin/audit.html", page=page, args=raw, actions=ACTIONS)
+    return render_template("admin/audit.html", page=page, args=raw, actions=ACTIONS,
+                           people=trail.readers(db.session, page.items), words=trail)
 
 
 @bp.route("/safeguards", methods=["GET", "POST"])

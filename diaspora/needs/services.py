@@ -201,3 +201,18 @@ def follow_missions(session, need: Need, *, now: datetime, has_committed: bool,
         previous = statemachine.apply(session, need, Transition((need.status,), target),
                                       refusal=refusal, updated_at=now)
         _record(need, previous, target, actor=actor, now=now, label=label)
+
+
+# --- erasure ------------------------------------------------------------------------------
+
+def scrub_needs(session, need_ids, scrubber, user: User) -> None:
+    """Erasure: the needs' texts no longer name ``user`` (``scrubber``, see
+    ``diaspora.privacy.scrub``); the reasons ``user`` gave for status changes are replaced
+    whole. ``need_ids`` is a collection or a SELECT of ids; the caller commits."""
+    needs = session.scalars(sa.select(Need).where(Need.id.in_(need_ids))
+                            .options(selectinload(Need.events), selectinload(Need.counterparts))).all()
+    scrubber.rows(needs, "title", "description", "return_reason")
+    for need in needs:
+        scrubber.own([e for e in need.events if e.actor_id == user.id], "reason")
+        scrubber.rows(need.events, "reason")
+        scrubber.rows(need.counterparts, "name", "role")

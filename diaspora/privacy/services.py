@@ -4,7 +4,7 @@ Erasure removes or anonymises personal data while programme statistics stay corr
 and professional rows remain (so missions, trainee counts and ratings still add up), stripped of
 names, contact, free text, documents and availability; categorical fields used in statistics
 (cadre, specialties, countries) are kept. Components add their own parts through the app's
-hooks (``export_sections``, ``erasure_checks``, see ``diaspora.hooks``).
+hooks (``export_sections``, ``erasure_steps``, see ``diaspora.hooks``).
 """
 from __future__ import annotations
 
@@ -16,15 +16,19 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import audit
-from ..audit import AuditEvent
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict, DomainError, Forbidden
+from ..facilities.models import facility_coordinators
 from ..hooks import registry_hooks
+from ..needs import services as needs
+from ..needs.models import Need
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
+from ..programmes.models import Organisation, Programme, programme_managers
 from ..security import hash_password
 from ..vocabulary import MANAGERS
+from . import scrub, trail
 
 
 def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
@@ -38,7 +42,7 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
         "api_tokens": TokenSchema(many=True).dump(user.tokens),
         "professional": None,
         "consent_history": [],
-        "reads_and_changes_by_others": _audit_trail(session, user, professional),
+        "reads_and_changes_by_others": trail.about(session, user, professional),
     }
     if professional is not None:
         data["professional"] = ProfessionalSchema().dump(professional)
@@ -51,21 +55,14 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     return data
 
 
-def _audit_trail(session, user: User, professional: Professional | None) -> list[dict]:
-    """Who read or changed this person's data (other than themself)."""
-    about_them = sa.and_(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)
-    if professional is not None:
-        about_them = sa.or_(about_them, sa.and_(AuditEvent.entity == "professional",
-                                                AuditEvent.entity_id == professional.id))
-    events = session.scalars(sa.select(AuditEvent).where(
-        about_them, sa.or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != user.id))
-        .order_by(AuditEvent.at)).all()
-    return [{"at": e.at.isoformat(), "action": e.action, "by_role": e.actor_role,
-             "entity": e.entity} for e in events]
-
-
 def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
-    """Erase ``user``'s personal data (the person themself, or an admin on their request)."""
+    """Erase ``user``'s personal data (the person themself, or an admin on their request).
+
+    In order: consent is withdrawn (pending proposals are cancelled, and their notices sent);
+    the ``erasure_hooks`` run (one may refuse: then nothing is changed) and scrub what other
+    packages hold; the registry's texts about the person are scrubbed; last, the person's own
+    records are removed or anonymised — their identifiers are read until then.
+    """
     if actor.id != user.id and actor.role not in ("admin", "system"):
         raise Forbidden(_("Only the person or an administrator can erase their data."))
     if user.erased_at is not None:
@@ -73,23 +70,47 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
     if user.role in MANAGERS and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
-    for check in registry_hooks().erasure_checks:
-        check(session, user, now)
+    try:
+        if professional is not None:
+            _withdraw_consent(session, professional, actor=actor, now=now)
+        for hook in registry_hooks().erasure_steps:
+            hook(session, user, now)
+    except DomainError:
+        session.rollback()
+        raise
+    _scrub_registry(session, user, scrub.scrubber_for(session, user))
     if professional is not None:
-        _erase_professional(session, professional, actor=actor, now=now)
+        _erase_professional(professional, now=now)
     _erase_account(user, now)
     audit.record(session, now=now, actor=actor, action="erase", entity="user", entity_id=user.id)
     session.commit()
     return user
 
 
-def _erase_professional(session, professional: Professional, *, actor: User, now: datetime) -> None:
+def _withdraw_consent(session, professional: Professional, *, actor: User, now: datetime) -> None:
     if professional.consent_given:
         professional.consent_given = False
         professional.consent_changed_at = now
         professional.consent_version = current_app.config["CONSENT_VERSION"]
         for hook in registry_hooks().consent_withdrawn:  # e.g. pending proposals are cancelled
             hook(session, professional, actor=actor, now=now)
+
+
+def _scrub_registry(session, user: User, scrubber: scrub.Scrubber) -> None:
+    """The registry's texts about the person: the needs they filed or that their facilities
+    filed, the programmes they manage, an organisation whose contact they are."""
+    their_facilities = sa.select(facility_coordinators.c.facility_id).where(
+        facility_coordinators.c.user_id == user.id)
+    needs.scrub_needs(session, sa.select(Need.id).where(sa.or_(
+        Need.created_by_id == user.id, Need.facility_id.in_(their_facilities))), scrubber, user)
+    scrubber.rows(session.scalars(sa.select(Programme).join(programme_managers).where(
+        programme_managers.c.user_id == user.id)), "description")
+    for organisation in session.scalars(sa.select(Organisation).where(
+            sa.func.lower(Organisation.contact_email) == user.email.lower())):
+        organisation.contact_email = None
+
+
+def _erase_professional(professional: Professional, *, now: datetime) -> None:
     professional.given_name = _("Erased")
     professional.family_name = f"#{professional.id}"
     professional.phone = None
@@ -116,6 +137,7 @@ def _erase_account(user: User, now: datetime) -> None:
     user.erased_at = now
     for token in user.tokens:
         token.revoked_at = token.revoked_at or now
+        token.name = scrub.ERASED
 
 
 def retention_candidates(session, *, now: datetime) -> list[User]:

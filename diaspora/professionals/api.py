@@ -9,8 +9,9 @@ from ..clock import now
 from ..extensions import db
 from ..security import roles_required
 from . import services
-from .schemas import (ConsentSchema, LicenceSchema, ProfessionalQuerySchema, ProfessionalSchema,
-                      ProfileUpdateSchema, QualificationSchema, WindowSchema)
+from .schemas import (ConsentSchema, ContactQuerySchema, ContactSchema, LicenceSchema,
+                      ProfessionalQuerySchema, ProfessionalSchema, ProfileUpdateSchema,
+                      QualificationSchema, RegistryProfessionalSchema, WindowSchema)
 
 blp = Blueprint("professionals_api", __name__, url_prefix="/api/v1/professionals",
                 description="Diaspora health professionals")
@@ -98,21 +99,33 @@ for _kind, _schema in CHILD_SCHEMAS.items():
 @roles_required("manager")
 @blp.etag
 @blp.arguments(ProfessionalQuerySchema, location="query")
-@blp.response(200, ProfessionalSchema(many=True))
+@blp.response(200, RegistryProfessionalSchema(many=True))
 @blp.paginate()
 def list_professionals(args, pagination_parameters):
-    """The registry (programme managers only; every list is audited)."""
+    """The registry (programme managers only; every list is audited). No contacts: read one
+    person's contact with ``GET /professionals/<id>/contact`` or through a mission."""
     statement = services.list_professionals(db.session, actor=current_user, now=now(), **args)
     return page_of(db.session, statement.options(*services.profile_loading()), pagination_parameters)
 
 
 @blp.get("/<int:professional_id>")
-@roles_required("professional", "coordinator", "manager")
+@roles_required("professional", "manager")
 @blp.etag
-@blp.response(200, ProfessionalSchema)
+@blp.response(200, RegistryProfessionalSchema)
 def get_professional(professional_id):
-    """One profile: yourself, or as a manager (audited)."""
+    """One profile: yourself, or as a manager (audited); without the contact."""
     return services.get_professional(db.session, professional_id, actor=current_user, now=now())
+
+
+@blp.get("/<int:professional_id>/contact")
+@roles_required("manager")
+@blp.arguments(ContactQuerySchema, location="query")
+@blp.response(200, ContactSchema)
+def get_contact(args, professional_id):
+    """One professional's e-mail and phone, for a stated purpose (managers; every read is
+    audited). For a mission, read it through ``GET /missions/<id>/contact``."""
+    return services.manager_reads_contact(db.session, professional_id, args["purpose"],
+                                          actor=current_user, now=now())
 
 
 @blp.post("/<int:professional_id>/licences/<int:licence_id>/verify")

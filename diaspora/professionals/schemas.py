@@ -9,6 +9,9 @@ from ..schemas import BaseSchema, CountryCode, LanguageCode, Text, TimeZone, Tri
 from ..vocabulary import Mode, Recognition
 from .models import GENDERS, PROFICIENCY, WINDOW_KINDS
 
+# Why a programme manager may read one person's contact outside a mission.
+CONTACT_PURPOSES = ("proposal", "licence_check", "data_request")
+
 
 class LanguageSchema(BaseSchema):
     language = LanguageCode(required=True)
@@ -154,6 +157,25 @@ class ProfessionalSchema(ProfileSchema):
     consent_changed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class RegistryProfessionalSchema(ProfessionalSchema):
+    """A professional as a programme manager sees them, alone or in a list: no e-mail or phone
+    (a contact is read one person at a time, for a purpose, and audited)."""
+
+    class Meta(ProfessionalSchema.Meta):
+        exclude = ("email", "phone")
+
+
+class ContactSchema(BaseSchema):
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class ContactQuerySchema(BaseSchema):
+    purpose = fields.String(required=True, validate=one_of(CONTACT_PURPOSES), metadata={
+        "description": "Why: proposal (before proposing a mission), licence_check, "
+                       "data_request (answering the person's own request)"})
 
 
 class ProfileUpdateSchema(ProfileSchema):

@@ -18,6 +18,7 @@ from ..programmes.models import Organisation
 from .models import (AvailabilityWindow, ConsentRecord, Licence, Professional,
                      ProfessionalLanguage, ProfessionalSkill, ProfessionalSpecialty,
                      Qualification)
+from .schemas import CONTACT_PURPOSES
 
 CHILD_MODELS = {
     "qualifications": Qualification,
@@ -33,11 +34,9 @@ def is_self(actor: User, professional: Professional) -> bool:
 
 
 def can_view(session, actor: User, professional: Professional) -> bool:
-    """The professional, managers, and whoever a component's viewer rule lets in (the missions
-    package: a coordinator whose facility has a confirmed mission with them)."""
-    if is_self(actor, professional) or actor.is_manager:
-        return True
-    return any(rule(session, actor, professional) for rule in registry_hooks().viewer_rules)
+    """The whole profile: the person and programme managers. A host facility sees only what a
+    mission shows (name, cadre, languages) and reads the contact through the mission."""
+    return is_self(actor, professional) or actor.is_manager
 
 
 def get_professional(session, professional_id: int, *, actor: User, now: datetime) -> Professional:
@@ -55,6 +54,30 @@ def get_professional(session, professional_id: int, *, actor: User, now: datetim
                      entity_id=professional.id)
         session.commit()
     return professional
+
+
+def read_contact(session, professional: Professional, *, actor: User, now: datetime,
+                 purpose: str, mission_id: int | None = None) -> dict:
+    """One person's e-mail and phone, read for one purpose. Every read is audited (who, whose,
+    which mission, why); callers check that the actor may read it for that purpose."""
+    detail = {"purpose": purpose} | ({"mission": mission_id} if mission_id else {})
+    audit.record(session, now=now, actor=actor, action="read", entity="contact",
+                 entity_id=professional.id, detail=detail)
+    session.commit()
+    return {"email": professional.user.email, "phone": professional.phone}
+
+
+def manager_reads_contact(session, professional_id: int, purpose: str | None, *, actor: User,
+                          now: datetime) -> dict:
+    """A programme manager reads one professional's contact for a stated purpose."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers read contacts outside a mission."))
+    if purpose not in CONTACT_PURPOSES:
+        raise Invalid(errors={"purpose": [_("Say why you need this contact.")]})
+    professional = session.get(Professional, professional_id)
+    if professional is None:
+        raise NotFound(_("No such professional."))
+    return read_contact(session, professional, actor=actor, now=now, purpose=purpose)
 
 
 def own_profile(session, actor: User) -> Professional:
@@ -85,8 +108,10 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
         audit.record(session, now=now, actor=actor, action="denied", entity="professional_list")
         session.commit()
         raise Forbidden(_("Only programme managers can list professionals."))
-    filters = {"q": q, "cadre": cadre, "country_of_residence": country_of_residence,
-               "consent_given": consent_given}
+    # The log keeps that a name was searched, never the name: it is append-only, and an
+    # erased person's name must not outlive them there.
+    filters = {"name_search": True if q else None, "cadre": cadre,
+               "country_of_residence": country_of_residence, "consent_given": consent_given}
     audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
                  detail={k: v for k, v in filters.items() if v is not None})
     session.commit()

@@ -12,13 +12,14 @@ from ..clock import now
 from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..forms import load_form
+from ..privacy.trail import PURPOSES
 from ..programmes.services import query as programme_query
 from ..security import roles_required
 from ..vocabulary import MANAGERS
 from ..web import add_nav, csv_response
 from . import services
 from .models import Professional
-from .schemas import (LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
+from .schemas import (CONTACT_PURPOSES, LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
                       WindowSchema)
 
 bp = Blueprint("professionals", __name__)
@@ -189,11 +190,36 @@ def export_registry():
 
 
 @bp.get("/professionals/<int:professional_id>")
-@roles_required("professional", "coordinator", "manager")
+@roles_required("professional", "manager")
 def detail(professional_id: int):
     professional = services.get_professional(db.session, professional_id, actor=current_user,
                                              now=now())
-    return render_template("professionals/detail.html", p=professional, today=now().date())
+    return render_template("professionals/detail.html", p=professional, today=now().date(),
+                           contact=None, purposes=contact_purposes())
+
+
+@bp.post("/professionals/<int:professional_id>/contact")
+@roles_required("manager")
+def contact(professional_id: int):
+    """*Show contact*: one person's e-mail and phone, for the purpose chosen (audited)."""
+    try:
+        shown = services.manager_reads_contact(db.session, professional_id,
+                                               request.form.get("purpose"), actor=current_user,
+                                               now=now())
+    except DomainError as error:
+        if error.code != 422:
+            raise
+        flash(_("Say why you need this contact."), "error")
+        return redirect(url_for("professionals.detail", professional_id=professional_id))
+    professional = services.get_professional(db.session, professional_id, actor=current_user,
+                                             now=now())
+    return render_template("professionals/detail.html", p=professional, today=now().date(),
+                           contact=shown, purposes=contact_purposes())
+
+
+def contact_purposes() -> dict:
+    """The purposes a manager chooses from (reading for a mission is done on its page)."""
+    return {code: PURPOSES[code] for code in CONTACT_PURPOSES}
 
 
 @bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")

@@ -65,3 +65,8 @@ def feed_missions(session, user, *, now: datetime) -> list[Mission]:
                       joinedload(Mission.professional), selectinload(Mission.sessions),
                       selectinload(Mission.events)))
     return list(session.scalars(query).unique())
+
+
+def erase_feeds(session, user, now: datetime) -> None:
+    """Erasure hook: the person's feed address stops working (the caller commits)."""
+    _revoke(session, user, now)

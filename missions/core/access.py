@@ -5,20 +5,26 @@ permission check of the missions package asks; ``mission_query`` lists what an a
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from diaspora.auth.models import User
 from diaspora.db import where_given
-from diaspora.errors import Forbidden, NotFound
+from diaspora.errors import Conflict, Forbidden, NotFound
 from diaspora.facilities.models import facility_coordinators
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.professionals.models import Professional
+from diaspora.professionals.services import read_contact
 from diaspora.vocabulary import MANAGERS, SCHEDULER, Role
 
 from .models import Mission
-from .vocabulary import CONTACT_VISIBLE
+from .vocabulary import DONE, UNDER_WAY, WENT_AHEAD
+
+# Once a mission went ahead the host facility is told who comes (lists name the professional).
+NAMED_TO_HOST = WENT_AHEAD
 
 
 def relation(session, actor, mission: Mission) -> str | None:
@@ -41,21 +47,28 @@ def get_mission(session, mission_id: int, *, actor) -> Mission:
     return mission
 
 
-def contact_visible(mission: Mission, actor) -> bool:
-    """A facility sees the professional's contact only once the mission is confirmed."""
-    return actor.role != Role.COORDINATOR or mission.status in CONTACT_VISIBLE
+def contact_window(mission: Mission, now: datetime) -> bool:
+    """A host facility may read the professional's contact while the mission is confirmed,
+    ready or in progress, and for ``CONTACT_VISIBLE_DAYS_AFTER`` days after its end."""
+    if mission.status in UNDER_WAY:
+        return True
+    after = timedelta(days=current_app.config["CONTACT_VISIBLE_DAYS_AFTER"])
+    return mission.status in DONE and now < mission.ends_at + after
 
 
-def coordinator_sees_confirmed(session, actor: User, professional: Professional) -> bool:
-    """Profile rule for diaspora.professionals: a host coordinator after confirmation."""
-    if actor.role != Role.COORDINATOR:
-        return False
-    return session.scalar(
-        sa.select(sa.func.count(Mission.id))
-        .join(facility_coordinators, facility_coordinators.c.facility_id == Mission.facility_id)
-        .where(facility_coordinators.c.user_id == actor.id,
-               Mission.professional_id == professional.id,
-               Mission.status.in_(CONTACT_VISIBLE))) > 0
+def mission_contact(session, mission: Mission, *, actor, now: datetime) -> dict:
+    """The professional's e-mail and phone, read for this mission by a programme manager or,
+    within the contact window, a host coordinator; audited each time."""
+    acting_as = relation(session, actor, mission)
+    if acting_as not in MANAGERS + (Role.COORDINATOR,):
+        raise Forbidden(_("Only the host facility and programme managers read the contact."))
+    if acting_as == Role.COORDINATOR and not contact_window(mission, now):
+        raise Conflict(_("The contact is shared while the mission is confirmed or under way, "
+                         "and for %(days)d days after it ends.",
+                         days=current_app.config["CONTACT_VISIBLE_DAYS_AFTER"]),
+                       extra={"current_status": mission.status})
+    return read_contact(session, mission.professional, actor=actor, now=now, purpose="mission",
+                        mission_id=mission.id)
 
 
 def mission_loading() -> tuple:
@@ -65,6 +78,7 @@ def mission_loading() -> tuple:
     the models imported.
     """
     return (joinedload(Mission.professional).joinedload(Professional.user),
+            joinedload(Mission.professional).selectinload(Professional.languages),
             joinedload(Mission.facility), joinedload(Mission.need),
             selectinload(Mission.sessions), selectinload(Mission.checklist),
             selectinload(Mission.events))
@@ -87,11 +101,3 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
     return where_given(query, {Mission.status: status, Mission.kind: kind,
                                Mission.facility_id: facility_id,
                                Mission.professional_id: professional_id})
-
-
-def present(mission: Mission, actor) -> Mission:
-    """The mission as ``actor`` may see it: the professional's contact only when visible."""
-    professional = mission.professional
-    mission.contact = ({"email": professional.user.email, "phone": professional.phone}
-                       if contact_visible(mission, actor) else None)
-    return mission

@@ -10,6 +10,7 @@ from diaspora.errors import NotFound
 from diaspora.extensions import db
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
+from diaspora.professionals.schemas import ContactSchema
 from diaspora.security import login_required, roles_required
 
 from . import access, lifecycle, proposals
@@ -31,9 +32,8 @@ def propose(data, need_id):
     professional = db.session.get(Professional, data["professional_id"])
     if professional is None:
         raise NotFound("No such professional.")
-    mission = proposals.propose_mission(db.session, need, professional, data, actor=current_user,
-                                       now=now())
-    return access.present(mission, current_user)
+    return proposals.propose_mission(db.session, need, professional, data, actor=current_user,
+                                     now=now())
 
 
 @blp.get("/missions")
@@ -45,8 +45,7 @@ def propose(data, need_id):
 def list_missions(args, pagination_parameters):
     """Your missions (professionals), your facilities' (coordinators), or all (managers)."""
     statement = access.mission_query(actor=current_user, **args)
-    return [access.present(m, current_user)
-            for m in page_of(db.session, statement, pagination_parameters)]
+    return page_of(db.session, statement, pagination_parameters)
 
 
 @blp.get("/missions/<int:mission_id>")
@@ -54,8 +53,19 @@ def list_missions(args, pagination_parameters):
 @blp.etag
 @blp.response(200, MissionSchema)
 def get_mission(mission_id):
-    return access.present(access.get_mission(db.session, mission_id, actor=current_user),
-                            current_user)
+    """One mission; the professional's contact is not in it (see ``/missions/<id>/contact``)."""
+    return access.get_mission(db.session, mission_id, actor=current_user)
+
+
+@blp.get("/missions/<int:mission_id>/contact")
+@login_required
+@blp.response(200, ContactSchema)
+def contact(mission_id):
+    """The professional's e-mail and phone, for this mission: programme managers, and the host
+    facility while the mission is confirmed or under way and for ``CONTACT_VISIBLE_DAYS_AFTER``
+    days after it ends (409 otherwise). Every read is written to the audit log."""
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    return access.mission_contact(db.session, mission, actor=current_user, now=now())
 
 
 @blp.post(f"/missions/<int:mission_id>/<any({ACTIONS}):action>")
@@ -66,9 +76,8 @@ def act(data, mission_id, action):
     """Move a mission along its lifecycle; an action that does not fit answers 409 with
     ``current_status``. Declining, cancelling and postponing take a ``reason``."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
-    lifecycle.transition(db.session, mission, action, actor=current_user, now=now(),
-                        reason=data.get("reason"))
-    return access.present(mission, current_user)
+    return lifecycle.transition(db.session, mission, action, actor=current_user, now=now(),
+                                reason=data.get("reason"))
 
 
 @blp.put(f"/missions/<int:mission_id>/checklist/<any({', '.join(CHECKLIST)}):item>")
@@ -80,7 +89,7 @@ def tick(data, mission_id, item):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     lifecycle.tick(db.session, mission, item, data["done"], actor=current_user, now=now(),
                   note=data.get("note"))
-    return access.present(mission, current_user)
+    return mission
 
 
 @blp.post("/missions/<int:mission_id>/reschedule")
@@ -90,5 +99,4 @@ def tick(data, mission_id, item):
 def reschedule(data, mission_id):
     """Give a postponed mission new dates; it is proposed again."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
-    return access.present(lifecycle.reschedule(db.session, mission, data, actor=current_user,
-                                                now=now()), current_user)
+    return lifecycle.reschedule(db.session, mission, data, actor=current_user, now=now())

@@ -284,5 +284,11 @@ def missions_of(session, user: User) -> tuple[str, list[dict]]:
     return "missions", [{"id": m.id, "facility": m.facility.name, "kind": m.kind,
                          "status": m.status, "starts_at": m.starts_at.isoformat(),
                          "ends_at": m.ends_at.isoformat(), "cycle": m.cycle,
-                         "history": [{"at": e.at.isoformat(), "to": e.to_status, "reason": e.reason}
-                                     for e in m.events]} for m in missions]
+                         "note": m.note, "status_reason": m.status_reason,
+                         "history": [{"at": e.at.isoformat(), "from": e.from_status,
+                                      "to": e.to_status, "reason": e.reason,
+                                      "by": e.actor.name if e.actor else None,
+                                      "by_role": e.actor_label} for e in m.events],
+                         "checklist": [{"item": c.item, "done_at": c.done_at.isoformat()
+                                        if c.done_at else None, "note": c.note}
+                                       for c in m.checklist]} for m in missions]

@@ -111,11 +111,6 @@ class EventSchema(BaseSchema):
     reason = fields.String(allow_none=True)
 
 
-class ContactSchema(BaseSchema):
-    email = fields.String()
-    phone = fields.String(allow_none=True)
-
-
 class MissionSchema(BaseSchema):
     id = fields.Integer()
     need_id = fields.Integer()
@@ -123,8 +118,10 @@ class MissionSchema(BaseSchema):
     facility_name = fields.Function(lambda m: m.facility.name)
     professional_id = fields.Integer()
     professional_name = fields.Function(lambda m: m.professional.full_name)
-    contact = fields.Nested(ContactSchema, allow_none=True, metadata={
-        "description": "The professional's contact: shown to the facility once confirmed"})
+    professional_cadre = fields.Function(lambda m: m.professional.cadre, metadata={
+        "description": "ISCO-08 unit group"})
+    professional_languages = fields.Function(
+        lambda m: [language.language for language in m.professional.languages])
     kind = fields.String(validate=one_of(KINDS))
     status = fields.String(validate=one_of(MissionStatus))
     status_reason = fields.String(allow_none=True)

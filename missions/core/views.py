@@ -23,7 +23,7 @@ from diaspora.web import add_nav
 from . import access, lifecycle, proposals
 from .models import CHECKLIST, Mission
 from .schemas import ProposalSchema, ScheduleSchema
-from .vocabulary import BOARD, CHECKLIST_OPEN, CONTACT_VISIBLE, OVERVIEW, RECORDING, \
+from .vocabulary import BOARD, CHECKLIST_OPEN, OVERVIEW, RECORDING, \
     SESSIONS_CANCELLABLE, MissionAction, MissionStatus, SessionStatus
 
 bp = Blueprint("missions", __name__)
@@ -61,8 +61,25 @@ def index():
 @bp.get("/missions/<int:mission_id>")
 @login_required
 def detail(mission_id: int):
-    mission = access.present(access.get_mission(db.session, mission_id, actor=current_user),
-                               current_user)
+    return _detail(access.get_mission(db.session, mission_id, actor=current_user), contact=None)
+
+
+@bp.post("/missions/<int:mission_id>/contact")
+@login_required
+def contact(mission_id: int):
+    """*Show contact*: the professional's e-mail and phone on the page (audited)."""
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    try:
+        shown = access.mission_contact(db.session, mission, actor=current_user, now=now())
+    except DomainError as error:
+        if error.code != 409:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("missions.detail", mission_id=mission.id))
+    return _detail(mission, contact=shown)
+
+
+def _detail(mission: Mission, *, contact: dict | None):
     acting_as = access.relation(db.session, current_user, mission)
     instant = now()
     actions = [name for name, rule in lifecycle.TRANSITIONS.items()
@@ -72,7 +89,9 @@ def detail(mission_id: int):
                 if acting_as in MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
     chain = mission.engagement.missions
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
-                           chain=chain, acting_as=acting_as, now=instant)
+                           chain=chain, acting_as=acting_as, now=instant, contact=contact,
+                           contact_open=(acting_as in access.MANAGERS or (
+                               acting_as == "coordinator" and access.contact_window(mission, instant))))
 
 
 @bp.post("/missions/<int:mission_id>/<any(accept, decline, confirm, ready, start, complete, report, close, cancel, postpone):action>")
@@ -197,4 +216,4 @@ def _template_helpers(state):
     state.app.jinja_env.globals.update(
         mission_status_counts=status_counts, need_mission_list=need_mission_list,
         facility_mission_list=facility_mission_list, mission_links=mission_links,
-        mission_panels=mission_panels, contact_statuses=CONTACT_VISIBLE)
+        mission_panels=mission_panels, contact_statuses=access.NAMED_TO_HOST)

@@ -42,10 +42,9 @@ CONFIRMED_AHEAD = (MissionStatus.CONFIRMED, MissionStatus.READY)
 UNDER_WAY = (MissionStatus.CONFIRMED, MissionStatus.READY, MissionStatus.IN_PROGRESS)
 # Over.
 DONE = (MissionStatus.COMPLETED, MissionStatus.REPORTED, MissionStatus.CLOSED)
-# Confirmed at some point and not called off: it went (or goes) ahead. The host facility sees
-# the professional's contact from confirmation on.
+# Confirmed at some point and not called off: it went (or goes) ahead. The host facility is
+# told who comes from confirmation on (the contact itself: see ``access.contact_window``).
 WENT_AHEAD = UNDER_WAY + DONE
-CONTACT_VISIBLE = WENT_AHEAD
 # Hold the professional's time (their booking is active).
 HOLDING = (MissionStatus.PROPOSED,) + COMMITTED + DONE
 # Called off: nothing of it is sent any more.

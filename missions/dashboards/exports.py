@@ -2,7 +2,9 @@
 
 Professionals appear by name and cadre only: no e-mail, phone, address or any other contact
 detail is ever exported (WHO Global Code: the registry is not a recruitment channel). A
-mission's counted figures come from its reference report, as on the dashboard.
+coordinator's export names the professional only of missions that were confirmed: who was only
+proposed, or declined, stays unnamed to the host. A mission's counted figures come from its
+reference report, as on the dashboard.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def mission_rows(session, filters: Filters) -> Iterator[dict]:
     """One dict per mission (keys ``COLUMNS``), most recent first, in one query."""
     for row in session.execute(_statement(filters)).mappings():
-        yield _shape(row)
+        yield _shape(row, named=filters.coordinator_id is None or row["confirmed_at"] is not None)
 
 
 def _statement(filters: Filters) -> sa.Select:
@@ -73,7 +75,7 @@ def _statement(filters: Filters) -> sa.Select:
             Mission.starts_at, Mission.ends_at, Mission.timezone.label("host_timezone"),
             Mission.cycle, Programme.name.label("programme"), Facility.name.label("facility"),
             Facility.country, Facility.admin1.label("region"), Facility.tier, Facility.setting,
-            Professional.given_name, Professional.family_name,
+            Mission.confirmed_at, Professional.given_name, Professional.family_name,
             Professional.cadre.label("professional_cadre"), Mission.cost_amount,
             Mission.cost_currency,
             side_status(professional_report, professional_waiver).label("professional_report"),
@@ -121,14 +123,14 @@ def _items_by_use():
             .group_by(OutcomeItem.report_id).subquery())
 
 
-def _shape(row) -> dict:
-    """A result row as export values: host-zone days, one name, yes/no answers."""
+def _shape(row, *, named: bool) -> dict:
+    """A result row as export values: host-zone days, one name (if ``named``), yes/no answers."""
     zone = ZoneInfo(row["host_timezone"])
     shaped = {key: row[key] for key in COLUMNS if key in row}
     shaped.update(
         first_day=_local_day(row["starts_at"], zone),
         last_day=_local_day(row["ends_at"] - timedelta(microseconds=1), zone),
-        professional=f"{row['given_name']} {row['family_name']}",
+        professional=f"{row['given_name']} {row['family_name']}" if named else None,
         safeguards_list=_yes_no(safeguards.is_listed(row["country"])),
         people_trained=row["trained_total"], tested=row["tested_count"],
         **{f"practice_in_use_{m}m": _yes_no(row[f"practice_in_use_{m}m"]) for m in FOLLOW_UP_MONTHS})
