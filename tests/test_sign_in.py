@@ -163,6 +163,7 @@ def test_the_published_demo_password_never_signs_in_in_production(app, make_user
 
 # --- the rate limit ---------------------------------------------------------------------------
 
+@pytest.mark.own_app  # the storage counts on connections of its own
 def test_the_rate_limit_is_counted_in_the_database_by_default(app, client):
     assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
@@ -174,6 +175,7 @@ def test_the_rate_limit_is_counted_in_the_database_by_default(app, client):
     assert counts == [4]
 
 
+@pytest.mark.own_app  # the storage counts on connections of its own
 def test_the_database_storage_counts_windows(app):
     storage = throttle.DatabaseStorage()
     assert storage.check()
