@@ -81,7 +81,7 @@ COLUMNS = {
 FILTERS = {"AuditQuerySchema", "LoginSchema", "PasswordChangeSchema", "UserQuerySchema",
            "FacilityQuerySchema", "NeedQuerySchema", "ErasureSchema", "ProfessionalQuerySchema",
            "PageQuerySchema", "WorkforceQuerySchema", "FilterSchema", "PlanRequestSchema",
-           "MissionQuerySchema"}
+           "MissionQuerySchema", "ContactQuerySchema"}
 OUTPUT = {"ConsentRecordSchema", "ProfessionalSchema", "AssignmentSchema", "CandidateSchema",
           "CriterionSchema", "NeedSummarySchema", "ShortlistSchema", "UnmetSchema",
           "NotificationSchema", "FollowUpSchema", "MissionOutcomesSchema", "ChecklistItemSchema",
