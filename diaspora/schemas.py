@@ -3,17 +3,25 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import reference
 
 
 class BaseSchema(Schema):
-    """Unknown keys are ignored; blank strings from HTML forms arrive as missing (see forms)."""
+    """Unknown keys are ignored; blank strings from HTML forms arrive as missing (see forms).
+
+    A partial load is a PATCH body: it must change at least one field.
+    """
 
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+    @validates_schema
+    def _changes_something(self, data, **kwargs):
+        if kwargs.get("partial") and not data:
+            raise ValidationError(_("Give at least one field to change."))
 
 
 class Trimmed(fields.String):

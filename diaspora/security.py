@@ -14,6 +14,8 @@ from flask_login import current_user
 from .errors import Forbidden, Unauthorized
 
 TOKEN_PREFIX = "dsr_"
+# Who may call a ``login_required`` view; the API documents a 403 for views that allow fewer.
+EVERY_ROLE = frozenset({"professional", "coordinator", "manager", "admin"})
 
 _default_hasher = PasswordHasher()
 # Cheap parameters for the test suite only (TestingConfig.ARGON2_FAST).
@@ -77,7 +79,7 @@ def login_required(view):
         require_login()
         return view(*args, **kwargs)
 
-    wrapped.allowed_roles = frozenset({"professional", "coordinator", "manager", "admin"})
+    wrapped.allowed_roles = EVERY_ROLE
     return wrapped
 
 
