@@ -9,7 +9,7 @@ The OpenAPI document is the contract, errors included. Each operation gets:
 - an ``operationId``: its endpoint name in lowerCamelCase (``list_missions`` → ``listMissions``),
   so renaming a view renames the operation: don't, without a changelog entry;
 - the tag of its blueprint (``ApiBlueprint(tags=...)``), named for what people do;
-- the errors its route declaration implies (``ErrorResponses``): 401 where a token is needed,
+- the errors its route declaration implies (``implied_errors``): 401 where a token is needed,
   403 where only some roles may call it, 404 where the path names a record, 400 (malformed
   JSON) where it takes a body; flask-smorest adds 422 for arguments and 304 for ETags;
 - the errors only its service knows (409, a 403 for "not yours", ...), declared on the route
@@ -106,8 +106,22 @@ def operation_id(endpoint: str) -> str:
     return first + "".join(word.title() for word in rest)
 
 
-class ErrorResponses(BasePlugin):
-    """Completes each operation from its route: id, security and the errors the route implies.
+def implied_errors(rule, roles: frozenset[str] | None, operation: dict) -> list[int]:
+    """The errors a route's declaration alone says it can answer."""
+    statuses = []
+    if roles is not None:
+        statuses.append(401)  # a token is needed
+        if roles != EVERY_ROLE:
+            statuses.append(403)  # and not every role may call it
+    if any(isinstance(converter, IntegerConverter) for converter in rule._converters.values()):
+        statuses.append(404)  # the path names a record
+    if "requestBody" in operation:
+        statuses.append(400)  # a body that is not JSON
+    return statuses
+
+
+class RouteContract(BasePlugin):
+    """Completes each operation from its route: operationId, security, the implied errors.
 
     The roles come from ``security.roles_required`` / ``login_required`` (``allowed_roles`` on
     the view); an operation without them is public.
@@ -119,23 +133,13 @@ class ErrorResponses(BasePlugin):
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         rule = kwargs["rule"]
-        view = self.app.view_functions[rule.endpoint]
-        roles = getattr(view, "allowed_roles", None)
+        roles = getattr(self.app.view_functions[rule.endpoint], "allowed_roles", None)
         for operation in operations.values():
             self._name(operation, rule.endpoint)
-            statuses = []
             if roles is None:
                 operation.setdefault("security", [])
-            else:
-                statuses.append(401)
-                if roles != EVERY_ROLE:
-                    statuses.append(403)
-            if any(isinstance(converter, IntegerConverter) for converter in rule._converters.values()):
-                statuses.append(404)
-            if "requestBody" in operation:
-                statuses.append(400)
             responses = operation.setdefault("responses", {})
-            for status in statuses:
+            for status in implied_errors(rule, roles, operation):
                 if status not in responses and str(status) not in responses:
                     responses[status] = http.HTTPStatus(status).name
 
@@ -182,7 +186,7 @@ class RegistryApi(Api):
 
     def init_app(self, app, *, spec_kwargs=None):
         spec_kwargs = {"marshmallow_plugin": RegistryMarshmallowPlugin(schema_name_resolver=schema_name),
-                       "extra_plugins": [ErrorResponses(app)],
+                       "extra_plugins": [RouteContract(app)],
                        **(spec_kwargs or {})}
         super().init_app(app, spec_kwargs=spec_kwargs)
         self.spec.components.security_scheme(
