@@ -48,7 +48,7 @@ def load_data(url: str) -> dict:
     from diaspora.facilities.models import Facility
     from diaspora.needs.models import Need
     from diaspora.security import hash_password
-    from missions.models import Mission
+    from missions.core.models import Mission
 
     app = fresh_app(url)
     rng = random.Random(7)

@@ -224,7 +224,7 @@ def insert_needs(connection, rng: random.Random, facilities, count: int) -> list
 def insert_history(connection, rng: random.Random, facilities, professionals: int,
                    needs: list[dict], missions_wanted: int = 8000) -> None:
     """Completed missions (continuity, fairness) and proposed ones holding a booking."""
-    from missions.models import Booking, Engagement, Mission
+    from missions.core.models import Booking, Engagement, Mission
 
     done = [need for need in needs if need["status"] == "fulfilled"]
     zones = {facility_id: zone for facility_id, _country, zone in facilities}
@@ -261,7 +261,8 @@ def measure(url: str, samples: int, plan_needs: int) -> dict:
     from diaspora import create_app
     from diaspora.extensions import db
     from diaspora.needs.models import Need
-    from missions import matching, planning
+    from missions import matching
+    from missions.matching import planning
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -37,7 +37,7 @@ def seed_missions(session) -> list:
     from diaspora.facilities.models import Facility
     from diaspora.needs.models import Need
     from diaspora.professionals.services import create_professional
-    from missions import services
+    from missions.core import lifecycle, proposals
 
     start = NOW - timedelta(days=30)
     manager = User(email="manager@bench.example", name="Manager", role="manager",
@@ -65,11 +65,11 @@ def seed_missions(session) -> list:
                     session_hours=1.0, status="approved", created_at=start, updated_at=start)
         session.add(need)
         session.commit()
-        mission = services.propose_mission(session, need, professional, {
+        mission = proposals.propose_mission(session, need, professional, {
             "kind": "virtual", "starts_on": date(2026, 3, 31), "weekdays": ["TU"],
             "session_minutes": 60, "weeks": 8}, actor=manager, now=start)
-        services.transition(session, mission, "accept", actor=professional.user, now=start)
-        services.transition(session, mission, "confirm", actor=manager, now=start)
+        lifecycle.transition(session, mission, "accept", actor=professional.user, now=start)
+        lifecycle.transition(session, mission, "confirm", actor=manager, now=start)
         missions.append(mission)
     return missions
 

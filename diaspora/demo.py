@@ -287,7 +287,7 @@ def _professionals(session, now, rng, count, organisations) -> int:
     return count
 
 
-# The first professionals are made to fit the demo needs (missions/demo.py), so the shortlists,
+# The first professionals are made to fit the demo needs (missions/core/demo.py), so the shortlists,
 # the circular engagement and the dashboard have someone to show with any seed or count.
 STORY_PROFILES = [  # cadre, specialty, skills, qualification, modes (physical, virtual)
     ("2212", "obstetrics-gynaecology", ["caesarean section", "obstetric ultrasound"],

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from diaspora.clock import now
 from diaspora.extensions import db
 
-from . import scheduler
+from .scheduler import process as scheduler
 
 group = AppGroup("missions", help="Missions: the scheduler.")
 

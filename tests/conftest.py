@@ -364,7 +364,7 @@ def manager(make_user):
 @pytest.fixture
 def propose(manager):
     """``propose(need, professional, **schedule)`` → a proposed mission (physical by default)."""
-    from missions.services import propose_mission
+    from missions.core.proposals import propose_mission
 
     def make(need, professional, **data):
         data.setdefault("kind", "physical")

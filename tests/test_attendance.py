@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from missions import services
-from missions.models import Booking, MissionSession
+from missions.core import lifecycle
+from missions.core.models import Booking, MissionSession
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START
 
@@ -28,7 +28,7 @@ def world(make_need, make_facility, make_user, make_professional, propose, manag
     mission = propose(need, professional, kind="virtual", starts_on=date(2026, 4, 7),
                       weekdays=["TU"], session_start=time(14, 0), session_minutes=90, weeks=3)
     for action, actor in (("accept", professional.user), ("confirm", manager)):
-        services.transition(db.session, mission, action, actor=actor, now=START)
+        lifecycle.transition(db.session, mission, action, actor=actor, now=START)
     return {"mission": mission, "professional": professional, "coordinator": coordinator}
 
 

@@ -7,16 +7,17 @@ import sqlalchemy as sa
 
 from diaspora.errors import Conflict
 from diaspora.extensions import db
-from missions import automation, services
-from missions.models import Mission, MissionEvent
+from missions.core import lifecycle
+from missions.scheduler import automation
+from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START
 
 
 def act(mission, action, actor, reason=None):
-    return services.transition(db.session, mission, action, actor=actor, now=START, reason=reason)
+    return lifecycle.transition(db.session, mission, action, actor=actor, now=START, reason=reason)
 
 
 def confirmed_mission(make_need, make_professional, propose, manager):
@@ -75,12 +76,12 @@ def test_a_refusing_guard_leaves_the_mission_for_the_next_run(make_need, make_pr
     def not_yet(session, mission, now):
         raise Conflict("The host has not opened the ward.")
 
-    services.transition_guards.setdefault("start", []).append(not_yet)
+    lifecycle.transition_guards.setdefault("start", []).append(not_yet)
     try:
         clock.set(mission.starts_at)
         assert automation.run(db.session, clock())["started"] == 0
     finally:
-        services.transition_guards["start"].remove(not_yet)
+        lifecycle.transition_guards["start"].remove(not_yet)
     assert automation.run(db.session, clock())["started"] == 1
 
 

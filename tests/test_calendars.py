@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from diaspora.extensions import db
-from missions import services
+from missions.core import lifecycle
 from missions.calendars.models import CalendarFeed
 
 from .conftest import START
@@ -40,7 +40,7 @@ def check_rfc5545(body: bytes) -> Calendar:
 
 
 def act(mission, action, actor, reason=None):
-    return services.transition(db.session, mission, action, actor=actor, now=START, reason=reason)
+    return lifecycle.transition(db.session, mission, action, actor=actor, now=START, reason=reason)
 
 
 def test_a_physical_mission_is_an_all_day_event_updated_in_place(make_need, make_professional,

@@ -33,7 +33,7 @@ from diaspora.needs.models import Need
 from diaspora.programmes.models import Programme
 from missions.dashboards import indicators
 from missions.dashboards.filters import Filters
-from missions.models import Engagement, Mission, MissionSession
+from missions.core.models import Engagement, Mission, MissionSession
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 

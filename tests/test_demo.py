@@ -9,7 +9,7 @@ from diaspora.auth.models import User
 from diaspora.extensions import db
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
-from missions.models import Mission
+from missions.core.models import Mission
 
 FIXTURE = Path(__file__).parent / "data" / "who-format-fixture.csv"
 

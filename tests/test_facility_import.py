@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from diaspora.facilities.importer import (HeaderError, category_for, import_facilities,
-                                          ownership_for)
+from diaspora.facilities.importer import HeaderError, import_facilities
+from diaspora.facilities.vocabulary import category_for, ownership_for
 from diaspora.facilities.models import Facility
 
 from .conftest import START, later

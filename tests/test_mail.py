@@ -10,7 +10,7 @@ from diaspora.extensions import db
 from missions.notifications import outbox
 from missions.notifications.mail import message_id
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START, free_port
 

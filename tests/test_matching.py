@@ -18,7 +18,10 @@ from diaspora.errors import Conflict
 from diaspora.extensions import db
 from diaspora.professionals.models import AvailabilityWindow
 from missions import matching
-from missions.models import Engagement, Mission
+from missions.matching import ranking
+from missions.matching.profiles import Profile
+from missions.matching.scoring import SCORERS, best_fit, scoring_for, upper_bound
+from missions.core.models import Engagement, Mission
 
 from .conftest import START
 
@@ -89,7 +92,7 @@ def test_either_mode_lists_a_professional_once_in_their_best_mode(make_need, mak
                                                                   weighed, mode):
     professional = make_professional()
     need = make_need(mode="either", sessions_per_week=1, session_hours=2, weeks=4)
-    weights = {key: 0.0 for key in matching.SCORERS} | {weighed: 1.0}
+    weights = {key: 0.0 for key in SCORERS} | {weighed: 1.0}
     [candidate] = shortlist(need, settings=matching.Settings(weights=weights))
     assert (candidate.professional_id, candidate.mode) == (professional.id, mode)
 
@@ -226,7 +229,7 @@ def test_a_recent_return_lowers_fairness(make_need, make_facility, make_professi
 
 def test_weights_are_settings(make_need, make_professional):
     make_professional()
-    only_language = {key: 0.0 for key in matching.SCORERS} | {"language": 1.0}
+    only_language = {key: 0.0 for key in SCORERS} | {"language": 1.0}
     [candidate] = shortlist(make_need(languages=["en", "dag"]),
                             settings=matching.Settings(weights=only_language))
     assert candidate.score == 50.0  # speaks one of the two languages asked
@@ -348,7 +351,7 @@ def test_the_sql_query_alone_applies_the_hard_filters(make_need, make_profession
 
 def test_checking_the_most_promising_first_gives_the_exact_ranking(make_need, make_professional,
                                                                   monkeypatch):
-    monkeypatch.setattr(matching, "FIRST_BATCH", 2)
+    monkeypatch.setattr(ranking, "FIRST_BATCH", 2)
     skills = [["caesarean section"], ["partograph"], ["caesarean section", "partograph"], []]
     for n in range(8):
         make_professional(skills=skills[n % 4],
@@ -379,8 +382,8 @@ def make_terms(mode: str, days: int, stay: int, weeks: int,
 
 
 def make_profile(windows, blackouts=(), booked=(), licences=(),
-                 languages=frozenset()) -> matching.Profile:
-    return matching.Profile(id=1, name="A B", origin="GH", residence="GB", city="London",
+                 languages=frozenset()) -> Profile:
+    return Profile(id=1, name="A B", origin="GH", residence="GB", city="London",
                             zone="Europe/London", location=(51.5, -0.13),
                             modes=("physical", "virtual"), windows=tuple(windows),
                             blackouts=tuple(blackouts), booked=tuple(booked),
@@ -404,7 +407,7 @@ terms_strategy = st.builds(make_terms, st.sampled_from(["physical", "virtual", "
 
 
 def fit_of(profile, terms):
-    return matching.best_fit(profile, matching.scoring_for(terms, matching.Settings(), NOW))
+    return best_fit(profile, scoring_for(terms, matching.Settings(), NOW))
 
 
 @settings(max_examples=50, deadline=None)
@@ -427,8 +430,8 @@ def test_the_upper_bound_is_never_below_the_score(terms, windows, blackouts, boo
     """What makes checking only the most promising professionals exact."""
     profile = make_profile(windows, blackouts, booked, licences, languages)
     fit = fit_of(profile, terms)
-    scoring = matching.scoring_for(terms, matching.Settings(), NOW)
-    assert fit is None or matching.upper_bound(profile, scoring) >= fit.score
+    scoring = scoring_for(terms, matching.Settings(), NOW)
+    assert fit is None or upper_bound(profile, scoring) >= fit.score
 
 
 @settings(max_examples=50, deadline=None)

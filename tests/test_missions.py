@@ -11,19 +11,19 @@ import sqlalchemy as sa
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
 from diaspora.needs.models import Need
-from missions import services
-from missions.models import Booking, Mission
+from missions.core import lifecycle, proposals
+from missions.core.models import Booking, Mission
 
 from .conftest import START, later, make_app
 
 
 def act(mission, action, actor, reason=None, now=START):
-    return services.transition(db.session, mission, action, actor=actor, now=now, reason=reason)
+    return lifecycle.transition(db.session, mission, action, actor=actor, now=now, reason=reason)
 
 
 def tick_all(mission, actor):
     for item in mission.checklist:
-        services.tick(db.session, mission, item.item, True, actor=actor, now=START)
+        lifecycle.tick(db.session, mission, item.item, True, actor=actor, now=START)
 
 
 def test_full_lifecycle_with_history(make_need, make_professional, propose, manager, clock):
@@ -38,8 +38,8 @@ def test_full_lifecycle_with_history(make_need, make_professional, propose, mana
     act(mission, "ready", manager)
     with pytest.raises(Conflict):  # not before it starts
         act(mission, "start", manager)
-    act(mission, "start", services.SCHEDULER, now=mission.starts_at)
-    act(mission, "complete", services.SCHEDULER, now=mission.ends_at)
+    act(mission, "start", lifecycle.SCHEDULER, now=mission.starts_at)
+    act(mission, "complete", lifecycle.SCHEDULER, now=mission.ends_at)
     assert need.status == "fulfilled"
     assert [(e.from_status, e.to_status, e.actor_label) for e in mission.events] == [
         (None, "proposed", "manager"), ("proposed", "accepted", "professional"),
@@ -83,12 +83,12 @@ def test_ready_needs_the_whole_checklist(make_need, make_professional, propose, 
     mission = propose(make_need(), professional)
     act(mission, "accept", professional.user)
     act(mission, "confirm", manager)
-    services.tick(db.session, mission, "insurance", True, actor=professional.user, now=START)
+    lifecycle.tick(db.session, mission, "insurance", True, actor=professional.user, now=START)
     with pytest.raises(Conflict) as raised:
         act(mission, "ready", manager)
     assert "orientation" in raised.value.extra["missing"]
     with pytest.raises(Forbidden):  # orientation is the programme's to confirm
-        services.tick(db.session, mission, "orientation", True, actor=professional.user, now=START)
+        lifecycle.tick(db.session, mission, "orientation", True, actor=professional.user, now=START)
     assert {c.item for c in mission.checklist} == {"orientation", "insurance", "licence_verified",
                                                    "terms_agreed", "travel_booked",
                                                    "counterpart_assigned"}
@@ -238,7 +238,7 @@ def test_postpone_and_reschedule_rebooks(make_need, make_professional, propose, 
     mission = propose(make_need(), professional)
     act(mission, "postpone", manager, reason="Facility renovation")
     assert all(not b.active for b in mission.bookings)
-    services.reschedule(db.session, mission, {"starts_on": date(2026, 5, 4)}, actor=manager, now=START)
+    lifecycle.reschedule(db.session, mission, {"starts_on": date(2026, 5, 4)}, actor=manager, now=START)
     assert mission.status == "proposed" and mission.starts_on == date(2026, 5, 4)
     assert [b.active for b in mission.bookings] == [True]
 
@@ -300,7 +300,7 @@ def test_concurrent_overlapping_proposals_exactly_one_wins(database_url, make_ne
             actor = db.session.get(User, manager_id)
             barrier.wait()
             try:
-                services.propose_mission(db.session, need, person,
+                proposals.propose_mission(db.session, need, person,
                                          {"kind": "physical", "starts_on": date(2026, 4, 6 + need_id % 5)},
                                          actor=actor, now=START)
                 outcomes.append("won")

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from diaspora.auth.services import create_token
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
-from missions import reminders, services
+from missions.core import lifecycle
+from missions.scheduler import reminders
 from missions.outcomes import services as outcomes
 from missions.outcomes.models import FollowUp, OutcomeReport, OutcomeTrainee, ReportWaiver
 
@@ -29,7 +30,7 @@ REPORT = {"trained_total": 12, "sessions_held": 6, "hours": 18, "patients_seen":
 
 @dataclass
 class Notification:
-    """What the scheduler hands a validator (see missions.reminders)."""
+    """What the scheduler hands a validator (see missions.scheduler.reminders)."""
 
     user_id: int
     kind: str
@@ -61,13 +62,13 @@ def completed(host, make_need, make_professional, propose, manager):
                              sessions_per_week=1, weeks=4, session_hours=1.5)
             mission = propose(need, professional, kind="virtual", starts_on=date(2026, 4, 7),
                               weekdays=["TU"], session_start=time(14, 0), session_minutes=90, weeks=4)
-        services.transition(db.session, mission, "accept", actor=professional.user, now=START)
-        services.transition(db.session, mission, "confirm", actor=manager, now=START)
+        lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=START)
+        lifecycle.transition(db.session, mission, "confirm", actor=manager, now=START)
         for item in mission.checklist:
-            services.tick(db.session, mission, item.item, True, actor=manager, now=START)
-        services.transition(db.session, mission, "ready", actor=manager, now=START)
-        services.transition(db.session, mission, "start", actor=services.SCHEDULER, now=mission.starts_at)
-        services.transition(db.session, mission, "complete", actor=services.SCHEDULER, now=mission.ends_at)
+            lifecycle.tick(db.session, mission, item.item, True, actor=manager, now=START)
+        lifecycle.transition(db.session, mission, "ready", actor=manager, now=START)
+        lifecycle.transition(db.session, mission, "start", actor=lifecycle.SCHEDULER, now=mission.starts_at)
+        lifecycle.transition(db.session, mission, "complete", actor=lifecycle.SCHEDULER, now=mission.ends_at)
         return mission
 
     return make
@@ -208,9 +209,9 @@ def test_api_round_trip_of_a_mission_outcomes(completed, host, api_client):
 def test_close_needs_both_reports_or_a_waiver(completed, manager, api_client):
     mission = completed()
     file(mission, "professional", mission.professional.user)
-    services.transition(db.session, mission, "report", actor=manager, now=mission.ends_at)
+    lifecycle.transition(db.session, mission, "report", actor=manager, now=mission.ends_at)
     with pytest.raises(Conflict) as raised:
-        services.transition(db.session, mission, "close", actor=manager, now=mission.ends_at)
+        lifecycle.transition(db.session, mission, "close", actor=manager, now=mission.ends_at)
     assert raised.value.extra["missing_reports"] == ["host"]
     client, headers = api_client(manager)
     no_reason = client.post(f"/api/v1/missions/{mission.id}/outcomes/host/waiver", headers=headers,
@@ -219,7 +220,7 @@ def test_close_needs_both_reports_or_a_waiver(completed, manager, api_client):
     waived = client.post(f"/api/v1/missions/{mission.id}/outcomes/host/waiver", headers=headers,
                          json={"reason": "The coordinator left the facility"})
     assert waived.status_code == 201 and waived.json["waived_by"] == manager.name
-    services.transition(db.session, mission, "close", actor=manager, now=mission.ends_at)
+    lifecycle.transition(db.session, mission, "close", actor=manager, now=mission.ends_at)
     assert mission.status == "closed"
     with pytest.raises(Conflict):  # closed: no more amendments
         file(mission, "professional", mission.professional.user)
@@ -295,7 +296,7 @@ def test_report_reminders_stop_once_the_side_is_in(completed, host, make_user):
 def test_report_reminders_stop_for_a_cancelled_mission(host, make_need, make_professional, propose,
                                                        manager):
     mission = propose(make_need(host[0]), make_professional())
-    services.transition(db.session, mission, "cancel", actor=manager, now=START, reason="Strike")
+    lifecycle.transition(db.session, mission, "cancel", actor=manager, now=START, reason="Strike")
     notification = Notification(mission.professional.user_id, "report_due", mission.id)
     assert not reminders.validators["report_due"](db.session, notification, START)
 

@@ -168,7 +168,7 @@ def _need(facility, coordinator):
 def _mission(need, professional, manager):
     from datetime import date
 
-    from missions.services import propose_mission
+    from missions.core.proposals import propose_mission
 
     return propose_mission(db.session, need, professional,
                            {"kind": "physical", "starts_on": date(2026, 4, 6)},

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from diaspora.extensions import db
 from diaspora.programmes.models import Programme
-from missions import planning
+from missions.matching import planning
 
 from .conftest import START
 

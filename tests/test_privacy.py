@@ -11,7 +11,7 @@ from diaspora.auth.models import User
 from diaspora.extensions import db
 from diaspora.professionals.models import Licence, Professional
 from diaspora.safeguards import is_listed
-from missions.models import Mission
+from missions.core.models import Mission
 
 from .conftest import PASSWORD, START
 
@@ -58,7 +58,7 @@ def test_erasure_removes_personal_data_and_keeps_counts(signed_in, make_professi
 
 
 def test_erasure_waits_for_a_running_mission(signed_in, make_professional, make_need, propose, manager):
-    from missions.services import transition
+    from missions.core.lifecycle import transition
 
     professional = make_professional()
     mission = propose(make_need(), professional)

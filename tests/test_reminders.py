@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from diaspora.extensions import db
-from missions import reminders, services
+from missions.core import lifecycle
+from missions.scheduler import reminders
 from missions.notifications import messages, notices, outbox, producers
 from missions.notifications.models import Notification
-from missions.scheduler import run_once
+from missions.scheduler.process import run_once
 
 from .conftest import START, make_app
 
@@ -33,7 +34,7 @@ def kinds(user) -> list[str]:
 
 
 def act(mission, action, actor, reason=None, now=START):
-    return services.transition(db.session, mission, action, actor=actor, now=now, reason=reason)
+    return lifecycle.transition(db.session, mission, action, actor=actor, now=now, reason=reason)
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def test_a_decline_tells_the_programme_managers(make_need, make_professional, pr
 def test_the_transition_hook_is_registered_once_however_many_apps(database_url):
     for _ in range(3):
         make_app(database_url)
-    assert services.transition_hooks.count(notices.on_transition) == 1
+    assert lifecycle.transition_hooks.count(notices.on_transition) == 1
     assert reminders.producers.count(producers.reports_due) == 1
 
 
@@ -144,12 +145,12 @@ def test_readiness_reminders_reach_whoever_can_tick_the_open_items(confirmed, ma
     reminder = inbox(coordinator)[-1]
     assert reminder.payload["days"] == 30 and "counterpart_assigned" in reminder.payload["missing"]
     for item in ("orientation", "licence_verified"):  # the managers' items are done
-        services.tick(db.session, confirmed, item, True, actor=manager, now=clock())
+        lifecycle.tick(db.session, confirmed, item, True, actor=manager, now=clock())
     run(clock, confirmed.starts_at - timedelta(days=14))
     assert kinds(manager).count("readiness_incomplete") == 1
     assert kinds(professional).count("readiness_incomplete") == 2
     for item in ("insurance", "terms_agreed", "travel_booked", "counterpart_assigned"):
-        services.tick(db.session, confirmed, item, True, actor=manager, now=clock())
+        lifecycle.tick(db.session, confirmed, item, True, actor=manager, now=clock())
     run(clock, confirmed.starts_at - timedelta(days=7))
     assert kinds(professional).count("readiness_incomplete") == 2
 
@@ -176,7 +177,7 @@ def test_a_rescheduled_start_gets_a_new_reminder_and_drops_the_old(confirmed, ma
     old_due = confirmed.starts_at - timedelta(days=1)
     outbox.store(db.session, producers.missions_starting(db.session, old_due), old_due)
     act(confirmed, "postpone", manager, reason="Renovation", now=old_due)
-    services.reschedule(db.session, confirmed, {"starts_on": date(2026, 5, 4)}, actor=manager,
+    lifecycle.reschedule(db.session, confirmed, {"starts_on": date(2026, 5, 4)}, actor=manager,
                         now=old_due)
     run(clock, old_due)
     assert {n.status for n in db.session.scalars(sa.select(Notification).where(
@@ -205,7 +206,7 @@ def test_an_hour_before_each_session_with_the_join_link(make_need, host, make_pr
     assert [n.session_id for n in reminder] == [first.id]
     page = signed_in(professional.user).get("/inbox").get_data(as_text=True)
     assert "https://meet.example.org/obstetrics" in page and "Session in one hour" in page
-    from missions.attendance import cancel_session
+    from missions.sessions.attendance import cancel_session
 
     cancel_session(db.session, second, "Public holiday", actor=manager, now=clock())
     run(clock, second.starts_at - timedelta(hours=1))

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from missions import scheduler
-from missions.models import Mission, MissionEvent
+from missions.scheduler import process as scheduler
+from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
 
 from .conftest import START, make_app
@@ -107,7 +107,7 @@ def seed(url: str, *, people: int, started_missions: int = 0) -> set[str]:
     from diaspora.facilities.models import Facility
     from diaspora.needs.models import Need
     from diaspora.professionals.services import create_professional
-    from missions import services
+    from missions.core import lifecycle, proposals
 
     now = datetime.now(timezone.utc)
     app = make_app(url)
@@ -140,11 +140,11 @@ def seed(url: str, *, people: int, started_missions: int = 0) -> set[str]:
                         created_at=now, updated_at=now)
             db.session.add(need)
             db.session.commit()
-            mission = services.propose_mission(
+            mission = proposals.propose_mission(
                 db.session, need, professional,
                 {"kind": "physical", "starts_on": today - timedelta(days=2)}, actor=manager, now=now)
-            services.transition(db.session, mission, "accept", actor=professional.user, now=now)
-            services.transition(db.session, mission, "confirm", actor=manager, now=now)
+            lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=now)
+            lifecycle.transition(db.session, mission, "confirm", actor=manager, now=now)
         keys = {f"availability_stale:{p.id}:{int(p.availability_updated_at.timestamp())}"
                 for p in professionals}
         db.session.remove()

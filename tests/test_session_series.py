@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from diaspora.extensions import db
-from missions import sessions as series
+from missions.sessions import series
 
 UTC = timezone.utc
 

@@ -7,7 +7,7 @@ Facility type, Ownership, Lat, Long, LL source, iso3c, facility_type_9, Tier, Ti
 - Every row is validated by ``FacilityRowSchema``; invalid rows are reported with their line
   number and never written. ``strict=True`` writes nothing at all if any row is invalid.
 - Types (English, French, Portuguese), tiers and ownership are mapped to the registry's
-  vocabulary; the source text is kept.
+  vocabulary (``vocabulary``); the source text is kept.
 - Rows without coordinates are kept and counted; their zone comes from the country when it
   has a single zone.
 - Re-importing updates facilities in place: ``external_id`` is a digest of the row's identity
@@ -23,12 +23,10 @@ import csv
 import hashlib
 import io
 import os
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from multiprocessing import get_context
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +38,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from .. import geo, reference
 from ..schemas import BaseSchema
 from .models import Facility
+from .vocabulary import CATEGORY_TIERS, category_for, fold, ownership_for, setting_for
 
 SOURCE = "who-ssa-2019"
 WHO_COLUMNS = ("Country", "Admin1", "Facility name", "Facility type", "Ownership", "Lat", "Long",
@@ -47,50 +46,6 @@ WHO_COLUMNS = ("Country", "Admin1", "Facility name", "Facility type", "Ownership
 REQUIRED_COLUMNS = ("Country", "Admin1", "Facility name", "Facility type", "Ownership", "Lat",
                     "Long", "iso3c")
 BATCH_SIZE = 2000
-
-# Categories from the source's own normalised English type (facility_type_9) ...
-TYPE9_CATEGORIES = {
-    "health post": "health_post",
-    "community health unit": "community_health_unit",
-    "health clinic": "clinic",
-    "clinic": "clinic",
-    "health centre": "health_centre",
-    "health center": "health_centre",
-    "polyclinic": "polyclinic",
-    "maternity": "maternity",
-    "hospital": "hospital",
-}
-# ... and, when it is blank or unknown, keywords of the free-text type in English, French and
-# Portuguese, tried in order (first match wins).
-TYPE_KEYWORDS = (
-    ("polyclini", "polyclinic"), ("policlíni", "polyclinic"), ("policlini", "polyclinic"),
-    ("hospital", "hospital"), ("hôpital", "hospital"), ("hopital", "hospital"),
-    ("centre hospitalier", "hospital"), ("chu", "hospital"), ("chr", "hospital"),
-    ("maternit", "maternity"),
-    ("community-based", "community_health_unit"), ("chps", "community_health_unit"),
-    ("case de santé", "community_health_unit"),
-    ("health cent", "health_centre"), ("centre de santé", "health_centre"),
-    ("centro de saúde", "health_centre"), ("centro de saude", "health_centre"),
-    ("clinic", "clinic"), ("clinique", "clinic"), ("clínica", "clinic"),
-    ("health post", "health_post"), ("poste de santé", "health_post"),
-    ("posto de saúde", "health_post"), ("posto de saude", "health_post"),
-    ("dispensa", "health_post"),
-)
-CATEGORY_TIERS = {"health_post": 1, "community_health_unit": 1, "clinic": 2, "health_centre": 2,
-                  "maternity": 2, "polyclinic": 2, "hospital": 3}
-OWNERSHIP_KEYWORDS = (
-    ("not for profit", "ngo"), ("ngo", "ngo"), ("ong", "ngo"),
-    ("fbo", "faith_based"), ("faith", "faith_based"), ("mission", "faith_based"),
-    ("chag", "faith_based"), ("church", "faith_based"), ("confession", "faith_based"),
-    ("relig", "faith_based"),
-    ("local authority", "local_authority"), ("municipal", "local_authority"),
-    ("collectivit", "local_authority"),
-    ("moh", "public"), ("public", "public"), ("públic", "public"), ("government", "public"),
-    ("gouvern", "public"), ("ministry", "public"), ("minist", "public"), ("estado", "public"),
-    ("private", "private"), ("privé", "private"), ("prive", "private"), ("privado", "private"),
-)
-SETTING_KEYWORDS = (("rural", "rural"), ("urban", "urban"), ("urbain", "urban"),
-                    ("urbano", "urban"))
 
 
 @dataclass
@@ -176,49 +131,6 @@ class FacilityRowSchema(BaseSchema):
     def _known_country(self, data, **kwargs):
         if data.get("iso3") and reference.alpha2_from_alpha3(data["iso3"]) is None:
             raise ValidationError(_l("Unknown ISO 3166 alpha-3 code."), field_name="iso3c")
-
-
-def fold(text: str | None) -> str:
-    """Lower case, accents removed, whitespace collapsed: for keys and keyword matching."""
-    if not text:
-        return ""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
-
-
-_FOLDED_TYPE_KEYWORDS = tuple((fold(k), v) for k, v in TYPE_KEYWORDS)
-_FOLDED_OWNERSHIP_KEYWORDS = tuple((fold(k), v) for k, v in OWNERSHIP_KEYWORDS)
-
-
-def _first_keyword(text: str, table, default: str) -> str:
-    words = set(text.replace("-", " ").split())
-    for keyword, value in table:
-        # Short keywords (CHU, NGO, MoH) must be whole words; longer ones may be stems.
-        if keyword in words if len(keyword) <= 4 else keyword in text:
-            return value
-    return default
-
-
-@lru_cache(maxsize=4096)
-def category_for(type9: str | None, facility_type: str | None) -> str:
-    category = TYPE9_CATEGORIES.get(fold(type9))
-    if category:
-        return category
-    return _first_keyword(fold(facility_type), _FOLDED_TYPE_KEYWORDS, "other")
-
-
-@lru_cache(maxsize=4096)
-def ownership_for(text: str | None) -> str:
-    if not text:
-        return "unknown"
-    return _first_keyword(fold(text), _FOLDED_OWNERSHIP_KEYWORDS, "unknown")
-
-
-@lru_cache(maxsize=4096)
-def setting_for(facility_type: str | None) -> str:
-    return _first_keyword(fold(facility_type), SETTING_KEYWORDS, "unknown")
 
 
 def external_id(iso3: str, admin1: str | None, name: str, facility_type: str | None,

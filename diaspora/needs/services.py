@@ -1,7 +1,7 @@
 """Needs: filed by a facility's coordinator, approved by a programme manager.
 
 Status: draft → submitted → approved / returned (with reason) → matched → fulfilled / closed.
-``matched`` and ``fulfilled`` follow the missions (see ``missions.services``); every change is
+``matched`` and ``fulfilled`` follow the missions (see ``missions.core.lifecycle``); every change is
 kept in ``NeedEvent``. An illegal change answers 409 with the current status.
 """
 from __future__ import annotations

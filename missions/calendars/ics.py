@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from icalendar import Calendar, Event
 
-from ..models import Mission, MissionSession
+from ..core.models import Mission, MissionSession
 
 PRODID = "-//Diaspora Skills Registry//Missions//EN"
 EVENT_STATUS = {"cancelled": "CANCELLED", "declined": "CANCELLED", "proposed": "TENTATIVE",

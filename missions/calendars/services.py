@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from diaspora.security import token_digest
 
-from .. import services
-from ..models import Mission
+from ..core import access
+from ..core.models import Mission
 from .models import CalendarFeed
 
 TOKEN_PREFIX = "cal_"
@@ -60,7 +60,7 @@ def feed_owner(session, token: str, *, now: datetime):
 
 def feed_missions(session, user, *, now: datetime) -> list[Mission]:
     """The missions ``user`` may see, from ``FEED_HISTORY`` ago on."""
-    query = (services.mission_query(actor=user).where(Mission.ends_at >= now - FEED_HISTORY)
+    query = (access.mission_query(actor=user).where(Mission.ends_at >= now - FEED_HISTORY)
              .options(joinedload(Mission.need), joinedload(Mission.facility),
                       joinedload(Mission.professional), selectinload(Mission.sessions),
                       selectinload(Mission.events)))

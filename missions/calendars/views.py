@@ -10,7 +10,7 @@ from diaspora.errors import NotFound
 from diaspora.extensions import db
 from diaspora.security import login_required
 
-from .. import services
+from ..core import access
 from . import ics
 from .services import active_feed, create_feed, feed_missions, feed_owner, revoke_feed
 
@@ -35,7 +35,7 @@ def _ics(body: bytes, filename: str) -> Response:
 @bp.get("/missions/<int:mission_id>/calendar.ics")
 @login_required
 def mission_ics(mission_id: int):
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return _ics(ics.calendar([mission], name=mission.need.title), f"mission-{mission.id}.ics")
 
 

@@ -22,10 +22,10 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import GENDERS, Professional
 from diaspora.programmes.models import Programme
 
-from ..models import Mission
+from ..core.models import Mission
 from ..outcomes.models import FOLLOW_UP_MONTHS, FollowUp, OutcomeItem, OutcomeReport, \
     OutcomeTrainee, ReportWaiver
-from ..services import DONE
+from ..core.access import DONE
 from .filters import Filters, mission_conditions
 
 COLUMNS = (

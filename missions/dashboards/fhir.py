@@ -24,7 +24,7 @@ from diaspora import reference
 from diaspora.facilities.models import Facility
 from diaspora.professionals.models import Professional, ProfessionalSpecialty
 
-from ..models import Mission
+from ..core.models import Mission
 from .indicators import WENT_AHEAD
 
 IDENTIFIER_SYSTEM = "urn:diaspora-registry"

@@ -16,7 +16,7 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.schemas import BaseSchema, CountryCode, Trimmed, one_of
 
-from ..models import KINDS, Mission
+from ..core.models import KINDS, Mission
 
 
 @dataclass(frozen=True)

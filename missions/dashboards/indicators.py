@@ -24,9 +24,9 @@ from diaspora import safeguards
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
 
-from ..models import STATUSES, Mission, MissionSession
+from ..core.models import STATUSES, Mission, MissionSession
 from ..outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
-from ..services import DONE
+from ..core.access import DONE
 from .filters import Filters, mission_conditions, need_conditions
 from .sql import seconds_between, year_month
 

@@ -1,7 +1,7 @@
 """The outbox: one row per message to one person.
 
 A row is ``pending`` until it is due; the dispatcher then asks again whether it still makes
-sense (see ``missions.reminders``) and either delivers it to the person's inbox (``sent``) or
+sense (see ``missions.scheduler.reminders``) and either delivers it to the person's inbox (``sent``) or
 drops it (``skipped``, with ``skip_reason``). When e-mail is configured a delivered row also has
 ``email_status`` ``pending`` → ``sent`` (or ``failed`` after ``outbox.MAX_EMAIL_ATTEMPTS``);
 one dispatcher at a time holds it through ``claimed_by`` / ``claimed_until`` (a lease).

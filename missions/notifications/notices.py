@@ -1,13 +1,13 @@
 """Notices sent at once when something happens to a mission that concerns someone.
 
-``on_transition`` is a ``services.transition_hooks`` entry: it runs inside the transition's
+``on_transition`` is a ``lifecycle.transition_hooks`` entry: it runs inside the transition's
 transaction, so a notice exists exactly when the change it reports was committed.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from ..models import Mission, MissionSession
+from ..core.models import Mission, MissionSession
 from . import outbox, recipients
 
 # action -> (kind, who hears of it)

@@ -34,8 +34,8 @@ from sqlalchemy.orm import selectinload
 
 from diaspora.auth.models import User
 
-from .. import reminders
-from ..models import Mission, MissionSession
+from ..scheduler import reminders
+from ..core.models import Mission, MissionSession
 from . import pause
 from .models import Notification
 

@@ -1,6 +1,6 @@
 """Reminders about missions and profiles, and the checks made again before each is sent.
 
-Each producer yields the reminders due at ``now`` (see ``missions.reminders``). Keys name what
+Each producer yields the reminders due at ``now`` (see ``missions.scheduler.reminders``). Keys name what
 a reminder is about *and* the moment it refers to (a mission's start, a licence's end), so a
 rescheduled mission gets fresh reminders and the old ones fail their check.
 
@@ -20,9 +20,10 @@ from sqlalchemy.orm import selectinload
 
 from diaspora.professionals.models import Licence, Professional
 
-from .. import reminders
-from ..models import Mission, MissionSession
-from ..services import CHECKLIST_ROLES, DONE
+from ..scheduler import reminders
+from ..core.models import Mission, MissionSession
+from ..core.access import DONE
+from ..core.lifecycle import CHECKLIST_ROLES
 from . import recipients
 from .recipients import mission_facts
 

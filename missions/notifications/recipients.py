@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from diaspora.auth.models import User
 
-from ..models import Mission
+from ..core.models import Mission
 
 
 def professional(mission: Mission) -> list[User]:

@@ -8,7 +8,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.security import login_required, roles_required
 
-from .. import services as missions
+from ..core import access
 from . import services
 from .schemas import (FollowUpAnswerSchema, FollowUpSchema, MissionOutcomesSchema,
                       OutcomeReportSchema, WaiverSchema)
@@ -28,7 +28,7 @@ SIDE = "<any(professional, host):side>"
 @blp.answers(403, "Not your mission.")
 def list_outcomes(mission_id):
     """Both reports, the waivers, the sides still missing and the follow-up surveys."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return services.outcomes_of(db.session, mission)
 
 
@@ -44,7 +44,7 @@ def file_outcome_report(data, mission_id, side):
 
     The professional files "professional", a host coordinator "host"; once the mission is
     completed and until it is closed."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return services.file_report(db.session, mission, side, data, actor=current_user, now=now())
 
 
@@ -56,7 +56,7 @@ def file_outcome_report(data, mission_id, side):
                   "(``current_status``), and only if not filed or waived already.")
 def waive_outcome_report(data, mission_id, side):
     """Waive a side's report (a reason is required); the mission can then be closed."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return services.waive(db.session, mission, side, data["reason"], actor=current_user, now=now())
 
 
@@ -68,6 +68,6 @@ def waive_outcome_report(data, mission_id, side):
 @blp.answers(409, "The survey is not open yet.")
 def answer_follow_up(data, mission_id, months):
     """Answer the survey at +3, +6 or +12 months (open from a week before it is due)."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     survey = services.get_follow_up(db.session, mission, months)
     return services.answer_follow_up(db.session, survey, data, actor=current_user, now=now())

@@ -24,8 +24,8 @@ from diaspora import audit
 from diaspora.auth.models import User
 from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
-from .. import services as missions
-from ..models import Mission
+from ..core import access, lifecycle
+from ..core.models import Mission
 from .models import FOLLOW_UP_MONTHS, SIDES, FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 
@@ -58,7 +58,7 @@ class MissionOutcomes:
 
 def side_of(session, actor, mission: Mission) -> str | None:
     """The side ``actor`` reports for on this mission (managers report for neither)."""
-    return SIDE_OF_RELATION.get(missions.relation(session, actor, mission))
+    return SIDE_OF_RELATION.get(access.relation(session, actor, mission))
 
 
 def outcomes_of(session, mission: Mission) -> MissionOutcomes:
@@ -193,8 +193,8 @@ def _finish(session, mission: Mission, *, actor, now: datetime) -> None:
     coordinator's filing moves it as the scheduler would.
     """
     if mission.status == "completed" and not missing_sides(session, mission):
-        by = actor if actor.role in missions.MANAGERS else missions.SCHEDULER
-        missions.transition(session, mission, "report", actor=by, now=now)  # commits
+        by = actor if actor.role in access.MANAGERS else lifecycle.SCHEDULER
+        lifecycle.transition(session, mission, "report", actor=by, now=now)  # commits
     else:
         session.commit()
 
@@ -267,4 +267,4 @@ def follow_up_still_due(session, notification, now: datetime) -> bool:
     follow_up = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == notification.mission_id,
                                                          FollowUp.months == months))
     return (follow_up is not None and follow_up.answered_at is None
-            and follow_up.mission.status in missions.DONE)
+            and follow_up.mission.status in access.DONE)

@@ -12,7 +12,7 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required, roles_required
 
-from .. import services as missions
+from ..core import access
 from . import labels, services
 from .schemas import FollowUpAnswerSchema, OutcomeReportSchema, WaiverSchema
 
@@ -37,7 +37,7 @@ def _panel_outcomes(mission):
 @login_required
 def reports(mission_id: int):
     """Both reports, the waivers and the follow-up answers of a mission."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return render_template("outcomes/reports.html", m=mission,
                            outcomes=services.outcomes_of(db.session, mission),
                            my_side=services.side_of(db.session, current_user, mission), now=now())
@@ -47,7 +47,7 @@ def reports(mission_id: int):
 @roles_required("professional", "coordinator")
 def file(mission_id: int, side: str):
     """The report form of one side (the mission's professional, or a host coordinator)."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     services.require_author(db.session, current_user, mission, side)
     report = services.outcomes_of(db.session, mission).reports.get(side)
     errors: dict = {}
@@ -68,7 +68,7 @@ def file(mission_id: int, side: str):
 @bp.post(f"/missions/<int:mission_id>/outcomes/{SIDE}/waive")
 @roles_required("manager")
 def waive(mission_id: int, side: str):
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     data, errors = load_form(WaiverSchema())
     if errors:
         flash(_("Give a reason for the waiver."), "error")
@@ -86,7 +86,7 @@ def waive(mission_id: int, side: str):
 @roles_required("professional", "coordinator")
 def follow_up(mission_id: int, months: int):
     """A follow-up survey: is the practice in use, are counterparts in post, who was trained since."""
-    mission = missions.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     survey = services.get_follow_up(db.session, mission, months)
     services.require_respondent(db.session, current_user, survey, now())
     errors: dict = {}

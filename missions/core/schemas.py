@@ -9,7 +9,7 @@ from diaspora.schemas import BaseSchema, Trimmed, one_of
 from diaspora.reference import CADRES
 
 from .models import CHECKLIST, GENDERS, KINDS, SESSION_STATUSES, STATUSES
-from .sessions import WEEKDAYS
+from ..sessions.series import WEEKDAYS
 
 SERIES_ZONES = ("host", "professional")
 

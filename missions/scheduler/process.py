@@ -29,8 +29,8 @@ from diaspora.clock import now as clock_now
 from diaspora.extensions import db
 
 from . import automation, reminders
-from .notifications import outbox
-from .notifications.mail import Mailer
+from ..notifications import outbox
+from ..notifications.mail import Mailer
 
 log = logging.getLogger(__name__)
 JOB_ID = "missions-run-once"

@@ -12,8 +12,9 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.security import login_required
 
-from . import attendance, services
-from .schemas import AttendanceSchema, ReasonSchema, SessionSchema
+from ..core import access
+from . import attendance
+from ..core.schemas import AttendanceSchema, ReasonSchema, SessionSchema
 
 bp = Blueprint("sessions", __name__)
 blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1", tags={
@@ -25,7 +26,7 @@ SPARE_ROWS = 3
 
 
 def _mission_session(mission_id: int, session_id: int):
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     return attendance.get_session(db.session, mission, session_id)
 
 
@@ -80,7 +81,7 @@ def cancel(mission_id: int, session_id: int):
 @blp.answers(403, NOT_YOURS)
 def list_sessions(mission_id):
     """A virtual mission's sessions with their status and attendance."""
-    return services.get_mission(db.session, mission_id, actor=current_user).sessions
+    return access.get_mission(db.session, mission_id, actor=current_user).sessions
 
 
 @blp.put("/missions/<int:mission_id>/sessions/<int:session_id>/attendance")

@@ -71,7 +71,7 @@ class Mission(db.Model):
     ends_at: Mapped[datetime]
     timezone: Mapped[str] = mapped_column(sa.String(64))
     # Virtual missions: the session series (RFC 5545 recurrence) and the zone whose wall-clock
-    # time it keeps: the host's by default, or the professional's (see services._schedule).
+    # time it keeps: the host's by default, or the professional's (see booking.schedule).
     rrule: Mapped[str | None] = mapped_column(sa.String(400))
     series_timezone: Mapped[str | None] = mapped_column(sa.String(64))
     session_start: Mapped[time | None]
@@ -87,7 +87,7 @@ class Mission(db.Model):
     responded_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     # Set by the scheduler when the mission is still waiting for its outcome report a week
-    # after the end (see missions.automation).
+    # after the end (see missions.scheduler.automation).
     report_overdue_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""The lifecycle moves the scheduler makes on its own, through the same ``services.transition``
+"""The lifecycle moves the scheduler makes on its own, through the same ``lifecycle.transition``
 as a person's action (the history names the scheduler as the actor):
 
 - a confirmed or ready mission starts at its start, and an ongoing one completes at its end;
@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from diaspora.errors import DomainError
 
-from . import services
-from .models import Mission
-from .notifications import notices
-from .notifications.producers import REPORT_DUE_AFTER
+from ..core import lifecycle
+from ..core.models import Mission
+from ..notifications import notices
+from ..notifications.producers import REPORT_DUE_AFTER
 
 REPORT_OVERDUE_AFTER = REPORT_DUE_AFTER + timedelta(days=7)
 
@@ -34,7 +34,7 @@ def run(session, now: datetime) -> dict[str, int]:
 
 
 def _move_all(session, action: str, when, now: datetime) -> int:
-    sources = services.TRANSITIONS[action].sources
+    sources = lifecycle.TRANSITIONS[action].sources
     due = session.scalars(sa.select(Mission.id).where(Mission.status.in_(sources), when)
                           .order_by(Mission.starts_at)).all()
     return sum(_move(session, mission_id, action, sources, now) for mission_id in due)
@@ -45,7 +45,7 @@ def _move(session, mission_id: int, action: str, sources: tuple[str, ...], now: 
         return False
     mission = session.get(Mission, mission_id, populate_existing=True)
     try:
-        services.transition(session, mission, action, actor=services.SCHEDULER, now=now)
+        lifecycle.transition(session, mission, action, actor=lifecycle.SCHEDULER, now=now)
     except DomainError:
         session.rollback()  # a guard refused; it is asked again on the next run
         return False

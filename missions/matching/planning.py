@@ -37,8 +37,10 @@ from diaspora import audit
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
 
-from . import matching
-from .sessions import day_span
+from ..sessions.series import day_span
+from .filters import Diagnosis, diagnose
+from .ranking import Ranking, rank
+from .terms import Settings, Terms, terms_of
 
 PRIORITY_WEIGHTS = {1: 4.0, 2: 3.0, 3: 2.0, 4: 1.0}  # 1 critical … 4 low
 RURAL_BONUS = 0.25                 # added to the need's weight for a rural facility
@@ -129,16 +131,16 @@ def needs_in_period(session, *, period_start: date, period_end: date,
 
 def make_plan(session, *, now: datetime, period_start: date, period_end: date,
               programme_id: int | None = None, country: str | None = None,
-              settings: matching.Settings | None = None) -> Plan:
+              settings: Settings | None = None) -> Plan:
     """The plan for the approved needs of the period, of one programme or host country when
     given (see the module docstring); each unmet need says why."""
-    settings = settings or matching.Settings()
+    settings = settings or Settings()
     found = needs_in_period(session, period_start=period_start, period_end=period_end,
                             programme_id=programme_id, country=country)
     rankings, options = {}, []
     for need in found:
-        terms = matching.terms_of(need)
-        ranking = matching.rank(session, terms, now=now, settings=settings, limit=TOP_K)
+        terms = terms_of(need)
+        ranking = rank(session, terms, now=now, settings=settings, limit=TOP_K)
         rankings[need.id] = (terms, ranking)
         options.extend(options_for(need, terms, ranking))
     selection = choose(options)
@@ -153,7 +155,7 @@ def make_plan(session, *, now: datetime, period_start: date, period_end: date,
 
 
 def plan_for(session, data: dict, *, actor, now: datetime,
-             settings: matching.Settings | None = None) -> Plan:
+             settings: Settings | None = None) -> Plan:
     """The plan as a manager asks for it (``data`` from ``PlanRequestSchema``), audited."""
     plan = make_plan(session, now=now, settings=settings, **data)
     audit.record(session, now=now, actor=actor, action="read", entity="plan",
@@ -172,7 +174,7 @@ def need_weight(need: Need) -> float:
     return PRIORITY_WEIGHTS[need.priority] * (1 + bonus)
 
 
-def options_for(need: Need, terms: matching.Terms, ranking: matching.Ranking) -> list[Option]:
+def options_for(need: Need, terms: Terms, ranking: Ranking) -> list[Option]:
     weight = need_weight(need)
     zone = terms.zone or "UTC"
     options = []
@@ -255,11 +257,11 @@ def _assignment(need: NeedSummary, option: Option) -> Assignment:
                       score=option.score, weight=round(option.weight, 3))
 
 
-def _unmet(session, need: NeedSummary, terms: matching.Terms, ranking: matching.Ranking,
+def _unmet(session, need: NeedSummary, terms: Terms, ranking: Ranking,
            selection: Selection, summaries: dict[int, NeedSummary]) -> Unmet:
     if not ranking.fits:
         return Unmet(need=need, reason="no_candidate",
-                     explanation=_why_nobody(matching.diagnose(session, terms)))
+                     explanation=_why_nobody(diagnose(session, terms)))
     candidates = {fit.profile.id for fit in ranking.fits}
     taken = [option for option in selection.chosen if option.professional_id in candidates]
     if {option.professional_id for option in taken} != candidates:
@@ -272,7 +274,7 @@ def _unmet(session, need: NeedSummary, terms: matching.Terms, ranking: matching.
                         for i in sorted({option.need_id for option in taken}))))
 
 
-def _why_nobody(diagnosis: matching.Diagnosis) -> str:
+def _why_nobody(diagnosis: Diagnosis) -> str:
     if not diagnosis.of:
         return _("No professional of this cadre is registered.")
     return _("None of the %(of)d professionals of this cadre can do it; the %(filter)s filter "

@@ -23,7 +23,10 @@ from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
 from diaspora.web import add_nav
 
-from . import matching, planning
+from . import planning
+from .explanations import CRITERION_LABELS
+from .ranking import shortlist_for
+from .terms import Settings
 
 bp = Blueprint("matching", __name__)
 blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1", tags={
@@ -126,8 +129,8 @@ class PlanSchema(BaseSchema):
 
 # --- pages --------------------------------------------------------------------------------
 
-def _settings() -> matching.Settings:
-    return matching.Settings.from_config(current_app.config)
+def _settings() -> Settings:
+    return Settings.from_config(current_app.config)
 
 
 def _propose_endpoint() -> str | None:
@@ -139,11 +142,11 @@ def _propose_endpoint() -> str | None:
 @roles_required("manager")
 def shortlist(need_id: int):
     """The ranked, explained shortlist of an approved need."""
-    need, candidates = matching.shortlist_for(db.session, need_id, actor=current_user, now=now(),
+    need, candidates = shortlist_for(db.session, need_id, actor=current_user, now=now(),
                                               settings=_settings())
     return render_template("matching/shortlist.html", need=need, candidates=candidates,
                            propose_endpoint=_propose_endpoint(), settings=_settings(),
-                           criterion_labels=matching.CRITERION_LABELS)
+                           criterion_labels=CRITERION_LABELS)
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -176,8 +179,8 @@ def plan():
 @blp.answers(409, "Only an approved need is matched (``current_status``).")
 def get_shortlist(args, need_id: int):
     """The ranked, explained shortlist of an approved need."""
-    need, candidates = matching.shortlist_for(db.session, need_id, actor=current_user, now=now(),
-                                              limit=args["limit"], settings=_settings())
+    need, candidates = shortlist_for(db.session, need_id, actor=current_user, now=now(),
+                                       limit=args["limit"], settings=_settings())
     return {"need_id": need.id, "need_status": need.status, "candidates": candidates}
 
 

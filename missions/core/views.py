@@ -18,7 +18,7 @@ from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
 from diaspora.web import add_nav
 
-from . import services
+from . import access, lifecycle, proposals
 from .models import CHECKLIST, STATUSES, Mission
 from .schemas import ProposalSchema, ScheduleSchema
 
@@ -43,7 +43,7 @@ def _nav(state):
 def index():
     """Managers: a board by status. Professionals and coordinators: their missions."""
     status = request.args.get("status")
-    statement = services.mission_query(actor=current_user,
+    statement = access.mission_query(actor=current_user,
                                        status=status if status in STATUSES else None)
     if current_user.is_manager and not status:
         return render_template("missions/board.html", columns=board_columns(),
@@ -55,15 +55,15 @@ def index():
 @bp.get("/missions/<int:mission_id>")
 @login_required
 def detail(mission_id: int):
-    mission = services.present(services.get_mission(db.session, mission_id, actor=current_user),
+    mission = access.present(access.get_mission(db.session, mission_id, actor=current_user),
                                current_user)
-    acting_as = services.relation(db.session, current_user, mission)
+    acting_as = access.relation(db.session, current_user, mission)
     instant = now()
-    actions = [name for name, rule in services.TRANSITIONS.items()
+    actions = [name for name, rule in lifecycle.TRANSITIONS.items()
                if mission.status in rule.sources and acting_as in rule.roles
                and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
-                if acting_as in services.MANAGERS or acting_as in services.CHECKLIST_ROLES[item]}
+                if acting_as in access.MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
     chain = mission.engagement.missions
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
                            chain=chain, acting_as=acting_as, now=instant)
@@ -72,9 +72,9 @@ def detail(mission_id: int):
 @bp.post("/missions/<int:mission_id>/<any(accept, decline, confirm, ready, start, complete, report, close, cancel, postpone):action>")
 @login_required
 def act(mission_id: int, action: str):
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     try:
-        services.transition(db.session, mission, action, actor=current_user, now=now(),
+        lifecycle.transition(db.session, mission, action, actor=current_user, now=now(),
                             reason=request.form.get("reason"))
     except DomainError as error:
         if error.code in (401, 403, 404):
@@ -90,9 +90,9 @@ def act(mission_id: int, action: str):
 def tick(mission_id: int, item: str):
     if item not in CHECKLIST:
         abort(404)
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     try:
-        services.tick(db.session, mission, item, request.form.get("done") == "1",
+        lifecycle.tick(db.session, mission, item, request.form.get("done") == "1",
                       actor=current_user, now=now())
     except DomainError as error:
         if error.code in (401, 403, 404):
@@ -116,7 +116,7 @@ def propose(need_id: int):
         data, errors = load_form(ProposalSchema())
         if data:
             try:
-                mission = services.propose_mission(db.session, need, professional, data,
+                mission = proposals.propose_mission(db.session, need, professional, data,
                                                    actor=current_user, now=now())
             except DomainError as error:
                 errors = error.errors or {"starts_on": [error.message]}
@@ -130,13 +130,13 @@ def propose(need_id: int):
 @bp.route("/missions/<int:mission_id>/reschedule", methods=["GET", "POST"])
 @roles_required("manager")
 def reschedule(mission_id: int):
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
     errors: dict = {}
     if request.method == "POST":
         data, errors = load_form(ScheduleSchema())
         if data:
             try:
-                services.reschedule(db.session, mission, data, actor=current_user, now=now())
+                lifecycle.reschedule(db.session, mission, data, actor=current_user, now=now())
             except DomainError as error:
                 errors = error.errors or {"starts_on": [error.message]}
             else:
@@ -155,7 +155,7 @@ def board_columns() -> dict[str, list[Mission]]:
               .subquery())
     missions = db.session.scalars(
         sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
-        .where(ranked.c.rank <= BOARD_CARDS).options(*services.MISSION_LOADING)
+        .where(ranked.c.rank <= BOARD_CARDS).options(*access.mission_loading())
         .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
     return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
 
@@ -191,4 +191,4 @@ def _template_helpers(state):
     state.app.jinja_env.globals.update(
         mission_status_counts=status_counts, need_mission_list=need_mission_list,
         facility_mission_list=facility_mission_list, mission_links=mission_links,
-        mission_panels=mission_panels, contact_statuses=services.CONTACT_VISIBLE)
+        mission_panels=mission_panels, contact_statuses=access.CONTACT_VISIBLE)

@@ -15,14 +15,14 @@ from flask_babel import gettext as _
 from diaspora import audit
 from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 
-from . import services
-from .models import Booking, Mission, MissionSession, SessionAttendance
-from .notifications import notices
+from ..core import access
+from ..core.models import Booking, Mission, MissionSession, SessionAttendance
+from ..notifications import notices
 
 # Mission statuses in which attendance can be recorded, and sessions cancelled.
 RECORDING = ("in_progress", "completed")
 CANCELLING = ("proposed", "accepted", "confirmed", "ready", "in_progress")
-SESSION_ROLES = ("professional", "coordinator") + services.MANAGERS
+SESSION_ROLES = ("professional", "coordinator") + access.MANAGERS
 
 
 def get_session(session, mission: Mission, session_id: int) -> MissionSession:
@@ -33,7 +33,7 @@ def get_session(session, mission: Mission, session_id: int) -> MissionSession:
 
 
 def _check_actor(session, actor, mission: Mission) -> None:
-    if services.relation(session, actor, mission) not in SESSION_ROLES:
+    if access.relation(session, actor, mission) not in SESSION_ROLES:
         raise Forbidden(_("You cannot change this mission's sessions."))
 
 

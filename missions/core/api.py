@@ -11,7 +11,7 @@ from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
 
-from . import services
+from . import access, lifecycle, proposals
 from .models import CHECKLIST
 from .schemas import (MissionQuerySchema, MissionSchema, ProposalSchema, ReasonSchema,
                       ScheduleSchema, TickSchema)
@@ -23,7 +23,7 @@ blp = ApiBlueprint("missions_api", __name__, url_prefix="/api/v1", tags={
 })
 NOT_YOURS = "Not your mission, or your role cannot do this to it."
 NOT_ITS_STATUS = "The mission's status does not allow this (``current_status``)."
-# action: (endpoint, summary, why else it may answer 409); who may: services.TRANSITIONS
+# action: (endpoint, summary, why else it may answer 409); who may: lifecycle.TRANSITIONS
 ACTIONS = {
     "accept": ("accept_mission", "Accept a proposed mission (its professional).", ""),
     "decline": ("decline_mission", "Decline a proposed mission, with a reason (its professional).",
@@ -59,9 +59,9 @@ def propose_mission(data, need_id):
     professional = db.session.get(Professional, data["professional_id"])
     if professional is None:
         raise NotFound("No such professional.")
-    mission = services.propose_mission(db.session, need, professional, data, actor=current_user,
+    mission = proposals.propose_mission(db.session, need, professional, data, actor=current_user,
                                        now=now())
-    return services.present(mission, current_user)
+    return access.present(mission, current_user)
 
 
 @blp.get("/missions")
@@ -72,8 +72,8 @@ def propose_mission(data, need_id):
 @blp.paginate()
 def list_missions(args, pagination_parameters):
     """Your missions (professionals), your facilities' (coordinators), or all (managers)."""
-    statement = services.mission_query(actor=current_user, **args)
-    return [services.present(m, current_user)
+    statement = access.mission_query(actor=current_user, **args)
+    return [access.present(m, current_user)
             for m in page_of(db.session, statement, pagination_parameters)]
 
 
@@ -84,8 +84,8 @@ def list_missions(args, pagination_parameters):
 @blp.answers(403, NOT_YOURS)
 def get_mission(mission_id):
     """One mission."""
-    return services.present(services.get_mission(db.session, mission_id, actor=current_user),
-                            current_user)
+    return access.present(access.get_mission(db.session, mission_id, actor=current_user),
+                          current_user)
 
 
 def _register_action(action: str, endpoint: str, summary: str, also_conflicts: str) -> None:
@@ -97,10 +97,10 @@ def _register_action(action: str, endpoint: str, summary: str, also_conflicts: s
     @blp.answers(409, NOT_ITS_STATUS + also_conflicts)
     @blp.doc(summary=summary)
     def act(data, mission_id):
-        mission = services.get_mission(db.session, mission_id, actor=current_user)
-        services.transition(db.session, mission, action, actor=current_user, now=now(),
-                            reason=data.get("reason"))
-        return services.present(mission, current_user)
+        mission = access.get_mission(db.session, mission_id, actor=current_user)
+        lifecycle.transition(db.session, mission, action, actor=current_user, now=now(),
+                             reason=data.get("reason"))
+        return access.present(mission, current_user)
 
 
 for _action, (_endpoint, _summary, _also_conflicts) in ACTIONS.items():
@@ -115,10 +115,10 @@ for _action, (_endpoint, _summary, _also_conflicts) in ACTIONS.items():
 @blp.answers(409, "The checklist is kept between acceptance and the start (``current_status``).")
 def tick_checklist_item(data, mission_id, item):
     """Tick or untick a readiness item (who may tick which item depends on the role)."""
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
-    services.tick(db.session, mission, item, data["done"], actor=current_user, now=now(),
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    lifecycle.tick(db.session, mission, item, data["done"], actor=current_user, now=now(),
                   note=data.get("note"))
-    return services.present(mission, current_user)
+    return access.present(mission, current_user)
 
 
 @blp.post("/missions/<int:mission_id>/reschedule")
@@ -129,6 +129,6 @@ def tick_checklist_item(data, mission_id, item):
                   "professional must be free at the new time (``conflicting_mission``).")
 def reschedule_mission(data, mission_id):
     """Give a postponed mission new dates; it is proposed again."""
-    mission = services.get_mission(db.session, mission_id, actor=current_user)
-    return services.present(services.reschedule(db.session, mission, data, actor=current_user,
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    return access.present(lifecycle.reschedule(db.session, mission, data, actor=current_user,
                                                 now=now()), current_user)

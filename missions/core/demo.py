@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from diaspora.needs import services as needs
 from diaspora.professionals.models import Professional
 
-from . import services
-from .matching import shortlist
-from .outcomes import services as outcomes
-from .outcomes.models import FollowUp
+from . import lifecycle, proposals
+from ..matching import shortlist
+from ..outcomes import services as outcomes
+from ..outcomes.models import FollowUp
 
 
 def load(session, *, now, rng, staff, programme) -> list[str]:
@@ -82,15 +82,15 @@ def _past_mission(session, professional_id, facility, coordinator, manager, prog
         "counterparts": [{"name": "Akosua Boateng", "cadre": "2222"}]},
         actor=coordinator, now=then, submit=True)
     needs.act(session, need, "approve", actor=manager, now=then)
-    mission = services.propose_mission(session, need, professional, {
+    mission = proposals.propose_mission(session, need, professional, {
         "kind": "physical", "starts_on": then.date() + timedelta(days=30)}, actor=manager, now=then)
-    services.transition(session, mission, "accept", actor=professional.user, now=then)
-    services.transition(session, mission, "confirm", actor=manager, now=then)
+    lifecycle.transition(session, mission, "accept", actor=professional.user, now=then)
+    lifecycle.transition(session, mission, "confirm", actor=manager, now=then)
     for item in mission.checklist:
-        services.tick(session, mission, item.item, True, actor=manager, now=then)
-    services.transition(session, mission, "ready", actor=manager, now=then)
-    services.transition(session, mission, "start", actor=services.SCHEDULER, now=mission.starts_at)
-    services.transition(session, mission, "complete", actor=services.SCHEDULER, now=mission.ends_at)
+        lifecycle.tick(session, mission, item.item, True, actor=manager, now=then)
+    lifecycle.transition(session, mission, "ready", actor=manager, now=then)
+    lifecycle.transition(session, mission, "start", actor=lifecycle.SCHEDULER, now=mission.starts_at)
+    lifecycle.transition(session, mission, "complete", actor=lifecycle.SCHEDULER, now=mission.ends_at)
     filed = mission.ends_at + timedelta(days=5)
     report = {"trained_total": 12, "sessions_held": 10, "hours": 40, "patients_seen": 35,
               "procedures_done": 9, "tested_count": 12, "pre_score": 54.0, "post_score": 81.0,
@@ -102,7 +102,7 @@ def _past_mission(session, professional_id, facility, coordinator, manager, prog
                          actor=professional.user, now=filed)
     outcomes.file_report(session, mission, "host", {**report, "rating": 5}, actor=coordinator,
                          now=filed)
-    services.transition(session, mission, "close", actor=manager, now=filed)
+    lifecycle.transition(session, mission, "close", actor=manager, now=filed)
     survey = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == mission.id,
                                                       FollowUp.months == 3))
     if survey is not None and survey.due_at < now:
@@ -121,10 +121,10 @@ def _mission_from_shortlist(session, need, status, *, now, manager):
     if best.mode == "virtual":
         data.update(weekdays=["TU"], session_start=time(14, 0), session_minutes=90,
                     starts_on=_next_tuesday(best.suggested_start))
-    mission = services.propose_mission(session, need, professional, data, actor=manager, now=now)
+    mission = proposals.propose_mission(session, need, professional, data, actor=manager, now=now)
     if status == "confirmed":
-        services.transition(session, mission, "accept", actor=professional.user, now=now)
-        services.transition(session, mission, "confirm", actor=manager, now=now)
+        lifecycle.transition(session, mission, "accept", actor=professional.user, now=now)
+        lifecycle.transition(session, mission, "confirm", actor=manager, now=now)
     return mission
 
 

@@ -1,0 +1,1 @@
+"""Missions themselves: models, schemas, the lifecycle services, pages, API and demo data."""

@@ -1,0 +1,106 @@
+"""Proposing a mission: a manager offers a professional's time to an approved need.
+
+The professional then accepts or declines (``lifecycle.transition``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from diaspora import audit
+from diaspora.auth.models import User
+from diaspora.errors import Conflict, DomainError, Forbidden, Invalid
+from diaspora.needs.models import Need
+from diaspora.professionals.models import Professional
+
+from . import booking, lifecycle
+from .access import MANAGERS
+from .licences import has_licence_for, needs_valid_licence
+from .models import CHECKLIST, HOLDING, ChecklistItem, Engagement, Mission
+
+
+def propose_mission(session, need: Need, professional: Professional, data: dict, *, actor: User,
+                    now: datetime) -> Mission:
+    """A manager proposes a mission from a match; the professional then accepts or declines.
+
+    ``data``: ``kind``, ``starts_on`` and, for physical work, ``ends_on`` (defaults to the
+    need's duration); for virtual work ``weekdays``, ``session_start``, ``session_minutes``,
+    ``weeks`` (defaults from the need), optional ``exdates``, ``join_url``, ``note``.
+    """
+    try:
+        return _propose(session, need, professional, data, actor=actor, now=now)
+    except DomainError:
+        session.rollback()
+        raise
+
+
+def _propose(session, need: Need, professional: Professional, data: dict, *, actor: User,
+             now: datetime) -> Mission:
+    if actor.role not in MANAGERS:
+        raise Forbidden(_("Only programme managers propose missions."))
+    if need.status not in ("approved", "matched"):
+        raise Conflict(_("Missions are proposed only for approved needs (this one is %(status)s).",
+                         status=need.status), extra={"current_status": need.status})
+    kind = data["kind"]
+    _check_fit(need, professional, kind)
+    booking.lock_professional(session, professional.id)  # before anything of theirs is read or written
+    with session.no_autoflush:  # the mission is built whole before anything is written
+        mission = _new_mission(need, professional, kind, data, actor=actor, now=now)
+        occurrences = booking.schedule(mission, need, data)
+        if needs_valid_licence(need, kind) and not has_licence_for(
+                professional, need.facility.country, mission.starts_on, mission.ends_on):
+            raise Invalid(_("No licence valid in %(country)s on every day of the mission.",
+                            country=need.facility.country),
+                          errors={"professional_id": [_("No licence valid in the host country on every day of the mission.")]})
+        engagement = _engagement(session, professional, need.facility_id, now)
+        mission.cycle = 1 + (session.scalar(
+            sa.select(sa.func.max(Mission.cycle)).where(Mission.engagement_id == engagement.id,
+                                                        Mission.status.in_(HOLDING))) or 0)
+        mission.engagement = engagement
+        mission.checklist = [ChecklistItem(item=item) for item in applicable_checklist(kind)]
+        session.add(mission)
+    booking.book(session, mission, occurrences)
+    lifecycle.record(mission, None, "proposed", actor=actor, now=now)
+    audit.record(session, now=now, actor=actor, action="create", entity="mission",
+                 entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
+    lifecycle.run_hooks(session, mission, "propose", actor, now)
+    session.commit()
+    return mission
+
+
+def _new_mission(need: Need, professional: Professional, kind: str, data: dict, *,
+                 actor: User, now: datetime) -> Mission:
+    return Mission(need=need, professional=professional, facility_id=need.facility_id, kind=kind,
+                   status="proposed", timezone=need.facility.timezone or "UTC",
+                   proposed_by_id=actor.id, proposed_at=now, created_at=now, updated_at=now,
+                   note=data.get("note"), join_url=data.get("join_url"))
+
+
+def _check_fit(need: Need, professional: Professional, kind: str) -> None:
+    errors = {}
+    if not professional.consent_given:
+        errors["professional_id"] = [_("This professional has withdrawn consent.")]
+    elif kind not in professional.modes:
+        errors["kind"] = [_("This professional does not offer this mode.")]
+    if need.mode != "either" and need.mode != kind:
+        errors["kind"] = [_("The need asks for %(mode)s work.", mode=need.mode)]
+    if errors:
+        raise Invalid(_("This mission cannot be proposed."), errors=errors)
+
+
+def applicable_checklist(kind: str) -> list[str]:
+    skip = "ict_tested" if kind == "physical" else "travel_booked"
+    return [item for item in CHECKLIST if item != skip]
+
+
+def _engagement(session, professional: Professional, facility_id: int, now: datetime) -> Engagement:
+    engagement = session.scalar(sa.select(Engagement).where(
+        Engagement.professional_id == professional.id, Engagement.facility_id == facility_id))
+    if engagement is None:
+        engagement = Engagement(professional_id=professional.id, facility_id=facility_id,
+                                created_at=now)
+        session.add(engagement)
+        session.flush()
+    return engagement

@@ -1,0 +1,141 @@
+"""The hard filters, in SQL: who could do the work at all, and why nobody can."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from diaspora.professionals.models import (AvailabilityWindow, Licence, Professional,
+                                           ProfessionalSpecialty)
+
+from .terms import Terms
+
+FILTERS = ("cadre", "consent", "specialty", "mode", "licence", "availability")
+MODE_FILTERS = ("mode", "licence", "availability")
+FILTER_LABELS = {
+    "consent": _l("consent"),
+    "cadre": _l("cadre"),
+    "specialty": _l("specialty"),
+    "mode": _l("mode offered"),
+    "licence": _l("licence in the host country"),
+    "availability": _l("availability"),
+}
+
+
+def hard_filters(terms: Terms) -> list[tuple[str, sa.ColumnElement[bool]]]:
+    """The hard filters in order, each condition including all the filters before it, for
+    ``diagnose`` to tell which filter removed the most professionals when nobody passes.
+
+    Conditions of one mode (offered, licence, availability) are grouped per mode, and the
+    modes joined by OR: a need that accepts either mode takes a professional who qualifies in
+    one of them.
+    """
+    common = _common_conditions(terms)
+    by_mode = [_mode_conditions(terms, mode) for mode in terms.modes]
+    names = [name for name in FILTERS
+             if name in common or any(name in conditions for conditions in by_mode)]
+    cumulative = []
+    for index, name in enumerate(names):
+        applied = names[:index + 1]
+        parts = [common[n] for n in applied if n in common]
+        per_mode = [n for n in applied if n in MODE_FILTERS]
+        if per_mode:
+            parts.append(sa.or_(*(sa.and_(*(conditions[n] for n in per_mode if n in conditions))
+                                  for conditions in by_mode)))
+        cumulative.append((name, sa.and_(*parts)))
+    return cumulative
+
+
+def _common_conditions(terms: Terms) -> dict[str, sa.ColumnElement[bool]]:
+    conditions = {"cadre": Professional.cadre == terms.cadre,
+                  "consent": Professional.consent_given.is_(True)}
+    if terms.specialty:
+        conditions["specialty"] = sa.exists().where(
+            ProfessionalSpecialty.professional_id == Professional.id,
+            ProfessionalSpecialty.specialty == terms.specialty)
+    return conditions
+
+
+def _mode_conditions(terms: Terms, mode: str) -> dict[str, sa.ColumnElement[bool]]:
+    offered = Professional.offers_physical if mode == "physical" else Professional.offers_virtual
+    span = timedelta(days=terms.span(mode) - 1)
+    last_start, first_end = terms.last - span, terms.first + span
+    conditions = {"mode": offered.is_(True)}
+    if mode in terms.licence_modes:
+        conditions["licence"] = sa.exists().where(
+            Licence.professional_id == Professional.id, Licence.country == terms.country,
+            Licence.valid_from <= last_start, Licence.valid_until >= first_end)
+    # A run of days may join several windows: one must hold its first day, one its last.
+    conditions["availability"] = sa.and_(
+        _window_exists(terms, mode, starts_by=last_start, ends_from=terms.first),
+        _window_exists(terms, mode, starts_by=terms.last, ends_from=first_end))
+    return conditions
+
+
+def _window_exists(terms: Terms, mode: str, *, starts_by: date,
+                   ends_from: date) -> sa.ColumnElement[bool]:
+    conditions = [AvailabilityWindow.professional_id == Professional.id,
+                  AvailabilityWindow.kind == "available",
+                  AvailabilityWindow.mode.in_((mode, "either")),
+                  AvailabilityWindow.starts_on <= starts_by,
+                  AvailabilityWindow.ends_on >= ends_from]
+    if mode == "virtual":
+        conditions.append(AvailabilityWindow.hours_per_week >= terms.weekly_hours)
+    return sa.exists().where(*conditions)
+
+
+def hard_filter_query(terms: Terms, *columns, where=()) -> sa.Select | sa.CompoundSelect:
+    """``columns`` (the id by default) of the professionals who pass the hard filters.
+
+    One SELECT per mode the need accepts, joined by UNION: PostgreSQL plans each mode's
+    EXISTS conditions as joins, which it cannot do for an OR of them.
+    """
+    common = list(_common_conditions(terms).values())
+    selects = [sa.select(*(columns or [Professional.id]))
+               .where(*common, *_mode_conditions(terms, mode).values(), *where)
+               for mode in terms.modes]
+    return selects[0] if len(selects) == 1 else sa.union(*selects)
+
+
+def candidates_query(terms: Terms, *, origin_match: bool) -> sa.Select | sa.CompoundSelect:
+    """The professionals who pass the hard filters, with the columns a profile needs: those
+    from the host country, or (``origin_match`` false) the others."""
+    from_host = Professional.country_of_origin == terms.country
+    return hard_filter_query(
+        terms, Professional.id, Professional.given_name, Professional.family_name,
+        Professional.country_of_origin, Professional.country_of_residence,
+        Professional.city_of_residence, Professional.timezone, Professional.latitude,
+        Professional.longitude, Professional.offers_physical, Professional.offers_virtual,
+        where=[from_host if origin_match else ~from_host])
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why nobody can do the work: of the ``of`` professionals of the cadre asked, the number
+    the worst filter removed."""
+
+    of: int
+    filter: str
+    removed: int
+
+    @property
+    def label(self) -> str:
+        return str(FILTER_LABELS[self.filter])
+
+
+def diagnose(session, terms: Terms) -> Diagnosis:
+    """For a need nobody can do, in one query: the first hard filter each professional fails.
+
+    Those who pass every filter in SQL fail the exact checks (blackouts, bookings, too few
+    consecutive days, no licence on every day): they count as removed by availability.
+    """
+    failures = [(~condition, name) for name, condition in hard_filters(terms)]
+    first_failed = sa.select(sa.case(*failures, else_=sa.literal("availability"))
+                             .label("filter")).subquery()
+    removed = dict(session.execute(sa.select(first_failed.c.filter, sa.func.count())
+                                   .group_by(first_failed.c.filter)).all())
+    of = sum(count for name, count in removed.items() if name != "cadre")
+    worst = max(FILTERS[1:], key=lambda name: removed.get(name, 0)) if of else "cadre"
+    return Diagnosis(of=of, filter=worst, removed=removed.get(worst, 0))

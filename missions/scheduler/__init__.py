@@ -1,0 +1,2 @@
+"""The scheduler: the process (``process``), time-driven transitions (``automation``) and the
+reminder rules it applies (``reminders``)."""

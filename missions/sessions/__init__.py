@@ -1,0 +1,1 @@
+"""The sessions of virtual missions: weekly series (across DST), attendance and their pages."""
