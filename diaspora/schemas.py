@@ -16,7 +16,7 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import reference
 
@@ -52,7 +52,10 @@ INTEGER_RANGE = validate.Range(min=INTEGER_MIN, max=INTEGER_MAX,
 
 class BaseSchema(Schema):
     """Unknown keys are ignored; blank strings from HTML forms arrive as missing (see forms).
-    Every input field gets the storage checks of the module docstring."""
+    Every input field gets the storage checks of the module docstring.
+
+    A partial load is a PATCH body: it must change at least one field.
+    """
 
     class Meta:
         unknown = EXCLUDE
@@ -61,6 +64,12 @@ class BaseSchema(Schema):
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         if not field_obj.dump_only:
             _add_storage_checks(field_obj)
+
+
+    @validates_schema
+    def _changes_something(self, data, **kwargs):
+        if kwargs.get("partial") and not data:
+            raise ValidationError(_("Give at least one field to change."))
 
 
 def _add_storage_checks(field: fields.Field) -> None:

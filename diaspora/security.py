@@ -22,6 +22,8 @@ TOKEN_PREFIX = "dsr_"
 # Every demo account's password, published in the README: demo data only (never in production),
 # and refused by the password policy everywhere.
 DEMO_PASSWORD = "diaspora-demo-2026"  # noqa: S105
+# Who may call a ``login_required`` view; the API documents a 403 for views that allow fewer.
+EVERY_ROLE = frozenset(Role)
 
 _default_hasher = PasswordHasher()
 # Cheap parameters for the test suite only (TestingConfig.ARGON2_FAST).
@@ -134,7 +136,7 @@ def login_required(view):
         require_login()
         return view(*args, **kwargs)
 
-    wrapped.allowed_roles = frozenset(Role)
+    wrapped.allowed_roles = EVERY_ROLE
     return wrapped
 
 

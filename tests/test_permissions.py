@@ -44,11 +44,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "programmes.overview": MGR, "programmes.records": SIGNED, "programmes.record": MGR,
     "programmes.delete": MGR,
     "auth_api.create_token_with_password": PUBLIC, "auth_api.list_tokens": SIGNED,
-    "auth_api.create_token": SIGNED, "auth_api.revoke_token": SIGNED, "auth_api.me": SIGNED,
-    "auth_api.update_me": SIGNED, "auth_api.list_users": MGR, "auth_api.create_user": MGR,
+    "auth_api.create_token": SIGNED, "auth_api.revoke_token": SIGNED, "auth_api.get_my_account": SIGNED,
+    "auth_api.update_my_account": SIGNED, "auth_api.list_users": MGR, "auth_api.create_user": MGR,
     "auth_api.get_user": MGR, "auth_api.update_user": MGR,
-    "professionals_api.get_me": PRO, "professionals_api.update_me": PRO,
-    "professionals_api.set_consent": PRO,
+    "professionals_api.get_my_profile": PRO, "professionals_api.update_my_profile": PRO,
+    "professionals_api.set_my_consent": PRO,
     "professionals_api.list_professionals": MGR, "professionals_api.get_professional": SELF_OR_MGR,
     "professionals_api.verify_licence": MGR, "professionals_api.get_contact": MGR,
     "facilities_api.list_facilities": SIGNED, "facilities_api.get_facility": SIGNED,
@@ -59,14 +59,15 @@ EXPECTED: dict[str, frozenset[str]] = {
        if (verb == "list") == name.endswith("s")},
     "privacy.page": SIGNED, "privacy.download": SIGNED, "privacy.erase": SIGNED,
     "privacy.admin_download": ADMIN, "privacy.admin_erase": ADMIN,
-    "privacy_api.export": SIGNED, "privacy_api.erase": SIGNED,
+    "privacy_api.export_my_data": SIGNED, "privacy_api.erase_my_data": SIGNED,
     "admin.audit_log": ADMIN, "admin.safeguard_list": ADMIN, "admin.retention": ADMIN,
     "professionals.export_registry": MGR,
     "needs.index": COORD | MGR, "needs.new": COORD | MGR, "needs.detail": COORD | MGR,
     "needs.edit": COORD | MGR, "needs.act": COORD | MGR,
     "needs_api.list_needs": COORD | MGR, "needs_api.create_need": COORD | MGR,
     "needs_api.get_need": COORD | MGR, "needs_api.update_need": COORD | MGR,
-    "needs_api.act_on_need": COORD | MGR,
+    "needs_api.submit_need": COORD | MGR, "needs_api.approve_need": MGR,
+    "needs_api.return_need": MGR, "needs_api.close_need": COORD | MGR,
     # a mission's own professional and host coordinator, and managers (see _url_values)
     "missions.index": SIGNED, "missions.detail": PRO | COORD | MGR,
     "missions.act": PRO | COORD | MGR, "missions.tick": PRO | COORD | MGR,
@@ -74,30 +75,40 @@ EXPECTED: dict[str, frozenset[str]] = {
     # contacts: one person at a time, for a mission (the host only in the contact window: 409
     # outside it, the world's mission is proposed) or, for managers, a stated purpose
     "missions.contact": COORD | MGR, "missions_api.contact": COORD | MGR,
-    "missions_api.propose": MGR, "missions_api.list_missions": SIGNED,
-    "missions_api.get_mission": PRO | COORD | MGR, "missions_api.act": PRO | COORD | MGR,
-    "missions_api.tick": PRO | COORD | MGR, "missions_api.reschedule": MGR,
+    "missions_api.propose_mission": MGR, "missions_api.list_missions": SIGNED,
+    "missions_api.get_mission": PRO | COORD | MGR,
+    "missions_api.accept_mission": PRO, "missions_api.decline_mission": PRO,
+    **{f"missions_api.{endpoint}": MGR
+       for endpoint in ("confirm_mission", "mark_mission_ready", "start_mission",
+                        "complete_mission", "report_mission", "close_mission")},
+    "missions_api.cancel_mission": PRO | COORD | MGR, "missions_api.postpone_mission": COORD | MGR,
+    "missions_api.tick_checklist_item": PRO | COORD | MGR, "missions_api.reschedule_mission": MGR,
     "sessions.record_attendance": PRO | COORD | MGR, "sessions.cancel": PRO | COORD | MGR,
-    "sessions_api.list_sessions": PRO | COORD | MGR, "sessions_api.put_attendance": PRO | COORD | MGR,
-    "sessions_api.cancel_api": PRO | COORD | MGR,
+    "sessions_api.list_sessions": PRO | COORD | MGR,
+    "sessions_api.record_session_attendance": PRO | COORD | MGR,
+    "sessions_api.cancel_session": PRO | COORD | MGR,
     # everyone's own inbox and calendar; the feed's secret address is its own key
     "notifications.inbox": SIGNED, "notifications.read": SIGNED, "notifications.read_all": SIGNED,
-    "notifications_api.list_notifications": SIGNED, "notifications_api.read": SIGNED,
+    "notifications_api.list_notifications": SIGNED, "notifications_api.mark_notification_read": SIGNED,
     "calendars.mission_ics": PRO | COORD | MGR, "calendars.feed_page": SIGNED,
     "calendars.new_feed": SIGNED, "calendars.revoke": SIGNED, "calendars.feed": PUBLIC,
     "matching.shortlist": MGR, "matching.plan": MGR,
-    "matching_api.shortlist_api": MGR, "matching_api.plan_api": MGR,
+    "matching_api.get_shortlist": MGR, "matching_api.plan_period": MGR,
     **{f"professionals_api.{verb}_{kind}": PRO
-       for verb in ("list", "add", "update", "delete")
-       for kind in ("qualifications", "licences", "windows")},
+       for verb, kinds in (("list", ("qualifications", "licences", "windows")),
+                           ("add", ("qualification", "licence", "window")),
+                           ("update", ("qualification", "licence", "window")),
+                           ("delete", ("qualification", "licence", "window")))
+       for kind in kinds},
     # outcomes: each side files its own report; managers read and waive
     "outcomes.reports": PRO | COORD | MGR, "outcomes.file": PRO | COORD,
     "outcomes.waive": MGR, "outcomes.follow_up": PRO | COORD,
-    "outcomes_api.list_outcomes": PRO | COORD | MGR, "outcomes_api.file_report": PRO | COORD,
-    "outcomes_api.waive": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
+    "outcomes_api.list_outcomes": PRO | COORD | MGR,
+    "outcomes_api.file_outcome_report": PRO | COORD,
+    "outcomes_api.waive_outcome_report": MGR, "outcomes_api.answer_follow_up": PRO | COORD,
     # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
     "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
-    "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.workforce": MGR,
+    "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.export_workforce": MGR,
 }
 
 
@@ -192,7 +203,8 @@ def _url_values(rule, world, role) -> dict:
         elif name == "kind":
             values[name] = "licences"
         elif name == "child_id":
-            kind = next((k for k in world["children"] if k in endpoint), "licences")
+            kind = next((k for k in world["children"] if k.removesuffix("s") in endpoint),
+                        "licences")
             values[name] = world["children"][kind]
         elif name == "plural":
             values[name] = (rule.defaults or {}).get("plural") or "programmes"

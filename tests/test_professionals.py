@@ -176,6 +176,17 @@ def test_api_partial_update_cannot_leave_no_mode(api_client, make_professional):
     assert "offers_virtual" in response.json["errors"]["json"]
 
 
+def test_api_partial_update_gives_each_language_whole(api_client, make_professional):
+    """A PATCH leaves out fields, not the parts of a language (found by schemathesis: a 500)."""
+    professional = make_professional()
+    client, headers = api_client(professional.user)
+    response = client.patch("/api/v1/professionals/me", headers=headers,
+                            json={"languages": [{"proficiency": "professional"}]})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"]["languages"] == {
+        "0": {"language": ["Missing data for required field."]}}
+
+
 def test_api_children_crud(api_client, make_professional):
     professional = make_professional(windows=())
     client, headers = api_client(professional.user)

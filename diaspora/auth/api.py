@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import current_user
-from flask_smorest import Blueprint
-
-from ..apispec import page_of
+from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db, limiter
 from ..security import login_required, roles_required
@@ -14,7 +12,12 @@ from .schemas import (NewTokenSchema, SettingsSchema, TokenCreateSchema, TokenRe
                       TokenSchema, UserCreateSchema, UserQuerySchema, UserSchema,
                       UserUpdateSchema)
 
-blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
+blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1", tags={
+    "Account and tokens": "Exchange your e-mail and password for an API token, manage your "
+                          "tokens, read and change your own account.",
+    "Users": "Programme managers and admins create accounts and change their role, status, "
+             "settings or facilities.",
+})
 
 
 def _login_limit() -> str:
@@ -31,7 +34,9 @@ def _with_secret(api_token, token: str):
 @limiter.limit(_login_limit)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
-@blp.doc(security=[])
+@blp.answers(401, "E-mail or password is incorrect, or the account is locked for a while after "
+                  "too many failures.")
+@blp.answers(429)
 def create_token_with_password(data):
     """Exchange e-mail and password for a new API token (shown once)."""
     user = services.authenticate(db.session, data["email"], data["password"],
@@ -68,21 +73,21 @@ def revoke_token(token_id):
 @login_required
 @blp.etag
 @blp.response(200, UserSchema)
-def me():
+def get_my_account():
     """Your own account."""
     return current_user
 
 
 @blp.patch("/users/me")
 @login_required
-@blp.arguments(SettingsSchema)
+@blp.arguments(SettingsSchema(partial=True))
 @blp.response(200, UserSchema)
-def update_me(data):
+def update_my_account(data):
     """Change your name, language or time zone."""
     return services.update_settings(db.session, current_user, data)
 
 
-@blp.get("/users")
+@blp.get("/users", tags=["Users"])
 @roles_required("manager")
 @blp.etag
 @blp.arguments(UserQuerySchema, location="query")
@@ -94,27 +99,31 @@ def list_users(args, pagination_parameters):
     return page_of(db.session, statement, pagination_parameters)
 
 
-@blp.post("/users")
+@blp.post("/users", tags=["Users"])
 @roles_required("manager")
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
+@blp.answers(403, "Your role does not allow this (only an admin creates managers and admins).")
+@blp.answers(409, "An account with this e-mail already exists.")
 def create_user(data):
     """Create a coordinator (managers) or a manager/admin (admins only)."""
     return services.create_user(db.session, data, actor=current_user, now=now())
 
 
-@blp.get("/users/<int:user_id>")
+@blp.get("/users/<int:user_id>", tags=["Users"])
 @roles_required("manager")
 @blp.etag
 @blp.response(200, UserSchema)
 def get_user(user_id):
+    """One user."""
     return services.get_user(db.session, user_id, actor=current_user)
 
 
-@blp.patch("/users/<int:user_id>")
+@blp.patch("/users/<int:user_id>", tags=["Users"])
 @roles_required("manager")
-@blp.arguments(UserUpdateSchema)
+@blp.arguments(UserUpdateSchema(partial=True))
 @blp.response(200, UserSchema)
+@blp.answers(403, "Your role does not allow this (only an admin changes managers and admins).")
 def update_user(data, user_id):
     """Change a user's role, status, settings or facilities."""
     user = services.get_user(db.session, user_id, actor=current_user)

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
-
-from ..apispec import page_of
+from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
 from ..security import login_required, roles_required
 from . import services
 from .schemas import FacilityQuerySchema, FacilitySchema, FacilityUpdateSchema
 
-blp = Blueprint("facilities_api", __name__, url_prefix="/api/v1/facilities",
-                description="Host health facilities (WHO master facility list)")
+blp = ApiBlueprint("facilities_api", __name__, url_prefix="/api/v1/facilities", tags={
+    "Facilities": "Host health facilities, imported from the WHO master facility list: find "
+                  "them, and (programme managers) correct their records.",
+})
 
 
 @blp.get("")
@@ -33,12 +33,13 @@ def list_facilities(args, pagination_parameters):
 @blp.etag
 @blp.response(200, FacilitySchema)
 def get_facility(facility_id):
+    """One facility."""
     return services.get_facility(db.session, facility_id)
 
 
 @blp.patch("/<int:facility_id>")
 @roles_required("manager")
-@blp.arguments(FacilityUpdateSchema)
+@blp.arguments(FacilityUpdateSchema(partial=True))
 @blp.response(200, FacilitySchema)
 def update_facility(data, facility_id):
     """Correct a facility (setting, ICT readiness, tier, category, ownership, name)."""

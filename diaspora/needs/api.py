@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import fields
 
-from ..apispec import page_of
+from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
 from ..schemas import BaseSchema, Text
@@ -13,8 +12,19 @@ from ..security import roles_required
 from . import services
 from .schemas import NeedQuerySchema, NeedSchema
 
-blp = Blueprint("needs_api", __name__, url_prefix="/api/v1/needs",
-                description="Needs filed by host facilities")
+blp = ApiBlueprint("needs_api", __name__, url_prefix="/api/v1/needs", tags={
+    "Needs": "Host facility coordinators file needs (what skills, when, for how long); "
+             "programme managers approve or return them. Missions are proposed for approved "
+             "needs.",
+})
+NOT_ITS_STATUS = "The need's status does not allow this (``current_status``)."
+# action: summary (who may take it: TRANSITIONS in diaspora.needs.services)
+ACTIONS = {
+    "submit": "Submit a draft or returned need for approval (its coordinators, managers).",
+    "approve": "Approve a submitted need (programme managers).",
+    "return": "Return a submitted need to its facility with a reason (programme managers).",
+    "close": "Close an open need with a reason (its coordinators, managers).",
+}
 
 
 class CreateQuerySchema(BaseSchema):
@@ -52,6 +62,7 @@ def create_need(query, data):
 @blp.etag
 @blp.response(200, NeedSchema)
 def get_need(need_id):
+    """One need."""
     return services.get_need(db.session, need_id, actor=current_user)
 
 
@@ -59,21 +70,25 @@ def get_need(need_id):
 @roles_required("coordinator", "manager")
 @blp.arguments(NeedSchema(partial=True))
 @blp.response(200, NeedSchema)
+@blp.answers(409, "Only a draft or returned need can be changed (``current_status``).")
 def update_need(data, need_id):
     """Change a draft or returned need (the result is validated as a whole)."""
     need = services.get_need(db.session, need_id, actor=current_user)
     return services.update_need(db.session, need, data, actor=current_user, now=now())
 
 
-@blp.post("/<int:need_id>/<any(submit, approve, return, close):action>")
-@roles_required("coordinator", "manager")
-@blp.arguments(ActionSchema)
-@blp.response(200, NeedSchema)
-def act_on_need(data, need_id, action):
-    """Submit (coordinator), approve or return with a reason (manager), close with a reason.
+def _register_action(action: str, summary: str) -> None:
+    @blp.post(f"/<int:need_id>/{action}", endpoint=f"{action}_need")
+    @roles_required("coordinator", "manager")
+    @blp.arguments(ActionSchema)
+    @blp.response(200, NeedSchema)
+    @blp.answers(409, NOT_ITS_STATUS)
+    @blp.doc(summary=summary)
+    def act_on_need(data, need_id):
+        need = services.get_need(db.session, need_id, actor=current_user)
+        return services.act(db.session, need, action, actor=current_user, now=now(),
+                            reason=data.get("reason"))
 
-    An action that does not fit the current status answers 409 with ``current_status``.
-    """
-    need = services.get_need(db.session, need_id, actor=current_user)
-    return services.act(db.session, need, action, actor=current_user, now=now(),
-                        reason=data.get("reason"))
+
+for _action, _summary in ACTIONS.items():
+    _register_action(_action, _summary)

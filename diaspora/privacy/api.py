@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import fields
 
+from ..apispec import ApiBlueprint
 from ..clock import now
 from ..errors import Invalid
 from ..extensions import db
@@ -12,8 +12,9 @@ from ..schemas import BaseSchema
 from ..security import login_required, verify_password
 from . import services
 
-blp = Blueprint("privacy_api", __name__, url_prefix="/api/v1/users/me",
-                description="Your data: export and erasure")
+blp = ApiBlueprint("privacy_api", __name__, url_prefix="/api/v1/users/me", tags={
+    "Your data": "Export everything the registry holds about you, or erase your personal data.",
+})
 
 
 class ErasureSchema(BaseSchema):
@@ -23,7 +24,7 @@ class ErasureSchema(BaseSchema):
 @blp.get("/export")
 @login_required
 @blp.response(200)
-def export():
+def export_my_data():
     """Everything the registry holds about you, as JSON."""
     user = current_user._get_current_object()
     return services.export_person(db.session, user, actor=user, now=now())
@@ -33,7 +34,10 @@ def export():
 @login_required
 @blp.arguments(ErasureSchema)
 @blp.response(204)
-def erase(data):
+@blp.answers(409, "Not now: a confirmed or running mission must be cancelled or completed first "
+                  "(``conflicting_mission``), or a staff account is erased by another "
+                  "administrator.")
+def erase_my_data(data):
     """Erase your personal data (statistics keep only anonymous counts). Needs your password."""
     user = current_user._get_current_object()
     if not verify_password(user.password_hash, data["password"]):

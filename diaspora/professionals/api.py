@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
-
-from ..apispec import page_of
+from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
 from ..security import roles_required
@@ -13,13 +11,19 @@ from .schemas import (ConsentSchema, ContactQuerySchema, ContactSchema, LicenceS
                       ProfessionalQuerySchema, ProfessionalSchema, ProfileUpdateSchema,
                       QualificationSchema, RegistryProfessionalSchema, WindowSchema)
 
-blp = Blueprint("professionals_api", __name__, url_prefix="/api/v1/professionals",
-                description="Diaspora health professionals")
+blp = ApiBlueprint("professionals_api", __name__, url_prefix="/api/v1/professionals", tags={
+    "Your profile": "A diaspora health professional keeps their own profile: qualifications, "
+                    "licences, availability windows and consent to be matched.",
+    "Professionals": "Programme managers search the registry and verify licences; every read "
+                     "of a profile is audited.",
+})
+NO_PROFILE = "You have no professional profile."
 
+# The parts of a profile: (plural, singular) → schema.
 CHILD_SCHEMAS = {
-    "qualifications": QualificationSchema,
-    "licences": LicenceSchema,
-    "windows": WindowSchema,
+    ("qualifications", "qualification"): QualificationSchema,
+    ("licences", "licence"): LicenceSchema,
+    ("windows", "window"): WindowSchema,
 }
 
 
@@ -31,7 +35,8 @@ def _me():
 @roles_required("professional")
 @blp.etag
 @blp.response(200, ProfessionalSchema)
-def get_me():
+@blp.answers(404, NO_PROFILE)
+def get_my_profile():
     """Your profile."""
     return _me()
 
@@ -40,7 +45,8 @@ def get_me():
 @roles_required("professional")
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, ProfessionalSchema)
-def update_me(data):
+@blp.answers(404, NO_PROFILE)
+def update_my_profile(data):
     """Change your profile; lists (specialties, skills, languages) are replaced as a whole."""
     return services.update_profile(db.session, _me(), data, actor=current_user, now=now())
 
@@ -49,12 +55,13 @@ def update_me(data):
 @roles_required("professional")
 @blp.arguments(ConsentSchema)
 @blp.response(200, ProfessionalSchema)
-def set_consent(data):
+@blp.answers(404, NO_PROFILE)
+def set_my_consent(data):
     """Give or withdraw consent. Withdrawing removes you from matching at once."""
     return services.set_consent(db.session, _me(), data["given"], actor=current_user, now=now())
 
 
-def _register_child_routes(kind: str, schema) -> None:
+def _register_child_routes(kind: str, one: str, schema) -> None:
     """List/add/change/remove routes for one kind of profile part (qualifications, ...)."""
     update_schema = schema(partial=True)
 
@@ -62,40 +69,42 @@ def _register_child_routes(kind: str, schema) -> None:
     @roles_required("professional")
     @blp.etag
     @blp.response(200, schema(many=True))
+    @blp.answers(404, NO_PROFILE)
+    @blp.doc(summary=f"List your {kind}.")
     def list_children():
         return getattr(_me(), kind)
 
-    @blp.post(f"/me/{kind}", endpoint=f"add_{kind}")
+    @blp.post(f"/me/{kind}", endpoint=f"add_{one}")
     @roles_required("professional")
     @blp.arguments(schema)
     @blp.response(201, schema)
+    @blp.answers(404, NO_PROFILE)
+    @blp.doc(summary=f"Add a {one} to your profile.")
     def add_child(data):
         return services.add_child(db.session, _me(), kind, data, actor=current_user, now=now())
 
-    @blp.patch(f"/me/{kind}/<int:child_id>", endpoint=f"update_{kind}")
+    @blp.patch(f"/me/{kind}/<int:child_id>", endpoint=f"update_{one}")
     @roles_required("professional")
     @blp.arguments(update_schema)
     @blp.response(200, schema)
+    @blp.doc(summary=f"Change one of your {kind}.")
     def update_child(data, child_id):
         return services.update_child(db.session, _me(), kind, child_id, data,
                                      actor=current_user, now=now())
 
-    @blp.delete(f"/me/{kind}/<int:child_id>", endpoint=f"delete_{kind}")
+    @blp.delete(f"/me/{kind}/<int:child_id>", endpoint=f"delete_{one}")
     @roles_required("professional")
     @blp.response(204)
+    @blp.doc(summary=f"Remove one of your {kind}.")
     def delete_child(child_id):
         services.delete_child(db.session, _me(), kind, child_id, actor=current_user, now=now())
 
-    for view, verb in ((list_children, "List"), (add_child, "Add to"), (update_child, "Change one of"),
-                       (delete_child, "Remove one of")):
-        view.__doc__ = f"{verb} your {kind}."
+
+for (_kind, _one), _schema in CHILD_SCHEMAS.items():
+    _register_child_routes(_kind, _one, _schema)
 
 
-for _kind, _schema in CHILD_SCHEMAS.items():
-    _register_child_routes(_kind, _schema)
-
-
-@blp.get("")
+@blp.get("", tags=["Professionals"])
 @roles_required("manager")
 @blp.etag
 @blp.arguments(ProfessionalQuerySchema, location="query")
@@ -108,16 +117,17 @@ def list_professionals(args, pagination_parameters):
     return page_of(db.session, statement.options(*services.profile_loading()), pagination_parameters)
 
 
-@blp.get("/<int:professional_id>")
+@blp.get("/<int:professional_id>", tags=["Professionals"])
 @roles_required("professional", "manager")
 @blp.etag
 @blp.response(200, RegistryProfessionalSchema)
+@blp.answers(403, "You cannot see this profile (only your own, or a programme manager).")
 def get_professional(professional_id):
     """One profile: yourself, or as a manager (audited); without the contact."""
     return services.get_professional(db.session, professional_id, actor=current_user, now=now())
 
 
-@blp.get("/<int:professional_id>/contact")
+@blp.get("/<int:professional_id>/contact", tags=["Professionals"])
 @roles_required("manager")
 @blp.arguments(ContactQuerySchema, location="query")
 @blp.response(200, ContactSchema)
@@ -128,7 +138,7 @@ def get_contact(args, professional_id):
                                           actor=current_user, now=now())
 
 
-@blp.post("/<int:professional_id>/licences/<int:licence_id>/verify")
+@blp.post("/<int:professional_id>/licences/<int:licence_id>/verify", tags=["Professionals"])
 @roles_required("manager")
 @blp.response(200, LicenceSchema)
 def verify_licence(professional_id, licence_id):

@@ -55,7 +55,8 @@ class ProfileSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _languages_once(self, data, **kwargs):
-        codes = [item["language"] for item in data.get("languages") or []]
+        # Runs despite field errors: an item whose language was refused has none.
+        codes = [item["language"] for item in data.get("languages") or [] if "language" in item]
         if len(codes) != len(set(codes)):
             raise ValidationError(_l("List each language once."), field_name="languages")
 
@@ -185,7 +186,8 @@ class ProfileUpdateSchema(ProfileSchema):
         pass
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("partial", True)
+        # Its own fields only: a language given is given whole.
+        kwargs.setdefault("partial", tuple(self._declared_fields))
         super().__init__(*args, **kwargs)
 
 

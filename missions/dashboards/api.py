@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from diaspora.apispec import ApiBlueprint
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.schemas import BaseSchema, CountryCode
@@ -12,8 +12,10 @@ from diaspora.security import roles_required
 
 from . import services
 
-blp = Blueprint("fhir_api", __name__, url_prefix="/api/v1/fhir",
-                description="FHIR R4 export of host facilities and confirmed professionals")
+blp = ApiBlueprint("fhir_api", __name__, url_prefix="/api/v1/fhir", tags={
+    "FHIR export": "Host facilities and the professionals of confirmed missions as a FHIR R4 "
+                   "bundle, for national health workforce systems.",
+})
 
 
 class WorkforceQuerySchema(BaseSchema):
@@ -25,8 +27,10 @@ class WorkforceQuerySchema(BaseSchema):
 @blp.arguments(WorkforceQuerySchema, location="query")
 @blp.response(200, content_type="application/fhir+json",
               description="A FHIR R4 Bundle (type collection)")
-def workforce(args):
-    """Host facilities as Organization and Location, and professionals with a mission confirmed
+def export_workforce(args):
+    """The health workforce as a FHIR R4 Bundle.
+
+    Host facilities as Organization and Location, and professionals with a mission confirmed
     or later as Practitioner and PractitionerRole — names only, never contact details."""
     body = services.workforce_export(db.session, country=args.get("country"), actor=current_user,
                                      now=now())

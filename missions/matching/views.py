@@ -10,9 +10,9 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from diaspora.apispec import ApiBlueprint
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.facilities.services import countries_present
@@ -29,8 +29,11 @@ from .ranking import shortlist_for
 from .terms import Settings
 
 bp = Blueprint("matching", __name__)
-blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1",
-                   description="Shortlists and the programme-wide plan")
+blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1", tags={
+    "Matching": "Who fits an approved need, ranked and explained, and the programme-wide plan "
+                "that proposes one professional per need of a period without double-booking "
+                "anyone (programme managers).",
+})
 
 PROPOSE_ENDPOINT = "missions.propose"
 
@@ -173,10 +176,11 @@ def plan():
 @roles_required("manager")
 @blp.arguments(ShortlistQuerySchema, location="query")
 @blp.response(200, ShortlistSchema)
-def shortlist_api(args, need_id: int):
-    """The ranked, explained shortlist of an approved need (409 for any other status)."""
+@blp.answers(409, "Only an approved need is matched (``current_status``).")
+def get_shortlist(args, need_id: int):
+    """The ranked, explained shortlist of an approved need."""
     need, candidates = shortlist_for(db.session, need_id, actor=current_user, now=now(),
-                                              limit=args["limit"], settings=_settings())
+                                       limit=args["limit"], settings=_settings())
     return {"need_id": need.id, "need_status": need.status, "candidates": candidates}
 
 
@@ -184,7 +188,7 @@ def shortlist_api(args, need_id: int):
 @roles_required("manager")
 @blp.arguments(PlanRequestSchema)
 @blp.response(200, PlanSchema)
-def plan_api(data):
+def plan_period(data):
     """Propose one professional per approved need of the period, nobody double-booked.
 
     A proposal only: nothing is booked until missions are proposed."""

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from diaspora.apispec import page_of
+from diaspora.apispec import ApiBlueprint, page_of
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.security import login_required
@@ -12,8 +11,9 @@ from diaspora.security import login_required
 from . import inbox, messages
 from .schemas import NotificationQuerySchema, NotificationSchema
 
-blp = Blueprint("notifications_api", __name__, url_prefix="/api/v1",
-                description="Your notifications (the inbox)")
+blp = ApiBlueprint("notifications_api", __name__, url_prefix="/api/v1", tags={
+    "Notifications": "Your inbox: what happened to your needs and missions, and what is due.",
+})
 
 
 def present(notification):
@@ -37,6 +37,6 @@ def list_notifications(args, pagination_parameters):
 @blp.post("/notifications/<int:notification_id>/read")
 @login_required
 @blp.response(200, NotificationSchema)
-def read(notification_id):
+def mark_notification_read(notification_id):
     """Mark one of your notifications read."""
     return present(inbox.mark_read(db.session, current_user, notification_id, now=now()))

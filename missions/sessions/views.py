@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint as ApiBlueprint
 
+from diaspora.apispec import ApiBlueprint
 from diaspora.clock import now
 from diaspora.errors import DomainError
 from diaspora.extensions import db
@@ -17,8 +17,11 @@ from . import attendance
 from ..core.schemas import AttendanceSchema, SessionCancelSchema, SessionSchema
 
 bp = Blueprint("sessions", __name__)
-blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1",
-                   description="Virtual sessions: attendance and cancellation")
+blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1", tags={
+    "Virtual sessions": "The sessions of a virtual mission: who attended each, or why it was "
+                        "cancelled.",
+})
+NOT_YOURS = "Not your mission."
 SPARE_ROWS = 3
 
 
@@ -76,6 +79,7 @@ def cancel(mission_id: int, session_id: int):
 @login_required
 @blp.etag
 @blp.response(200, SessionSchema(many=True))
+@blp.answers(403, NOT_YOURS)
 def list_sessions(mission_id):
     """A virtual mission's sessions with their status and attendance."""
     return access.get_mission(db.session, mission_id, actor=current_user).sessions
@@ -85,7 +89,10 @@ def list_sessions(mission_id):
 @login_required
 @blp.arguments(AttendanceSchema)
 @blp.response(200, SessionSchema)
-def put_attendance(data, mission_id, session_id):
+@blp.answers(403, NOT_YOURS)
+@blp.answers(409, "Attendance is recorded once the mission is under way and the session has "
+                  "begun, and never for a cancelled session (``current_status``).")
+def record_session_attendance(data, mission_id, session_id):
     """Record who attended (replaces what was recorded); the session is then held."""
     return attendance.record_attendance(db.session, _mission_session(mission_id, session_id),
                                         data["attendance"], actor=current_user, now=now())
@@ -95,7 +102,10 @@ def put_attendance(data, mission_id, session_id):
 @login_required
 @blp.arguments(SessionCancelSchema)
 @blp.response(200, SessionSchema)
-def cancel_api(data, mission_id, session_id):
+@blp.answers(403, NOT_YOURS)
+@blp.answers(409, "Only a scheduled session of a mission that is still on is cancelled "
+                  "(``current_status``).")
+def cancel_session(data, mission_id, session_id):
     """Cancel a scheduled session (a reason is required); its time is freed."""
     return attendance.cancel_session(db.session, _mission_session(mission_id, session_id),
                                      data.get("reason"), actor=current_user, now=now())
