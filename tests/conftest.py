@@ -186,6 +186,7 @@ class SharedApp:
     def __init__(self, app):
         self.app = app
         self.config = copy.deepcopy(dict(app.config))
+        self.auto_reload = app.jinja_env.auto_reload   # setting app.debug changes it too
 
     @contextmanager
     def test(self):
@@ -209,6 +210,7 @@ class SharedApp:
         """Put back what a test may have changed on the app."""
         self.app.config.clear()
         self.app.config.update(copy.deepcopy(self.config))
+        self.app.jinja_env.auto_reload = self.auto_reload
         limiter.reset()
 
 
