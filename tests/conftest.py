@@ -190,21 +190,23 @@ class SharedApp:
 
     @contextmanager
     def test(self):
-        with self.app.app_context():
-            connection = db.engine.connect()
-            transaction = connection.begin()
-            factory = db.session.session_factory
-            defaults = factory.class_, dict(factory.kw)
-            factory.class_ = JoinedSession
-            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-            try:
-                yield self.app
-            finally:
-                db.session.remove()
-                factory.class_, factory.kw = defaults
-                transaction.rollback()
-                connection.close()
-        self.reset()
+        try:
+            with self.app.app_context():
+                connection = db.engine.connect()
+                transaction = connection.begin()
+                factory = db.session.session_factory
+                defaults = factory.class_, dict(factory.kw)
+                factory.class_ = JoinedSession
+                factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+                try:
+                    yield self.app
+                finally:
+                    db.session.remove()
+                    factory.class_, factory.kw = defaults
+                    transaction.rollback()
+                    connection.close()
+        finally:
+            self.reset()
 
     def reset(self) -> None:
         """Put back what a test may have changed on the app."""
