@@ -194,29 +194,33 @@ class SharedApp:
     def __init__(self, app):
         self.app = app
         self.config = copy.deepcopy(dict(app.config))
+        self.auto_reload = app.jinja_env.auto_reload   # setting app.debug changes it too
 
     @contextmanager
     def test(self):
-        with self.app.app_context():
-            connection = db.engine.connect()
-            transaction = connection.begin()
-            factory = db.session.session_factory
-            defaults = factory.class_, dict(factory.kw)
-            factory.class_ = JoinedSession
-            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
-            try:
-                yield self.app
-            finally:
-                db.session.remove()
-                factory.class_, factory.kw = defaults
-                transaction.rollback()
-                connection.close()
-        self.reset()
+        try:
+            with self.app.app_context():
+                connection = db.engine.connect()
+                transaction = connection.begin()
+                factory = db.session.session_factory
+                defaults = factory.class_, dict(factory.kw)
+                factory.class_ = JoinedSession
+                factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+                try:
+                    yield self.app
+                finally:
+                    db.session.remove()
+                    factory.class_, factory.kw = defaults
+                    transaction.rollback()
+                    connection.close()
+        finally:
+            self.reset()
 
     def reset(self) -> None:
         """Put back what a test may have changed on the app."""
         self.app.config.clear()
         self.app.config.update(copy.deepcopy(self.config))
+        self.app.jinja_env.auto_reload = self.auto_reload
         limiter.reset()
 
 
