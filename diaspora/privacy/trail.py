@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import reference
 from ..audit import AuditEvent
 from ..auth.models import User
 from ..professionals.models import Professional
+from ..vocabulary import role_label
 
 ACTIONS = {"read": _l("read"), "create": _l("created"), "update": _l("changed"),
            "delete": _l("deleted"), "denied": _l("refused"), "export": _l("exported"),
@@ -71,6 +71,5 @@ def about(session, user: User, professional: Professional | None) -> list[dict]:
     return [{"at": e.at.isoformat(), "action": e.action, "entity": e.entity,
              "what": f"{RECORDS.get(e.entity, e.entity)} {ACTIONS.get(e.action, e.action)}",
              "by": people[e.actor_id].name if e.actor_id in people else None,
-             "by_role": e.actor_role, "by_role_label": str(reference.ROLE_LABELS.get(
-                 e.actor_role, e.actor_role or "")),
+             "by_role": e.actor_role, "by_role_label": role_label(e.actor_role) if e.actor_role else "",
              "detail": describe(e)} for e in events]
