@@ -27,6 +27,9 @@ from .conftest import START, Browser, make_app
 
 FIXTURE = Path(__file__).parent / "data" / "who-format-fixture.csv"
 
+# Two apps on one committed database: the registry alone, and the app with missions.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def registry_only(app, database_url):
