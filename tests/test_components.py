@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import current_app
 import sqlalchemy as sa
 
 from diaspora.auth.models import User
@@ -80,7 +81,8 @@ def _withdraw_export_erase(withdrawing_id: int, busy_user_id: int) -> tuple[dict
     withdrawing = db.session.get(Professional, withdrawing_id)
     set_consent(db.session, withdrawing, False, actor=withdrawing.user, now=START)
     busy = db.session.get(User, busy_user_id)
-    exported = export_person(db.session, busy, actor=busy, now=START)
+    with current_app.test_request_context():  # the export links to pages, as in a request
+        exported = export_person(db.session, busy, actor=busy, now=START)
     try:
         erase_person(db.session, busy, actor=busy, now=START)
     except Conflict:
