@@ -3,8 +3,10 @@
 Every change of status goes through ``transition`` (people and the scheduler alike), which
 checks the action is allowed from the current status (else 409 with the current status) and by
 the actor's role and relation to the mission, records the history and keeps the need in step.
-Here too: rescheduling a postponed mission, the readiness checklist, and the hooks the registry
-calls (consent withdrawn, erasure, data export).
+A mission that leaves the circular engagement's chain (declined, cancelled, postponed) or joins
+it again (rescheduled) has the chain renumbered by date (``engagements.renumber``). Here too:
+rescheduling a postponed mission, the readiness checklist, and the hooks the registry calls
+(consent withdrawn, erasure, data export).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from diaspora.needs import services as needs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 
-from . import booking
+from . import booking, engagements
 from .access import COMMITTED, DONE, MANAGERS, OPEN, relation
 from .licences import has_licence_for, needs_valid_licence
 from .models import ChecklistItem, Mission, MissionEvent
@@ -99,12 +101,16 @@ def transition(session, mission: Mission, action: str, *, actor, now: datetime,
     if rule.needs_reason and not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
     _guard(session, mission, action, now)
+    leaves_chain = action in ("decline", "cancel", "postpone")
+    if leaves_chain:  # the professional's time and chain change: their lock before any write
+        booking.lock_professional(session, mission.professional_id)
     previous = mission.status
     mission.status = rule.target
     mission.updated_at = now
-    if action in ("decline", "cancel", "postpone"):
+    if leaves_chain:
         mission.status_reason = reason
         booking.release(mission)
+        engagements.renumber(session, mission.engagement_id)
     if action in ("accept", "decline"):
         mission.responded_at = now
     if action == "confirm":
@@ -185,6 +191,7 @@ def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: date
     mission.status = "proposed"
     mission.responded_at = None
     mission.updated_at = now
+    engagements.renumber(session, mission.engagement_id)  # back in the chain, at its new date
     run_hooks(session, mission, "reschedule", actor, now)
     session.commit()
     return mission
@@ -224,6 +231,7 @@ def tick(session, mission: Mission, item: str, done: bool, *, actor, now: dateti
 
 def cancel_pending_for(session, professional: Professional, *, actor, now: datetime) -> None:
     """Consent withdrawn: pending proposals are cancelled at once (caller commits)."""
+    booking.lock_professional(session, professional.id)
     pending = session.scalars(sa.select(Mission).where(
         Mission.professional_id == professional.id,
         Mission.status.in_(("proposed", "accepted")))).all()
@@ -233,6 +241,7 @@ def cancel_pending_for(session, professional: Professional, *, actor, now: datet
         mission.status_reason = _("consent withdrawn")
         mission.updated_at = now
         booking.release(mission)
+        engagements.renumber(session, mission.engagement_id)
         record(mission, previous, "cancelled", actor=actor, now=now, reason=mission.status_reason)
         _follow_need(session, mission.need, now=now, actor=actor)
         run_hooks(session, mission, "cancel", actor, now)

@@ -50,7 +50,7 @@ class Engagement(db.Model):
     created_at: Mapped[datetime]
 
     missions: Mapped[list[Mission]] = relationship(back_populates="engagement",
-                                                   order_by="Mission.cycle")
+                                                   order_by="[Mission.starts_at, Mission.id]")
 
 
 class Mission(db.Model):
@@ -72,6 +72,7 @@ class Mission(db.Model):
                                              index=True)
     engagement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("engagements.id", ondelete="RESTRICT"), index=True)
+    # The visit's number in its circular engagement, by date (see missions.core.engagements).
     cycle: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(sa.String(10))
     status: Mapped[str] = mapped_column(sa.String(12), default="proposed")
@@ -114,6 +115,11 @@ class Mission(db.Model):
         back_populates="mission", cascade="all, delete-orphan", order_by="MissionSession.starts_at")
     bookings: Mapped[list[Booking]] = relationship(
         back_populates="mission", cascade="all, delete-orphan")
+
+    @property
+    def in_chain(self) -> bool:
+        """A visit that took place or will: counted in its circular engagement."""
+        return self.status in HOLDING
 
     @property
     def starts_on(self) -> date:

@@ -64,7 +64,7 @@ def detail(mission_id: int):
                and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
                 if acting_as in access.MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
-    chain = mission.engagement.missions
+    chain = [visit for visit in mission.engagement.missions if visit.in_chain]
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
                            chain=chain, acting_as=acting_as, now=instant)
 
