@@ -122,6 +122,9 @@ class Config:
     PAGE_SIZE = 25
     MAX_PAGE_SIZE = 100
 
+    # Idempotency-Key headers and form submission tokens are remembered this long.
+    IDEMPOTENCY_RETENTION_HOURS = _int("IDEMPOTENCY_RETENTION_HOURS", 24)
+
     # Data retention (issue: privacy): inactive accounts are flagged after this many days.
     RETENTION_INACTIVE_DAYS = _int("RETENTION_INACTIVE_DAYS", 3 * 365)
 

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
-from . import reference, safeguards
+from . import idempotency, reference, safeguards
 from .extensions import db
 from .forms import flat_errors
 
@@ -126,7 +126,7 @@ def template_globals(app: Flask) -> dict:
             "facility_ownerships": reference.FACILITY_OWNERSHIPS,
             "facility_settings": reference.FACILITY_SETTINGS,
             "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of,
-            "safeguard": safeguards.is_listed}
+            "safeguard": safeguards.is_listed, "submission_token": idempotency.new_token}
 
 
 def choices_of(records, value: str = "id", label: str = "name") -> list[tuple]:

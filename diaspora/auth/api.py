@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from ..apispec import page_of
 from ..clock import now
 from ..extensions import db, limiter
+from ..idempotency import idempotent, idempotent_secret
 from ..security import login_required, roles_required
 from . import services
 from .schemas import (NewTokenSchema, SettingsSchema, TokenCreateSchema, TokenRequestSchema,
@@ -48,6 +49,7 @@ def list_tokens():
 
 @blp.post("/auth/tokens/new")
 @login_required
+@idempotent_secret
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, NewTokenSchema)
 def create_token(data):
@@ -95,6 +97,7 @@ def list_users(args, pagination_parameters):
 
 @blp.post("/users")
 @roles_required("manager")
+@idempotent
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):

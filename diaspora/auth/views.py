@@ -12,6 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..idempotency import idempotent, idempotent_secret
 from ..forms import load_form
 from ..security import login_required, roles_required
 from ..web import add_nav
@@ -135,6 +136,7 @@ def change_password():
 
 @bp.post("/account/tokens")
 @login_required
+@idempotent_secret
 def create_token():
     data, errors = load_form(TokenCreateSchema())
     if not data:
@@ -167,6 +169,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("manager")
+@idempotent
 def user_new():
     errors: dict = {}
     if request.method == "POST":

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..apispec import page_of
 from ..clock import now
 from ..extensions import db
+from ..idempotency import idempotent
 from ..security import roles_required
 from . import services
 from .schemas import (ConsentSchema, LicenceSchema, ProfessionalQuerySchema, ProfessionalSchema,
@@ -66,6 +67,7 @@ def _register_child_routes(kind: str, schema) -> None:
 
     @blp.post(f"/me/{kind}", endpoint=f"add_{kind}")
     @roles_required("professional")
+    @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
     def add_child(data):

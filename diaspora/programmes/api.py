@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from ..apispec import page_of
 from ..clock import now
 from ..extensions import db
+from ..idempotency import idempotent
 from ..schemas import PageQuerySchema
 from ..security import login_required, roles_required
 from . import services
@@ -30,6 +31,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
 
     @blp.post(f"/{plural}", endpoint=f"create_{entity}")
     @roles_required("manager")
+    @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
     def create_record(data):

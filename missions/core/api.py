@@ -8,6 +8,7 @@ from diaspora.apispec import page_of
 from diaspora.clock import now
 from diaspora.errors import NotFound
 from diaspora.extensions import db
+from diaspora.idempotency import idempotent
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
@@ -23,6 +24,7 @@ ACTIONS = "accept, decline, confirm, ready, start, complete, report, close, canc
 
 @blp.post("/needs/<int:need_id>/missions")
 @roles_required("manager")
+@idempotent
 @blp.arguments(ProposalSchema)
 @blp.response(201, MissionSchema)
 def propose(data, need_id):

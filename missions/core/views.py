@@ -13,6 +13,7 @@ from diaspora.clock import now
 from diaspora.errors import DomainError, NotFound
 from diaspora.extensions import db
 from diaspora.forms import load_form
+from diaspora.idempotency import idempotent
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
@@ -104,6 +105,7 @@ def tick(mission_id: int, item: str):
 
 @bp.route("/needs/<int:need_id>/propose", methods=["GET", "POST"])
 @roles_required("manager")
+@idempotent
 def propose(need_id: int):
     """The proposal form, prefilled from the shortlist (professional, mode, first day)."""
     need = get_need(db.session, need_id, actor=current_user)

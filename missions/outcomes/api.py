@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from diaspora.clock import now
 from diaspora.extensions import db
+from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
 
 from ..core import access
@@ -30,6 +31,7 @@ def list_outcomes(mission_id):
 
 @blp.put(f"/<int:mission_id>/outcomes/{SIDE}")
 @roles_required("professional", "coordinator")
+@idempotent
 @blp.arguments(OutcomeReportSchema)
 @blp.response(200, OutcomeReportSchema)
 def file_report(data, mission_id, side):
@@ -41,6 +43,7 @@ def file_report(data, mission_id, side):
 
 @blp.post(f"/<int:mission_id>/outcomes/{SIDE}/waiver")
 @roles_required("manager")
+@idempotent
 @blp.arguments(WaiverSchema)
 @blp.response(201, WaiverSchema)
 def waive(data, mission_id, side):
@@ -51,6 +54,7 @@ def waive(data, mission_id, side):
 
 @blp.put("/<int:mission_id>/follow-ups/<int:months>")
 @roles_required("professional", "coordinator")
+@idempotent
 @blp.arguments(FollowUpAnswerSchema)
 @blp.response(200, FollowUpSchema)
 def answer_follow_up(data, mission_id, months):
