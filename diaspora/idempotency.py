@@ -10,12 +10,12 @@ The first request with a key claims it — a row of ``idempotency_keys``, unique
 (method and path) and key, committed before the work starts — and stores its response once it
 succeeded (2xx or 3xx: a refused request did nothing, so a corrected retry may use the key
 again). A repeat gets that response back, status and body, with ``Idempotent-Replayed: true``,
-and nothing is done twice: a form's repeat is redirected to the record the first one made. If
-the first request is still at work, the repeat waits for it (up to ``WAIT_SECONDS``, then 409);
-a response that shows a secret once (``idempotent_secret``) is not kept, and its repeat answers
-409;
-the unique constraint means two racing requests can never both claim the key. An API repeat
-whose method, path, query or body differ from the first answers 422. Keys are kept for
+and nothing is done twice: a form's repeat is redirected to the record the first one made (a
+form sent again *changed* — back, edit, send — is a new submission). If the first request is
+still at work, the repeat waits for it (up to ``WAIT_SECONDS``, then 409); the unique
+constraint means two racing requests can never both claim the key. A response that shows a
+secret once (``idempotent_secret``) is not kept, and its repeat answers 409. An API repeat
+whose query or body differ from the first answers 422. Keys are kept for
 ``IDEMPOTENCY_RETENTION_HOURS`` and pruned on each claim. Requests without a key, or from
 anonymous clients, run as usual.
 """
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import secrets
 import time
@@ -87,10 +88,12 @@ def idempotent_secret(view):
 def _once(view, *, secret: bool):
     @functools.wraps(view)
     def once(*args, **kwargs):
-        key = _request_key()
-        if request.method in ("GET", "HEAD") or key is None or not current_user.is_authenticated:
+        if request.method in ("GET", "HEAD") or not current_user.is_authenticated:
             return view(*args, **kwargs)
-        claim, first = _claim(current_user.id, key)
+        named = _request_key()
+        if named is None:
+            return view(*args, **kwargs)
+        claim, first = _claim(current_user.id, *named)
         if first is not None:
             return _replay(first)
         try:
@@ -107,26 +110,44 @@ def _once(view, *, secret: bool):
     return once
 
 
-def _request_key() -> str | None:
-    key = request.headers.get(HEADER) or request.form.get(FORM_FIELD)
-    if key is None:
+def _request_key() -> tuple[str, str] | None:
+    """The request's key and the fingerprint of what it asks, or None without a key.
+
+    A form's key is its submission token *and* its fields: sent again unchanged (a double
+    click) it is a repeat; changed and sent again (back, edit, send) it is another submission.
+    """
+    if HEADER in request.headers:
+        key = _valid(request.headers[HEADER])
+        return key, _digest(f"{request.method} {request.full_path}".encode(), request.get_data())
+    if FORM_FIELD not in request.form:
         return None
+    token = _valid(request.form[FORM_FIELD])
+    fields = sorted((name, value) for name, value in request.form.items(multi=True)
+                    if name != "csrf_token")
+    fingerprint = _digest(f"{request.method} {request.full_path}".encode(),
+                          json.dumps(fields).encode())
+    return _digest(token.encode(), fingerprint.encode()), fingerprint
+
+
+def _valid(key: str) -> str:
     if not KEY.fullmatch(key):
         raise Invalid(_("The %(header)s must be 1 to 200 visible ASCII characters.", header=HEADER))
     return key
 
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
-    digest.update(request.get_data())
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+        digest.update(b"\n")
     return digest.hexdigest()
 
 
-def _claim(user_id: int, key: str) -> tuple[int | None, IdempotencyKey | None]:
+def _claim(user_id: int, key: str,
+           fingerprint: str) -> tuple[int | None, IdempotencyKey | None]:
     """Claim ``key``: (the claim's id, None), or (None, the first request's row) for a repeat."""
     session = db.session
     route = f"{request.method} {request.path}"
-    fingerprint = _fingerprint()
     instant = now()
     retention = timedelta(hours=current_app.config["IDEMPOTENCY_RETENTION_HOURS"])
     deadline = time.monotonic() + WAIT_SECONDS
@@ -142,7 +163,7 @@ def _claim(user_id: int, key: str) -> tuple[int | None, IdempotencyKey | None]:
         except IntegrityError:
             session.rollback()
         while (first := _first(user_id, route, key)) is not None:
-            if first.fingerprint != fingerprint and request.path.startswith("/api/"):
+            if first.fingerprint != fingerprint:
                 raise Invalid(_("This %(header)s was used with another request.", header=HEADER))
             if first.status is not None:
                 return None, first
@@ -150,7 +171,8 @@ def _claim(user_id: int, key: str) -> tuple[int | None, IdempotencyKey | None]:
             if time.monotonic() >= deadline:
                 break
             time.sleep(POLL_SECONDS)
-        # else the first request failed and gave the key up: this one claims it
+        else:  # the first request failed and gave the key up: this one claims it
+            time.sleep(POLL_SECONDS)
     raise Conflict(_("A request with this %(header)s is still in progress.", header=HEADER))
 
 

@@ -58,6 +58,17 @@ def test_a_double_submitted_need_form_creates_one_need(signed_in, coordinator):
     assert needs() == 2
 
 
+def test_a_form_sent_again_changed_is_another_submission(signed_in, coordinator):
+    browser = signed_in(coordinator)
+    form = {**NEED, "facility_id": str(coordinator.facility.id),
+            "submission_token": form_token(browser, "/needs/new")}
+    first = browser.post("/needs/new", form)
+    changed = browser.post("/needs/new", {**form, "title": "Neonatal resuscitation"})
+    assert changed.status_code == 302 and changed.headers["Location"] != first.headers["Location"]
+    assert "Idempotent-Replayed" not in changed.headers
+    assert needs() == 2
+
+
 def test_a_form_refused_for_its_errors_can_be_corrected_and_sent_with_its_token(signed_in,
                                                                                 coordinator):
     browser = signed_in(coordinator)
