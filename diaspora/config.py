@@ -136,6 +136,8 @@ class Config:
     # outcome report, a profile) is a few tens of kilobytes.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
     JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 20)
+    # Idempotency-Key headers and form submission tokens are remembered this long.
+    IDEMPOTENCY_RETENTION_HOURS = _int("IDEMPOTENCY_RETENTION_HOURS", 24)
 
     # Data retention (issue: privacy): inactive accounts are flagged after this many days.
     RETENTION_INACTIVE_DAYS = _int("RETENTION_INACTIVE_DAYS", 3 * 365)

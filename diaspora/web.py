@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import reference, safeguards, vocabulary
+from . import idempotency, reference, safeguards, vocabulary
 from .extensions import db
 from .forms import flat_errors
 
@@ -132,6 +132,7 @@ def template_globals(app: Flask) -> dict:
             "facility_settings": reference.FACILITY_SETTINGS,
             "organisation_kinds": reference.ORGANISATION_KINDS, "choices_of": choices_of,
             "safeguard": safeguards.is_listed, "has_endpoint": has_endpoint,
+            "submission_token": idempotency.new_token,
             # the vocabularies (``{{ need.status|label(NeedStatus) }}``) and their groups
             "Role": vocabulary.Role, "Mode": vocabulary.Mode, "Purpose": vocabulary.Purpose,
             "NeedStatus": vocabulary.NeedStatus, "Recognition": vocabulary.Recognition,

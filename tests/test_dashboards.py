@@ -33,7 +33,8 @@ from diaspora.needs.models import Need
 from diaspora.programmes.models import Programme
 from missions.dashboards import indicators
 from missions.dashboards.filters import Filters
-from missions.core.models import Engagement, Mission, MissionSession
+from missions.core.booking import bookings_for
+from missions.core.models import HOLDING, Engagement, Mission, MissionSession
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
     ReportWaiver
 
@@ -128,6 +129,8 @@ class Builder:
             mission.starts_at, mission.ends_at = mission.sessions[0].starts_at, mission.sessions[-1].ends_at
         db.session.add(mission)
         db.session.flush()
+        if status in HOLDING:  # the database expects its bookings
+            db.session.add_all(bookings_for(mission))
         world.missions[name] = mission
 
     def _missions(self, world):

@@ -21,6 +21,8 @@ from missions import matching
 from missions.matching import ranking
 from missions.matching.profiles import Profile
 from missions.matching.scoring import SCORERS, best_fit, scoring_for, upper_bound
+from missions.core import lifecycle
+from missions.core.booking import bookings_for
 from missions.core.models import Engagement, Mission
 
 from .conftest import START
@@ -42,7 +44,7 @@ def by_key(candidate) -> dict[str, matching.Criterion]:
 
 
 def past_mission(professional, facility, need, *, ended: date) -> Mission:
-    """A completed mission of 14 days (rows written directly: history, not a booking)."""
+    """A completed mission of 14 days (rows written directly), with the booking it held."""
     engagement = db.session.query(Engagement).filter_by(
         professional_id=professional.id, facility_id=facility.id).one_or_none()
     if engagement is None:
@@ -55,6 +57,7 @@ def past_mission(professional, facility, need, *, ended: date) -> Mission:
                       timezone="Africa/Accra", proposed_at=START, created_at=START,
                       updated_at=START)
     db.session.add(mission)
+    db.session.add_all(bookings_for(mission))
     db.session.commit()
     return mission
 
@@ -156,9 +159,8 @@ def test_an_active_booking_excludes_and_a_released_one_does_not(make_need, make_
     mission = propose(make_need(), professional, starts_on=date(2026, 4, 6))  # 6–19 April
     need = make_need()
     assert ids(need) == []
-    for booking in mission.bookings:
-        booking.active = False
-    db.session.commit()
+    lifecycle.transition(db.session, mission, "decline", actor=professional.user, now=START,
+                         reason="busy")  # releases the booking
     assert ids(need) == [professional.id]
 
 

@@ -180,6 +180,47 @@ def test_circular_engagement_counts_cycles(make_need, make_facility, make_profes
     assert [m.id for m in first.engagement.missions] == [first.id, second.id]
 
 
+def test_cycle_numbers_follow_the_dates_not_the_order_of_proposal(make_need, make_facility,
+                                                                  make_professional, propose,
+                                                                  manager, signed_in):
+    facility = make_facility()
+    professional = make_professional(windows=())
+
+    def visit(month: int):
+        need = make_need(facility, earliest_start=date(2026, 4, 1), latest_end=date(2026, 12, 31))
+        return propose(need, professional, starts_on=date(2026, month, 2))
+
+    def cycles(*missions):
+        db.session.expire_all()
+        return [db.session.get(Mission, m.id).cycle for m in missions]
+
+    november = visit(11)
+    august = visit(8)   # proposed later, visits earlier
+    assert cycles(august, november) == [1, 2]
+    september = visit(9)
+    assert cycles(august, september, november) == [1, 2, 3]
+
+    # A mission that leaves the chain keeps its last number; the visits after it move up.
+    act(august, "cancel", manager, reason="no budget")
+    assert cycles(september, november, august) == [1, 2, 1]
+    act(september, "decline", professional.user, reason="busy")
+    assert cycles(november) == [1]
+    act(november, "postpone", manager, reason="the ward is closed")
+    october = visit(10)
+    assert cycles(october) == [1]
+    # Rescheduled, the postponed mission joins the chain again at its new date.
+    lifecycle.reschedule(db.session, db.session.get(Mission, november.id),
+                         {"starts_on": date(2026, 7, 6)}, actor=manager, now=START)
+    assert cycles(november, october) == [1, 2]
+    engagement = db.session.get(Mission, october.id).engagement
+    assert [m.id for m in engagement.missions if m.in_chain] == [november.id, october.id]
+    page = signed_in(manager).get(f"/missions/{august.id}").get_data(as_text=True)
+    assert "it was to be visit 1" in page
+    chain = page[page.index("Circular engagement"):]
+    assert f'/missions/{august.id}"' not in chain
+    assert chain.index(f'/missions/{november.id}"') < chain.index(f'/missions/{october.id}"')
+
+
 def test_contact_is_shown_to_the_facility_only_once_confirmed(make_need, make_facility, make_user,
                                                               make_professional, propose, manager,
                                                               api_client):

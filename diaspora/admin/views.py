@@ -15,6 +15,7 @@ from ..audit import ACTIONS, AuditEvent
 from ..clock import now
 from ..extensions import db
 from ..forms import load_form
+from ..idempotency import idempotent
 from ..privacy import trail
 from ..privacy.services import retention_candidates
 from ..schemas import BaseSchema, CountryCode, Text, Trimmed
@@ -71,6 +72,7 @@ def audit_log():
 
 @bp.route("/safeguards", methods=["GET", "POST"])
 @roles_required("admin")
+@idempotent
 def safeguard_list():
     errors: dict = {}
     if request.method == "POST":

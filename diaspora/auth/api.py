@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db, limiter
+from ..idempotency import idempotent, idempotent_secret
 from ..security import login_required, roles_required
 from . import services
 from .schemas import (NewTokenSchema, SettingsSchema, TokenCreateSchema, TokenRequestSchema,
@@ -54,6 +55,7 @@ def list_tokens():
 
 @blp.post("/auth/tokens/new")
 @login_required
+@idempotent_secret
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, NewTokenSchema)
 def create_token(data):
@@ -101,6 +103,7 @@ def list_users(args, pagination_parameters):
 
 @blp.post("/users", tags=["Users"])
 @roles_required("manager")
+@idempotent
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 @blp.answers(403, "Your role does not allow this (only an admin creates managers and admins).")

@@ -13,6 +13,7 @@ from ..clock import now
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..facilities.services import facility_query
+from ..idempotency import idempotent, idempotent_secret
 from ..forms import load_form
 from ..security import login_required, roles_required
 from ..vocabulary import MANAGERS, Role
@@ -143,6 +144,7 @@ def change_password():
 
 @bp.post("/account/tokens")
 @login_required
+@idempotent_secret
 def create_token():
     data, errors = load_form(TokenCreateSchema())
     if not data:
@@ -175,6 +177,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("manager")
+@idempotent
 def user_new():
     errors: dict = {}
     if request.method == "POST":

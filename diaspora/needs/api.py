@@ -7,6 +7,7 @@ from marshmallow import fields
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
+from ..idempotency import idempotent
 from ..schemas import BaseSchema, Text
 from ..security import roles_required
 from . import services
@@ -48,6 +49,7 @@ def list_needs(args, pagination_parameters):
 
 @blp.post("")
 @roles_required("coordinator", "manager")
+@idempotent
 @blp.arguments(CreateQuerySchema, location="query")
 @blp.arguments(NeedSchema)
 @blp.response(201, NeedSchema)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..facilities.models import Facility
 from ..facilities.services import facility_query
 from ..forms import load_form
+from ..idempotency import idempotent
 from ..limits import record_id
 from ..programmes.services import query as programme_query
 from ..security import roles_required
@@ -52,6 +53,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("coordinator", "manager")
+@idempotent
 def new():
     errors: dict = {}
     if request.method == "POST":

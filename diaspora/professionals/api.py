@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
+from ..idempotency import idempotent
 from ..security import roles_required
 from . import services
 from .schemas import (ConsentSchema, ContactQuerySchema, ContactSchema, LicenceSchema,
@@ -76,6 +77,7 @@ def _register_child_routes(kind: str, one: str, schema) -> None:
 
     @blp.post(f"/me/{kind}", endpoint=f"add_{one}")
     @roles_required("professional")
+    @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
     @blp.answers(404, NO_PROFILE)

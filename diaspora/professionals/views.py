@@ -11,6 +11,7 @@ from .. import audit
 from ..clock import now
 from ..errors import DomainError, Forbidden
 from ..extensions import db
+from ..idempotency import idempotent
 from ..forms import load_form
 from ..privacy.trail import PURPOSES
 from ..programmes.services import query as programme_query
@@ -107,6 +108,7 @@ def _kind(kind: str):
 
 @bp.route("/me/<kind>/new", methods=["GET", "POST"])
 @roles_required("professional")
+@idempotent
 def child_new(kind: str):
     schema, label = _kind(kind)
     professional = _me()

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
+from ..idempotency import idempotent
 from ..schemas import PageQuerySchema
 from ..security import login_required, roles_required
 from . import services
@@ -33,6 +34,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
 
     @blp.post(f"/{plural}", endpoint=f"create_{entity}")
     @roles_required("manager")
+    @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
     @blp.answers(409, "A record with this name already exists.")

@@ -13,6 +13,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..facilities.models import Facility
 from ..forms import load_form
+from ..idempotency import idempotent
 from ..professionals.models import Professional
 from ..security import login_required, roles_required
 from ..web import add_nav
@@ -74,6 +75,7 @@ def records(plural: str):
           defaults={"record_id": None})
 @bp.route("/<any(programmes, organisations):plural>/<int:record_id>", methods=["GET", "POST"])
 @roles_required("manager")
+@idempotent
 def record(plural: str, record_id: int | None):
     entity, schema, label = _entity(plural)
     existing = services.get(db.session, entity, record_id) if record_id else None

@@ -8,6 +8,7 @@ from flask_login import current_user
 from diaspora.clock import now
 from diaspora.errors import NotFound
 from diaspora.extensions import db
+from diaspora.idempotency import idempotent_secret
 from diaspora.security import login_required
 
 from ..core import access
@@ -48,6 +49,7 @@ def feed_page():
 
 @bp.post("/calendar/feed")
 @login_required
+@idempotent_secret
 def new_feed():
     """A new secret address (shown once); any previous one stops working."""
     feed, token = create_feed(db.session, current_user, now=now())

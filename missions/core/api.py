@@ -7,6 +7,7 @@ from diaspora.apispec import ApiBlueprint, page_of
 from diaspora.clock import now
 from diaspora.errors import NotFound
 from diaspora.extensions import db
+from diaspora.idempotency import idempotent
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.professionals.schemas import ContactSchema
@@ -49,6 +50,7 @@ ACTIONS = {
 
 @blp.post("/needs/<int:need_id>/missions")
 @roles_required("manager")
+@idempotent
 @blp.arguments(ProposalSchema)
 @blp.response(201, MissionSchema)
 @blp.answers(404, "No such need or professional.")

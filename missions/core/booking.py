@@ -5,7 +5,9 @@ expects the caller to have bumped the professional's ``booking_version`` first
 (``lock_professional``) — an UPDATE, so a row lock on PostgreSQL and the database write lock
 on SQLite — then looks for an overlapping active booking (409 naming that mission), then
 inserts. The database refuses overlaps on its own too (exclusion constraint / trigger, see
-migration 0002), so the rule holds whatever the path.
+migration 0002), and checks at commit that a mission's active bookings match its status
+(migration 0006: ``bookings_for`` a mission in ``HOLDING``, none otherwise), so the rules hold
+whatever the path.
 """
 from __future__ import annotations
 
@@ -106,15 +108,7 @@ def book(session, mission: Mission, occurrences) -> None:
         if clash is not None:
             raise _clash_error(clash)
         session.flush()  # the mission and its sessions get their ids
-        if occurrences is None:
-            session.add(Booking(professional_id=professional_id, mission=mission,
-                                starts_at=mission.starts_at, ends_at=mission.ends_at))
-        else:
-            for mission_session in mission.sessions:
-                session.add(Booking(professional_id=professional_id, mission=mission,
-                                    session_id=mission_session.id,
-                                    starts_at=mission_session.starts_at,
-                                    ends_at=mission_session.ends_at))
+        session.add_all(bookings_for(mission))
         session.flush()
     except Conflict:
         session.rollback()
@@ -127,6 +121,19 @@ def book(session, mission: Mission, occurrences) -> None:
             raise
         clash = find_clash(session, professional_id, _spans(mission, occurrences))
         raise _clash_error(clash) from error
+
+
+def bookings_for(mission: Mission) -> list[Booking]:
+    """The bookings that hold ``mission``'s time: one for its whole span (physical) or one per
+    session not cancelled (virtual) — what the database expects of a mission in ``HOLDING``
+    (see the models' docstring). The sessions must have their ids (flushed)."""
+    professional_id = mission.professional.id
+    if mission.kind == "physical":
+        return [Booking(professional_id=professional_id, mission=mission,
+                        starts_at=mission.starts_at, ends_at=mission.ends_at)]
+    return [Booking(professional_id=professional_id, mission=mission, session_id=held.id,
+                    starts_at=held.starts_at, ends_at=held.ends_at)
+            for held in mission.sessions if held.status != "cancelled"]
 
 
 def _is_overlap_error(error: Exception) -> bool:

@@ -5,6 +5,8 @@ checks the action is allowed from the current status (else 409 with the current 
 the actor's role and relation to the mission, changes the status with a compare-and-set
 (``diaspora.statemachine.apply``, before any side effect: of two racing actions one wins and
 the other answers 409 having written nothing), records the history and keeps the need in step.
+A mission that leaves the circular engagement's chain (declined, cancelled, postponed) or joins
+it again (rescheduled) has the chain renumbered by date (``engagements.renumber``).
 Here too: rescheduling a postponed mission, the readiness checklist, and the hooks the registry
 calls (consent withdrawn, erasure, data export).
 """
@@ -24,7 +26,7 @@ from diaspora.professionals.models import Professional
 from diaspora.statemachine import Transition
 from diaspora.vocabulary import MANAGERS, SCHEDULER as SCHEDULER_ROLE, Role
 
-from . import booking
+from . import booking, engagements
 from .access import relation
 from .hooks import mission_hooks
 from .licences import has_licence_for, needs_valid_licence
@@ -122,9 +124,12 @@ def _change(session, mission: Mission, action: str, rule: Transition, *, actor, 
         values["responded_at"] = now
     if action == Action.CONFIRM:
         values["confirmed_at"] = now
+    if action in RELEASING:  # the professional's time and chain change: their lock first
+        booking.lock_professional(session, mission.professional_id)
     previous = statemachine.apply(session, mission, rule, refusal=refusal, **values)
     if action in RELEASING:
         booking.release(mission)
+        engagements.renumber(session, mission.engagement_id)
     record(mission, previous, rule.target, actor=actor, now=now, reason=reason)
     _follow_need(session, mission.need, now=now, actor=actor)
     audit.record(session, now=now, actor=actor if actor.id else None, action="update",
@@ -204,6 +209,7 @@ def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: date
     occurrences = booking.schedule(mission, mission.need, {**data, "kind": mission.kind})
     booking.book(session, mission, occurrences)
     record(mission, Status.POSTPONED, Status.PROPOSED, actor=actor, now=now, reason=data.get("note"))
+    engagements.renumber(session, mission.engagement_id)  # back in the chain, at its new date
     run_hooks(session, mission, "reschedule", actor, now)
     session.commit()
     return mission

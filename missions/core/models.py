@@ -1,8 +1,15 @@
 """Missions, their history and readiness checklist, virtual sessions, and bookings.
 
 A *booking* is the time a mission takes from a professional: one row for a physical mission
-(its whole span) and one per session for a virtual mission. Active bookings of one professional
-never overlap — enforced by the database (PostgreSQL exclusion constraint, SQLite trigger).
+(its whole span) and one per session for a virtual mission. Two rules hold whatever writes the
+rows, because the database checks them (migrations 0002 and 0006):
+
+- active bookings of one professional never overlap (PostgreSQL exclusion constraint, SQLite
+  trigger);
+- a mission's active bookings match its status (checked at commit): a mission in ``HOLDING``
+  has exactly one active booking per span it takes — a physical mission one for its whole span,
+  a virtual mission one for each session not cancelled, same professional, same instants — and
+  a mission in any other status (declined, cancelled, postponed) has none.
 """
 from __future__ import annotations
 
@@ -37,7 +44,7 @@ class Engagement(db.Model):
     created_at: Mapped[datetime]
 
     missions: Mapped[list[Mission]] = relationship(back_populates="engagement",
-                                                   order_by="Mission.cycle")
+                                                   order_by="[Mission.starts_at, Mission.id]")
 
 
 class Mission(db.Model):
@@ -59,6 +66,7 @@ class Mission(db.Model):
                                              index=True)
     engagement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("engagements.id", ondelete="RESTRICT"), index=True)
+    # The visit's number in its circular engagement, by date (see missions.core.engagements).
     cycle: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(sa.String(10))
     status: Mapped[str] = mapped_column(sa.String(12), default=MissionStatus.PROPOSED)
@@ -101,6 +109,11 @@ class Mission(db.Model):
         back_populates="mission", cascade="all, delete-orphan", order_by="MissionSession.starts_at")
     bookings: Mapped[list[Booking]] = relationship(
         back_populates="mission", cascade="all, delete-orphan")
+
+    @property
+    def in_chain(self) -> bool:
+        """A visit that took place or will: counted in its circular engagement."""
+        return self.status in HOLDING
 
     @property
     def starts_on(self) -> date:
@@ -238,3 +251,20 @@ class Booking(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     mission: Mapped[Mission] = relationship(back_populates="bookings")
+
+
+class BookingFault(db.Model):
+    """SQLite's commit-time check that a mission's bookings match its status (see the module
+    docstring): triggers keep here the missions that break the rule after each write, and
+    ``unresolved`` — always 0, a key no row has — is a *deferred* foreign key, so COMMIT fails
+    while any row is left. SQLite has no deferred triggers; a mission passes through such states
+    within a transaction (it is written before its bookings). PostgreSQL checks with deferred
+    constraint triggers instead and leaves this table empty.
+    """
+
+    __tablename__ = "booking_faults"
+
+    mission_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    unresolved: Mapped[int] = mapped_column(
+        sa.ForeignKey("booking_faults.mission_id", deferrable=True, initially="DEFERRED"),
+        default=0, server_default="0")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from diaspora import audit
@@ -16,9 +15,9 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 
-from . import booking, lifecycle
+from . import booking, engagements, lifecycle
 from .licences import has_licence_for, needs_valid_licence
-from .models import CHECKLIST, ChecklistItem, Engagement, Mission
+from .models import CHECKLIST, ChecklistItem, Mission
 from .vocabulary import HOLDING, MissionStatus
 
 
@@ -55,14 +54,12 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
             raise Invalid(_("No licence valid in %(country)s on every day of the mission.",
                             country=need.facility.country),
                           errors={"professional_id": [_("No licence valid in the host country on every day of the mission.")]})
-        engagement = _engagement(session, professional, need.facility_id, now)
-        mission.cycle = 1 + (session.scalar(
-            sa.select(sa.func.max(Mission.cycle)).where(Mission.engagement_id == engagement.id,
-                                                        Mission.status.in_(HOLDING))) or 0)
-        mission.engagement = engagement
+        mission.engagement = engagements.engagement_for(session, professional, need.facility_id,
+                                                        now)
         mission.checklist = [ChecklistItem(item=item) for item in applicable_checklist(kind)]
         session.add(mission)
     booking.book(session, mission, occurrences)
+    engagements.renumber(session, mission.engagement_id)
     lifecycle.record(mission, None, MissionStatus.PROPOSED, actor=actor, now=now)
     audit.record(session, now=now, actor=actor, action="create", entity="mission",
                  entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
@@ -94,14 +91,3 @@ def _check_fit(need: Need, professional: Professional, kind: str) -> None:
 def applicable_checklist(kind: str) -> list[str]:
     skip = "ict_tested" if kind == Mode.PHYSICAL else "travel_booked"
     return [item for item in CHECKLIST if item != skip]
-
-
-def _engagement(session, professional: Professional, facility_id: int, now: datetime) -> Engagement:
-    engagement = session.scalar(sa.select(Engagement).where(
-        Engagement.professional_id == professional.id, Engagement.facility_id == facility_id))
-    if engagement is None:
-        engagement = Engagement(professional_id=professional.id, facility_id=facility_id,
-                                created_at=now)
-        session.add(engagement)
-        session.flush()
-    return engagement

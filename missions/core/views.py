@@ -14,6 +14,7 @@ from diaspora.errors import DomainError, NotFound
 from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.limits import record_id
+from diaspora.idempotency import idempotent
 from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
@@ -87,7 +88,7 @@ def _detail(mission: Mission, *, contact: dict | None):
                and not (name == "start" and instant < mission.starts_at)]
     tickable = {item for item in CHECKLIST
                 if acting_as in MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
-    chain = mission.engagement.missions
+    chain = [visit for visit in mission.engagement.missions if visit.in_chain]
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
                            chain=chain, acting_as=acting_as, now=instant, contact=contact,
                            contact_open=(acting_as in access.MANAGERS or (
@@ -129,6 +130,7 @@ def tick(mission_id: int, item: str):
 
 @bp.route("/needs/<int:need_id>/propose", methods=["GET", "POST"])
 @roles_required("manager")
+@idempotent
 def propose(need_id: int):
     """The proposal form, prefilled from the shortlist (professional, mode, first day)."""
     need = get_need(db.session, need_id, actor=current_user)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from diaspora.apispec import ApiBlueprint
 from diaspora.clock import now
 from diaspora.extensions import db
+from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
 
 from ..core import access
@@ -34,6 +35,7 @@ def list_outcomes(mission_id):
 
 @blp.put(f"/<int:mission_id>/outcomes/{SIDE}")
 @roles_required("professional", "coordinator")
+@idempotent
 @blp.arguments(OutcomeReportSchema)
 @blp.response(200, OutcomeReportSchema)
 @blp.answers(403, NOT_YOURS)
@@ -50,6 +52,7 @@ def file_outcome_report(data, mission_id, side):
 
 @blp.post(f"/<int:mission_id>/outcomes/{SIDE}/waiver")
 @roles_required("manager")
+@idempotent
 @blp.arguments(WaiverSchema)
 @blp.response(201, WaiverSchema)
 @blp.answers(409, "Reports are waived once the mission is completed and until it is closed "
@@ -62,6 +65,7 @@ def waive_outcome_report(data, mission_id, side):
 
 @blp.put("/<int:mission_id>/follow-ups/<int:months>")
 @roles_required("professional", "coordinator")
+@idempotent
 @blp.arguments(FollowUpAnswerSchema)
 @blp.response(200, FollowUpSchema)
 @blp.answers(403, NOT_YOURS)

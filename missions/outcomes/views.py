@@ -10,6 +10,7 @@ from diaspora.clock import now
 from diaspora.errors import Conflict, Invalid
 from diaspora.extensions import db
 from diaspora.forms import load_form
+from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
 
 from ..core import access
@@ -46,6 +47,7 @@ def reports(mission_id: int):
 
 @bp.route(f"/missions/<int:mission_id>/outcomes/{SIDE}", methods=["GET", "POST"])
 @roles_required("professional", "coordinator")
+@idempotent
 def file(mission_id: int, side: str):
     """The report form of one side (the mission's professional, or a host coordinator)."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
@@ -85,6 +87,7 @@ def waive(mission_id: int, side: str):
 
 @bp.route("/missions/<int:mission_id>/follow-ups/<int:months>", methods=["GET", "POST"])
 @roles_required("professional", "coordinator")
+@idempotent
 def follow_up(mission_id: int, months: int):
     """A follow-up survey: is the practice in use, are counterparts in post, who was trained since."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
