@@ -23,6 +23,7 @@ from diaspora.professionals.models import Professional
 
 from ..sessions import series
 from .models import Booking, Mission, MissionSession
+from .vocabulary import SessionStatus
 
 
 def schedule(mission: Mission, need: Need, data: dict) -> list[series.Occurrence] | None:
@@ -133,7 +134,7 @@ def bookings_for(mission: Mission) -> list[Booking]:
                         starts_at=mission.starts_at, ends_at=mission.ends_at)]
     return [Booking(professional_id=professional_id, mission=mission, session_id=held.id,
                     starts_at=held.starts_at, ends_at=held.ends_at)
-            for held in mission.sessions if held.status != "cancelled"]
+            for held in mission.sessions if held.status != SessionStatus.CANCELLED]
 
 
 def _is_overlap_error(error: Exception) -> bool:

@@ -23,7 +23,7 @@ from diaspora.extensions import db
 from diaspora.professionals.models import GENDERS
 from diaspora.vocabulary import KINDS, Mode
 
-from .vocabulary import MissionStatus, SessionStatus
+from .vocabulary import HOLDING, MissionStatus, SessionStatus
 
 CHECKLIST = ("orientation", "insurance", "licence_verified", "terms_agreed", "travel_booked",
              "ict_tested", "counterpart_assigned")

@@ -18,7 +18,7 @@ from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 from . import booking, engagements, lifecycle
 from .licences import has_licence_for, needs_valid_licence
 from .models import CHECKLIST, ChecklistItem, Mission
-from .vocabulary import HOLDING, MissionStatus
+from .vocabulary import MissionStatus
 
 
 def propose_mission(session, need: Need, professional: Professional, data: dict, *, actor: User,

@@ -91,7 +91,7 @@ def _detail(mission: Mission, *, contact: dict | None):
     chain = [visit for visit in mission.engagement.missions if visit.in_chain]
     return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
                            chain=chain, acting_as=acting_as, now=instant, contact=contact,
-                           contact_open=(acting_as in access.MANAGERS or (
+                           contact_open=(acting_as in MANAGERS or (
                                acting_as == "coordinator" and access.contact_window(mission, instant))))
 
 
