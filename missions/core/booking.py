@@ -116,12 +116,11 @@ def book(session, mission: Mission, occurrences) -> None:
                                     starts_at=mission_session.starts_at,
                                     ends_at=mission_session.ends_at))
         session.flush()
-    except Conflict:
-        session.rollback()
-        raise
     except (IntegrityError, OperationalError) as error:
         # The database's own guard (exclusion constraint, trigger) or a lock that could not be
-        # had: report the clash as a person would see it.
+        # had: report the clash as a person would see it. The failed transaction is rolled
+        # back first (the caller's unit of work would roll it back anyway) so the clash can
+        # be read.
         session.rollback()
         if not _is_overlap_error(error):
             raise
