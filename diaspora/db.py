@@ -1,10 +1,12 @@
 """Declarative base, naming convention and column types shared by every model."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 # A naming convention lets Alembic name (and later drop) every constraint on both databases.
 NAMING_CONVENTION = {
@@ -52,6 +54,29 @@ def where_given(query: sa.Select, equal: dict) -> sa.Select:
         if value:
             query = query.where(column == value)
     return query
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """The one transaction of a service call: committed when the block ends, rolled back when
+    it raises (a domain error included), so a refused change leaves nothing behind.
+
+    Services open it at their edge and the helpers they call never commit. A service called
+    from inside another's unit of work joins it: only the outermost block commits, so a change
+    made of several services (consent withdrawn cancelling missions) is one transaction.
+    """
+    if session.info.get("unit_of_work"):
+        yield session
+        return
+    session.info["unit_of_work"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("unit_of_work", None)
 
 
 class Base(DeclarativeBase):

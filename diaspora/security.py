@@ -7,6 +7,7 @@ import secrets
 import threading
 from functools import cache, wraps
 from pathlib import Path
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -138,6 +139,23 @@ def login_required(view):
 
     wrapped.allowed_roles = EVERY_ROLE
     return wrapped
+
+
+class Actor(Protocol):
+    """Who acts in a service call: a signed-in ``User``, ``SYSTEM`` or the missions
+    scheduler. ``id`` is None for the application acting on its own."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def is_manager(self) -> bool: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
 
 
 class SystemActor:

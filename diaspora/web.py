@@ -135,8 +135,7 @@ def template_globals(app: Flask) -> dict:
             "submission_token": idempotency.new_token,
             # the vocabularies (``{{ need.status|label(NeedStatus) }}``) and their groups
             "Role": vocabulary.Role, "Mode": vocabulary.Mode, "Purpose": vocabulary.Purpose,
-            "NeedStatus": vocabulary.NeedStatus, "Recognition": vocabulary.Recognition,
-            "NEED_EDITABLE": vocabulary.NEED_EDITABLE, "MATCHABLE": vocabulary.MATCHABLE}
+            "NeedStatus": vocabulary.NeedStatus, "Recognition": vocabulary.Recognition}
 
 
 def label(code, of: type[vocabulary.Vocabulary] | None = None) -> object:

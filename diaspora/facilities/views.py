@@ -14,6 +14,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..forms import load_form
 from ..limits import record_id
+from ..needs.services import can_file_need
 from ..security import login_required, roles_required
 from ..vocabulary import MANAGERS
 from ..web import add_nav
@@ -79,6 +80,7 @@ def detail(facility_id: int):
                                           .order_by(User.name)).all()
     return render_template("facilities/detail.html", f=facility, location_map=svg_map,
                            coordinator_choices=coordinators,
+                           may_file_need=can_file_need(db.session, current_user, facility.id),
                            facility_panels=current_app.extensions.get("facility_panels", []))
 
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from .. import audit, statemachine
-from ..auth.models import User
-from ..db import where_given
-from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ..db import unit_of_work, where_given
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..facilities.models import Facility, facility_coordinators
 from ..facilities.services import is_coordinator_of
 from ..programmes.models import Programme
+from ..security import Actor
 from ..statemachine import Transition
 from ..vocabulary import MANAGERS, MATCHABLE, NEED_EDITABLE, NEED_OPEN, NEED_ROLES, NeedStatus as Status
 from .models import Need, NeedCounterpart, NeedEvent
@@ -37,12 +37,38 @@ TRANSITIONS = {
 
 # --- access -------------------------------------------------------------------------------
 
-def can_see(session, actor: User, need: Need) -> bool:
+def can_see(session: Session, actor: Actor, need: Need) -> bool:
     return actor.is_manager or (actor.role == "coordinator"
                                 and is_coordinator_of(session, actor, need.facility_id))
 
 
-def get_need(session, need_id: int, *, actor: User) -> Need:
+def can_file_need(session: Session, actor: Actor, facility_id: int | None = None) -> bool:
+    """For ``facility_id``: whether ``actor`` may file a need there (managers anywhere,
+    coordinators at their facilities). Without: whether the needs list offers to file one
+    (coordinators; managers file from a facility's page)."""
+    if facility_id is None:
+        return actor.role == "coordinator"
+    return actor.is_manager or (actor.role == "coordinator"
+                                and is_coordinator_of(session, actor, facility_id))
+
+
+def can_edit(need: Need) -> bool:
+    """Whether the need may be changed (by whoever may see it): only a draft or returned one."""
+    return need.status in NEED_EDITABLE
+
+
+def can_match(need: Need, actor: Actor) -> bool:
+    """Whether ``actor`` may look for professionals for the need."""
+    return actor.is_manager and need.status in MATCHABLE
+
+
+def available_actions(need: Need, actor: Actor) -> list[str]:
+    """The actions (``TRANSITIONS``) the actor's role may take on the need in its status."""
+    return [action for action, rule in TRANSITIONS.items()
+            if rule.allows(need.status) and actor.role in rule.roles]
+
+
+def get_need(session: Session, need_id: int, *, actor: Actor) -> Need:
     need = session.get(Need, need_id)
     if need is None:
         raise NotFound(_("No such need."))
@@ -51,7 +77,7 @@ def get_need(session, need_id: int, *, actor: User) -> Need:
     return need
 
 
-def need_query(*, actor: User, status: str | None = None, facility_id: int | None = None,
+def need_query(*, actor: Actor, status: str | None = None, facility_id: int | None = None,
                country: str | None = None, mode: str | None = None,
                purpose: str | None = None) -> sa.Select:
     """Needs the actor may see: managers all, coordinators their facilities', others none."""
@@ -71,11 +97,10 @@ def need_query(*, actor: User, status: str | None = None, facility_id: int | Non
 
 # --- changes ------------------------------------------------------------------------------
 
-def _check_facility(session, actor: User, facility_id: int) -> None:
+def _check_facility(session: Session, actor: Actor, facility_id: int) -> None:
     if session.get(Facility, facility_id) is None:
         raise Invalid(errors={"facility_id": [_("No such facility.")]})
-    if not actor.is_manager and not (actor.role == "coordinator"
-                                     and is_coordinator_of(session, actor, facility_id)):
+    if not can_file_need(session, actor, facility_id):
         raise Forbidden(_("You can file needs only for facilities you coordinate."))
 
 
@@ -92,22 +117,25 @@ def _apply(need: Need, data: dict) -> None:
             setattr(need, field, value)
 
 
-def create_need(session, data: dict, *, actor: User, now: datetime, submit: bool = False) -> Need:
+def create_need(session: Session, data: dict, *, actor: Actor, now: datetime,
+                submit: bool = False) -> Need:
     _check_facility(session, actor, data["facility_id"])
     _check_programme(session, data.get("programme_id"))
-    need = Need(created_by_id=actor.id, created_at=now, updated_at=now, status=Status.DRAFT)
-    _apply(need, data)
-    session.add(need)
-    _record(need, None, Status.DRAFT, actor=actor, now=now)
-    session.flush()
-    audit.record(session, now=now, actor=actor, action="create", entity="need", entity_id=need.id)
-    if submit:
-        _transition(session, need, "submit", actor=actor, now=now)
-    session.commit()
+    with unit_of_work(session):
+        need = Need(created_by_id=actor.id, created_at=now, updated_at=now, status=Status.DRAFT)
+        _apply(need, data)
+        session.add(need)
+        _record(need, None, Status.DRAFT, actor=actor, now=now)
+        session.flush()
+        audit.record(session, now=now, actor=actor, action="create", entity="need",
+                     entity_id=need.id)
+        if submit:
+            _transition(session, need, "submit", actor=actor, now=now)
     return need
 
 
-def update_need(session, need: Need, changes: dict, *, actor: User, now: datetime) -> Need:
+def update_need(session: Session, need: Need, changes: dict, *, actor: Actor,
+                now: datetime) -> Need:
     """Change a draft or returned need; the merged need is validated as a whole."""
     if not can_see(session, actor, need):
         raise Forbidden(_("This need belongs to another facility."))
@@ -121,10 +149,11 @@ def update_need(session, need: Need, changes: dict, *, actor: User, now: datetim
     if data["facility_id"] != need.facility_id:
         _check_facility(session, actor, data["facility_id"])
     _check_programme(session, data.get("programme_id"))
-    _apply(need, data)
-    need.updated_at = now
-    audit.record(session, now=now, actor=actor, action="update", entity="need", entity_id=need.id)
-    session.commit()
+    with unit_of_work(session):
+        _apply(need, data)
+        need.updated_at = now
+        audit.record(session, now=now, actor=actor, action="update", entity="need",
+                     entity_id=need.id)
     return need
 
 
@@ -133,23 +162,19 @@ def _jsonable(changes: dict) -> dict:
     return NeedSchema(partial=True).dump(changes)
 
 
-def act(session, need: Need, action: str, *, actor: User, now: datetime,
+def act(session: Session, need: Need, action: str, *, actor: Actor, now: datetime,
         reason: str | None = None) -> Need:
     """Submit, approve, return or close a need."""
     if action not in TRANSITIONS:
         raise NotFound(_("Unknown action."))
     if not can_see(session, actor, need):
         raise Forbidden(_("This need belongs to another facility."))
-    try:
+    with unit_of_work(session):
         _transition(session, need, action, actor=actor, now=now, reason=reason)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return need
 
 
-def _transition(session, need: Need, action: str, *, actor: User, now: datetime,
+def _transition(session: Session, need: Need, action: str, *, actor: Actor, now: datetime,
                 reason: str | None = None) -> None:
     rule = TRANSITIONS[action]
     if actor.role not in rule.roles:
@@ -172,24 +197,25 @@ def refusal(status: str) -> str:
     return _("A %(status)s need cannot be changed this way.", status=status)
 
 
-def _record(need: Need, from_status, to_status, *, actor: User | None, now: datetime,
+def _record(need: Need, from_status, to_status, *, actor: Actor | None, now: datetime,
             reason: str | None = None, label: str | None = None) -> None:
     need.events.append(NeedEvent(at=now, actor_id=getattr(actor, "id", None),
                                  actor_label=label or getattr(actor, "role", None),
                                  from_status=from_status, to_status=to_status, reason=reason))
 
 
-def lock(session, need: Need) -> None:
+def lock(session: Session, need: Need) -> None:
     """Lock the need's row and read it afresh (what a mission change does before it counts
     the need's missions); on SQLite the write lock the caller holds already does this."""
     session.execute(sa.select(Need).where(Need.id == need.id).with_for_update()
                     .execution_options(populate_existing=True))
 
 
-def follow_missions(session, need: Need, *, now: datetime, has_committed: bool,
-                    has_completed: bool, actor: User | None = None, label: str | None = None) -> None:
+def follow_missions(session: Session, need: Need, *, now: datetime, has_committed: bool,
+                    has_completed: bool, actor: Actor | None = None,
+                    label: str | None = None) -> None:
     """Keep ``matched`` / ``fulfilled`` in step with the need's missions (the caller holds the
-    need's lock, see ``lock``, and commits)."""
+    need's lock, see ``lock``, and its unit of work commits)."""
     target = need.status
     if has_completed and need.status in MATCHABLE:
         target = Status.FULFILLED
@@ -205,7 +231,7 @@ def follow_missions(session, need: Need, *, now: datetime, has_committed: bool,
 
 # --- erasure ------------------------------------------------------------------------------
 
-def scrub_needs(session, need_ids, scrubber, user: User) -> None:
+def scrub_needs(session, need_ids, scrubber, user: Actor) -> None:
     """Erasure: the needs' texts no longer name ``user`` (``scrubber``, see
     ``diaspora.privacy.scrub``); the reasons ``user`` gave for status changes are replaced
     whole. ``need_ids`` is a collection or a SELECT of ids; the caller commits."""

@@ -48,7 +48,8 @@ def index():
     filters = schema.load({k: v for k, v in raw.items() if k not in invalid})
     statement = services.need_query(actor=current_user, **filters)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("needs/index.html", page=page, args=raw)
+    return render_template("needs/index.html", page=page, args=raw,
+                           may_file=services.can_file_need(db.session, current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -80,6 +81,9 @@ def new():
 def detail(need_id: int):
     need = services.get_need(db.session, need_id, actor=current_user)
     return render_template("needs/detail.html", need=need,
+                           actions=services.available_actions(need, current_user),
+                           may_edit=services.can_edit(need),
+                           may_match=services.can_match(need, current_user),
                            panels=current_app.extensions.get("need_panels", []))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from diaspora.db import unit_of_work
 from diaspora.security import token_digest
 
 from ..core import access
@@ -26,19 +27,18 @@ def active_feed(session, user) -> CalendarFeed | None:
 def create_feed(session, user, *, now: datetime) -> tuple[CalendarFeed, str]:
     """A new secret feed address for ``user`` (the old one stops working); the token is
     returned once and never stored."""
-    _revoke(session, user, now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    feed = CalendarFeed(user_id=user.id, token_hash=token_digest(token), prefix=token[:12],
-                        created_at=now)
-    session.add(feed)
-    session.commit()
+    with unit_of_work(session):
+        _revoke(session, user, now)
+        feed = CalendarFeed(user_id=user.id, token_hash=token_digest(token), prefix=token[:12],
+                            created_at=now)
+        session.add(feed)
     return feed, token
 
 
 def revoke_feed(session, user, *, now: datetime) -> bool:
-    revoked = _revoke(session, user, now)
-    session.commit()
-    return revoked
+    with unit_of_work(session):
+        return _revoke(session, user, now)
 
 
 def _revoke(session, user, now: datetime) -> bool:
@@ -53,8 +53,8 @@ def feed_owner(session, token: str, *, now: datetime):
     feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == token_digest(token)))
     if feed is None or not feed.active or not feed.user.active:
         return None
-    feed.last_used_at = now
-    session.commit()
+    with unit_of_work(session):
+        feed.last_used_at = now
     return feed.user
 
 

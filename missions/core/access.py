@@ -6,11 +6,12 @@ permission check of the missions package asks; ``mission_query`` lists what an a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import groupby
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from diaspora.db import where_given
 from diaspora.errors import Conflict, Forbidden, NotFound
@@ -18,16 +19,17 @@ from diaspora.facilities.models import facility_coordinators
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.professionals.models import Professional
 from diaspora.professionals.services import read_contact
+from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, SCHEDULER, Role
 
 from .models import Mission
-from .vocabulary import DONE, UNDER_WAY, WENT_AHEAD
+from .vocabulary import BOARD, DONE, UNDER_WAY, WENT_AHEAD
 
 # Once a mission went ahead the host facility is told who comes (lists name the professional).
 NAMED_TO_HOST = WENT_AHEAD
 
 
-def relation(session, actor, mission: Mission) -> str | None:
+def relation(session: Session, actor: Actor, mission: Mission) -> str | None:
     """How the actor relates to the mission: its role if it may act as such, else None."""
     if actor.role in MANAGERS or actor.role == SCHEDULER:
         return actor.role
@@ -38,7 +40,7 @@ def relation(session, actor, mission: Mission) -> str | None:
     return None
 
 
-def get_mission(session, mission_id: int, *, actor) -> Mission:
+def get_mission(session: Session, mission_id: int, *, actor: Actor) -> Mission:
     mission = session.get(Mission, mission_id)
     if mission is None:
         raise NotFound(_("No such mission."))
@@ -54,6 +56,23 @@ def contact_window(mission: Mission, now: datetime) -> bool:
         return True
     after = timedelta(days=current_app.config["CONTACT_VISIBLE_DAYS_AFTER"])
     return mission.status in DONE and now < mission.ends_at + after
+
+
+def named_to(mission: Mission, actor: Actor) -> bool:
+    """Whether ``actor`` is told who the professional is: the host once the mission went ahead."""
+    return actor.role != Role.COORDINATOR or mission.status in NAMED_TO_HOST
+
+
+def may_read_contact(session: Session, mission: Mission, actor: Actor, now: datetime) -> bool:
+    """Whether *Show contact* is offered: managers, and the host inside the contact window."""
+    acting_as = relation(session, actor, mission)
+    return acting_as in MANAGERS or (acting_as == Role.COORDINATOR and contact_window(mission, now))
+
+
+def sees_facility_missions(session: Session, actor: Actor, facility_id: int) -> bool:
+    """The missions panel of a facility's page: managers and the facility's coordinators."""
+    return actor.is_manager or (actor.role == Role.COORDINATOR
+                                and is_coordinator_of(session, actor, facility_id))
 
 
 def mission_contact(session, mission: Mission, *, actor, now: datetime) -> dict:
@@ -101,3 +120,36 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
     return where_given(query, {Mission.status: status, Mission.kind: kind,
                                Mission.facility_id: facility_id,
                                Mission.professional_id: professional_id})
+
+
+
+# --- lists of the mission pages -----------------------------------------------------------
+
+def board_columns(session: Session, per_column: int) -> dict[str, list[Mission]]:
+    """The soonest ``per_column`` missions of each board column, in two queries whatever the
+    number of missions."""
+    rank = sa.func.row_number().over(partition_by=Mission.status,
+                                     order_by=(Mission.starts_at, Mission.id)).label("rank")
+    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD))
+              .subquery())
+    missions = session.scalars(
+        sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
+        .where(ranked.c.rank <= per_column).options(*mission_loading())
+        .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
+    return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """Missions by status, for the managers' overview."""
+    return dict(session.execute(sa.select(Mission.status, sa.func.count(Mission.id))
+                                .group_by(Mission.status)).all())
+
+
+def missions_of_need(session: Session, need_id: int) -> list[Mission]:
+    return session.scalars(sa.select(Mission).where(Mission.need_id == need_id)
+                           .order_by(Mission.proposed_at)).all()
+
+
+def missions_at_facility(session: Session, facility_id: int, limit: int = 50) -> list[Mission]:
+    return session.scalars(sa.select(Mission).where(Mission.facility_id == facility_id)
+                           .order_by(Mission.starts_at.desc()).limit(limit)).all()

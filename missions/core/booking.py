@@ -111,12 +111,11 @@ def book(session, mission: Mission, occurrences) -> None:
         session.flush()  # the mission and its sessions get their ids
         session.add_all(bookings_for(mission))
         session.flush()
-    except Conflict:
-        session.rollback()
-        raise
     except (IntegrityError, OperationalError) as error:
         # The database's own guard (exclusion constraint, trigger) or a lock that could not be
-        # had: report the clash as a person would see it.
+        # had: report the clash as a person would see it. The failed transaction is rolled
+        # back first (the caller's unit of work would roll it back anyway) so the clash can
+        # be read.
         session.rollback()
         if not _is_overlap_error(error):
             raise

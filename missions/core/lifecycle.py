@@ -16,13 +16,16 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from diaspora import audit, statemachine
 from diaspora.auth.models import User
-from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from diaspora.db import unit_of_work
+from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.security import Actor
 from diaspora.statemachine import Transition
 from diaspora.vocabulary import MANAGERS, SCHEDULER as SCHEDULER_ROLE, Role
 
@@ -92,9 +95,24 @@ SCHEDULER = SchedulerActor()
 
 # --- transitions --------------------------------------------------------------------------
 
-def transition(session, mission: Mission, action: str, *, actor, now: datetime,
+def available_actions(session: Session, mission: Mission, actor: Actor,
+                      now: datetime) -> list[str]:
+    """The actions ``actor`` may take on ``mission`` now, in the order of ``TRANSITIONS``:
+    allowed from its status, by the actor's relation to it, and not a start before its start.
+    (The readiness, licence and hook guards are checked when the action is taken.)"""
+    acting_as = relation(session, actor, mission)
+    return [action for action, rule in TRANSITIONS.items()
+            if rule.allows(mission.status) and acting_as in rule.roles
+            and not (action == Action.START and _too_early(mission, now))]
+
+
+def may_reschedule(mission: Mission, actor: Actor) -> bool:
+    return mission.status == Status.POSTPONED and actor.role in MANAGERS
+
+
+def transition(session: Session, mission: Mission, action: str, *, actor: Actor, now: datetime,
                reason: str | None = None) -> Mission:
-    """Apply ``action`` to ``mission`` (see ``TRANSITIONS``) and commit."""
+    """Apply ``action`` to ``mission`` (see ``TRANSITIONS``) in one unit of work."""
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise NotFound(_("Unknown action."))
@@ -105,17 +123,13 @@ def transition(session, mission: Mission, action: str, *, actor, now: datetime,
     if rule.needs_reason and not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
     _guard(session, mission, action, now)
-    try:
+    with unit_of_work(session):
         _change(session, mission, action, rule, actor=actor, now=now, reason=reason)
-    except DomainError:
-        session.rollback()
-        raise
-    session.commit()
     return mission
 
 
-def _change(session, mission: Mission, action: str, rule: Transition, *, actor, now: datetime,
-            reason: str | None) -> None:
+def _change(session: Session, mission: Mission, action: str, rule: Transition, *,
+            actor: Actor, now: datetime, reason: str | None) -> None:
     """The status first (compare-and-set), then everything that follows from it."""
     values = {"updated_at": now}
     if action in RELEASING:
@@ -138,7 +152,11 @@ def _change(session, mission: Mission, action: str, rule: Transition, *, actor, 
     run_hooks(session, mission, action, actor, now)
 
 
-def _guard(session, mission: Mission, action: str, now: datetime) -> None:
+def _too_early(mission: Mission, now: datetime) -> bool:
+    return now < mission.starts_at
+
+
+def _guard(session: Session, mission: Mission, action: str, now: datetime) -> None:
     if action == Action.READY:
         missing = [item.item for item in mission.checklist if item.done_at is None]
         if missing:
@@ -149,7 +167,7 @@ def _guard(session, mission: Mission, action: str, now: datetime) -> None:
             mission.professional, mission.facility.country, mission.starts_on, mission.ends_on):
         raise Conflict(_("No licence valid in the host country on every day of the mission."),
                        extra={"current_status": mission.status})
-    if action == Action.START and now < mission.starts_at:
+    if action == Action.START and _too_early(mission, now):
         raise Conflict(_("The mission has not started yet."), extra={"current_status": mission.status})
     for guard in mission_hooks().guards.get(action, []):
         guard(session, mission, now)
@@ -179,23 +197,22 @@ def run_hooks(session, mission, action, actor, now) -> None:
         hook(session, mission, action, actor, now)
 
 
-def reschedule(session, mission: Mission, data: dict, *, actor: User, now: datetime) -> Mission:
+def reschedule(session: Session, mission: Mission, data: dict, *, actor: Actor,
+               now: datetime) -> Mission:
     """A postponed mission gets new dates and is proposed again (the time is booked anew)."""
     if actor.role not in MANAGERS:
         raise Forbidden(_("Only programme managers reschedule missions."))
     statemachine.check(mission, RESCHEDULED, _only_postponed)
-    try:
+    with unit_of_work(session):
         return _reschedule(session, mission, data, actor=actor, now=now)
-    except DomainError:
-        session.rollback()
-        raise
 
 
 def _only_postponed(status: str) -> str:
     return _("Only a postponed mission can be rescheduled.")
 
 
-def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: datetime) -> Mission:
+def _reschedule(session: Session, mission: Mission, data: dict, *, actor: Actor,
+                now: datetime) -> Mission:
     # The professional first, as a proposal does, then the mission: one order of locks.
     booking.lock_professional(session, mission.professional_id)
     statemachine.apply(session, mission, RESCHEDULED, refusal=_only_postponed, responded_at=None,
@@ -211,20 +228,30 @@ def _reschedule(session, mission: Mission, data: dict, *, actor: User, now: date
     record(mission, Status.POSTPONED, Status.PROPOSED, actor=actor, now=now, reason=data.get("note"))
     engagements.renumber(session, mission.engagement_id)  # back in the chain, at its new date
     run_hooks(session, mission, "reschedule", actor, now)
-    session.commit()
     return mission
 
 
 # --- readiness ----------------------------------------------------------------------------
 
-def tick(session, mission: Mission, item: str, done: bool, *, actor, now: datetime,
-         note: str | None = None) -> ChecklistItem:
+def tickable_items(session: Session, mission: Mission, actor: Actor) -> set[str]:
+    """The readiness items ``actor`` may tick or untick now (none once the checklist is closed)."""
+    if mission.status not in CHECKLIST_OPEN:
+        return set()
+    acting_as = relation(session, actor, mission)
+    return {item.item for item in mission.checklist if _may_tick(acting_as, item.item)}
+
+
+def _may_tick(acting_as: str | None, item: str) -> bool:
+    return acting_as is not None and (acting_as in MANAGERS or acting_as in CHECKLIST_ROLES[item])
+
+
+def tick(session: Session, mission: Mission, item: str, done: bool, *, actor: Actor,
+         now: datetime, note: str | None = None) -> ChecklistItem:
     """Tick or untick a readiness item."""
     entry = next((c for c in mission.checklist if c.item == item), None)
     if entry is None:
         raise NotFound(_("This mission has no such checklist item."))
-    acting_as = relation(session, actor, mission)
-    if acting_as is None or (acting_as not in MANAGERS and acting_as not in CHECKLIST_ROLES[item]):
+    if not _may_tick(relation(session, actor, mission), item):
         raise Forbidden(_("You cannot change this checklist item."))
     kept = Transition(CHECKLIST_OPEN, mission.status)
     statemachine.check(mission, kept, _checklist_closed)
@@ -235,19 +262,15 @@ def tick(session, mission: Mission, item: str, done: bool, *, actor, now: dateti
     # The mission's row is compare-and-set even when its status stays, so a tick never
     # crosses a transition: unticking while someone marks the mission ready is a 409.
     reopened = not done and mission.status == Status.READY
-    try:
+    with unit_of_work(session):
         statemachine.apply(session, mission, REOPENED if reopened else kept,
                            refusal=_checklist_closed, updated_at=now)
-    except DomainError:
-        session.rollback()
-        raise
-    entry.done_at = now if done else None
-    entry.done_by_id = actor.id if done else None
-    entry.note = note
-    if reopened:  # no longer ready
-        record(mission, Status.READY, Status.CONFIRMED, actor=actor, now=now,
-               reason=_("checklist item reopened: %(item)s", item=item))
-    session.commit()
+        entry.done_at = now if done else None
+        entry.done_by_id = actor.id if done else None
+        entry.note = note
+        if reopened:  # no longer ready
+            record(mission, Status.READY, Status.CONFIRMED, actor=actor, now=now,
+                   reason=_("checklist item reopened: %(item)s", item=item))
     return entry
 
 
@@ -257,10 +280,12 @@ def _checklist_closed(status: str) -> str:
 
 # --- consent ------------------------------------------------------------------------------
 
-def cancel_pending_for(session, professional: Professional, *, actor, now: datetime) -> None:
+def cancel_pending_for(session: Session, professional: Professional, *, actor: Actor,
+                       now: datetime) -> None:
     """Consent withdrawn: pending proposals are cancelled at once, as a cancel by the
-    professional would (caller commits). The missions are locked as they are read, so none
-    changes status between the read and the cancel."""
+    professional would, through the same change (history, need, audit, hooks) in the
+    caller's unit of work. The missions are locked as they are read, so none changes status
+    between the read and the cancel."""
     pending = session.scalars(sa.select(Mission).where(
         Mission.professional_id == professional.id, Mission.status.in_(CONSENT_PENDING))
         .order_by(Mission.id).with_for_update()

@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from diaspora import audit
 from diaspora.auth.models import User
-from diaspora.errors import Conflict, DomainError, Forbidden, Invalid
+from diaspora.db import unit_of_work
+from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 
 from . import booking, engagements, lifecycle
@@ -21,23 +24,20 @@ from .models import CHECKLIST, ChecklistItem, Mission
 from .vocabulary import MissionStatus
 
 
-def propose_mission(session, need: Need, professional: Professional, data: dict, *, actor: User,
-                    now: datetime) -> Mission:
+def propose_mission(session: Session, need: Need, professional: Professional, data: dict, *,
+                    actor: Actor, now: datetime) -> Mission:
     """A manager proposes a mission from a match; the professional then accepts or declines.
 
     ``data``: ``kind``, ``starts_on`` and, for physical work, ``ends_on`` (defaults to the
     need's duration); for virtual work ``weekdays``, ``session_start``, ``session_minutes``,
     ``weeks`` (defaults from the need), optional ``exdates``, ``join_url``, ``note``.
     """
-    try:
+    with unit_of_work(session):
         return _propose(session, need, professional, data, actor=actor, now=now)
-    except DomainError:
-        session.rollback()
-        raise
 
 
-def _propose(session, need: Need, professional: Professional, data: dict, *, actor: User,
-             now: datetime) -> Mission:
+def _propose(session: Session, need: Need, professional: Professional, data: dict, *,
+             actor: Actor, now: datetime) -> Mission:
     if actor.role not in MANAGERS:
         raise Forbidden(_("Only programme managers propose missions."))
     if need.status not in MATCHABLE:
@@ -64,7 +64,6 @@ def _propose(session, need: Need, professional: Professional, data: dict, *, act
     audit.record(session, now=now, actor=actor, action="create", entity="mission",
                  entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
     lifecycle.run_hooks(session, mission, "propose", actor, now)
-    session.commit()
     return mission
 
 

@@ -1,9 +1,6 @@
 """Mission pages: propose, a mission with its checklist and history, and the lists by role."""
 from __future__ import annotations
 
-from itertools import groupby
-
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,16 +12,16 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.limits import record_id
 from diaspora.idempotency import idempotent
-from diaspora.needs.services import get_need
+from diaspora.needs.services import can_see as can_see_need, get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
-from diaspora.vocabulary import MANAGERS
+from diaspora.vocabulary import MANAGERS, Role
 from diaspora.web import add_nav
 
 from . import access, lifecycle, proposals
 from .models import CHECKLIST, Mission
 from .schemas import ProposalSchema, ScheduleSchema
-from .vocabulary import BOARD, CHECKLIST_OPEN, OVERVIEW, RECORDING, \
+from .vocabulary import BOARD, OVERVIEW, RECORDING, \
     SESSIONS_CANCELLABLE, MissionAction, MissionStatus, SessionStatus
 
 bp = Blueprint("missions", __name__)
@@ -41,7 +38,7 @@ def _nav(state):
     state.app.extensions.setdefault("overview_panels", []).append("missions/_overview.html")
     state.app.jinja_env.globals.update(
         MissionStatus=MissionStatus, MissionAction=MissionAction, SessionStatus=SessionStatus,
-        CHECKLIST_OPEN=CHECKLIST_OPEN, RECORDING=RECORDING,
+        RECORDING=RECORDING,
         SESSIONS_CANCELLABLE=SESSIONS_CANCELLABLE, OVERVIEW=OVERVIEW)
 
 
@@ -53,8 +50,10 @@ def index():
     statement = access.mission_query(actor=current_user,
                                        status=status if MissionStatus.has(status) else None)
     if current_user.is_manager and not status:
-        return render_template("missions/board.html", columns=board_columns(),
-                               totals=status_counts(), order=BOARD, per_column=BOARD_CARDS)
+        return render_template("missions/board.html",
+                               columns=access.board_columns(db.session, BOARD_CARDS),
+                               totals=access.status_counts(db.session), order=BOARD,
+                               per_column=BOARD_CARDS)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("missions/index.html", page=page, status=status)
 
@@ -83,16 +82,15 @@ def contact(mission_id: int):
 def _detail(mission: Mission, *, contact: dict | None):
     acting_as = access.relation(db.session, current_user, mission)
     instant = now()
-    actions = [name for name, rule in lifecycle.TRANSITIONS.items()
-               if mission.status in rule.sources and acting_as in rule.roles
-               and not (name == "start" and instant < mission.starts_at)]
-    tickable = {item for item in CHECKLIST
-                if acting_as in MANAGERS or acting_as in lifecycle.CHECKLIST_ROLES[item]}
-    chain = [visit for visit in mission.engagement.missions if visit.in_chain]
-    return render_template("missions/detail.html", m=mission, actions=actions, tickable=tickable,
-                           chain=chain, acting_as=acting_as, now=instant, contact=contact,
-                           contact_open=(acting_as in MANAGERS or (
-                               acting_as == "coordinator" and access.contact_window(mission, instant))))
+    return render_template(
+        "missions/detail.html", m=mission,
+        actions=lifecycle.available_actions(db.session, mission, current_user, instant),
+        tickable=lifecycle.tickable_items(db.session, mission, current_user),
+        may_reschedule=lifecycle.may_reschedule(mission, current_user),
+        contact=contact, contact_open=access.may_read_contact(db.session, mission, current_user, instant),
+        contact_later=acting_as == Role.COORDINATOR,
+        links_need=can_see_need(db.session, current_user, mission.need),
+        chain=[visit for visit in mission.engagement.missions if visit.in_chain], acting_as=acting_as, now=instant)
 
 
 @bp.post("/missions/<int:mission_id>/<any(accept, decline, confirm, ready, start, complete, report, close, cancel, postpone):action>")
@@ -173,34 +171,21 @@ def reschedule(mission_id: int):
                            form=request.form), 422 if errors else 200
 
 
-def board_columns() -> dict[str, list[Mission]]:
-    """The soonest ``BOARD_CARDS`` missions of each board column, in two queries whatever the
-    number of missions."""
-    rank = sa.func.row_number().over(partition_by=Mission.status,
-                                     order_by=(Mission.starts_at, Mission.id)).label("rank")
-    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD))
-              .subquery())
-    missions = db.session.scalars(
-        sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
-        .where(ranked.c.rank <= BOARD_CARDS).options(*access.mission_loading())
-        .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
-    return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
+def need_mission_list(need) -> list[tuple[Mission, bool]]:
+    """The need's missions, each with whether the viewer may see the professional's name."""
+    return [(mission, access.named_to(mission, current_user))
+            for mission in access.missions_of_need(db.session, need.id)]
+
+
+def facility_mission_list(facility) -> list[Mission] | None:
+    """The facility's latest missions, or None when the viewer may not see them."""
+    if not access.sees_facility_missions(db.session, current_user, facility.id):
+        return None
+    return access.missions_at_facility(db.session, facility.id)
 
 
 def status_counts() -> dict[str, int]:
-    """Missions by status, for the managers' overview."""
-    return dict(db.session.execute(sa.select(Mission.status, sa.func.count(Mission.id))
-                                   .group_by(Mission.status)).all())
-
-
-def need_mission_list(need) -> list[Mission]:
-    return db.session.scalars(sa.select(Mission).where(Mission.need_id == need.id)
-                              .order_by(Mission.proposed_at)).all()
-
-
-def facility_mission_list(facility) -> list[Mission]:
-    return db.session.scalars(sa.select(Mission).where(Mission.facility_id == facility.id)
-                              .order_by(Mission.starts_at.desc()).limit(50)).all()
+    return access.status_counts(db.session)
 
 
 def mission_links(mission) -> list[dict]:
@@ -218,4 +203,4 @@ def _template_helpers(state):
     state.app.jinja_env.globals.update(
         mission_status_counts=status_counts, need_mission_list=need_mission_list,
         facility_mission_list=facility_mission_list, mission_links=mission_links,
-        mission_panels=mission_panels, contact_statuses=access.NAMED_TO_HOST)
+        mission_panels=mission_panels)

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from diaspora import audit
+from diaspora.db import unit_of_work
 from diaspora.errors import Forbidden
 
 from . import exports, fhir
@@ -22,9 +23,9 @@ def missions_export(session, filters: Filters, file_format: str, *, actor, now: 
         body = exports.to_csv(rows)
     else:
         body = exports.to_xlsx(rows, filters=filters, generated_at=now)
-    audit.record(session, now=now, actor=actor, action="export", entity="missions",
-                 detail={"format": file_format, "filters": filters.query_args()})
-    session.commit()
+    with unit_of_work(session):  # an export is a read of personal data: audited
+        audit.record(session, now=now, actor=actor, action="export", entity="missions",
+                     detail={"format": file_format, "filters": filters.query_args()})
     return body
 
 
@@ -33,7 +34,7 @@ def workforce_export(session, *, country: str | None, actor, now: datetime) -> s
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers export the workforce."))
     body = fhir.workforce_bundle(session, now=now, country=country)
-    audit.record(session, now=now, actor=actor, action="export", entity="fhir_workforce",
-                 detail={"country": country})
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="export", entity="fhir_workforce",
+                     detail={"country": country})
     return body

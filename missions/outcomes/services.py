@@ -19,10 +19,13 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from diaspora import audit
 from diaspora.auth.models import User
-from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from diaspora.db import unit_of_work
+from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
+from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS
 
 from ..core import access, lifecycle
@@ -120,16 +123,13 @@ def waive(session, mission: Mission, side: str, reason: str, *, actor, now: date
 
 
 @contextmanager
-def _all_or_nothing(session):
-    """Write everything or nothing: a refusal rolls back what was added, and a report or
-    waiver saved by someone else at the same moment (the unique side) is a conflict."""
+def _all_or_nothing(session: Session):
+    """One unit of work (a refusal rolls back what was added), in which a report or waiver
+    saved by someone else at the same moment (the unique side) is a conflict."""
     try:
-        yield
-    except DomainError:
-        session.rollback()
-        raise
+        with unit_of_work(session):
+            yield
     except IntegrityError as error:
-        session.rollback()
         raise Conflict(_("Someone saved this at the same moment: reload the page and try again.")) \
             from error
 
@@ -187,17 +187,16 @@ def _save_report(session, mission: Mission, side: str, data: dict, *, actor, now
     return report
 
 
-def _finish(session, mission: Mission, *, actor, now: datetime) -> None:
-    """Commit; a completed mission with both sides in moves on to ``reported``.
+def _finish(session: Session, mission: Mission, *, actor: Actor, now: datetime) -> None:
+    """A completed mission with both sides in moves on to ``reported`` (in the caller's unit
+    of work).
 
     Only managers and the scheduler may "report" a mission, so a professional's or
     coordinator's filing moves it as the scheduler would.
     """
     if mission.status == MissionStatus.COMPLETED and not missing_sides(session, mission):
         by = actor if actor.role in MANAGERS else lifecycle.SCHEDULER
-        lifecycle.transition(session, mission, MissionAction.REPORT, actor=by, now=now)  # commits
-    else:
-        session.commit()
+        lifecycle.transition(session, mission, MissionAction.REPORT, actor=by, now=now)
 
 
 # --- follow-up surveys --------------------------------------------------------------------
@@ -220,20 +219,22 @@ def answer_follow_up(session, follow_up: FollowUp, data: dict, *, actor, now: da
     """Answer (or correct the answer to) a due survey (``data`` from ``FollowUpAnswerSchema``)."""
     require_respondent(session, actor, follow_up, now)
     mission = follow_up.mission
-    for key, value in {"note": None, **data}.items():
-        setattr(follow_up, key, value)
-    follow_up.answered_at = now
-    follow_up.answered_by_id = actor.id
-    audit.record(session, now=now, actor=actor, action="update", entity="follow_up",
-                 entity_id=follow_up.id, detail={"mission": mission.id, "months": follow_up.months})
-    session.commit()
+    with unit_of_work(session):
+        for key, value in {"note": None, **data}.items():
+            setattr(follow_up, key, value)
+        follow_up.answered_at = now
+        follow_up.answered_by_id = actor.id
+        audit.record(session, now=now, actor=actor, action="update", entity="follow_up",
+                     entity_id=follow_up.id,
+                     detail={"mission": mission.id, "months": follow_up.months})
     return follow_up
 
 
 # --- hooks (registered in missions.register) ----------------------------------------------
 
 def create_follow_ups(session, mission: Mission, action: str, actor, now: datetime) -> None:
-    """Transition hook: a mission that completes gets its three surveys (caller commits)."""
+    """Transition hook: a mission that completes gets its three surveys (in the
+    transition's unit of work)."""
     if action != "complete":
         return
     existing = set(session.scalars(sa.select(FollowUp.months).where(FollowUp.mission_id == mission.id)))

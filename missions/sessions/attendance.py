@@ -8,14 +8,14 @@ managers may do either. Both are compare-and-set changes of the session's status
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from diaspora import audit, statemachine
-from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from diaspora.db import unit_of_work
+from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 from diaspora.statemachine import Transition
 from diaspora.vocabulary import MANAGERS, Role
 
@@ -54,7 +54,7 @@ def record_attendance(session, mission_session: MissionSession, rows: list[dict]
     if now < mission_session.starts_at:
         raise Conflict(_("This session has not begun yet."),
                        extra={"current_status": mission_session.status})
-    with _or_nothing(session):
+    with unit_of_work(session):
         _set_status(session, mission_session, HOLD, None, now, refusal=_cancelled)
         mission_session.attendance.clear()
         session.flush()  # the old rows go before new ones with the same cadre and gender arrive
@@ -62,7 +62,6 @@ def record_attendance(session, mission_session: MissionSession, rows: list[dict]
         audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
                      entity_id=mission_session.id,
                      detail={"status": SessionStatus.HELD, "attendees": sum(row["count"] for row in rows)})
-    session.commit()
     return mission_session
 
 
@@ -85,25 +84,14 @@ def cancel_session(session, mission_session: MissionSession, reason: str | None,
     statemachine.check(mission_session, CALL_OFF, _not_scheduled)
     if not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
-    with _or_nothing(session):
+    with unit_of_work(session):
         _set_status(session, mission_session, CALL_OFF, reason, now, refusal=_not_scheduled)
         session.execute(sa.update(Booking).where(Booking.session_id == mission_session.id)
                         .values(active=False).execution_options(synchronize_session="fetch"))
         notices.session_cancelled(session, mission_session, actor, now)
         audit.record(session, now=now, actor=actor, action="update", entity="mission_session",
                      entity_id=mission_session.id, detail={"status": SessionStatus.CANCELLED})
-    session.commit()
     return mission_session
-
-
-@contextmanager
-def _or_nothing(session):
-    """A refusal met on the way (someone changed the session meanwhile) writes nothing."""
-    try:
-        yield
-    except DomainError:
-        session.rollback()
-        raise
 
 
 def _set_status(session, mission_session: MissionSession, transition: Transition,
