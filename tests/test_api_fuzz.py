@@ -39,6 +39,10 @@ ROLES = ("manager", "professional")
 QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
 METHODS = ("get", "put", "post", "patch", "delete")
 
+# schemathesis runs requests through the WSGI app in contexts of its own; a fresh app per test
+# keeps them apart from the shared app's rolled-back transaction (see conftest).
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def people(app, manager, make_need, make_professional, propose):
