@@ -121,6 +121,17 @@ class Config:
     MATCH_RECENT_RETURN_DAYS = _int("MATCH_RECENT_RETURN_DAYS", 90)
     MATCH_BUSY_MISSIONS_PER_YEAR = _int("MATCH_BUSY_MISSIONS_PER_YEAR", 4)
 
+    # Compression (Flask-Compress): pages, JSON, CSS, JS, SVG, calendars and CSV over 500 bytes,
+    # for clients that accept it. Streamed responses are left alone (the library's streaming
+    # path never closes a sent file); files sent from disk are read into memory first instead
+    # (diaspora/web.py ``buffer_sent_files``), so they are compressed like pages.
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml", "text/calendar", "text/csv",
+                          "text/plain"]
+    COMPRESS_ALGORITHM = ["zstd", "br", "gzip", "deflate"]
+    COMPRESS_STREAMS = False
+
     # API
     API_TITLE = "Diaspora skills registry API"
     API_VERSION = "v1"

@@ -1,7 +1,9 @@
-"""Site-wide web plumbing: home page, health check, API docs, security headers, template globals."""
+"""Site-wide web plumbing: home page, health check, API docs, security headers, compression,
+fingerprinted static files, template globals."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +15,10 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.security import safe_join
 
 from . import idempotency, reference, safeguards, vocabulary
-from .extensions import db
+from .extensions import compress, db
 from .forms import flat_errors
 
 bp = Blueprint("main", __name__)
@@ -24,6 +27,12 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
 # Swagger UI sets inline style attributes; its page alone may use them (scripts stay 'self').
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+# A static file asked for with its current fingerprint (``?v=``) never changes: cached a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Files sent from disk up to this size are read into memory to be compressed (the largest is
+# the API docs' Swagger UI bundle, about 1 MB).
+MAX_BUFFERED_FILE = 4 * 1024 * 1024
 
 HOME_BY_ROLE = {
     "professional": "professionals.me",
@@ -122,6 +131,51 @@ def security_headers(response):
     return response
 
 
+def static_fingerprint(filename: str) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static file, computed once per file per
+    process (None when there is no such file)."""
+    fingerprints = current_app.extensions.setdefault("static_fingerprints", {})
+    if filename not in fingerprints:
+        path = safe_join(current_app.static_folder, filename)
+        if path is None or not Path(path).is_file():
+            return None
+        fingerprints[filename] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return fingerprints[filename]
+
+
+def fingerprint_static_urls(endpoint: str, values: dict) -> None:
+    """``url_for('static', filename=…)`` appends ``?v=<fingerprint>``: a changed file gets a new
+    URL, so the old one can be cached for a year."""
+    if endpoint == "static" and "v" not in values:
+        fingerprint = static_fingerprint(values.get("filename", ""))
+        if fingerprint:
+            values["v"] = fingerprint
+
+
+def buffer_sent_files(response):
+    """A file sent from disk (static files, the API docs' assets) is a stream, which
+    Flask-Compress leaves alone; a text one is read into memory so that it is compressed."""
+    if (response.direct_passthrough and response.status_code == 200
+            and response.mimetype in current_app.config["COMPRESS_MIMETYPES"]
+            and response.content_length is not None
+            and response.content_length <= MAX_BUFFERED_FILE):
+        sent = response.response
+        response.direct_passthrough = False
+        response.set_data(b"".join(sent))
+        sent.close()
+    return response
+
+
+def cache_fingerprinted_static(response):
+    """A static file asked for with its current fingerprint is immutable; any other request
+    for it (no ``v``, or an old one) keeps Flask's ``no-cache``, checked each time."""
+    if (request.endpoint == "static" and response.status_code in (200, 304)
+            and request.args.get("v")
+            and request.args["v"] == static_fingerprint(request.view_args["filename"])):
+        response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
 def template_globals(app: Flask) -> dict:
     """Names every template (and every imported macro) can use."""
     return {"ref": reference, "languages": app.config["LANGUAGES"], "get_locale": get_locale,
@@ -167,7 +221,12 @@ def roles_choices(roles, current: str | None) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    # Compression's after_request is registered first, so that it runs last, on the final body.
+    compress.init_app(app)
+    app.after_request(buffer_sent_files)
     app.register_blueprint(bp)
     app.after_request(security_headers)
+    app.after_request(cache_fingerprinted_static)
+    app.url_defaults(fingerprint_static_urls)
     app.jinja_env.globals.update(template_globals(app))
     app.jinja_env.filters["label"] = label

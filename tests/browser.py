@@ -9,7 +9,10 @@ import re
 import threading
 from pathlib import Path
 
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
+
+from .conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "playwright"
@@ -45,3 +48,12 @@ class Steps:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         page.screenshot(path=str(self.folder / f"{self.count:02d}-{slug}.png"), full_page=True)
+
+
+def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    expect(page.locator(".flash.success")).to_contain_text("Welcome")

@@ -15,8 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from diaspora.extensions import db
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, Steps
-from .conftest import PASSWORD
+from .browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, Steps, sign_in
 
 
 @pytest.fixture
@@ -40,14 +39,6 @@ def browser(app):
             context.close()
         chromium.close()
         assert errors == [], f"browser console errors: {errors}"
-
-
-def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    expect(page.locator(".flash.success")).to_contain_text("Welcome")
 
 
 def register_professional(page, base: str, steps: Steps) -> None:
