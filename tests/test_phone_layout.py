@@ -164,7 +164,8 @@ def pages_for(app, email: str | None, urls: dict[str, list[str]], answered: set)
     return pages
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.own_app  # a live server in threads reads what the test committed
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_every_page_fits_a_phone_screen_for_every_role(app):
     load_demo_data(db.session, now=START, facilities_path=FIXTURE, professionals=25)
     completed = complete_the_proposed_mission()
