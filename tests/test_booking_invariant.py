@@ -20,6 +20,9 @@ from missions.sessions import attendance
 
 from .conftest import START
 
+# The rule is checked at COMMIT: the tests need real commits, not the shared app's savepoints.
+pytestmark = pytest.mark.own_app
+
 
 def faults() -> list[int]:
     """The missions the database's own rule finds at fault (its view), now."""

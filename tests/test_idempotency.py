@@ -188,6 +188,7 @@ def bearer(user) -> str:
     return token
 
 
+@pytest.mark.own_app  # the threads' apps must see the committed coordinator
 def test_two_concurrent_posts_with_one_key_create_one_need_threads(database_url, coordinator):
     """Threads, each with its own app and connections (SQLite: the write lock; PostgreSQL:
     the unique index)."""
