@@ -194,6 +194,10 @@ class SharedApp:
     def __init__(self, app):
         self.app = app
         self.config = copy.deepcopy(dict(app.config))
+        # Flask-Limiter keeps one storage per Limiter (one app per process in production); an
+        # app built since (an own app, a test's make_app) took it over, so each test puts the
+        # shared app's back.
+        self.limiter_state = limiter._storage, limiter._limiter
         self.auto_reload = app.jinja_env.auto_reload   # setting app.debug changes it too
 
     @contextmanager
