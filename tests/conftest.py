@@ -202,6 +202,7 @@ class SharedApp:
 
     @contextmanager
     def test(self):
+        limiter._storage, limiter._limiter = self.limiter_state
         try:
             with self.app.app_context():
                 connection = db.engine.connect()
