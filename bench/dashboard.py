@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import database_targets, fresh_app  # noqa: E402  (bench/common.py)
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_dashboard"
-NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 1, tzinfo=UTC)
 COUNTRIES = {"GH": (5.0, 11.0, -3.0, 1.0, "Africa/Accra"), "KE": (-4.0, 4.0, 34.0, 41.0, "Africa/Nairobi"),
              "SN": (12.5, 16.5, -17.0, -11.5, "Africa/Dakar"), "UG": (-1.0, 4.0, 30.0, 35.0, "Africa/Kampala")}
 STATUSES = {"closed": 30, "reported": 15, "completed": 10, "in_progress": 3, "ready": 3,
@@ -106,7 +106,7 @@ class Generator:
         facility_id = rng.choice(self.homes[professional_id])
         status = rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
         kind = "physical" if rng.random() < 0.7 else "virtual"
-        starts_at = datetime(2023, 1, 2, tzinfo=timezone.utc) + timedelta(days=rng.randrange(1280))
+        starts_at = datetime(2023, 1, 2, tzinfo=UTC) + timedelta(days=rng.randrange(1280))
         need_id = self.need(facility_id, kind, starts_at, status)
         engagement_id = self.engagement(professional_id, facility_id)
         done = status in ("completed", "reported", "closed")

@@ -21,12 +21,13 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from common import bare_insert_seconds, database_targets, fresh_app, run_child  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench"
 
@@ -71,7 +72,7 @@ def measure_import(url: str, path: Path) -> dict:
     app = fresh_app(url)
     with app.app_context():
         started = time.perf_counter()
-        report = import_facilities(db.session, path, now=datetime.now(timezone.utc))
+        report = import_facilities(db.session, path, now=datetime.now(UTC))
         seconds = time.perf_counter() - started
         assert not report.invalid, report.invalid[:3]
     # Peak memory of this process plus that of the largest validation worker.
@@ -87,7 +88,7 @@ def measure_floor(url: str, path: Path) -> dict:
     from diaspora.facilities.importer import validate_rows
 
     app = fresh_app(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)

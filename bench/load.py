@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -66,7 +66,7 @@ def load_data(url: str) -> dict:
         db.session.add(manager)
         db.session.commit()
         _token, token = create_token(db.session, manager, "bench",
-                                     now=datetime.now(timezone.utc))  # the server's clock
+                                     now=datetime.now(UTC))  # the server's clock
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(db.text("VACUUM ANALYZE"))
         return {"token": token,

@@ -26,15 +26,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from common import database_targets, fresh_app, run_child  # noqa: E402  (bench/common.py)
+
 SHARED = ROOT.parent / "shared" / "data" / "facilities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_matching"
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 BATCH = 10_000
 RUNS = 3  # each need is timed this many times and its median counts (steadier when busy)
@@ -132,9 +133,14 @@ def insert(connection, model, rows: list[dict]) -> None:
 def insert_professionals(connection, rng: random.Random, count: int) -> None:
     from diaspora.auth.models import User
     from diaspora.demo import CADRE_PROFILES
-    from diaspora.professionals.models import (AvailabilityWindow, Licence, Professional,
-                                               ProfessionalLanguage, ProfessionalSkill,
-                                               ProfessionalSpecialty)
+    from diaspora.professionals.models import (
+        AvailabilityWindow,
+        Licence,
+        Professional,
+        ProfessionalLanguage,
+        ProfessionalSkill,
+        ProfessionalSpecialty,
+    )
 
     tables = {model: [] for model in (User, Professional, Licence, AvailabilityWindow,
                                       ProfessionalLanguage, ProfessionalSpecialty,

@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ from common import bare_insert_seconds, fresh_app, postgres_available  # noqa: E
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/diaspora_bench_scheduler"
 MISSIONS = 40
-NOW = datetime(2026, 3, 31, 13, 0, tzinfo=timezone.utc)  # an hour before the first sessions
+NOW = datetime(2026, 3, 31, 13, 0, tzinfo=UTC)  # an hour before the first sessions
 
 
 def seed_missions(session) -> list:
@@ -132,7 +132,7 @@ def measure_floor(url: str, prepared: list[dict]) -> float:
         if name == "payload":
             return json.dumps(value)
         if isinstance(value, datetime) and not postgres:
-            return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
         return value
 
     values = [tuple(plain(c, row[c]) for c in columns) for row in prepared]

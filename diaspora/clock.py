@@ -5,13 +5,13 @@ Tests replace the clock with ``app.config["CLOCK"] = FakeClock(...)``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now() -> datetime:
@@ -27,7 +27,7 @@ class FakeClock:
     def __init__(self, start: datetime):
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
-        self.current = start.astimezone(timezone.utc)
+        self.current = start.astimezone(UTC)
 
     def __call__(self) -> datetime:
         return self.current
@@ -37,4 +37,4 @@ class FakeClock:
         return self.current
 
     def set(self, instant: datetime) -> None:
-        self.current = instant.astimezone(timezone.utc)
+        self.current = instant.astimezone(UTC)

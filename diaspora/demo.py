@@ -21,8 +21,14 @@ from .facilities.importer import WHO_COLUMNS, import_facilities
 from .facilities.models import Facility
 from .facilities.services import set_coordinator_facilities
 from .hooks import registry_hooks
-from .professionals.models import (AvailabilityWindow, Licence, ProfessionalLanguage,
-                                   ProfessionalSkill, ProfessionalSpecialty, Qualification)
+from .professionals.models import (
+    AvailabilityWindow,
+    Licence,
+    ProfessionalLanguage,
+    ProfessionalSkill,
+    ProfessionalSpecialty,
+    Qualification,
+)
 from .professionals.services import create_professional
 from .programmes.models import Organisation, Programme
 from .security import DEMO_PASSWORD, hash_password

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, flash, g, jsonify, make_response, redirect, render_template, \
-    request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
-
 
 # Where webargs found a field: the first key of an error dict in the API's 422 bodies.
 LOCATIONS = {"json", "query", "form", "path", "headers"}

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
 from .errors import Invalid

@@ -12,8 +12,7 @@ from zoneinfo import available_timezones
 import pycountry
 from babel import Locale
 from flask import has_request_context
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 # ISCO-08 unit groups for health professionals (ILO, International Standard Classification of
 # Occupations 2008), the codes iHRIS and WHO's National Health Workforce Accounts use.

@@ -9,8 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, \
-    request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text

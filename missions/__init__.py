@@ -13,15 +13,29 @@ from diaspora.hooks import registry_hooks
 
 from . import cli
 from .calendars import services as calendars, views as calendar_views
-from .core import api as missions_api, demo as missions_demo, hooks, lifecycle, views
-from .core import privacy as missions_privacy
+from .core import (
+    api as missions_api,
+    demo as missions_demo,
+    hooks,
+    lifecycle,
+    privacy as missions_privacy,
+    views,
+)
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
-from .notifications import api as notifications_api, notices, producers, \
-    views as notification_views
-from .notifications import privacy as notifications_privacy
-from .outcomes import api as outcomes_api, services as outcomes, views as outcomes_views
-from .outcomes import privacy as outcomes_privacy
+from .notifications import (
+    api as notifications_api,
+    notices,
+    privacy as notifications_privacy,
+    producers,
+    views as notification_views,
+)
+from .outcomes import (
+    api as outcomes_api,
+    privacy as outcomes_privacy,
+    services as outcomes,
+    views as outcomes_views,
+)
 from .scheduler import process as scheduler
 from .sessions import views as session_views
 

@@ -35,7 +35,7 @@ import re
 import shutil
 import socket
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -51,7 +51,7 @@ from diaspora.extensions import db, limiter
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"
 
 
@@ -352,8 +352,12 @@ def make_user(app):
 
 @pytest.fixture
 def make_professional(app, make_user):
-    from diaspora.professionals.models import (AvailabilityWindow, Licence, ProfessionalLanguage,
-                                               ProfessionalSpecialty)
+    from diaspora.professionals.models import (
+        AvailabilityWindow,
+        Licence,
+        ProfessionalLanguage,
+        ProfessionalSpecialty,
+    )
     from diaspora.professionals.services import create_professional
 
     def make(*, user=None, licences=(("GH", date(2025, 1, 1), date(2028, 12, 31)),),

@@ -9,9 +9,9 @@ from diaspora.errors import Conflict
 from diaspora.extensions import db
 from missions.core import lifecycle
 from missions.core.hooks import mission_hooks
-from missions.scheduler import automation
 from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
+from missions.scheduler import automation
 from missions.scheduler.process import run_once
 
 from .conftest import START

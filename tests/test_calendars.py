@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from icalendar import Calendar
 
 from diaspora.extensions import db
-from missions.core import lifecycle
 from missions.calendars.models import CalendarFeed
+from missions.core import lifecycle
 
 from .conftest import START, stored_values
 
@@ -87,7 +87,7 @@ def test_sessions_are_timed_in_the_series_zone_across_the_change(make_need, make
     assert [e["DTSTART"].dt for e in events] == [
         datetime(2026, 3, 24, 18, 0, tzinfo=ZoneInfo("Europe/London")),
         datetime(2026, 3, 31, 18, 0, tzinfo=ZoneInfo("Europe/London"))]
-    assert [e["DTSTART"].dt.astimezone(timezone.utc).hour for e in events] == [18, 17]
+    assert [e["DTSTART"].dt.astimezone(UTC).hour for e in events] == [18, 17]
     assert [str(e["UID"]) for e in events] == [f"session-{s.id}@127.0.0.1" for s in mission.sessions]
     assert str(events[0]["LOCATION"]) == "https://meet.example.org/t"
 

@@ -26,9 +26,15 @@ from diaspora.admin.models import SafeguardList
 from diaspora.auth.models import ApiToken, User
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need, NeedCounterpart, NeedEvent
-from diaspora.professionals.models import (AvailabilityWindow, Licence, Professional,
-                                           ProfessionalLanguage, ProfessionalSkill,
-                                           ProfessionalSpecialty, Qualification)
+from diaspora.professionals.models import (
+    AvailabilityWindow,
+    Licence,
+    Professional,
+    ProfessionalLanguage,
+    ProfessionalSkill,
+    ProfessionalSpecialty,
+    Qualification,
+)
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.schemas import BaseSchema
 from missions.core.models import ChecklistItem, Mission, MissionEvent, MissionSession, SessionAttendance

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import current_app
 import sqlalchemy as sa
+from flask import current_app
 
 from diaspora.auth.models import User
 from diaspora.demo import load_demo_data

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -31,20 +31,19 @@ from openpyxl import load_workbook
 from diaspora.extensions import db
 from diaspora.needs.models import Need
 from diaspora.programmes.models import Programme
-from missions.dashboards import indicators
-from missions.dashboards.filters import Filters
 from missions.core.booking import bookings_for
 from missions.core.models import HOLDING, Engagement, Mission, MissionSession
-from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
-    ReportWaiver
+from missions.dashboards import indicators
+from missions.dashboards.filters import Filters
+from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
 
 from .conftest import START, is_savepoint
 
-NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 1, tzinfo=UTC)
 
 
 def utc(year, month, day, hour=0, minute=0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @dataclass
@@ -123,7 +122,7 @@ class Builder:
                                                    ends_at=start + timedelta(minutes=minutes),
                                                    timezone="UTC", status=session_status))
         if kind == "physical":
-            mission.starts_at = datetime.combine(first, time(0), tzinfo=timezone.utc)
+            mission.starts_at = datetime.combine(first, time(0), tzinfo=UTC)
             mission.ends_at = mission.starts_at + timedelta(days=days)
         else:
             mission.starts_at, mission.ends_at = mission.sessions[0].starts_at, mission.sessions[-1].ends_at

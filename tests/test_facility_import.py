@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from diaspora.extensions import db
 from diaspora.facilities.importer import HeaderError, import_facilities
-from diaspora.facilities.vocabulary import category_for, ownership_for
 from diaspora.facilities.models import Facility
+from diaspora.facilities.vocabulary import category_for, ownership_for
 
 from .conftest import START, later
 

@@ -324,8 +324,8 @@ def test_a_poisoned_row_is_failed_and_the_rest_of_the_batch_goes_out(mail_app, m
 
 def test_the_attempt_cap_holds_when_a_sender_died_mid_send(mail_app, mail_sink, make_need,
                                                            make_professional, propose, clock):
-    from missions.notifications.outbox import MAX_EMAIL_ATTEMPTS
     from missions.notifications.models import Notification
+    from missions.notifications.outbox import MAX_EMAIL_ATTEMPTS
     from missions.scheduler.process import run_once
 
     propose(make_need(), make_professional())

@@ -8,7 +8,7 @@ outcome reports; the dashboard counts it. Screenshots of every step land in
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -151,11 +151,11 @@ def test_from_registration_to_the_dashboard(app, browser, make_user, make_facili
     host.click("button:has-text('Show contact')")  # once confirmed, read one at a time (audited)
     expect(host.locator("#contact")).to_contain_text("efua.ansah@example.org")
 
-    clock.set(datetime(2026, 5, 2, 8, 0, tzinfo=timezone.utc))  # the first day, host time
+    clock.set(datetime(2026, 5, 2, 8, 0, tzinfo=UTC))  # the first day, host time
     manager.reload()
     manager.click("button:has-text('Start')")
     expect(manager.locator(".pill.status-in_progress").first).to_be_visible()  # before reloading
-    clock.set(datetime(2026, 5, 16, 8, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 5, 16, 8, 0, tzinfo=UTC))
     manager.reload()
     manager.click("button:has-text('Complete')")
     expect(manager.locator(".pill.status-completed").first).to_be_visible()

@@ -8,22 +8,21 @@ June, so each test changes one thing and checks what follows.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from diaspora.errors import Conflict
 from diaspora.extensions import db
 from diaspora.professionals.models import AvailabilityWindow
 from missions import matching
-from missions.matching import ranking
-from missions.matching.profiles import Profile
-from missions.matching.scoring import SCORERS, best_fit, scoring_for, upper_bound
 from missions.core import lifecycle
 from missions.core.booking import bookings_for
 from missions.core.models import Engagement, Mission
+from missions.matching import ranking
+from missions.matching.profiles import Profile
+from missions.matching.scoring import SCORERS, best_fit, scoring_for, upper_bound
 
 from .conftest import START
 
@@ -50,7 +49,7 @@ def past_mission(professional, facility, need, *, ended: date) -> Mission:
     if engagement is None:
         engagement = Engagement(professional_id=professional.id, facility_id=facility.id,
                                 created_at=START)
-    ends_at = datetime.combine(ended, datetime.min.time(), tzinfo=timezone.utc)
+    ends_at = datetime.combine(ended, datetime.min.time(), tzinfo=UTC)
     mission = Mission(need=need, professional=professional, facility_id=facility.id,
                       engagement=engagement, kind="physical", status="completed",
                       starts_at=ends_at - timedelta(days=14), ends_at=ends_at,
@@ -369,7 +368,7 @@ def test_checking_the_most_promising_first_gives_the_exact_ranking(make_need, ma
 # --- properties (pure: no database) -------------------------------------------------------
 
 FIRST = date(2026, 4, 1)
-NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def make_terms(mode: str, days: int, stay: int, weeks: int,

@@ -3,7 +3,7 @@ that never overlap — checked in the service and in the database itself."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -52,7 +52,7 @@ def test_physical_mission_spans_whole_days_in_the_host_zone(make_need, make_faci
     maputo = make_facility(country="MZ", timezone="Africa/Maputo")
     mission = propose(make_need(maputo), make_professional(licences=(("MZ", date(2025, 1, 1), date(2027, 1, 1)),)),
                       starts_on=date(2026, 4, 6))
-    assert mission.starts_at == datetime(2026, 4, 5, 22, 0, tzinfo=timezone.utc)  # midnight UTC+2
+    assert mission.starts_at == datetime(2026, 4, 5, 22, 0, tzinfo=UTC)  # midnight UTC+2
     assert (mission.starts_on, mission.ends_on) == (date(2026, 4, 6), date(2026, 4, 19))
 
 
@@ -157,7 +157,7 @@ def test_virtual_sessions_book_time_and_clash_with_physical_missions(make_need, 
     series = propose(virtual_need, professional, kind="virtual", starts_on=date(2026, 4, 7),
                      weekdays=["TU"], session_start=time(14, 0), session_minutes=90, weeks=4)
     assert len(series.sessions) == 4 and len(series.bookings) == 4
-    assert series.sessions[0].starts_at == datetime(2026, 4, 7, 14, 0, tzinfo=timezone.utc)
+    assert series.sessions[0].starts_at == datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
     with pytest.raises(Conflict) as raised:
         propose(make_need(), professional, starts_on=date(2026, 4, 13))  # covers the 14 April session
     assert raised.value.extra["conflicting_mission"] == series.id

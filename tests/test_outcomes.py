@@ -3,7 +3,7 @@ validators the scheduler asks before sending."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -85,7 +85,7 @@ def test_completing_a_mission_creates_three_surveys_due_after_its_end(completed)
     mission = completed()
     surveys = db.session.scalars(sa.select(FollowUp).where(FollowUp.mission_id == mission.id)
                                  .order_by(FollowUp.months)).all()
-    assert mission.ends_at == datetime(2026, 4, 20, tzinfo=timezone.utc)
+    assert mission.ends_at == datetime(2026, 4, 20, tzinfo=UTC)
     assert [(s.months, s.due_at.date()) for s in surveys] == [
         (3, date(2026, 7, 20)), (6, date(2026, 10, 20)), (12, date(2027, 4, 20))]
     assert all(s.answered_at is None for s in surveys)
@@ -245,13 +245,13 @@ def test_waiving_the_last_report_moves_the_mission_on_as_the_manager(completed, 
 def test_a_survey_is_answered_once_due(completed, host, client, clock):
     mission = completed()
     _facility, coordinator = host
-    clock.set(datetime(2026, 7, 1, tzinfo=timezone.utc))          # due 20 July
+    clock.set(datetime(2026, 7, 1, tzinfo=UTC))          # due 20 July
     _token, token = create_token(db.session, coordinator, "survey", now=clock())
     headers = {"Authorization": f"Bearer {token}"}
     answer = {"practice_in_use": True, "counterparts_in_post": 2, "trainees_cascaded": 6}
     early = client.put(f"/api/v1/missions/{mission.id}/follow-ups/3", headers=headers, json=answer)
     assert early.status_code == 409
-    clock.set(datetime(2026, 7, 14, tzinfo=timezone.utc))         # a week before it is due
+    clock.set(datetime(2026, 7, 14, tzinfo=UTC))         # a week before it is due
     answered = client.put(f"/api/v1/missions/{mission.id}/follow-ups/3", headers=headers, json=answer)
     assert answered.status_code == 200 and answered.json["counterparts_in_post"] == 2
     assert client.put(f"/api/v1/missions/{mission.id}/follow-ups/4", headers=headers,
@@ -262,7 +262,7 @@ def test_a_survey_is_answered_once_due(completed, host, client, clock):
 
 def test_only_the_mission_s_people_answer_a_survey(completed, make_user, clock, signed_in):
     mission = completed()
-    clock.set(datetime(2026, 8, 1, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 8, 1, tzinfo=UTC))
     outsider = signed_in("coordinator")
     assert outsider.get(f"/missions/{mission.id}/follow-ups/3").status_code == 403
     mine = signed_in(mission.professional.user)
@@ -312,7 +312,7 @@ def test_follow_up_reminders_stop_once_answered(completed, host, clock):
                                                   {"months": months}), START)
 
     assert due(3) and due(12) and not due(4)
-    clock.set(datetime(2026, 7, 20, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 7, 20, tzinfo=UTC))
     outcomes.answer_follow_up(db.session, outcomes.get_follow_up(db.session, mission, 3),
                               {"practice_in_use": True, "counterparts_in_post": 1,
                                "trainees_cascaded": 0}, actor=coordinator, now=clock())

@@ -1,12 +1,11 @@
 """The programme-wide plan: weighted coverage, nobody double-booked, unmet needs explained."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from diaspora.extensions import db
 from diaspora.programmes.models import Programme
@@ -179,7 +178,7 @@ def test_only_managers_plan(signed_in, api_client, role):
 
 # --- the solver (pure: no database) -------------------------------------------------------
 
-DAY0 = datetime(2026, 4, 1, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def option(need_id, person, start, days, weight) -> planning.Option:

@@ -1,7 +1,7 @@
 """Reminders and notices: who gets what, when, once — driven by the fake clock, no sleeps."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,9 +10,9 @@ from flask_babel import force_locale
 from diaspora.extensions import db
 from missions.core import lifecycle
 from missions.core.hooks import mission_hooks
-from missions.scheduler import reminders
 from missions.notifications import messages, notices, outbox, producers
 from missions.notifications.models import Notification
+from missions.scheduler import reminders
 from missions.scheduler.process import run_once
 
 from .conftest import START, make_app
@@ -249,10 +249,10 @@ def test_follow_ups_of_long_past_missions_are_not_started(confirmed, clock):
 
 def test_a_licence_expiring_within_90_days(make_professional, clock):
     professional = make_professional(licences=(("GH", date(2024, 1, 1), date(2026, 6, 15)),))
-    run(clock, datetime(2026, 3, 16, 23, 0, tzinfo=timezone.utc))
+    run(clock, datetime(2026, 3, 16, 23, 0, tzinfo=UTC))
     assert "licence_expiring" not in kinds(professional.user)
-    run(clock, datetime(2026, 3, 17, 0, 0, tzinfo=timezone.utc))
-    run(clock, datetime(2026, 3, 18, 0, 0, tzinfo=timezone.utc))
+    run(clock, datetime(2026, 3, 17, 0, 0, tzinfo=UTC))
+    run(clock, datetime(2026, 3, 18, 0, 0, tzinfo=UTC))
     assert kinds(professional.user).count("licence_expiring") == 1
 
 
@@ -260,7 +260,7 @@ def test_a_renewed_licence_stops_the_reminder(make_professional, clock):
     from diaspora.professionals.models import Licence
 
     professional = make_professional(licences=(("GH", date(2024, 1, 1), date(2026, 5, 1)),))
-    due = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    due = datetime(2026, 3, 1, tzinfo=UTC)
     outbox.store(db.session, producers.licences_expiring(db.session, due), due)
     professional.licences.append(Licence(country="GH", authority="Council", number="R1",
                                          valid_from=date(2026, 5, 1), valid_until=date(2029, 5, 1)))
@@ -273,12 +273,12 @@ def test_availability_not_updated_for_six_months(make_professional, clock):
     professional = make_professional()  # created (and availability set) at START
     run(clock, START + timedelta(days=180))
     assert "availability_stale" not in kinds(professional.user)
-    run(clock, datetime(2026, 9, 2, 9, 0, tzinfo=timezone.utc))
-    run(clock, datetime(2026, 10, 2, 9, 0, tzinfo=timezone.utc))
+    run(clock, datetime(2026, 9, 2, 9, 0, tzinfo=UTC))
+    run(clock, datetime(2026, 10, 2, 9, 0, tzinfo=UTC))
     assert kinds(professional.user).count("availability_stale") == 1
     professional.availability_updated_at = clock()
     db.session.commit()
-    run(clock, datetime(2027, 4, 2, 9, 0, tzinfo=timezone.utc))
+    run(clock, datetime(2027, 4, 2, 9, 0, tzinfo=UTC))
     assert kinds(professional.user).count("availability_stale") == 2
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from missions.scheduler import process as scheduler
 from missions.core.models import Mission, MissionEvent
 from missions.notifications.models import Notification
+from missions.scheduler import process as scheduler
 
 from .conftest import START, make_app
 
@@ -110,7 +110,7 @@ def seed(url: str, *, people: int, started_missions: int = 0) -> set[str]:
     from diaspora.professionals.services import create_professional
     from missions.core import lifecycle, proposals
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     app = make_app(url)
     with app.app_context():
         manager = User(email="manager@example.org", name="Manager", role="manager",

@@ -9,17 +9,16 @@ and New York (EDT from 8 March to 1 November 2026).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from diaspora.extensions import db
 from missions.sessions import series
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def teaching_need(make_need, facility):

@@ -6,8 +6,7 @@ import pytest
 from diaspora.security import roles_required
 from diaspora.vocabulary import MANAGERS, Mode, NeedStatus, Role, role_label
 from diaspora.web import label
-from missions.core import lifecycle
-from missions.core import vocabulary as missions
+from missions.core import lifecycle, vocabulary as missions
 
 
 def test_members_are_their_codes():

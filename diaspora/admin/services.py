@@ -1,7 +1,7 @@
 """Administration: reading the audit log, putting a new WHO safeguards list in force."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,10 +22,10 @@ def audit_query(filters: dict) -> sa.Select:
             statement = statement.where(getattr(AuditEvent, field) == filters[field])
     if "since" in filters:
         statement = statement.where(AuditEvent.at >= datetime.combine(filters["since"], time.min,
-                                                                      tzinfo=timezone.utc))
+                                                                      tzinfo=UTC))
     if "until" in filters:
         statement = statement.where(AuditEvent.at <= datetime.combine(filters["until"], time.max,
-                                                                      tzinfo=timezone.utc))
+                                                                      tzinfo=UTC))
     return statement
 
 

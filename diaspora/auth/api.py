@@ -3,15 +3,24 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import current_user
+
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db, limiter
 from ..idempotency import idempotent, idempotent_secret
 from ..security import login_required, roles_required
 from . import services
-from .schemas import (NewTokenSchema, SettingsSchema, TokenCreateSchema, TokenRequestSchema,
-                      TokenSchema, UserCreateSchema, UserQuerySchema, UserSchema,
-                      UserUpdateSchema)
+from .schemas import (
+    NewTokenSchema,
+    SettingsSchema,
+    TokenCreateSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1", tags={
     "Account and tokens": "Exchange your e-mail and password for an API token, manage your "

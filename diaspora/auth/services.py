@@ -14,8 +14,8 @@ from ..facilities.models import Facility
 from ..facilities.services import set_coordinator_facilities
 from ..professionals import services as professionals
 from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
-from . import throttle
 from ..vocabulary import MANAGERS, Role
+from . import throttle
 from .models import ApiToken, User
 
 SELF_SERVICE_ROLES = ("professional", "coordinator")

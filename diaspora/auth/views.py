@@ -3,24 +3,30 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, \
-    url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..facilities.services import facility_query
-from ..idempotency import idempotent, idempotent_secret
 from ..forms import load_form
+from ..idempotency import idempotent, idempotent_secret
 from ..security import login_required, roles_required
 from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
 from . import services
-from .schemas import (LoginSchema, PasswordChangeSchema, SettingsSchema, SignupSchema,
-                      TokenCreateSchema, UserCreateSchema, UserQuerySchema, UserUpdateSchema)
+from .schemas import (
+    LoginSchema,
+    PasswordChangeSchema,
+    SettingsSchema,
+    SignupSchema,
+    TokenCreateSchema,
+    UserCreateSchema,
+    UserQuerySchema,
+    UserUpdateSchema,
+)
 
 bp = Blueprint("auth", __name__)
 

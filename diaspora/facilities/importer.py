@@ -27,8 +27,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, selectinload
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from .. import audit, statemachine
 from ..db import unit_of_work, where_given

@@ -8,8 +8,7 @@ erased reader shows as "Erased person".
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..audit import AuditEvent
 from ..auth.models import User

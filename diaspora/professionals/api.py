@@ -2,15 +2,25 @@
 from __future__ import annotations
 
 from flask_login import current_user
+
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
 from ..idempotency import idempotent
 from ..security import roles_required
 from . import services
-from .schemas import (ConsentSchema, ContactQuerySchema, ContactSchema, LicenceSchema,
-                      ProfessionalQuerySchema, ProfessionalSchema, ProfileUpdateSchema,
-                      QualificationSchema, RegistryProfessionalSchema, WindowSchema)
+from .schemas import (
+    ConsentSchema,
+    ContactQuerySchema,
+    ContactSchema,
+    LicenceSchema,
+    ProfessionalQuerySchema,
+    ProfessionalSchema,
+    ProfileUpdateSchema,
+    QualificationSchema,
+    RegistryProfessionalSchema,
+    WindowSchema,
+)
 
 blp = ApiBlueprint("professionals_api", __name__, url_prefix="/api/v1/professionals", tags={
     "Your profile": "A diaspora health professional keeps their own profile: qualifications, "

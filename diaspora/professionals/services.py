@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, geo
 from ..auth.models import User
@@ -15,9 +15,16 @@ from ..db import where_given
 from ..errors import Forbidden, Invalid, NotFound
 from ..hooks import registry_hooks
 from ..programmes.models import Organisation
-from .models import (AvailabilityWindow, ConsentRecord, Licence, Professional,
-                     ProfessionalLanguage, ProfessionalSkill, ProfessionalSpecialty,
-                     Qualification)
+from .models import (
+    AvailabilityWindow,
+    ConsentRecord,
+    Licence,
+    Professional,
+    ProfessionalLanguage,
+    ProfessionalSkill,
+    ProfessionalSpecialty,
+    Qualification,
+)
 from .schemas import CONTACT_PURPOSES
 
 CHILD_MODELS = {

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -11,8 +10,8 @@ from .. import audit
 from ..clock import now
 from ..errors import DomainError, Forbidden
 from ..extensions import db
-from ..idempotency import idempotent
 from ..forms import load_form
+from ..idempotency import idempotent
 from ..privacy.trail import PURPOSES
 from ..programmes.services import query as programme_query
 from ..security import roles_required
@@ -20,8 +19,14 @@ from ..vocabulary import MANAGERS
 from ..web import add_nav, csv_response
 from . import services
 from .models import Professional
-from .schemas import (CONTACT_PURPOSES, LicenceSchema, ProfessionalQuerySchema, ProfileSchema, QualificationSchema,
-                      WindowSchema)
+from .schemas import (
+    CONTACT_PURPOSES,
+    LicenceSchema,
+    ProfessionalQuerySchema,
+    ProfileSchema,
+    QualificationSchema,
+    WindowSchema,
+)
 
 bp = Blueprint("professionals", __name__)
 

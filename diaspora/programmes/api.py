@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_login import current_user
+
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.models import User
@@ -16,8 +15,8 @@ from ..forms import load_form
 from ..idempotency import idempotent
 from ..professionals.models import Professional
 from ..security import login_required, roles_required
-from ..web import add_nav
 from ..vocabulary import MANAGERS
+from ..web import add_nav
 from . import services
 from .models import Organisation, Programme
 from .schemas import OrganisationSchema, ProgrammeSchema

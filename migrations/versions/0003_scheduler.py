@@ -8,9 +8,8 @@ New columns are added and dropped with plain ALTER TABLE (SQLite 3.35+ drops col
 a batch "copy and move" would drop and re-create ``missions`` / ``mission_sessions``, and with
 foreign keys enforced that would cascade-delete their bookings and history.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'

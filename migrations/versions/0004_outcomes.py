@@ -5,9 +5,8 @@ Revises: 0003 (it only adds tables that point at missions and users)
 Create Date: 2026-11-27 13:06:15.319178
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'

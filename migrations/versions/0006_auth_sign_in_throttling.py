@@ -9,9 +9,8 @@ Revises: 0005
 Create Date: 2026-12-01 21:45:30.800624
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -14,9 +14,8 @@ a row is left. The rule itself is one view, ``mission_booking_faults``, read by 
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'

@@ -15,8 +15,14 @@ from diaspora.security import login_required, roles_required
 
 from . import access, lifecycle, proposals
 from .models import CHECKLIST
-from .schemas import (MissionQuerySchema, MissionSchema, ProposalSchema, ReasonSchema,
-                      ScheduleSchema, TickSchema)
+from .schemas import (
+    MissionQuerySchema,
+    MissionSchema,
+    ProposalSchema,
+    ReasonSchema,
+    ScheduleSchema,
+    TickSchema,
+)
 
 blp = ApiBlueprint("missions_api", __name__, url_prefix="/api/v1", tags={
     "Missions": "Propose a mission for an approved need, then move it along its lifecycle "

@@ -10,16 +10,15 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-
 from diaspora.needs import services as needs
 from diaspora.professionals.models import Professional
 from diaspora.vocabulary import Mode, NeedStatus
 
-from . import lifecycle, proposals
-from .vocabulary import MissionAction as Action, MissionStatus
 from ..matching import shortlist
 from ..outcomes import services as outcomes
 from ..outcomes.models import FollowUp
+from . import lifecycle, proposals
+from .vocabulary import MissionAction as Action, MissionStatus
 
 
 def load(session, *, now, rng, staff, programme) -> list[str]:

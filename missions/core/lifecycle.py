@@ -34,8 +34,16 @@ from .access import relation
 from .hooks import mission_hooks
 from .licences import has_licence_for, needs_valid_licence
 from .models import ChecklistItem, Mission, MissionEvent
-from .vocabulary import CHECKLIST_OPEN, COMMITTED, DONE, OPEN, POSTPONABLE, UNDER_WAY, \
-    MissionAction as Action, MissionStatus as Status
+from .vocabulary import (
+    CHECKLIST_OPEN,
+    COMMITTED,
+    DONE,
+    OPEN,
+    POSTPONABLE,
+    UNDER_WAY,
+    MissionAction as Action,
+    MissionStatus as Status,
+)
 
 # Roles: "professional" = the mission's own professional, "coordinator" = a coordinator of the
 # host facility, "scheduler" = the scheduler acting on its own.

@@ -4,15 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from diaspora.schemas import BaseSchema, Text, Trimmed, one_of
-
 from diaspora.reference import CADRES
-
+from diaspora.schemas import BaseSchema, Text, Trimmed, one_of
 from diaspora.vocabulary import KINDS
 
+from ..sessions.series import WEEKDAYS
 from .models import CHECKLIST, GENDERS
 from .vocabulary import MissionStatus, SessionStatus
-from ..sessions.series import WEEKDAYS
 
 SERIES_ZONES = ("host", "professional")
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from diaspora.clock import now
 from diaspora.errors import DomainError, NotFound
 from diaspora.extensions import db
 from diaspora.forms import load_form
-from diaspora.limits import record_id
 from diaspora.idempotency import idempotent
+from diaspora.limits import record_id
 from diaspora.needs.services import can_see as can_see_need, get_need
 from diaspora.professionals.models import Professional
 from diaspora.security import login_required, roles_required
@@ -21,8 +20,15 @@ from diaspora.web import add_nav
 from . import access, lifecycle, proposals
 from .models import CHECKLIST, Mission
 from .schemas import ProposalSchema, ScheduleSchema
-from .vocabulary import BOARD, OVERVIEW, RECORDING, \
-    SESSIONS_CANCELLABLE, MissionAction, MissionStatus, SessionStatus
+from .vocabulary import (
+    BOARD,
+    OVERVIEW,
+    RECORDING,
+    SESSIONS_CANCELLABLE,
+    MissionAction,
+    MissionStatus,
+    SessionStatus,
+)
 
 bp = Blueprint("missions", __name__)
 BOARD_CARDS = 12  # per column, the soonest first; the column links to the full list

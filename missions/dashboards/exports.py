@@ -25,9 +25,15 @@ from diaspora.professionals.models import GENDERS, Professional
 from diaspora.programmes.models import Programme
 
 from ..core.models import Mission
-from ..outcomes.models import FOLLOW_UP_MONTHS, FollowUp, OutcomeItem, OutcomeReport, \
-    OutcomeTrainee, ReportWaiver
 from ..core.vocabulary import DONE
+from ..outcomes.models import (
+    FOLLOW_UP_MONTHS,
+    FollowUp,
+    OutcomeItem,
+    OutcomeReport,
+    OutcomeTrainee,
+    ReportWaiver,
+)
 from .filters import Filters, mission_conditions
 
 COLUMNS = (

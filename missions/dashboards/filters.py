@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError, fields, validates_schema
 
 from diaspora import reference
@@ -69,7 +68,7 @@ def filters_for(actor, args) -> Filters:
 
 
 def _utc_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _in_period(column, filters: Filters) -> list:

@@ -26,8 +26,8 @@ from diaspora.needs.models import Need
 from diaspora.vocabulary import NeedStatus
 
 from ..core.models import Mission, MissionSession
-from ..outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
 from ..core.vocabulary import DONE, WENT_AHEAD, MissionStatus, SessionStatus
+from ..outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
 from .filters import Filters, mission_conditions, need_conditions
 from .sql import seconds_between, year_month
 

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from diaspora.professionals.models import (AvailabilityWindow, Licence, Professional,
-                                           ProfessionalSpecialty)
+from diaspora.professionals.models import AvailabilityWindow, Licence, Professional, ProfessionalSpecialty
 
 from .terms import Terms
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, \
-    ProfessionalSkill
+from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, ProfessionalSkill
 
 from ..core.models import Booking, Mission
 from ..core.vocabulary import DONE, HOLDING
@@ -126,8 +125,8 @@ def _attach_skills(session, terms, profiles, ids) -> None:
 
 def _attach_missions(session, terms, profiles, ids, *, now, settings) -> None:
     """Missions that count for continuity (done here) or fairness (recent, or this year)."""
-    year_start = datetime(now.year, 1, 1, tzinfo=timezone.utc)
-    next_year = datetime(now.year + 1, 1, 1, tzinfo=timezone.utc)
+    year_start = datetime(now.year, 1, 1, tzinfo=UTC)
+    next_year = datetime(now.year + 1, 1, 1, tzinfo=UTC)
     recent = now - timedelta(days=settings.recent_return_days)
     rows = session.execute(sa.select(Mission.professional_id, Mission.facility_id, Mission.status,
                                      Mission.starts_at, Mission.ends_at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -188,7 +188,7 @@ def _hours_apart(zone: str, other: str | None, days: tuple[date, ...]) -> float 
 
 
 def _utc_offset(zone: str, day: date) -> float:
-    noon = datetime.combine(day, time(12), tzinfo=timezone.utc)
+    noon = datetime.combine(day, time(12), tzinfo=UTC)
     return noon.astimezone(ZoneInfo(zone)).utcoffset().total_seconds()
 
 

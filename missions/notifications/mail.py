@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import smtplib
 from contextlib import contextmanager
-from email.message import EmailMessage
 from datetime import datetime
+from email.message import EmailMessage
 from email.utils import format_datetime
 
 from flask import Flask, render_template

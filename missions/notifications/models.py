@@ -21,7 +21,6 @@ from diaspora.extensions import db
 from ..core.vocabulary import EmailStatus, NotificationStatus
 
 
-
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (

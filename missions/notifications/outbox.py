@@ -35,10 +35,10 @@ from sqlalchemy.orm import selectinload
 
 from diaspora.auth.models import User
 
-from ..scheduler import reminders
 from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
+from ..scheduler import reminders
 from . import pause
 from .models import Notification
 

@@ -12,7 +12,7 @@ date (the scheduler switched on over old missions does not send year-old surveys
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -21,12 +21,11 @@ from sqlalchemy.orm import selectinload
 from diaspora.professionals.models import Licence, Professional
 from diaspora.vocabulary import Role
 
-from ..scheduler import reminders
-from ..core.models import Mission, MissionSession
 from ..core.hooks import MissionHooks
-from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, \
-    SessionStatus
 from ..core.lifecycle import CHECKLIST_ROLES
+from ..core.models import Mission, MissionSession
+from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, SessionStatus
+from ..scheduler import reminders
 from . import recipients
 from .recipients import mission_facts
 
@@ -220,7 +219,7 @@ def follow_ups_due(session, now: datetime) -> Iterator[reminders.Reminder]:
 # --- the professional's profile ----------------------------------------------------------------
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def licences_expiring(session, now: datetime) -> Iterator[reminders.Reminder]:

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import LazyString
-from flask_babel import gettext as _
+from flask_babel import LazyString, gettext as _
 from flask_login import current_user
 
-from diaspora.vocabulary import Role
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.security import login_required
+from diaspora.vocabulary import Role
 from diaspora.web import add_nav
 
-from . import inbox as inbox_service
-from . import messages
+from . import inbox as inbox_service, messages
 
 bp = Blueprint("notifications", __name__)
 

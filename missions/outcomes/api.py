@@ -11,8 +11,13 @@ from diaspora.security import login_required, roles_required
 
 from ..core import access
 from . import services
-from .schemas import (FollowUpAnswerSchema, FollowUpSchema, MissionOutcomesSchema,
-                      OutcomeReportSchema, WaiverSchema)
+from .schemas import (
+    FollowUpAnswerSchema,
+    FollowUpSchema,
+    MissionOutcomesSchema,
+    OutcomeReportSchema,
+    WaiverSchema,
+)
 
 blp = ApiBlueprint("outcomes_api", __name__, url_prefix="/api/v1/missions", tags={
     "Outcomes": "After a mission: the professional's and the host's outcome reports, waivers, "

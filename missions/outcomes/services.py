@@ -31,8 +31,15 @@ from diaspora.vocabulary import MANAGERS
 from ..core import access, lifecycle
 from ..core.models import Mission
 from ..core.vocabulary import DONE, REPORTING, MissionAction, MissionStatus, SessionStatus
-from .models import FOLLOW_UP_MONTHS, SIDES, FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, \
-    ReportWaiver
+from .models import (
+    FOLLOW_UP_MONTHS,
+    SIDES,
+    FollowUp,
+    OutcomeItem,
+    OutcomeReport,
+    OutcomeTrainee,
+    ReportWaiver,
+)
 
 # A mission's reports are filed, amended or waived while it is in these statuses.
 # A survey opens a week before it is due, so a reminder counted in days rather than calendar

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import chain
 
 import click
@@ -28,10 +28,10 @@ from flask import Flask, current_app
 from diaspora.clock import now as clock_now
 from diaspora.extensions import db
 
-from . import automation
 from ..core.hooks import mission_hooks
 from ..notifications import outbox
 from ..notifications.mail import Mailer
+from . import automation
 
 log = logging.getLogger(__name__)
 JOB_ID = "missions-run-once"
@@ -68,12 +68,12 @@ def _job(app: Flask, worker: str) -> None:
 
 def start(app: Flask) -> BackgroundScheduler:
     """Start the background scheduler for ``app`` (one recurring job)."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _job, "interval", args=[app, worker_name()], id=JOB_ID,
         seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
         # Run at once on start: work missed while the scheduler was down is caught up now.
-        next_run_time=datetime.now(timezone.utc),
+        next_run_time=datetime.now(UTC),
         # The work lives in the database, so a late run is never wrong, only late: run however
         # late it is (no misfire is dropped) ...
         misfire_grace_time=None,

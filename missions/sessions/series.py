@@ -10,7 +10,7 @@ occurrence).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -38,7 +38,7 @@ def localize(naive: datetime, zone: ZoneInfo) -> datetime:
     lands it after the gap (01:30 on the night clocks go 01:00→02:00 becomes 02:30), and picks
     the first of the two readings of an ambiguous autumn time.
     """
-    return naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc).astimezone(zone)
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
 
 
 def occurrences(rule: str, first_day: date, start: time, minutes: int, zone_name: str,
@@ -53,7 +53,7 @@ def occurrences(rule: str, first_day: date, start: time, minutes: int, zone_name
             break
         if naive_start.date() in excluded:
             continue
-        starts_at = localize(naive_start, zone).astimezone(timezone.utc)
+        starts_at = localize(naive_start, zone).astimezone(UTC)
         # A session lasts its minutes even across a change of the clocks (an end read as local
         # time could fall before a start moved past a spring-forward gap).
         result.append(Occurrence(starts_at, starts_at + timedelta(minutes=minutes)))
@@ -70,4 +70,4 @@ def day_span(first: date, last: date, zone_name: str) -> tuple[datetime, datetim
     zone = ZoneInfo(zone_name)
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)

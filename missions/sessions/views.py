@@ -13,8 +13,8 @@ from diaspora.forms import form_data, load_form
 from diaspora.security import login_required
 
 from ..core import access
-from . import attendance
 from ..core.schemas import AttendanceSchema, SessionCancelSchema, SessionSchema
+from . import attendance
 
 bp = Blueprint("sessions", __name__)
 blp = ApiBlueprint("sessions_api", __name__, url_prefix="/api/v1", tags={
