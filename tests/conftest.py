@@ -484,6 +484,14 @@ def stored_values(model) -> list:
     return [value for row in db.session.execute(sa.select(model.__table__)) for value in row]
 
 
+INLINE_CODE = re.compile(r"""\sstyle=|<script(?![^>]*\ssrc=)""")
+
+
+def inline_code(html: str) -> list[str]:
+    """Inline styles and scripts, which the Content-Security-Policy forbids (scripts are files)."""
+    return INLINE_CODE.findall(html)
+
+
 def later(days: int = 0, **kwargs) -> datetime:
     return START + timedelta(days=days, **kwargs)
 
