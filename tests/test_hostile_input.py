@@ -363,6 +363,7 @@ def database_down(app):
     return down
 
 
+@pytest.mark.own_app  # the engine stays broken for the rest of the app's life
 def test_a_signed_in_page_renders_503_without_the_database(signed_in, database_down):
     browser = signed_in("manager")
     tried = database_down()
@@ -373,6 +374,7 @@ def test_a_signed_in_page_renders_503_without_the_database(signed_in, database_d
     assert len(tried) == 1   # the failing statement only: the error page asked nothing
 
 
+@pytest.mark.own_app  # the engine stays broken for the rest of the app's life
 def test_the_api_says_503_as_json_when_the_database_is_down(api_client, database_down):
     client, headers = api_client(role="manager")
     database_down()
@@ -380,6 +382,7 @@ def test_the_api_says_503_as_json_when_the_database_is_down(api_client, database
     assert response.status_code == 503 and response.json["code"] == 503
 
 
+@pytest.mark.own_app  # the engine stays broken for the rest of the app's life
 def test_healthz_says_503_when_the_database_is_down(client, database_down):
     assert client.get("/healthz").status_code == 200
     database_down()
