@@ -20,7 +20,8 @@ EXTENSION = "diaspora.hooks"
 
 # fn(session, actor, professional) -> True when the actor may see the profile.
 ViewerRule = Callable[[object, User, Professional], bool]
-# fn(session, professional, *, actor, now): inside the withdrawal's transaction (caller commits).
+# fn(session, professional, *, actor, now, programme_id=None): inside the withdrawal's
+# transaction (caller commits); ``programme_id`` when only that programme's consent was withdrawn.
 ConsentWithdrawn = Callable[..., None]
 # fn(session, user, now): before an account is anonymised; raises a DomainError to refuse.
 ErasureCheck = Callable[[object, User, datetime], None]

@@ -13,6 +13,7 @@ from diaspora.auth.models import User
 from diaspora.db import where_given
 from diaspora.errors import Forbidden, NotFound
 from diaspora.facilities.services import is_coordinator_of
+from diaspora.programmes import access as programmes
 from diaspora.professionals.models import Professional
 
 from .models import Mission
@@ -25,8 +26,11 @@ CONTACT_VISIBLE = ("confirmed", "ready", "in_progress", "completed", "reported",
 
 
 def relation(session, actor, mission: Mission) -> str | None:
-    """How the actor relates to the mission: its role if it may act as such, else None."""
-    if actor.role in MANAGERS or actor.role == "scheduler":
+    """How the actor relates to the mission: its role if it may act as such, else None.
+    A programme manager relates to the missions of their programmes' needs only."""
+    if actor.role in MANAGERS:
+        return actor.role if programmes.need_in_reach(session, actor, mission.need) else None
+    if actor.role == "scheduler":
         return actor.role
     if actor.role == "professional" and mission.professional.user_id == actor.id:
         return "professional"
@@ -77,7 +81,8 @@ def mission_loading() -> tuple:
 
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
                   facility_id: int | None = None, professional_id: int | None = None) -> sa.Select:
-    """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
+    """Missions the actor may see: managers their programmes', admins all, coordinators their
+    facilities', professionals theirs."""
     from diaspora.facilities.models import facility_coordinators
 
     query = (sa.select(Mission).options(*mission_loading())
@@ -91,6 +96,8 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
             .where(facility_coordinators.c.user_id == actor.id)
     elif actor.role not in MANAGERS:
         raise Forbidden(_("You cannot list missions."))
+    elif (need_ids := programmes.need_ids_in_reach(actor)) is not None:
+        query = query.where(Mission.need_id.in_(need_ids))
     return where_given(query, {Mission.status: status, Mission.kind: kind,
                                Mission.facility_id: facility_id,
                                Mission.professional_id: professional_id})

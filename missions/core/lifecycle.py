@@ -152,7 +152,7 @@ def run_hooks(session, mission, action, actor, now) -> None:
 
 def reschedule(session, mission: Mission, data: dict, *, actor: User, now: datetime) -> Mission:
     """A postponed mission gets new dates and is proposed again (the time is booked anew)."""
-    if actor.role not in MANAGERS:
+    if relation(session, actor, mission) not in MANAGERS:
         raise Forbidden(_("Only programme managers reschedule missions."))
     if mission.status != "postponed":
         raise Conflict(_("Only a postponed mission can be rescheduled."),
@@ -215,11 +215,16 @@ def tick(session, mission: Mission, item: str, done: bool, *, actor, now: dateti
 
 # --- consent ------------------------------------------------------------------------------
 
-def cancel_pending_for(session, professional: Professional, *, actor, now: datetime) -> None:
-    """Consent withdrawn: pending proposals are cancelled at once (caller commits)."""
-    pending = session.scalars(sa.select(Mission).where(
-        Mission.professional_id == professional.id,
-        Mission.status.in_(("proposed", "accepted")))).all()
+def cancel_pending_for(session, professional: Professional, *, actor, now: datetime,
+                       programme_id: int | None = None) -> None:
+    """Consent withdrawn: pending proposals are cancelled at once (caller commits), all of
+    them, or those for the needs of ``programme_id`` when only its consent was withdrawn."""
+    query = sa.select(Mission).where(Mission.professional_id == professional.id,
+                                     Mission.status.in_(("proposed", "accepted")))
+    if programme_id is not None:
+        query = query.where(Mission.need_id.in_(
+            sa.select(Need.id).where(Need.programme_id == programme_id)))
+    pending = session.scalars(query).all()
     for mission in pending:
         previous = mission.status
         mission.status = "cancelled"
