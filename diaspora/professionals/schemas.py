@@ -145,6 +145,8 @@ class ProgrammeConsentSchema(BaseSchema):
 
 
 class ConsentRecordSchema(BaseSchema):
+    programme_id = fields.Integer(allow_none=True,
+                                  metadata={"description": "None: the registry consent"})
     given = fields.Boolean()
     wording_version = fields.String()
     recorded_at = fields.AwareDateTime()
