@@ -74,7 +74,8 @@ def profile_loading() -> tuple:
     return (joinedload(Professional.user),
             *(selectinload(getattr(Professional, part))
               for part in ("specialties", "skills", "languages", "qualifications", "licences",
-                           "windows")))
+                           "windows")),
+            selectinload(Professional.programme_consents).joinedload(ProgrammeConsent.programme))
 
 
 def list_professionals(session, *, actor: User, now: datetime, q: str | None = None,
