@@ -29,7 +29,7 @@ from .professionals.models import (
     ProfessionalSpecialty,
     Qualification,
 )
-from .professionals.services import create_professional
+from .professionals.services import create_professional, record_programme_consent
 from .programmes.models import Organisation, Programme
 from .security import DEMO_PASSWORD, hash_password
 
@@ -116,7 +116,7 @@ def load_demo_data(session, *, now: datetime, facilities_path: Path | None = Non
     staff = _staff(session, now)
     organisations = _organisations(session)
     programme = _programme(session, staff["manager"])
-    count = _professionals(session, now, rng, professionals, organisations)
+    count = _professionals(session, now, rng, professionals, organisations, programme)
     session.commit()
     lines.append(f"demo users: admin, manager, 2 coordinators, {count} professionals "
                  f"(password for all: {DEMO_PASSWORD})")
@@ -235,8 +235,10 @@ def _weighted(rng: random.Random, items, weight_index: int):
     return rng.choices(items, weights=[item[weight_index] for item in items], k=1)[0]
 
 
-def _professionals(session, now, rng, count, organisations) -> int:
+def _professionals(session, now, rng, count, organisations, programme) -> int:
+    """``count`` professionals; those who consent consent to the demo ``programme`` too."""
     today = now.date()
+    session.flush()  # the programme's id, for the consents
     by_country = {o.country: o for o in organisations}
     consent_version = current_app.config["CONSENT_VERSION"]
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: demo accounts share the password
@@ -295,6 +297,9 @@ def _professionals(session, now, rng, count, organisations) -> int:
         professional.availability_updated_at = now - timedelta(days=rng.randint(0, 300))
         if index < len(STORY_PROFILES):
             _fit_the_story(professional, STORY_PROFILES[index], today)
+        if professional.consent_given:
+            record_programme_consent(session, professional, programme.id, True, actor=user,
+                                     now=now)
     return count
 
 

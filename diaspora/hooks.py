@@ -17,7 +17,8 @@ from .auth.models import User
 
 EXTENSION = "diaspora.hooks"
 
-# fn(session, professional, *, actor, now): inside the withdrawal's transaction (caller commits).
+# fn(session, professional, *, actor, now, programme_id=None): inside the withdrawal's
+# transaction (caller commits); ``programme_id`` when only that programme's consent was withdrawn.
 ConsentWithdrawn = Callable[..., None]
 # fn(session, user, now): in order, before the account is anonymised: a step may refuse (raise a
 # DomainError: nothing is changed) or rewrite what its package holds about the person.

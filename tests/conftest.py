@@ -333,17 +333,42 @@ _serial = count(1)
 
 
 @pytest.fixture
-def make_user(app):
+def test_programme(app):
+    """``test_programme()``: the programme the tests' managers manage, made on first use. Its
+    origin country is the test facilities' (GH), so needs filed without a programme are within
+    its managers' reach (see ``diaspora.programmes.access``)."""
+    from diaspora.programmes.models import Programme
+
+    made = []
+
+    def get() -> Programme:
+        if not made:
+            made.append(Programme(name="Test programme", origin_country="GH",
+                                  host_countries=["GB"], starts_on=date(2025, 1, 1)))
+            db.session.add(made[0])
+            db.session.commit()
+        return made[0]
+
+    return get
+
+
+@pytest.fixture
+def make_user(app, test_programme):
+    """``make_user(role)``; a manager manages the test programme unless ``programmes`` says
+    otherwise (``programmes=()``: a manager of no programme)."""
     from diaspora.auth.models import User
     from diaspora.security import hash_password
 
     def make(role: str = "manager", *, email: str | None = None, name: str | None = None,
-             password: str = PASSWORD, **fields) -> User:
+             password: str = PASSWORD, programmes=None, **fields) -> User:
         n = next(_serial)
         user = User(email=email or f"{role}{n}@example.org", name=name or f"{role.title()} {n}",
                     role=role, password_hash=hash_password(password), created_at=START,
                     timezone=fields.pop("timezone", "Africa/Accra"), **fields)
         db.session.add(user)
+        if role == "manager":
+            for programme in (test_programme(),) if programmes is None else programmes:
+                programme.managers.append(user)
         db.session.commit()
         return user
 
@@ -358,12 +383,15 @@ def make_professional(app, make_user):
         ProfessionalLanguage,
         ProfessionalSpecialty,
     )
-    from diaspora.professionals.services import create_professional
+    from diaspora.professionals.services import create_professional, record_programme_consent
+    from diaspora.programmes.models import Programme
 
     def make(*, user=None, licences=(("GH", date(2025, 1, 1), date(2028, 12, 31)),),
              windows=((date(2026, 4, 1), date(2026, 6, 30), "either", 4),),
              specialties=("obstetrics-gynaecology",), languages=("en", "tw"), consent=True,
-             **profile):
+             programmes=None, **profile):
+        """With ``consent``, they consent to ``programmes`` too (by default every programme
+        there is, as the migration did for existing professionals)."""
         user = user or make_user("professional")
         data = {"given_name": "Ama", "family_name": f"Mensah{user.id}", "cadre": "2212",
                 "country_of_origin": "GH", "country_of_residence": "GB",
@@ -372,6 +400,11 @@ def make_professional(app, make_user):
         professional = create_professional(db.session, user, data, now=START,
                                            consent_version="2026-01")
         professional.consent_given = consent
+        if consent:
+            for programme in db.session.scalars(sa.select(Programme)) if programmes is None \
+                    else programmes:
+                record_programme_consent(db.session, professional, programme.id, True,
+                                         actor=user, now=START)
         professional.specialties = [ProfessionalSpecialty(specialty=s) for s in specialties]
         professional.languages = [ProfessionalLanguage(language=code) for code in languages]
         for country, valid_from, valid_until in licences:

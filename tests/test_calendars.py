@@ -72,9 +72,10 @@ def test_a_physical_mission_is_an_all_day_event_updated_in_place(make_need, make
 
 def test_sessions_are_timed_in_the_series_zone_across_the_change(make_need, make_facility,
                                                                  make_professional, propose,
-                                                                 signed_in):
+                                                                 signed_in, test_programme):
     professional = make_professional(timezone="Europe/London")
     need = make_need(make_facility(timezone="Africa/Maputo", country="MZ"), mode="virtual",
+                     programme_id=test_programme().id,  # within the proposing manager's reach
                      purpose="teaching", duration_days=None, sessions_per_week=1, weeks=2,
                      session_hours=1.0, earliest_start=date(2026, 3, 1))
     mission = propose(need, professional, kind="virtual", starts_on=date(2026, 3, 24),

@@ -53,6 +53,7 @@ class World:
     programmes: dict = field(default_factory=dict)
     missions: dict = field(default_factory=dict)
     coordinator: object = None
+    manager: object = None     # of programmes A and B, the world's every need
 
 
 class Builder:
@@ -75,6 +76,7 @@ class Builder:
                                      latitude=-1.29, longitude=36.82, timezone="Africa/Nairobi"),
         }
         world.coordinator = self.make_user("coordinator")
+        world.manager = self.make_user("manager", programmes=list(world.programmes.values()))
         world.facilities["F2"].coordinators.append(world.coordinator)
         world.professionals = {"P1": self.make_professional(cadre="2212"),
                                "P2": self.make_professional(cadre="2222", gender="male"),
@@ -375,7 +377,7 @@ def test_query_count_does_not_grow_with_the_data(world, builder, app):
 
 def test_dashboard_page_shows_figures_charts_and_tables(world, signed_in, clock):
     clock.set(NOW)
-    page = signed_in("manager").get("/dashboard")
+    page = signed_in(world.manager).get("/dashboard")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert html.count('<svg class="chart"') >= 4 and '<svg class="map"' in html
@@ -390,7 +392,7 @@ def test_the_page_lists_the_busiest_hosts_and_sums_the_rest_the_report_lists_all
 
     monkeypatch.setattr(views, "HOST_ROWS", 1)
     monkeypatch.setattr(charts, "LABELLED_HOSTS", 1)
-    browser = signed_in("manager")
+    browser = signed_in(world.manager)
     html = browser.get("/dashboard").get_data(as_text=True)
     f1, f2, f3 = (world.facilities[name].name for name in ("F1", "F2", "F3"))
     assert f1 in html and f2 not in html and f3 not in html     # the busiest, with a hover label
@@ -412,13 +414,13 @@ def test_coordinator_dashboard_is_limited_and_invalid_filters_are_422(world, sig
 @pytest.mark.parametrize("language, heading", [("fr", "Tableau de bord du programme"),
                                                 ("pt", "Painel do programa")])
 def test_dashboard_speaks_the_viewer_s_language(world, signed_in, language, heading):
-    html = signed_in("manager").get(f"/dashboard?lang={language}").get_data(as_text=True)
+    html = signed_in(world.manager).get(f"/dashboard?lang={language}").get_data(as_text=True)
     assert heading in html
 
 
 def test_programme_report_for_funders(world, signed_in):
     programme = world.programmes["A"]
-    html = signed_in("manager").get(
+    html = signed_in(world.manager).get(
         f"/dashboard/report?programme_id={programme.id}&starts_on=2026-01-01&ends_on=2026-12-31"
     ).get_data(as_text=True)
     assert programme.name in html and "The Funder" in html
@@ -428,7 +430,7 @@ def test_programme_report_for_funders(world, signed_in):
 # --- exports ------------------------------------------------------------------------------
 
 def test_csv_export_with_filters_and_no_contact_details(world, signed_in):
-    response = signed_in("manager").get("/dashboard/missions.csv?country=GH")
+    response = signed_in(world.manager).get("/dashboard/missions.csv?country=GH")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     rows = {row["mission_id"]: row for row in _csv(text)}
@@ -451,7 +453,7 @@ def test_coordinator_export_is_limited_to_their_facilities(world, signed_in):
 
 
 def test_xlsx_export(world, signed_in):
-    response = signed_in("manager").get("/dashboard/missions.xlsx?mode=virtual")
+    response = signed_in(world.manager).get("/dashboard/missions.xlsx?mode=virtual")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
     rows = list(workbook["missions"].values)
@@ -463,14 +465,14 @@ def test_xlsx_export(world, signed_in):
 def test_spreadsheet_formulas_in_names_are_defused(world, signed_in):
     world.facilities["F1"].name = "=HYPERLINK(\"http://x\")"
     db.session.commit()
-    text = signed_in("manager").get("/dashboard/missions.csv").get_data(as_text=True)
+    text = signed_in(world.manager).get("/dashboard/missions.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
 
 
 # --- FHIR ---------------------------------------------------------------------------------
 
 def test_fhir_bundle_of_host_facilities_and_confirmed_professionals(world, api_client):
-    client, headers = api_client(role="manager")
+    client, headers = api_client(world.manager)
     response = client.get("/api/v1/fhir/workforce", headers=headers)
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     bundle = Bundle.model_validate_json(response.get_data())
@@ -490,14 +492,14 @@ def test_fhir_bundle_of_host_facilities_and_confirmed_professionals(world, api_c
 
 
 def test_fhir_bundle_by_country_and_for_managers_only(world, api_client, signed_in):
-    client, headers = api_client(role="manager")
+    client, headers = api_client(world.manager)
     raw = client.get("/api/v1/fhir/workforce?country=KE", headers=headers).json
     assert [e["resource"]["resourceType"] for e in raw["entry"]] == [
         "Organization", "Location", "Practitioner", "PractitionerRole"]
     assert raw["entry"][1]["resource"]["position"] == {"latitude": -1.29, "longitude": 36.82}
     client, headers = api_client(world.coordinator)
     assert client.get("/api/v1/fhir/workforce", headers=headers).status_code == 403
-    download = signed_in("manager").get("/dashboard/workforce.fhir.json")
+    download = signed_in(world.manager).get("/dashboard/workforce.fhir.json")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
 
 

@@ -69,3 +69,39 @@ def test_the_audit_log_is_append_only_in_the_database(app):
         db.session.execute(sa.delete(AuditEvent))
     db.session.rollback()
     assert db.session.scalar(sa.select(AuditEvent.entity)) == "professional"
+
+
+def test_professionals_who_consent_today_consent_to_every_programme(empty_database_url):
+    """0009: nothing changes for an existing deployment: registry consent → every programme."""
+    app = make_app(empty_database_url)
+    now = "2026-01-05 10:00:00+00:00"
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            for n in (1, 2):
+                connection.execute(sa.text(
+                    "INSERT INTO users (id, email, name, password_hash, role, timezone, active, "
+                    "created_at, session_version) VALUES (:n, :email, 'P', 'x', 'professional', "
+                    "'UTC', true, :now, 1)"), {"n": n, "email": f"p{n}@example.org", "now": now})
+                connection.execute(sa.text(
+                    "INSERT INTO professionals (id, user_id, given_name, family_name, gender, "
+                    "cadre, country_of_origin, country_of_residence, timezone, offers_physical, "
+                    "offers_virtual, consent_given, consent_version, created_at, updated_at) "
+                    "VALUES (:n, :n, 'A', 'B', 'female', '2212', 'GH', 'GB', 'UTC', true, true, "
+                    ":consent, '2026-01', :now, :now)"), {"n": n, "consent": n == 1, "now": now})
+            for n, name in ((1, "MIDA"), (2, "Other")):
+                connection.execute(sa.text(
+                    "INSERT INTO programmes (id, name, origin_country, host_countries, "
+                    "starts_on) VALUES (:n, :name, 'GH', '[]', '2026-01-01')"),
+                    {"n": n, "name": name})
+        upgrade()
+        with db.engine.connect() as connection:
+            consents = connection.execute(sa.text(
+                "SELECT professional_id, programme_id, given, wording_version "
+                "FROM programme_consents ORDER BY programme_id")).all()
+            history = connection.execute(sa.text(
+                "SELECT programme_id FROM consent_records WHERE professional_id = 1 "
+                "ORDER BY programme_id")).scalars().all()
+        assert [tuple(row) for row in consents] == [(1, 1, True, "2026-01"), (1, 2, True, "2026-01")]
+        assert history == [1, 2]
+        db.engine.dispose()

@@ -48,9 +48,11 @@ def test_full_lifecycle_with_history(make_need, make_professional, propose, mana
 
 
 def test_physical_mission_spans_whole_days_in_the_host_zone(make_need, make_facility,
-                                                            make_professional, propose):
+                                                            make_professional, propose,
+                                                            test_programme):
     maputo = make_facility(country="MZ", timezone="Africa/Maputo")
-    mission = propose(make_need(maputo), make_professional(licences=(("MZ", date(2025, 1, 1), date(2027, 1, 1)),)),
+    need = make_need(maputo, programme_id=test_programme().id)  # within the manager's reach
+    mission = propose(need, make_professional(licences=(("MZ", date(2025, 1, 1), date(2027, 1, 1)),)),
                       starts_on=date(2026, 4, 6))
     assert mission.starts_at == datetime(2026, 4, 5, 22, 0, tzinfo=UTC)  # midnight UTC+2
     assert (mission.starts_on, mission.ends_on) == (date(2026, 4, 6), date(2026, 4, 19))

@@ -16,8 +16,9 @@ from missions.core.models import Mission
 from .conftest import PASSWORD, START
 
 
-def test_a_person_downloads_everything_held_about_them(signed_in, make_professional, make_need, propose):
-    professional = make_professional(phone="+233 20 000 0000")
+def test_a_person_downloads_everything_held_about_them(signed_in, make_professional, make_need, propose,
+                                                       test_programme):
+    professional = make_professional(phone="+233 20 000 0000", programmes=[test_programme()])
     propose(make_need(), professional)
     signed_in("manager").get(f"/professionals/{professional.id}")  # a read by someone else
     browser = signed_in(professional.user)
@@ -28,7 +29,8 @@ def test_a_person_downloads_everything_held_about_them(signed_in, make_professio
     assert data["account"]["email"] == professional.user.email
     assert data["professional"]["phone"] == "+233 20 000 0000"
     assert data["professional"]["licences"][0]["country"] == "GH"
-    assert [c["given"] for c in data["consent_history"]] == [True]
+    assert sorted((c["programme_id"] or 0, c["given"]) for c in data["consent_history"]) == \
+        [(0, True), (test_programme().id, True)]   # the registry's, the programme's
     assert data["missions"][0]["status"] == "proposed"
     assert {"action": "read", "by_role": "manager"}.items() <= data["reads_and_changes_by_others"][0].items()
     assert "password" not in json.dumps(data["account"])

@@ -31,7 +31,8 @@ def test_programme_validation(api_client):
                                  "budget": -5, "origin_country": "ZZ"})
     assert response.status_code == 422
     assert set(response.json["errors"]["json"]) >= {"currency", "budget", "origin_country"}
-    assert db.session.scalar(sa.select(sa.func.count(Programme.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Programme.id))
+                             .where(Programme.name == PROGRAMME["name"])) == 0
     period = client.post("/api/v1/programmes", headers=headers, json={**PROGRAMME, "ends_on": "2025-01-01"})
     assert period.status_code == 422 and "ends_on" in period.json["errors"]["json"]
 

@@ -96,7 +96,7 @@ def test_a_decline_tells_the_programme_managers(make_need, make_professional, pr
 
     colleague = make_user("manager")
     programme = Programme(name="MIDA Ghana Health", origin_country="GH", host_countries=["GH"],
-                          starts_on=date(2026, 1, 1), managers=[colleague])
+                          starts_on=date(2026, 1, 1), managers=[colleague, manager])
     db.session.add(programme)
     professional = make_professional()
     mission = propose(make_need(programme=programme), professional)

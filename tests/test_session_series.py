@@ -21,10 +21,10 @@ from missions.sessions import series
 UTC = UTC
 
 
-def teaching_need(make_need, facility):
+def teaching_need(make_need, facility, **fields):
     return make_need(facility, mode="virtual", purpose="teaching", duration_days=None,
                      sessions_per_week=1, weeks=2, session_hours=1.0,
-                     earliest_start=date(2026, 3, 1), latest_end=date(2026, 12, 31))
+                     earliest_start=date(2026, 3, 1), latest_end=date(2026, 12, 31), **fields)
 
 
 def propose_series(propose, need, professional, first_day: date, start: time, zone_choice: str):
@@ -86,7 +86,8 @@ def session_rows(page: str) -> list[str]:
 
 
 def test_each_viewer_sees_the_sessions_in_their_own_zone(make_need, make_facility, make_user,
-                                                         make_professional, propose, signed_in):
+                                                         make_professional, propose, signed_in,
+                                                         test_programme):
     """A London teacher's 18:00 series seen from Maputo moves from 20:00 to 19:00."""
     facility = make_facility(timezone="Africa/Maputo", country="MZ")
     coordinator = make_user("coordinator", timezone="Africa/Maputo")
@@ -94,8 +95,9 @@ def test_each_viewer_sees_the_sessions_in_their_own_zone(make_need, make_facilit
     db.session.commit()
     professional = make_professional(timezone="Europe/London")
     professional.user.timezone = "Europe/London"
-    mission = propose_series(propose, teaching_need(make_need, facility), professional,
-                             date(2026, 3, 24), time(18, 0), "professional")
+    need = teaching_need(make_need, facility, programme_id=test_programme().id)  # the manager's
+    mission = propose_series(propose, need, professional, date(2026, 3, 24), time(18, 0),
+                             "professional")
 
     host_view = session_rows(signed_in(coordinator).get(f"/missions/{mission.id}").get_data(as_text=True))
     assert "2026-03-24 18:00 GMT (Europe/London)" in host_view[0]

@@ -19,6 +19,7 @@ from ..db import unit_of_work, where_given
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..facilities.models import Facility, facility_coordinators
 from ..facilities.services import is_coordinator_of
+from ..programmes import access as programmes
 from ..programmes.models import Programme
 from ..security import Actor
 from ..statemachine import Transition
@@ -38,8 +39,19 @@ TRANSITIONS = {
 # --- access -------------------------------------------------------------------------------
 
 def can_see(session: Session, actor: Actor, need: Need) -> bool:
-    return actor.is_manager or (actor.role == "coordinator"
-                                and is_coordinator_of(session, actor, need.facility_id))
+    """Managers: the needs of their programmes (``diaspora.programmes.access``); admins all;
+    coordinators their facilities'."""
+    if actor.is_manager:
+        return programmes.need_in_reach(session, actor, need)
+    return actor.role == "coordinator" and is_coordinator_of(session, actor, need.facility_id)
+
+
+def _require_visible(session: Session, actor: Actor, need: Need) -> None:
+    if can_see(session, actor, need):
+        return
+    if actor.is_manager:
+        raise Forbidden(_("This need belongs to a programme you do not manage."))
+    raise Forbidden(_("This need belongs to another facility."))
 
 
 def can_file_need(session: Session, actor: Actor, facility_id: int | None = None) -> bool:
@@ -72,15 +84,15 @@ def get_need(session: Session, need_id: int, *, actor: Actor) -> Need:
     need = session.get(Need, need_id)
     if need is None:
         raise NotFound(_("No such need."))
-    if not can_see(session, actor, need):
-        raise Forbidden(_("This need belongs to another facility."))
+    _require_visible(session, actor, need)
     return need
 
 
 def need_query(*, actor: Actor, status: str | None = None, facility_id: int | None = None,
                country: str | None = None, mode: str | None = None,
                purpose: str | None = None) -> sa.Select:
-    """Needs the actor may see: managers all, coordinators their facilities', others none."""
+    """Needs the actor may see: managers their programmes', admins all, coordinators their
+    facilities', others none."""
     if not (actor.is_manager or actor.role == "coordinator"):
         raise Forbidden(_("Only facility coordinators and programme managers see needs."))
     query = (sa.select(Need).join(Facility, Need.facility_id == Facility.id)
@@ -90,6 +102,8 @@ def need_query(*, actor: Actor, status: str | None = None, facility_id: int | No
         query = query.join(facility_coordinators,
                            facility_coordinators.c.facility_id == Need.facility_id) \
             .where(facility_coordinators.c.user_id == actor.id)
+    elif (need_ids := programmes.need_ids_in_reach(actor)) is not None:
+        query = query.where(Need.id.in_(need_ids))
     return where_given(query, {Need.status: status, Need.facility_id: facility_id,
                                Facility.country: country and country.upper(), Need.mode: mode,
                                Need.purpose: purpose})
@@ -104,9 +118,19 @@ def _check_facility(session: Session, actor: Actor, facility_id: int) -> None:
         raise Forbidden(_("You can file needs only for facilities you coordinate."))
 
 
-def _check_programme(session, programme_id: int | None) -> None:
+def _check_programme(session: Session, actor: Actor, programme_id: int | None) -> None:
     if programme_id is not None and session.get(Programme, programme_id) is None:
         raise Invalid(errors={"programme_id": [_("No such programme.")]})
+    if actor.is_manager:
+        programmes.require_programme(session, actor, programme_id)
+
+
+def _check_reach(session: Session, actor: Actor, data: dict) -> None:
+    """A manager files and changes needs only within their programmes (``data`` whole)."""
+    reach = programmes.reach_of(session, actor) if actor.is_manager else None
+    if reach is not None and not reach.covers(data.get("programme_id"),
+                                              session.get(Facility, data["facility_id"]).country):
+        raise Forbidden(_("This need belongs to a programme you do not manage."))
 
 
 def _apply(need: Need, data: dict) -> None:
@@ -120,7 +144,8 @@ def _apply(need: Need, data: dict) -> None:
 def create_need(session: Session, data: dict, *, actor: Actor, now: datetime,
                 submit: bool = False) -> Need:
     _check_facility(session, actor, data["facility_id"])
-    _check_programme(session, data.get("programme_id"))
+    _check_programme(session, actor, data.get("programme_id"))
+    _check_reach(session, actor, data)
     with unit_of_work(session):
         need = Need(created_by_id=actor.id, created_at=now, updated_at=now, status=Status.DRAFT)
         _apply(need, data)
@@ -137,8 +162,7 @@ def create_need(session: Session, data: dict, *, actor: Actor, now: datetime,
 def update_need(session: Session, need: Need, changes: dict, *, actor: Actor,
                 now: datetime) -> Need:
     """Change a draft or returned need; the merged need is validated as a whole."""
-    if not can_see(session, actor, need):
-        raise Forbidden(_("This need belongs to another facility."))
+    _require_visible(session, actor, need)
     if need.status not in NEED_EDITABLE:
         raise Conflict(_("Only a draft or returned need can be changed (this one is %(status)s).",
                          status=need.status), extra={"current_status": need.status})
@@ -148,7 +172,8 @@ def update_need(session: Session, need: Need, changes: dict, *, actor: Actor,
         raise Invalid(_("Some information is not valid."), errors=error.messages) from error
     if data["facility_id"] != need.facility_id:
         _check_facility(session, actor, data["facility_id"])
-    _check_programme(session, data.get("programme_id"))
+    _check_programme(session, actor, data.get("programme_id"))
+    _check_reach(session, actor, data)
     with unit_of_work(session):
         _apply(need, data)
         need.updated_at = now
@@ -167,8 +192,7 @@ def act(session: Session, need: Need, action: str, *, actor: Actor, now: datetim
     """Submit, approve, return or close a need."""
     if action not in TRANSITIONS:
         raise NotFound(_("Unknown action."))
-    if not can_see(session, actor, need):
-        raise Forbidden(_("This need belongs to another facility."))
+    _require_visible(session, actor, need)
     with unit_of_work(session):
         _transition(session, need, action, actor=actor, now=now, reason=reason)
     return need

@@ -13,7 +13,7 @@ from ..facilities.services import facility_query
 from ..forms import load_form
 from ..idempotency import idempotent
 from ..limits import record_id
-from ..programmes.services import query as programme_query
+from ..programmes.access import programmes_for
 from ..security import roles_required
 from ..vocabulary import NEED_ROLES
 from ..web import add_nav
@@ -29,13 +29,13 @@ def _nav(state):
 
 
 def _choices():
-    """Facilities the user may file for (coordinators: theirs) and programmes."""
+    """Facilities the user may file for (coordinators: theirs) and programmes (managers:
+    theirs)."""
     if current_user.is_manager:
         facilities = []  # managers pick a facility by id from its page, see template
     else:
         facilities = db.session.scalars(facility_query(coordinator=current_user)).all()
-    programmes = db.session.scalars(programme_query("programme")).all()
-    return facilities, programmes
+    return facilities, programmes_for(db.session, current_user)
 
 
 @bp.get("")

@@ -68,8 +68,21 @@ def update_my_profile(data):
 @blp.response(200, ProfessionalSchema)
 @blp.answers(404, NO_PROFILE)
 def set_my_consent(data):
-    """Give or withdraw consent. Withdrawing removes you from matching at once."""
+    """Give or withdraw the registry consent. Withdrawing removes you from matching at once."""
     return services.set_consent(db.session, _me(), data["given"], actor=current_user, now=now())
+
+
+@blp.put("/me/consent/programmes/<int:programme_id>")
+@roles_required("professional")
+@blp.arguments(ConsentSchema)
+@blp.response(200, ProfessionalSchema)
+@blp.answers(404, NO_PROFILE)
+def set_programme_consent(data, programme_id):
+    """Give or withdraw consent to one programme (only a running one can be given): a need of
+    a programme is matched only with professionals who consented to it. Withdrawing cancels
+    your pending proposals for that programme's needs."""
+    return services.set_programme_consent(db.session, _me(), programme_id, data["given"],
+                                          actor=current_user, now=now())
 
 
 def _register_child_routes(kind: str, one: str, schema) -> None:

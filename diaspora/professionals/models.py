@@ -72,6 +72,17 @@ class Professional(db.Model):
     consent_history: Mapped[list[ConsentRecord]] = relationship(
         back_populates="professional", cascade="all, delete-orphan",
         order_by="ConsentRecord.recorded_at")
+    programme_consents: Mapped[list[ProgrammeConsent]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan",
+        order_by="ProgrammeConsent.programme_id")
+
+    def consents_to(self, programme_id: int | None) -> bool:
+        """Whether they may be matched for a need of ``programme_id``: the registry consent,
+        and, for a need of a programme, consent to that programme."""
+        if not self.consent_given:
+            return False
+        return programme_id is None or any(c.programme_id == programme_id and c.given
+                                           for c in self.programme_consents)
 
     @property
     def full_name(self) -> str:
@@ -192,17 +203,39 @@ class AvailabilityWindow(db.Model):
     professional: Mapped[Professional] = relationship(back_populates="windows")
 
 
+class ProgrammeConsent(db.Model):
+    """A professional's consent to be matched for one programme's needs (the current state;
+    each change is also kept in ``ConsentRecord``). Without a row: not given."""
+
+    __tablename__ = "programme_consents"
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True, index=True)
+    given: Mapped[bool]
+    wording_version: Mapped[str] = mapped_column(sa.String(20))
+    changed_at: Mapped[datetime]
+
+    professional: Mapped[Professional] = relationship(back_populates="programme_consents")
+    programme = relationship("Programme")
+
+
 class ConsentRecord(db.Model):
-    """Append-only history of consent given and withdrawn, with the wording version shown."""
+    """Append-only history of consent given and withdrawn, with the wording version shown:
+    the registry consent (``programme_id`` None) and each programme's."""
 
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     professional_id: Mapped[int] = mapped_column(
         sa.ForeignKey("professionals.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     given: Mapped[bool]
     wording_version: Mapped[str] = mapped_column(sa.String(20))
     recorded_at: Mapped[datetime]
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     professional: Mapped[Professional] = relationship(back_populates="consent_history")
+    programme = relationship("Programme")

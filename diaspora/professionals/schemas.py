@@ -133,7 +133,25 @@ class ConsentSchema(BaseSchema):
     wording_version = fields.String(dump_only=True)
 
 
+class ProgrammeConsentsFormSchema(BaseSchema):
+    """The consent page: the active programmes ticked (every other one is withdrawn)."""
+
+    programme_ids = fields.List(fields.Integer(), load_default=list,
+                                validate=validate.Length(max=1000))
+
+
+class ProgrammeConsentSchema(BaseSchema):
+    programme_id = fields.Integer(dump_only=True)
+    programme = fields.Function(lambda c: c.programme.name, dump_only=True)
+    funder = fields.Function(lambda c: c.programme.funder, dump_only=True, allow_none=True)
+    given = fields.Boolean(dump_only=True)
+    wording_version = fields.String(dump_only=True)
+    changed_at = fields.AwareDateTime(dump_only=True)
+
+
 class ConsentRecordSchema(BaseSchema):
+    programme_id = fields.Integer(allow_none=True,
+                                  metadata={"description": "None: the registry consent"})
     given = fields.Boolean()
     wording_version = fields.String()
     recorded_at = fields.AwareDateTime()
@@ -156,6 +174,10 @@ class ProfessionalSchema(ProfileSchema):
     consent_given = fields.Boolean(dump_only=True)
     consent_version = fields.String(dump_only=True, allow_none=True)
     consent_changed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    programme_consents = fields.List(fields.Nested(ProgrammeConsentSchema), dump_only=True,
+                                     metadata={"description": "consent per programme: a need "
+                                               "of a programme is matched only with those who "
+                                               "consented to it"})
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

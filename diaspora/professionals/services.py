@@ -14,7 +14,7 @@ from ..auth.models import User
 from ..db import where_given
 from ..errors import Forbidden, Invalid, NotFound
 from ..hooks import registry_hooks
-from ..programmes.models import Organisation
+from ..programmes.models import Organisation, Programme
 from .models import (
     AvailabilityWindow,
     ConsentRecord,
@@ -23,6 +23,7 @@ from .models import (
     ProfessionalLanguage,
     ProfessionalSkill,
     ProfessionalSpecialty,
+    ProgrammeConsent,
     Qualification,
 )
 from .schemas import CONTACT_PURPOSES
@@ -104,7 +105,8 @@ def profile_loading() -> tuple:
     return (joinedload(Professional.user),
             *(selectinload(getattr(Professional, part))
               for part in ("specialties", "skills", "languages", "qualifications", "licences",
-                           "windows")))
+                           "windows")),
+            selectinload(Professional.programme_consents).joinedload(ProgrammeConsent.programme))
 
 
 def list_professionals(session, *, actor: User, now: datetime, q: str | None = None,
@@ -200,9 +202,9 @@ def _locate(professional: Professional) -> None:
 
 def set_consent(session, professional: Professional, given: bool, *, actor: User,
                 now: datetime) -> Professional:
-    """Give or withdraw consent. Withdrawal takes the person out of matching at once;
-    components' ``consent_withdrawn`` hooks run too (the missions package cancels pending
-    proposals)."""
+    """Give or withdraw the registry consent. Withdrawal takes the person out of matching at
+    once (for every programme); components' ``consent_withdrawn`` hooks run too (the missions
+    package cancels pending proposals)."""
     require_self(actor, professional)
     version = current_app.config["CONSENT_VERSION"]
     _record_consent(session, professional, given, actor=actor, now=now, version=version)
@@ -220,6 +222,63 @@ def _record_consent(session, professional: Professional, given: bool, *, actor: 
     professional.consent_changed_at = now
     professional.consent_history.append(ConsentRecord(
         given=given, wording_version=version, recorded_at=now, recorded_by_id=actor.id))
+
+
+def active_programmes(session, *, now: datetime) -> list[Programme]:
+    """The programmes a professional can consent to today: begun, and not ended."""
+    today = now.date()
+    return list(session.scalars(
+        sa.select(Programme).where(Programme.starts_on <= today,
+                                   sa.or_(Programme.ends_on.is_(None), Programme.ends_on >= today))
+        .order_by(Programme.name)))
+
+
+def set_programme_consent(session, professional: Professional, programme_id: int, given: bool,
+                          *, actor: User, now: datetime) -> Professional:
+    """Give or withdraw consent to be matched for one programme's needs (next to the registry
+    consent, which every match needs too). Withdrawal runs the ``consent_withdrawn`` hooks for
+    that programme only (the missions package cancels its pending proposals)."""
+    require_self(actor, professional)
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound(_("No such programme."))
+    if given and programme not in active_programmes(session, now=now):
+        raise Invalid(errors={"programme_id": [_("This programme is not running.")]})
+    record_programme_consent(session, professional, programme.id, given, actor=actor, now=now)
+    session.commit()
+    return professional
+
+
+def set_programme_consents(session, professional: Professional, programme_ids: set[int], *,
+                           actor: User, now: datetime) -> Professional:
+    """The consent page: consent to exactly ``programme_ids`` among the active programmes."""
+    require_self(actor, professional)
+    current = {c.programme_id for c in professional.programme_consents if c.given}
+    for programme in active_programmes(session, now=now):
+        given = programme.id in programme_ids
+        if given != (programme.id in current):
+            record_programme_consent(session, professional, programme.id, given, actor=actor,
+                                     now=now)
+    session.commit()
+    return professional
+
+
+def record_programme_consent(session, professional: Professional, programme_id: int,
+                             given: bool, *, actor: User, now: datetime) -> None:
+    """Change one programme's consent and keep it in the history (caller commits)."""
+    version = current_app.config["CONSENT_VERSION"]
+    consent = next((c for c in professional.programme_consents
+                    if c.programme_id == programme_id), None)
+    if consent is None:
+        consent = ProgrammeConsent(programme_id=programme_id)
+        professional.programme_consents.append(consent)
+    consent.given, consent.wording_version, consent.changed_at = given, version, now
+    professional.consent_history.append(ConsentRecord(
+        programme_id=programme_id, given=given, wording_version=version, recorded_at=now,
+        recorded_by_id=actor.id))
+    if not given:
+        for hook in registry_hooks().consent_withdrawn:
+            hook(session, professional, actor=actor, now=now, programme_id=programme_id)
 
 
 # --- qualifications, licences, availability -------------------------------------------------

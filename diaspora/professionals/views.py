@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..clock import now
-from ..errors import DomainError, Forbidden
+from ..errors import DomainError, Forbidden, Invalid
 from ..extensions import db
 from ..forms import load_form
 from ..idempotency import idempotent
@@ -24,6 +24,7 @@ from .schemas import (
     LicenceSchema,
     ProfessionalQuerySchema,
     ProfileSchema,
+    ProgrammeConsentsFormSchema,
     QualificationSchema,
     WindowSchema,
 )
@@ -94,7 +95,17 @@ def edit():
 @bp.route("/me/consent", methods=["GET", "POST"])
 @roles_required("professional")
 def consent():
+    """The registry consent (``given``) and, in a second form, one consent per running
+    programme (``programme_ids``)."""
     professional = _me()
+    if request.method == "POST" and request.form.get("form") == "programmes":
+        data, errors = load_form(ProgrammeConsentsFormSchema())
+        if errors:
+            raise Invalid(_("Some information is not valid."), errors=errors)
+        services.set_programme_consents(db.session, professional, set(data["programme_ids"]),
+                                        actor=current_user, now=now())
+        flash(_("Your consent to the programmes is recorded."), "success")
+        return redirect(url_for("professionals.consent"))
     if request.method == "POST":
         given = request.form.get("given") == "1"
         services.set_consent(db.session, professional, given, actor=current_user, now=now())
@@ -102,7 +113,9 @@ def consent():
               _("Your consent is withdrawn. You will not be matched or contacted about new missions."),
               "success")
         return redirect(url_for("professionals.me"))
-    return render_template("professionals/consent.html", p=professional)
+    consented = {c.programme_id for c in professional.programme_consents if c.given}
+    return render_template("professionals/consent.html", p=professional, consented=consented,
+                           programmes=services.active_programmes(db.session, now=now()))
 
 
 def _kind(kind: str):

@@ -10,14 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, Invalid, NotFound
+from . import access
 from .models import Organisation, Programme
 
 ENTITIES = {"programme": Programme, "organisation": Organisation}
 
 
-def _require_manager(actor: User) -> None:
+def _require_manager(session, actor: User, record=None) -> None:
+    """Managers keep organisations; a programme is changed by its own managers (and admins)."""
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers can change this."))
+    if isinstance(record, Programme) and not access.manages_programme(session, actor, record):
+        raise Forbidden(_("You do not manage this programme."))
 
 
 def get(session, entity: str, entity_id: int):
@@ -36,8 +40,9 @@ def query(entity: str, q: str | None = None) -> sa.Select:
 
 
 def save(session, entity: str, data: dict, *, actor: User, now: datetime, record=None):
-    """Create (``record`` None) or update a programme or organisation."""
-    _require_manager(actor)
+    """Create (``record`` None) or update a programme or organisation. A programme manager
+    who creates a programme is among its managers."""
+    _require_manager(session, actor, record)
     model = ENTITIES[entity]
     data = dict(data)
     manager_ids = data.pop("manager_ids", None)
@@ -53,6 +58,8 @@ def save(session, entity: str, data: dict, *, actor: User, now: datetime, record
                 _check_period(record)
                 if manager_ids is not None:
                     record.managers = _managers(session, manager_ids)
+                if creating and access.is_bounded(actor) and actor not in record.managers:
+                    record.managers.append(actor)
         session.flush()
     except Invalid:
         session.rollback()
@@ -68,7 +75,7 @@ def save(session, entity: str, data: dict, *, actor: User, now: datetime, record
 
 
 def delete(session, entity: str, record, *, actor: User, now: datetime) -> None:
-    _require_manager(actor)
+    _require_manager(session, actor, record)
     session.delete(record)
     try:
         session.flush()

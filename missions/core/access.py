@@ -19,6 +19,7 @@ from diaspora.facilities.models import facility_coordinators
 from diaspora.facilities.services import is_coordinator_of
 from diaspora.professionals.models import Professional
 from diaspora.professionals.services import read_contact
+from diaspora.programmes import access as programmes
 from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, SCHEDULER, Role
 
@@ -30,8 +31,11 @@ NAMED_TO_HOST = WENT_AHEAD
 
 
 def relation(session: Session, actor: Actor, mission: Mission) -> str | None:
-    """How the actor relates to the mission: its role if it may act as such, else None."""
-    if actor.role in MANAGERS or actor.role == SCHEDULER:
+    """How the actor relates to the mission: its role if it may act as such, else None.
+    A programme manager relates to the missions of their programmes' needs only."""
+    if actor.role in MANAGERS:
+        return actor.role if programmes.need_in_reach(session, actor, mission.need) else None
+    if actor.role == SCHEDULER:
         return actor.role
     if actor.role == Role.PROFESSIONAL and mission.professional.user_id == actor.id:
         return Role.PROFESSIONAL
@@ -105,7 +109,8 @@ def mission_loading() -> tuple:
 
 def mission_query(*, actor, status: str | None = None, kind: str | None = None,
                   facility_id: int | None = None, professional_id: int | None = None) -> sa.Select:
-    """Missions the actor may see: managers all, coordinators their facilities', professionals theirs."""
+    """Missions the actor may see: managers their programmes', admins all, coordinators their
+    facilities', professionals theirs."""
     query = (sa.select(Mission).options(*mission_loading())
              .order_by(Mission.starts_at.desc(), Mission.id.desc()))
     if actor.role == Role.PROFESSIONAL:
@@ -117,6 +122,8 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
             .where(facility_coordinators.c.user_id == actor.id)
     elif actor.role not in MANAGERS:
         raise Forbidden(_("You cannot list missions."))
+    elif (need_ids := programmes.need_ids_in_reach(actor)) is not None:
+        query = query.where(Mission.need_id.in_(need_ids))
     return where_given(query, {Mission.status: status, Mission.kind: kind,
                                Mission.facility_id: facility_id,
                                Mission.professional_id: professional_id})

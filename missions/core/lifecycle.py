@@ -208,7 +208,7 @@ def run_hooks(session, mission, action, actor, now) -> None:
 def reschedule(session: Session, mission: Mission, data: dict, *, actor: Actor,
                now: datetime) -> Mission:
     """A postponed mission gets new dates and is proposed again (the time is booked anew)."""
-    if actor.role not in MANAGERS:
+    if relation(session, actor, mission) not in MANAGERS:
         raise Forbidden(_("Only programme managers reschedule missions."))
     statemachine.check(mission, RESCHEDULED, _only_postponed)
     with unit_of_work(session):
@@ -289,15 +289,19 @@ def _checklist_closed(status: str) -> str:
 # --- consent ------------------------------------------------------------------------------
 
 def cancel_pending_for(session: Session, professional: Professional, *, actor: Actor,
-                       now: datetime) -> None:
+                       now: datetime, programme_id: int | None = None) -> None:
     """Consent withdrawn: pending proposals are cancelled at once, as a cancel by the
     professional would, through the same change (history, need, audit, hooks) in the
-    caller's unit of work. The missions are locked as they are read, so none changes status
-    between the read and the cancel."""
-    pending = session.scalars(sa.select(Mission).where(
-        Mission.professional_id == professional.id, Mission.status.in_(CONSENT_PENDING))
-        .order_by(Mission.id).with_for_update()
-        .execution_options(populate_existing=True)).all()
+    caller's unit of work: all of them, or those for the needs of ``programme_id`` when only
+    its consent was withdrawn. The missions are locked as they are read, so none changes
+    status between the read and the cancel."""
+    query = sa.select(Mission).where(Mission.professional_id == professional.id,
+                                     Mission.status.in_(CONSENT_PENDING))
+    if programme_id is not None:
+        query = query.where(Mission.need_id.in_(
+            sa.select(Need.id).where(Need.programme_id == programme_id)))
+    pending = session.scalars(query.order_by(Mission.id).with_for_update()
+                              .execution_options(populate_existing=True)).all()
     for mission in pending:
         _change(session, mission, Action.CANCEL, TRANSITIONS[Action.CANCEL], actor=actor, now=now,
                 reason=_("consent withdrawn"))

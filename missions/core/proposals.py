@@ -15,6 +15,7 @@ from diaspora.db import unit_of_work
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.programmes import access as programmes
 from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 
@@ -40,6 +41,8 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
              actor: Actor, now: datetime) -> Mission:
     if actor.role not in MANAGERS:
         raise Forbidden(_("Only programme managers propose missions."))
+    if not programmes.need_in_reach(session, actor, need):
+        raise Forbidden(_("This need belongs to a programme you do not manage."))
     if need.status not in MATCHABLE:
         raise Conflict(_("Missions are proposed only for approved needs (this one is %(status)s).",
                          status=need.status), extra={"current_status": need.status})
@@ -79,6 +82,8 @@ def _check_fit(need: Need, professional: Professional, kind: str) -> None:
     errors = {}
     if not professional.consent_given:
         errors["professional_id"] = [_("This professional has withdrawn consent.")]
+    elif not professional.consents_to(need.programme_id):
+        errors["professional_id"] = [_("This professional has not consented to this programme.")]
     elif kind not in professional.modes:
         errors["kind"] = [_("This professional does not offer this mode.")]
     if need.mode != Mode.EITHER and need.mode != kind:

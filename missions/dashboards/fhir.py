@@ -36,9 +36,11 @@ NAMESPACE = uuid.UUID("6f1d1c0e-4f39-4d53-9d7e-8a4a3c1b2f60")
 FHIR_GENDER = {"female": "female", "male": "male", "other": "other", "undisclosed": "unknown"}
 
 
-def workforce_bundle(session, *, now: datetime, country: str | None = None) -> str:
-    """The Bundle as FHIR JSON; ``country`` limits it to host facilities in that country."""
-    engagements = _engagements(session, country)
+def workforce_bundle(session, *, now: datetime, country: str | None = None,
+                     need_ids: sa.Select | None = None) -> str:
+    """The Bundle as FHIR JSON; ``country`` limits it to host facilities in that country,
+    ``need_ids`` (a ``SELECT needs.id``) to the missions of those needs."""
+    engagements = _engagements(session, country, need_ids)
     facility_ids = {facility_id for _, facility_id, _, _ in engagements}
     professional_ids = {professional_id for professional_id, _, _, _ in engagements}
     facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))
@@ -59,7 +61,7 @@ def workforce_bundle(session, *, now: datetime, country: str | None = None) -> s
     return bundle.model_dump_json()
 
 
-def _engagements(session, country: str | None) -> list[tuple]:
+def _engagements(session, country: str | None, need_ids: sa.Select | None) -> list[tuple]:
     """(professional, facility, first start, last end) of the missions that went ahead."""
     statement = (sa.select(Mission.professional_id, Mission.facility_id,
                            sa.func.min(Mission.starts_at), sa.func.max(Mission.ends_at))
@@ -69,6 +71,8 @@ def _engagements(session, country: str | None) -> list[tuple]:
     if country:
         statement = statement.join(Facility, Facility.id == Mission.facility_id) \
             .where(Facility.country == country)
+    if need_ids is not None:
+        statement = statement.where(Mission.need_id.in_(need_ids))
     return [tuple(row) for row in session.execute(statement)]
 
 

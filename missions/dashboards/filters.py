@@ -13,6 +13,7 @@ from diaspora.errors import Invalid
 from diaspora.facilities.models import Facility, facility_coordinators
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.programmes import access as programmes
 from diaspora.schemas import BaseSchema, CountryCode, Trimmed, one_of
 from diaspora.vocabulary import KINDS
 
@@ -23,7 +24,8 @@ from ..core.models import Mission
 class Filters:
     """What to count. The period selects missions by their first day and needs by the day they
     were submitted (UTC days, both ends included); ``coordinator_id`` limits everything to the
-    facilities that coordinator is attached to."""
+    facilities that coordinator is attached to, ``manager_id`` to the needs (and their
+    missions) of the programmes that manager manages (``diaspora.programmes.access``)."""
 
     programme_id: int | None = None
     country: str | None = None
@@ -33,12 +35,13 @@ class Filters:
     mode: str | None = None
     cadre: str | None = None
     coordinator_id: int | None = None
+    manager_id: int | None = None
 
     def query_args(self) -> dict[str, str | int]:
         """The filters as URL query arguments (links to exports and the report, audit log)."""
         return {key: value.isoformat() if isinstance(value, date) else value
                 for key, value in asdict(self).items()
-                if value is not None and key != "coordinator_id"}
+                if value is not None and key not in ("coordinator_id", "manager_id")}
 
 
 class FilterSchema(BaseSchema):
@@ -57,14 +60,17 @@ class FilterSchema(BaseSchema):
                                   field_name="ends_on")
 
 
-def filters_for(actor, args) -> Filters:
-    """The filters in ``args`` (blank values ignored) for ``actor``; 422 if one is invalid."""
+def filters_for(session, actor, args) -> Filters:
+    """The filters in ``args`` (blank values ignored) for ``actor``; 422 if one is invalid,
+    403 for a programme the (programme) manager does not manage."""
     try:
         loaded = FilterSchema().load({key: value for key, value in args.items() if value})
     except ValidationError as error:
         raise Invalid(_("Some filters are not valid."), errors=error.messages) from error
+    programmes.require_programme(session, actor, loaded.get("programme_id"))
     coordinator_id = actor.id if actor.role == "coordinator" else None
-    return Filters(**loaded, coordinator_id=coordinator_id)
+    manager_id = actor.id if programmes.is_bounded(actor) else None
+    return Filters(**loaded, coordinator_id=coordinator_id, manager_id=manager_id)
 
 
 def _utc_day(day: date) -> datetime:
@@ -106,6 +112,8 @@ def mission_conditions(filters: Filters, statuses: tuple[str, ...] | None = None
     if filters.programme_id:
         conditions.append(Mission.need_id.in_(
             sa.select(Need.id).where(Need.programme_id == filters.programme_id)))
+    if filters.manager_id:
+        conditions.append(Mission.need_id.in_(programmes.needs_managed_by(filters.manager_id)))
     if filters.cadre:
         conditions.append(Mission.professional_id.in_(
             sa.select(Professional.id).where(Professional.cadre == filters.cadre)))
@@ -124,6 +132,8 @@ def need_conditions(filters: Filters) -> list:
         conditions.append(Need.facility_id.in_(facilities))
     if filters.programme_id:
         conditions.append(Need.programme_id == filters.programme_id)
+    if filters.manager_id:
+        conditions.append(Need.id.in_(programmes.needs_managed_by(filters.manager_id)))
     if filters.mode:
         conditions.append(Need.mode.in_((filters.mode, "either")))
     if filters.cadre:

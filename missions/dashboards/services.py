@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from diaspora import audit
 from diaspora.db import unit_of_work
 from diaspora.errors import Forbidden
+from diaspora.programmes import access as programmes
 
 from . import exports, fhir
 from .filters import Filters
@@ -30,10 +31,12 @@ def missions_export(session, filters: Filters, file_format: str, *, actor, now: 
 
 
 def workforce_export(session, *, country: str | None, actor, now: datetime) -> str:
-    """The FHIR workforce Bundle (JSON text); programme managers only."""
+    """The FHIR workforce Bundle (JSON text); programme managers only, each the workforce of
+    their own programmes (admins everyone's)."""
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers export the workforce."))
-    body = fhir.workforce_bundle(session, now=now, country=country)
+    body = fhir.workforce_bundle(session, now=now, country=country,
+                                 need_ids=programmes.need_ids_in_reach(actor))
     with unit_of_work(session):
         audit.record(session, now=now, actor=actor, action="export", entity="fhir_workforce",
                      detail={"country": country})

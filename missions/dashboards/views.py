@@ -10,8 +10,8 @@ from diaspora import reference, safeguards
 from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.facilities.services import countries_present, regions_of
+from diaspora.programmes.access import programmes_for
 from diaspora.programmes.models import Programme
-from diaspora.programmes.services import query as programme_query
 from diaspora.security import roles_required
 from diaspora.vocabulary import KINDS, Mode
 from diaspora.web import add_nav
@@ -35,7 +35,7 @@ def _register(state):
 
 def _options(filters: Filters) -> dict:
     """Choices for the filter form."""
-    return {"programmes": db.session.scalars(programme_query("programme")).all(),
+    return {"programmes": programmes_for(db.session, current_user),
             "countries": [(code, reference.country_name(code))
                           for code in countries_present(db.session)],
             "regions": [(region, region) for region in regions_of(db.session, filters.country)],
@@ -48,7 +48,7 @@ HOST_ROWS = 25  # host facilities listed on the dashboard page; the rest are sum
 @bp.get("")
 @roles_required("coordinator", "manager")
 def index():
-    filters = filters_for(current_user, request.args)
+    filters = filters_for(db.session, current_user, request.args)
     return render_template("dashboards/index.html",
                            d=indicators.compute(db.session, filters, now()),
                            options=_options(filters), host_rows_limit=HOST_ROWS)
@@ -58,7 +58,7 @@ def index():
 @roles_required("coordinator", "manager")
 def export(file_format: str):
     """Missions and outcomes with the dashboard's filters (names only, no contact details)."""
-    filters = filters_for(current_user, request.args)
+    filters = filters_for(db.session, current_user, request.args)
     body = services.missions_export(db.session, filters, file_format, actor=current_user, now=now())
     filename = f"missions-{now():%Y%m%d}.{file_format}"
     return Response(body, mimetype=MEDIA_TYPES[file_format],
@@ -69,7 +69,7 @@ def export(file_format: str):
 @roles_required("manager")
 def fhir_bundle():
     """The FHIR workforce Bundle as a file (the same as ``GET /api/v1/fhir/workforce``)."""
-    country = filters_for(current_user, request.args).country
+    country = filters_for(db.session, current_user, request.args).country
     body = services.workforce_export(db.session, country=country, actor=current_user, now=now())
     return Response(body, mimetype="application/fhir+json",
                     headers={"Content-Disposition": 'attachment; filename="workforce.fhir.json"'})
@@ -79,7 +79,7 @@ def fhir_bundle():
 @roles_required("manager")
 def report():
     """The programme report for a period, for funders: the dashboard laid out to print."""
-    filters = filters_for(current_user, request.args)
+    filters = filters_for(db.session, current_user, request.args)
     programme = db.session.get(Programme, filters.programme_id) if filters.programme_id else None
     return render_template("dashboards/report.html",
                            d=indicators.compute(db.session, filters, now()), programme=programme,

@@ -7,7 +7,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from diaspora.professionals.models import AvailabilityWindow, Licence, Professional, ProfessionalSpecialty
+from diaspora.professionals.models import (
+    AvailabilityWindow,
+    Licence,
+    Professional,
+    ProfessionalSpecialty,
+    ProgrammeConsent,
+)
 
 from .terms import Terms
 
@@ -48,13 +54,23 @@ def hard_filters(terms: Terms) -> list[tuple[str, sa.ColumnElement[bool]]]:
 
 
 def _common_conditions(terms: Terms) -> dict[str, sa.ColumnElement[bool]]:
-    conditions = {"cadre": Professional.cadre == terms.cadre,
-                  "consent": Professional.consent_given.is_(True)}
+    conditions = {"cadre": Professional.cadre == terms.cadre, "consent": _consent(terms)}
     if terms.specialty:
         conditions["specialty"] = sa.exists().where(
             ProfessionalSpecialty.professional_id == Professional.id,
             ProfessionalSpecialty.specialty == terms.specialty)
     return conditions
+
+
+def _consent(terms: Terms) -> sa.ColumnElement[bool]:
+    """The registry consent and, for a need of a programme, consent to that programme (see
+    ``Professional.consents_to``)."""
+    registry = Professional.consent_given.is_(True)
+    if terms.programme_id is None:
+        return registry
+    return sa.and_(registry, sa.exists().where(
+        ProgrammeConsent.professional_id == Professional.id,
+        ProgrammeConsent.programme_id == terms.programme_id, ProgrammeConsent.given.is_(True)))
 
 
 def _mode_conditions(terms: Terms, mode: str) -> dict[str, sa.ColumnElement[bool]]:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload
 from diaspora import audit
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
+from diaspora.programmes import access as programmes
 from diaspora.vocabulary import NeedStatus
 
 from ..sessions.series import day_span
@@ -116,8 +117,10 @@ class Selection:
 
 
 def needs_in_period(session, *, period_start: date, period_end: date,
-                    programme_id: int | None = None, country: str | None = None) -> list[Need]:
-    """Approved needs whose whole window lies in the period, most urgent first."""
+                    programme_id: int | None = None, country: str | None = None,
+                    within: sa.Select | None = None) -> list[Need]:
+    """Approved needs whose whole window lies in the period, most urgent first; only those of
+    ``within`` (a ``SELECT needs.id``) when given."""
     query = (sa.select(Need).join(Facility, Need.facility_id == Facility.id)
              .options(joinedload(Need.facility))
              .where(Need.status == NeedStatus.APPROVED, Need.earliest_start >= period_start,
@@ -127,17 +130,20 @@ def needs_in_period(session, *, period_start: date, period_end: date,
         query = query.where(Need.programme_id == programme_id)
     if country:
         query = query.where(Facility.country == country)
+    if within is not None:
+        query = query.where(Need.id.in_(within))
     return list(session.scalars(query))
 
 
 def make_plan(session, *, now: datetime, period_start: date, period_end: date,
               programme_id: int | None = None, country: str | None = None,
-              settings: Settings | None = None) -> Plan:
+              within: sa.Select | None = None, settings: Settings | None = None) -> Plan:
     """The plan for the approved needs of the period, of one programme or host country when
-    given (see the module docstring); each unmet need says why."""
+    given, of the needs ``within`` when given (see the module docstring); each unmet need
+    says why."""
     settings = settings or Settings()
     found = needs_in_period(session, period_start=period_start, period_end=period_end,
-                            programme_id=programme_id, country=country)
+                            programme_id=programme_id, country=country, within=within)
     rankings, options = {}, []
     for need in found:
         terms = terms_of(need)
@@ -157,8 +163,11 @@ def make_plan(session, *, now: datetime, period_start: date, period_end: date,
 
 def plan_for(session, data: dict, *, actor, now: datetime,
              settings: Settings | None = None) -> Plan:
-    """The plan as a manager asks for it (``data`` from ``PlanRequestSchema``), audited."""
-    plan = make_plan(session, now=now, settings=settings, **data)
+    """The plan as a manager asks for it (``data`` from ``PlanRequestSchema``), audited: a
+    programme manager plans the needs of their own programmes only."""
+    programmes.require_programme(session, actor, data.get("programme_id"))
+    plan = make_plan(session, now=now, settings=settings,
+                     within=programmes.need_ids_in_reach(actor), **data)
     audit.record(session, now=now, actor=actor, action="read", entity="plan",
                  detail={"period_start": plan.period_start.isoformat(),
                          "period_end": plan.period_end.isoformat(),

@@ -50,6 +50,7 @@ class Terms:
     stay_days: int                    # in person: days in the country
     weeks: int                        # online: weeks of weekly sessions
     weekly_hours: float               # online: sessions a week × hours a session
+    programme_id: int | None = None   # the need's programme: candidates must consent to it
 
     @property
     def days(self) -> int:
@@ -68,7 +69,8 @@ def terms_of(need: Need) -> Terms:
     if facility.latitude is not None and facility.longitude is not None:
         location = (facility.latitude, facility.longitude)
     return Terms(
-        need_id=need.id, facility_id=facility.id, country=facility.country,
+        need_id=need.id, programme_id=need.programme_id, facility_id=facility.id,
+        country=facility.country,
         zone=facility.timezone, location=location, cadre=need.cadre, specialty=need.specialty,
         skills=frozenset(" ".join(s.lower().split()) for s in need.skills or []),
         languages=tuple(need.languages or []), modes=modes,

@@ -17,7 +17,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.facilities.services import countries_present
 from diaspora.forms import load_form
-from diaspora.programmes.services import query as programme_query
+from diaspora.programmes.access import programmes_for
 from diaspora.reference import country_name
 from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
@@ -165,7 +165,7 @@ def plan():
     return render_template(
         "matching/plan.html", plan=result, errors=errors, propose_endpoint=_propose_endpoint(),
         form=request.form if request.method == "POST" else half_year,
-        programmes=db.session.scalars(programme_query("programme")).all(),
+        programmes=programmes_for(db.session, current_user),
         countries=[(code, country_name(code)) for code in countries_present(db.session)]), \
         422 if errors else 200
 

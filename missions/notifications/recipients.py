@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from diaspora.auth.models import User
+from diaspora.programmes.models import Programme, programme_managers
+from diaspora.vocabulary import Role
 
 from ..core.models import Mission
 
@@ -22,14 +24,25 @@ def mission_people(mission: Mission) -> list[User]:
 
 
 def managers(session, mission: Mission) -> list[User]:
-    """The need's programme managers and the manager who proposed; else every active manager."""
+    """The need's programme managers and the manager who proposed; else the managers the need
+    is within reach of (``diaspora.programmes.access``), else the admins — never the managers
+    of other programmes."""
     chosen = {user.id: user for user in (mission.need.programme.managers
                                          if mission.need.programme else [])}
     if mission.proposed_by is not None:
         chosen[mission.proposed_by.id] = mission.proposed_by
     people = [user for user in chosen.values() if user.active]
+    if people:
+        return people
+    active = User.active.is_(True)
+    if mission.need.programme_id is None:  # the managers of the programmes of its country
+        covering = sa.select(programme_managers.c.user_id).join(
+            Programme, Programme.id == programme_managers.c.programme_id).where(
+            Programme.origin_country == mission.facility.country)
+        people = list(session.scalars(sa.select(User).where(
+            User.role == Role.MANAGER, active, User.id.in_(covering)).order_by(User.id)))
     return people or list(session.scalars(
-        sa.select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.id)))
+        sa.select(User).where(User.role == Role.ADMIN, active).order_by(User.id)))
 
 
 def mission_facts(mission: Mission) -> dict:

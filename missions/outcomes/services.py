@@ -111,7 +111,7 @@ def file_report(session, mission: Mission, side: str, data: dict, *, actor, now:
 
 def waive(session, mission: Mission, side: str, reason: str, *, actor, now: datetime) -> ReportWaiver:
     """A manager records that ``side``'s report will not come."""
-    if not actor.is_manager:
+    if access.relation(session, actor, mission) not in MANAGERS:
         raise Forbidden(_("Only programme managers waive a report."))
     _require_reporting(mission)
     current = outcomes_of(session, mission)
