@@ -123,15 +123,22 @@ EXPECTED: dict[str, frozenset[str]] = {
 # manager their own programmes' workforce (test_programmes.py checks what is in it).
 PROGRAMME_BOUND = frozenset({
     "needs.detail", "needs.edit", "needs.act", "needs_api.get_need", "needs_api.update_need",
-    "needs_api.act_on_need",
+    "needs_api.submit_need", "needs_api.approve_need", "needs_api.return_need",
+    "needs_api.close_need",
     "missions.detail", "missions.act", "missions.tick", "missions.propose", "missions.reschedule",
-    "missions_api.propose", "missions_api.get_mission", "missions_api.act", "missions_api.tick",
-    "missions_api.reschedule",
+    "missions.contact", "missions_api.contact",
+    "missions_api.propose_mission", "missions_api.get_mission", "missions_api.confirm_mission",
+    "missions_api.mark_mission_ready", "missions_api.start_mission",
+    "missions_api.complete_mission", "missions_api.report_mission", "missions_api.close_mission",
+    "missions_api.cancel_mission", "missions_api.postpone_mission",
+    "missions_api.tick_checklist_item", "missions_api.reschedule_mission",
     "sessions.record_attendance", "sessions.cancel", "sessions_api.list_sessions",
-    "sessions_api.put_attendance", "sessions_api.cancel_api", "calendars.mission_ics",
-    "outcomes.reports", "outcomes.waive", "outcomes_api.list_outcomes", "outcomes_api.waive",
-    "matching.shortlist", "matching_api.shortlist_api", ("matching.plan", "POST"),
-    "matching_api.plan_api",
+    "sessions_api.record_session_attendance", "sessions_api.cancel_session",
+    "calendars.mission_ics",
+    "outcomes.reports", "outcomes.waive", "outcomes_api.list_outcomes",
+    "outcomes_api.waive_outcome_report",
+    "matching.shortlist", "matching_api.get_shortlist", ("matching.plan", "POST"),
+    "matching_api.plan_period",
     "dashboards.index", "dashboards.export", "dashboards.report", "dashboards.fhir_bundle",
     "programmes.delete", "programmes_api.update_programme", "programmes_api.delete_programme",
 })
@@ -286,13 +293,15 @@ def _body(rule, world) -> dict:
     before the need or mission (so that the refusal of the object is what answers), and the
     plan asked for programme A. The proposal overlaps the world's mission: 409 once allowed."""
     bodies = {
-        "missions_api.propose": {"professional_id": world["professional"].id, "kind": "physical",
+        "missions_api.propose_mission": {"professional_id": world["professional"].id, "kind": "physical",
                                  "starts_on": "2026-04-06"},
-        "missions_api.tick": {"done": True},
-        "missions_api.reschedule": {"starts_on": "2026-05-04"},
-        "outcomes_api.waive": {"reason": "No report will come."},
+        "missions_api.tick_checklist_item": {"done": True},
+        "missions_api.reschedule_mission": {"starts_on": "2026-05-04"},
+        "outcomes_api.waive_outcome_report": {"reason": "No report will come."},
+        "needs_api.update_need": {"title": "Obstetric emergencies"},
+        "programmes_api.update_programme": {"name": "Programme A"},
     }
-    if rule.endpoint in ("matching.plan", "matching_api.plan_api"):
+    if rule.endpoint in ("matching.plan", "matching_api.plan_period"):
         return {"period_start": "2026-04-01", "period_end": "2026-06-30",
                 "programme_id": world["programme"].id}
     return bodies.get(rule.endpoint, {})
