@@ -169,6 +169,7 @@ def seed_people(session) -> People:
     from diaspora.facilities.models import Facility
     from diaspora.professionals.models import Licence
     from diaspora.professionals.services import create_professional
+    from diaspora.programmes.models import Programme
 
     manager = User(email="manager@race.example", name="Manager", role="manager", password_hash="-",
                    created_at=START, timezone="Africa/Accra")
@@ -178,7 +179,11 @@ def seed_people(session) -> People:
                         admin1="Northern", facility_type="District Hospital", category="hospital",
                         tier=3, ownership="public", latitude=9.4, longitude=-0.85,
                         timezone="Africa/Accra", setting="rural", imported_at=START, updated_at=START)
-    session.add_all([manager, person, facility])
+    # The manager's programme has the facility's country as origin: the race's needs (filed
+    # without a programme) are within the manager's reach (``diaspora.programmes.access``).
+    programme = Programme(name="Race programme", origin_country="GH", host_countries=["GB"],
+                          starts_on=date(2025, 1, 1), managers=[manager])
+    session.add_all([manager, person, facility, programme])
     session.flush()
     professional = create_professional(session, person, {
         "given_name": "Ama", "family_name": "Mensah", "cadre": "2212", "country_of_origin": "GH",
