@@ -113,7 +113,7 @@ def seed(url: str, *, people: int, started_missions: int = 0) -> set[str]:
     now = datetime.now(UTC)
     app = make_app(url)
     with app.app_context():
-        manager = User(email="manager@example.org", name="Manager", role="manager",
+        manager = User(email="admin@example.org", name="Admin", role="admin",  # acts on every programme
                        password_hash="x", created_at=now)
         facility = Facility(external_id="seed", source="test", name="Tamale", country="GH",
                             category="hospital", ownership="public", timezone="Africa/Accra",
