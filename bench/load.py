@@ -60,7 +60,7 @@ def load_data(url: str) -> dict:
             matching.insert_history(connection, rng, facilities, 10_000, needs, missions_wanted=5000)
             reset_sequences(connection, ["users", "professionals", "needs", "engagements",
                                          "missions"])
-        manager = User(email="manager@bench.example", name="Bench Manager", role="manager",
+        manager = User(email="manager@bench.example", name="Bench Manager", role="admin",  # every programme
                        password_hash=hash_password(PASSWORD), created_at=matching.NOW,
                        timezone="Africa/Accra")
         db.session.add(manager)

@@ -40,7 +40,7 @@ def seed_missions(session) -> list:
     from missions.core import lifecycle, proposals
 
     start = NOW - timedelta(days=30)
-    manager = User(email="manager@bench.example", name="Manager", role="manager",
+    manager = User(email="manager@bench.example", name="Manager", role="admin",  # every programme
                    password_hash="x", created_at=start)
     facility = Facility(external_id="bench", source="bench", name="Tamale Teaching Hospital",
                         country="GH", category="hospital", ownership="public",
