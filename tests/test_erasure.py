@@ -196,6 +196,8 @@ def test_erasure_leaves_no_trace_in_any_text_column_and_keeps_counts(person_ever
     assert {name: after[name] for name in KEPT if after[name] < kept[name]} == {}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(
         db.metadata.tables["licences"])) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(
+        db.metadata.tables["programme_consents"])) == 0   # consent to every programme ends
 
 
 def test_other_inboxes_read_erased_and_the_persons_own_are_left_undelivered(person_everywhere,

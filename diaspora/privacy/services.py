@@ -124,6 +124,7 @@ def _erase_professional(professional: Professional, *, now: datetime) -> None:
     professional.qualifications = []
     professional.licences = []
     professional.windows = []
+    professional.programme_consents = []   # matched for no programme; the history keeps counts
     professional.updated_at = now
 
 
