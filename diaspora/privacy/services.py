@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from .. import audit
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
+from ..auth.services import end_sessions
 from ..errors import Conflict, DomainError, Forbidden
 from ..facilities.models import facility_coordinators
 from ..hooks import registry_hooks
@@ -134,10 +135,9 @@ def _erase_account(user: User, now: datetime) -> None:
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.active = False
     user.locale = None
-    user.session_version += 1
     user.erased_at = now
+    end_sessions(user, now=now)
     for token in user.tokens:
-        token.revoked_at = token.revoked_at or now
         token.name = scrub.ERASED
 
 
