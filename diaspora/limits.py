@@ -27,8 +27,26 @@ from .errors import Invalid, NotFound
 from .schemas import INTEGER_MAX, UNSTORABLE
 
 
+def digits_up_to(largest: int) -> str:
+    """A regular expression matching the decimal numbers from 0 to ``largest`` (leading zeros
+    allowed): shorter numbers, then for each leading digit of ``largest`` the numbers that
+    share its prefix and fall below it at that digit."""
+    text = str(largest)
+    shorter = rf"\d{{1,{len(text) - 1}}}" if len(text) > 1 else None
+    below = [rf"{text[:i]}[0-{int(text[i]) - 1}]\d{{{len(text) - i - 1}}}"
+             for i in range(len(text)) if text[i] != "0"]
+    return "0*(?:" + "|".join(filter(None, [shorter, *below, text])) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<int:…>``: a non-negative whole number an ``INTEGER`` column can hold."""
+    """``<int:…>``: a non-negative whole number an ``INTEGER`` column can hold.
+
+    The range is in the pattern, not only in ``to_python``: werkzeug turns a converter's
+    refusal into "method not allowed" when another rule on the same path takes other methods
+    (PATCH on a GET-only path with a huge id answered 405); a pattern that does not match
+    leaves every rule unmatched, so the answer is the 404 of an id that cannot exist."""
+
+    regex = digits_up_to(INTEGER_MAX)
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INTEGER_MAX)

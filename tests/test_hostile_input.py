@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, time
 
 import pytest
@@ -198,6 +199,23 @@ def test_ids_no_column_can_hold_are_a_404(api_client, signed_in, number):
     browser = signed_in("manager")
     for url in (f"/needs/{number}", f"/missions/{number}", f"/missions/{number}/calendar.ics"):
         assert browser.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("number", [BEYOND_INTEGER, BEYOND_BIGINT])
+def test_ids_no_column_can_hold_are_a_404_for_every_method(app, api_client, number):
+    """Not the 405 werkzeug gave when another rule on the path takes other methods (PATCH on
+    /needs/<id>, which has GET; DELETE on /professionals/me/licences/<id>, which has PATCH)."""
+    client, headers = api_client(role="manager")
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or "<int:" not in rule.rule:
+            continue
+        url = re.sub(r"<int:[^>]+>", str(number), rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method, headers=headers, json={})
+            assert response.status_code == 404, (method, url, response.status_code)
+            tried += 1
+    assert tried > 30
 
 
 @pytest.mark.parametrize("number", [BEYOND_INTEGER, BEYOND_BIGINT])
