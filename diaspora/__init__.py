@@ -14,9 +14,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from . import cli, extensions, hooks, i18n, limits, web
+from . import cli, extensions, hooks, i18n, limits, ratelimit, web
 from .admin import views as admin_views
-from .auth import api as auth_api, session as auth_session, views as auth_views
+from .auth import (  # noqa: F401 - throttle registers the database:// rate-limit storage
+    api as auth_api,
+    session as auth_session,
+    throttle,
+    views as auth_views,
+)
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
 from .errors import register_error_handlers
 from .facilities import api as facilities_api, views as facilities_views
@@ -60,9 +65,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"),
                                 compare_type=True, render_as_batch=True)
     extensions.csrf.init_app(app)
-    from .auth import throttle  # noqa: F401 - registers the database:// rate-limit storage
-
-    extensions.limiter.init_app(app)
+    ratelimit.init_app(app)
     i18n.init_app(app)
     extensions.api.init_app(app)
     auth_session.init_app(app)
@@ -72,6 +75,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)
+    ratelimit.limit_marked_views(app)
     cli.init_app(app)
     return app
 

@@ -46,7 +46,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from diaspora import create_app
 from diaspora.clock import FakeClock
-from diaspora.extensions import db, limiter
+from diaspora.extensions import db
+from diaspora.ratelimit import limiter_of
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -194,15 +195,10 @@ class SharedApp:
     def __init__(self, app):
         self.app = app
         self.config = copy.deepcopy(dict(app.config))
-        # Flask-Limiter keeps one storage per Limiter (one app per process in production); an
-        # app built since (an own app, a test's make_app) took it over, so each test puts the
-        # shared app's back.
-        self.limiter_state = limiter._storage, limiter._limiter
         self.auto_reload = app.jinja_env.auto_reload   # setting app.debug changes it too
 
     @contextmanager
     def test(self):
-        limiter._storage, limiter._limiter = self.limiter_state
         try:
             with self.app.app_context():
                 connection = db.engine.connect()
@@ -226,7 +222,7 @@ class SharedApp:
         self.app.config.clear()
         self.app.config.update(copy.deepcopy(self.config))
         self.app.jinja_env.auto_reload = self.auto_reload
-        limiter.reset()
+        limiter_of(self.app).reset()
 
 
 # The sign-in rate limit counts in the database on connections of its own (so a count survives

@@ -25,6 +25,7 @@ from diaspora.auth.models import RateLimitCounter, SignInFailure, User
 from diaspora.auth.schemas import check_password
 from diaspora.errors import Unauthorized
 from diaspora.extensions import db
+from diaspora.ratelimit import limiter_of
 from diaspora.security import DEMO_PASSWORD
 
 from .conftest import PASSWORD, START, free_port, make_app
@@ -33,8 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ONE_MESSAGE = "E-mail or password is incorrect, or there were too many attempts"
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"
-# Our keys in the shared Redis. One prefix for the whole run: the limiter is one object per
-# process, and flask-limiter keeps the first key prefix an app gives it.
+# Our keys in the shared Redis, under a prefix of this run's own.
 REDIS_PREFIX = f"diaspora-test-{uuid.uuid4().hex}"
 
 
@@ -187,6 +187,26 @@ def test_the_database_storage_counts_windows(app):
     assert storage.get("k") == 0
     assert storage.incr("k", 60, amount=2) == 2
     assert storage.reset() == 1 and storage.get("k") == 0  # one key left: "brief" had expired
+
+
+def test_each_app_counts_with_a_limiter_of_its_own(database_url):
+    """Two apps in one process (tests, a CLI beside a server) share no rate-limit storage."""
+    apps = [make_app(database_url, RATELIMIT_STORAGE_URI="memory://",
+                     LOGIN_RATE_LIMIT="2 per minute") for _ in range(2)]
+    assert limiter_of(apps[0]) is not limiter_of(apps[1])
+
+    def statuses(app, times):
+        with app.app_context():
+            client = app.test_client()
+            answers = [client.post("/api/v1/auth/tokens", json={
+                "email": "x@example.org", "password": "wrong-password-1"}).status_code
+                for _ in range(times)]
+            db.session.remove()
+            db.engine.dispose()
+            return answers
+
+    assert statuses(apps[0], 3) == [401, 401, 429]
+    assert statuses(apps[1], 1) == [401]
 
 
 def test_the_rate_limit_is_counted_in_redis_when_configured(database_url, redis_url):

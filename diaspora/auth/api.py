@@ -1,13 +1,14 @@
 """JSON API: tokens, own account, user management."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
 from ..apispec import ApiBlueprint, page_of
 from ..clock import now
-from ..extensions import db, limiter
+from ..extensions import db
 from ..idempotency import idempotent, idempotent_secret
+from ..ratelimit import login_limit, rate_limited
 from ..security import login_required, roles_required
 from . import services
 from .schemas import (
@@ -30,10 +31,6 @@ blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1", tags={
 })
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _with_secret(api_token, token: str):
     """The token object, carrying its clear text for this one response."""
     api_token.token = token
@@ -41,7 +38,7 @@ def _with_secret(api_token, token: str):
 
 
 @blp.post("/auth/tokens")
-@limiter.limit(_login_limit)
+@rate_limited(login_limit)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, NewTokenSchema)
 @blp.answers(401, "E-mail or password is incorrect, or the account is locked for a while after "

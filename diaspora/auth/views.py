@@ -9,10 +9,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ..clock import now
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import db
 from ..facilities.services import facility_query
 from ..forms import load_form
 from ..idempotency import idempotent, idempotent_secret
+from ..ratelimit import login_limit, rate_limited
 from ..security import login_required, roles_required
 from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
@@ -36,10 +37,6 @@ def _nav(state):
     add_nav(state.app, "auth.users", _l("Users"), MANAGERS, 80, "auth.user")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths are followed after sign-in (no open redirect)."""
     if not target:
@@ -51,7 +48,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -89,7 +86,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@rate_limited(login_limit, methods=["POST"])
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
