@@ -19,6 +19,7 @@ from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
 from .privacy.services import erase_person, retention_candidates
 from .security import SYSTEM, hash_password
+from .vocabulary import NEED_ROLES
 
 group = AppGroup("diaspora", help="Registry administration.")
 
@@ -91,7 +92,7 @@ def demo_data_command(facilities_path: Path | None, professionals: int, seed: in
 @group.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["coordinator", "manager", "admin"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in NEED_ROLES]), required=True)
 @click.password_option()
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account (the first admin is made this way)."""

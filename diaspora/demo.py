@@ -32,6 +32,7 @@ from .professionals.models import (
 from .professionals.services import create_professional, record_programme_consent
 from .programmes.models import Organisation, Programme
 from .security import DEMO_PASSWORD, hash_password
+from .vocabulary import Mode, Role
 
 DEMO_ADMIN = "admin@demo.example"
 SHARED_GHANA = PROJECT_ROOT.parent / "shared" / "data" / "facilities" / "who-ssa-2019-GHA.csv"
@@ -182,13 +183,13 @@ def _user(session, now, email, name, role, zone) -> User:
 
 def _staff(session, now) -> dict[str, User]:
     staff = {
-        "admin": _user(session, now, DEMO_ADMIN, "Demo Administrator", "admin", "Africa/Accra"),
+        "admin": _user(session, now, DEMO_ADMIN, "Demo Administrator", Role.ADMIN, "Africa/Accra"),
         "manager": _user(session, now, "manager@demo.example", "Abena Programme-Manager",
-                         "manager", "Africa/Accra"),
+                         Role.MANAGER, "Africa/Accra"),
         "coordinator": _user(session, now, "coordinator@demo.example", "Kwesi Coordinator",
-                             "coordinator", "Africa/Accra"),
+                             Role.COORDINATOR, "Africa/Accra"),
         "coordinator2": _user(session, now, "coordinator2@demo.example", "Amina Coordinator",
-                              "coordinator", "Africa/Accra"),
+                              Role.COORDINATOR, "Africa/Accra"),
     }
     hospitals = session.scalars(sa.select(Facility).where(Facility.country == "GH",
                                                           Facility.category == "hospital")
@@ -249,7 +250,7 @@ def _professionals(session, now, rng, count, organisations, programme) -> int:
         country, city, zone, authority, _ = _weighted(rng, RESIDENCES, 4)
         cadre, _, specialties, skills, degree = _weighted(rng, CADRE_PROFILES, 1)
         email = f"{given}.{family}.{index + 1}@demo.example".lower()
-        user = User(email=email, name=f"{given} {family}", role="professional",
+        user = User(email=email, name=f"{given} {family}", role=Role.PROFESSIONAL,
                     password_hash=password_hash, created_at=now, timezone=zone)
         session.add(user)
         modes = rng.choice([(True, True), (True, True), (True, False), (False, True)])
@@ -289,11 +290,11 @@ def _professionals(session, now, rng, count, organisations, programme) -> int:
                 valid_from=until - timedelta(days=3 * 365), valid_until=until))
         for _ in range(rng.randint(1, 3)):
             start = today + timedelta(days=rng.randint(10, 300))
-            mode = rng.choice(["either", "physical", "virtual"])
+            mode = rng.choice([Mode.EITHER, Mode.PHYSICAL, Mode.VIRTUAL])
             professional.windows.append(AvailabilityWindow(
                 kind="available", mode=mode, starts_on=start,
                 ends_on=start + timedelta(days=rng.randint(14, 120)),
-                hours_per_week=rng.choice([2, 3, 4, 6]) if mode != "physical" else None))
+                hours_per_week=rng.choice([2, 3, 4, 6]) if mode != Mode.PHYSICAL else None))
         professional.availability_updated_at = now - timedelta(days=rng.randint(0, 300))
         if index < len(STORY_PROFILES):
             _fit_the_story(professional, STORY_PROFILES[index], today)
@@ -326,5 +327,5 @@ def _fit_the_story(professional, profile, today: date) -> None:
         country="GH", authority=AUTHORITIES_BY_CADRE["GH"][cadre], number=f"GH-{cadre}-2026",
         valid_from=today - timedelta(days=400), valid_until=today + timedelta(days=1000)))
     professional.windows.append(AvailabilityWindow(
-        kind="available", mode="either" if physical else "virtual",
+        kind="available", mode=Mode.EITHER if physical else Mode.VIRTUAL,
         starts_on=today + timedelta(days=20), ends_on=today + timedelta(days=170), hours_per_week=4))

@@ -30,6 +30,7 @@ from werkzeug.security import safe_join
 from . import idempotency, reference, safeguards, vocabulary
 from .extensions import compress, db
 from .forms import flat_errors
+from .vocabulary import Role
 
 bp = Blueprint("main", __name__)
 
@@ -45,10 +46,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 MAX_BUFFERED_FILE = 4 * 1024 * 1024
 
 HOME_BY_ROLE = {
-    "professional": "professionals.me",
-    "coordinator": "facilities.mine",
-    "manager": "programmes.overview",
-    "admin": "programmes.overview",
+    Role.PROFESSIONAL: "professionals.me",
+    Role.COORDINATOR: "facilities.mine",
+    Role.MANAGER: "programmes.overview",
+    Role.ADMIN: "programmes.overview",
 }
 
 

@@ -14,6 +14,7 @@ from ..idempotency import idempotent
 from ..privacy import trail
 from ..privacy.services import retention_candidates
 from ..security import roles_required
+from ..vocabulary import Role
 from ..web import add_nav
 from . import services
 from .schemas import AuditQuerySchema, SafeguardListSchema
@@ -23,11 +24,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "admin.audit_log", _l("Admin"), ("admin",), 90, "admin.")
+    add_nav(state.app, "admin.audit_log", _l("Admin"), (Role.ADMIN,), 90, "admin.")
 
 
 @bp.get("/audit")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def audit_log():
     schema = AuditQuerySchema()
     raw = {k: v for k, v in request.args.items() if v and k != "page"}
@@ -39,7 +40,7 @@ def audit_log():
 
 
 @bp.route("/safeguards", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @idempotent
 def safeguard_list():
     errors: dict = {}
@@ -54,7 +55,7 @@ def safeguard_list():
 
 
 @bp.get("/retention")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def retention():
     return render_template("admin/retention.html",
                            candidates=retention_candidates(db.session, now=now()),

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..idempotency import idempotent, idempotent_secret
 from ..ratelimit import login_limit, rate_limited
 from ..security import login_required, roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import (
     NewTokenSchema,
@@ -96,7 +97,7 @@ def update_my_account(data):
 
 
 @blp.get("/users", tags=["Users"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.etag
 @blp.arguments(UserQuerySchema, location="query")
 @blp.response(200, UserSchema(many=True))
@@ -108,7 +109,7 @@ def list_users(args, pagination_parameters):
 
 
 @blp.post("/users", tags=["Users"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
@@ -120,7 +121,7 @@ def create_user(data):
 
 
 @blp.get("/users/<int:user_id>", tags=["Users"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.etag
 @blp.response(200, UserSchema)
 def get_user(user_id):
@@ -129,7 +130,7 @@ def get_user(user_id):
 
 
 @blp.patch("/users/<int:user_id>", tags=["Users"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(UserUpdateSchema(partial=True))
 @blp.response(200, UserSchema)
 @blp.answers(403, "Your role does not allow this (only an admin changes managers and admins).")

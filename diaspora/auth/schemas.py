@@ -142,7 +142,7 @@ class SignupSchema(BaseSchema):
     """Self-service registration: a professional (with their essentials and consent) or a
     facility coordinator (attached to facilities later by a programme manager)."""
 
-    role = fields.String(required=True, validate=validate.OneOf(("professional", "coordinator")))
+    role = fields.String(required=True, validate=validate.OneOf((Role.PROFESSIONAL, Role.COORDINATOR)))
     email = Email(required=True)
     password = fields.String(required=True, load_only=True)
     name = fields.String(validate=validate.Length(min=1, max=200))
@@ -167,14 +167,14 @@ class SignupSchema(BaseSchema):
                 check_password(data["password"], data.get("email"))
             except ValidationError as error:
                 errors["password"] = error.messages
-        if data.get("role") == "professional":
+        if data.get("role") == Role.PROFESSIONAL:
             try:
                 self._profile(data)
             except ValidationError as error:
                 errors.update(error.messages)
             if not data.get("consent"):
                 errors["consent"] = [_("Registration needs your consent; you can withdraw it at any time.")]
-        elif data.get("role") == "coordinator" and not data.get("name"):
+        elif data.get("role") == Role.COORDINATOR and not data.get("name"):
             errors["name"] = [_("Missing data for required field.")]
         if errors:
             raise ValidationError(errors)
@@ -185,7 +185,7 @@ class SignupSchema(BaseSchema):
 
     @post_load
     def _split(self, data, **kwargs):
-        if data["role"] == "professional":
+        if data["role"] == Role.PROFESSIONAL:
             data["profile"] = self._profile(data)
             data["name"] = f"{data['profile']['given_name']} {data['profile']['family_name']}"
             data.setdefault("timezone", data["profile"]["timezone"])

@@ -18,7 +18,7 @@ from ..vocabulary import MANAGERS, Role
 from . import throttle
 from .models import ApiToken, User
 
-SELF_SERVICE_ROLES = ("professional", "coordinator")
+SELF_SERVICE_ROLES = (Role.PROFESSIONAL, Role.COORDINATOR)
 
 
 def find_user_by_email(session, email: str) -> User | None:
@@ -37,7 +37,7 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
                 timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
                 locale=data.get("locale"))
     session.add(user)
-    if user.role == "professional":
+    if user.role == Role.PROFESSIONAL:
         professionals.create_professional(
             session, user, data["profile"], now=now,
             consent_version=current_app.config["CONSENT_VERSION"])
@@ -172,7 +172,7 @@ def get_user(session, user_id: int, *, actor: User) -> User:
 def create_user(session, data: dict, *, actor: User, now: datetime) -> User:
     _require_manager(actor)
     _check_role_grant(actor, data["role"])
-    if data["role"] == "professional":
+    if data["role"] == Role.PROFESSIONAL:
         raise Invalid(errors={"role": [_("Professionals register themselves, giving their own consent.")]})
     if find_user_by_email(session, data["email"]) is not None:
         raise Conflict(_("An account with this e-mail already exists."),
@@ -195,7 +195,7 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
         raise Forbidden(_("Only an admin can change managers and admins."))
     if "role" in data and data["role"] != user.role:
         _check_role_grant(actor, data["role"])
-        if "professional" in (data["role"], user.role):
+        if Role.PROFESSIONAL in (data["role"], user.role):
             raise Invalid(errors={"role": [_("A professional account cannot change role.")]})
     if user.id == actor.id and (data.get("active") is False or data.get("role", user.role) != user.role):
         raise Invalid(errors={"role": [_("You cannot demote or deactivate yourself.")]})
@@ -213,7 +213,7 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
 
 
 def _set_facilities(session, user: User, facility_ids: list[int]) -> None:
-    if facility_ids and user.role != "coordinator":
+    if facility_ids and user.role != Role.COORDINATOR:
         raise Invalid(errors={"facility_ids": [_("Only facility coordinators are attached to facilities.")]})
     facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))).all()
     missing = set(facility_ids) - {f.id for f in facilities}

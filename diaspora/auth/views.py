@@ -102,7 +102,7 @@ def signup():
                 login_user(user)
                 session.permanent = True
                 flash(_("Your account is ready."), "success")
-                if user.role == "professional":
+                if user.role == Role.PROFESSIONAL:
                     return redirect(url_for("professionals.me"))
                 return redirect(url_for("main.index"))
         return render_template("auth/signup.html", errors=errors, form=request.form), 422
@@ -168,7 +168,7 @@ def revoke_token(token_id: int):
 # --- user management ----------------------------------------------------------------------
 
 @bp.get("/users")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def users():
     invalid = UserQuerySchema().validate(request.args)
     args = {k: v for k, v in request.args.items() if v and k not in invalid}
@@ -179,7 +179,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def user_new():
     errors: dict = {}
@@ -200,7 +200,7 @@ def user_new():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def user_edit(user_id: int):
     user = services.get_user(db.session, user_id, actor=current_user)
     errors: dict = {}
@@ -223,6 +223,6 @@ def user_edit(user_id: int):
 
 
 def _grantable_roles() -> tuple[str, ...]:
-    if current_user.role == "admin":
-        return ("coordinator", "manager", "admin")
-    return ("coordinator",)
+    if current_user.role == Role.ADMIN:
+        return (Role.COORDINATOR, Role.MANAGER, Role.ADMIN)
+    return (Role.COORDINATOR,)

@@ -7,6 +7,7 @@ from ..apispec import ApiBlueprint, page_of
 from ..clock import now
 from ..extensions import db
 from ..security import login_required, roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import FacilityQuerySchema, FacilitySchema, FacilityUpdateSchema
 
@@ -39,7 +40,7 @@ def get_facility(facility_id):
 
 
 @blp.patch("/<int:facility_id>")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(FacilityUpdateSchema(partial=True))
 @blp.response(200, FacilitySchema)
 def update_facility(data, facility_id):

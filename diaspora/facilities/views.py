@@ -15,7 +15,7 @@ from ..forms import load_form
 from ..limits import record_id
 from ..needs.services import can_file_need
 from ..security import login_required, roles_required
-from ..vocabulary import MANAGERS
+from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
 from . import services
 from .schemas import FacilityQuerySchema, FacilityUpdateSchema
@@ -26,7 +26,7 @@ MAP_POINTS = 2500  # at most this many other facilities are drawn around a facil
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "facilities.mine", _l("Our facilities"), ("coordinator",), 10, "facilities.mine")
+    add_nav(state.app, "facilities.mine", _l("Our facilities"), (Role.COORDINATOR,), 10, "facilities.mine")
     add_nav(state.app, "facilities.index", _l("Facilities"), MANAGERS, 40,
             "facilities.index")
 
@@ -53,7 +53,7 @@ def index():
 
 
 @bp.get("/mine")
-@roles_required("coordinator")
+@roles_required(Role.COORDINATOR)
 def mine():
     facilities = db.session.scalars(services.facility_query(coordinator=current_user)).all()
     return render_template("facilities/mine.html", facilities=facilities)
@@ -74,7 +74,7 @@ def detail(facility_id: int):
         svg_map = maps.draw([facility.country], [*neighbours, here])
     coordinators = []
     if current_user.is_manager:
-        coordinators = db.session.scalars(sa.select(User).where(User.role == "coordinator",
+        coordinators = db.session.scalars(sa.select(User).where(User.role == Role.COORDINATOR,
                                                                 User.active.is_(True))
                                           .order_by(User.name)).all()
     return render_template("facilities/detail.html", f=facility, location_map=svg_map,
@@ -84,7 +84,7 @@ def detail(facility_id: int):
 
 
 @bp.route("/<int:facility_id>/edit", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def edit(facility_id: int):
     facility = services.get_facility(db.session, facility_id)
     errors: dict = {}
@@ -99,13 +99,13 @@ def edit(facility_id: int):
 
 
 @bp.post("/<int:facility_id>/coordinators")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def attach_coordinator(facility_id: int):
     facility = services.get_facility(db.session, facility_id)
     user = db.session.get(User, request.form.get("user_id", type=record_id) or 0)
     if user is None:
         raise NotFound(_("No such user."))
-    if user.role != "coordinator":
+    if user.role != Role.COORDINATOR:
         raise Invalid(_("Only facility coordinators can be attached."))
     services.attach_coordinator(db.session, facility, user, actor=current_user, now=now())
     flash(_("%(name)s now coordinates this facility.", name=user.name), "success")
@@ -113,7 +113,7 @@ def attach_coordinator(facility_id: int):
 
 
 @bp.post("/<int:facility_id>/coordinators/<int:user_id>/remove")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def detach_coordinator(facility_id: int, user_id: int):
     facility = services.get_facility(db.session, facility_id)
     user = db.session.get(User, user_id)

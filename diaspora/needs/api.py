@@ -10,6 +10,7 @@ from ..extensions import db
 from ..idempotency import idempotent
 from ..schemas import BaseSchema, Text
 from ..security import roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import NeedQuerySchema, NeedSchema
 
@@ -37,7 +38,7 @@ class ActionSchema(BaseSchema):
 
 
 @blp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.etag
 @blp.arguments(NeedQuerySchema, location="query")
 @blp.response(200, NeedSchema(many=True))
@@ -48,7 +49,7 @@ def list_needs(args, pagination_parameters):
 
 
 @blp.post("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 @blp.arguments(CreateQuerySchema, location="query")
 @blp.arguments(NeedSchema)
@@ -60,7 +61,7 @@ def create_need(query, data):
 
 
 @blp.get("/<int:need_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.etag
 @blp.response(200, NeedSchema)
 def get_need(need_id):
@@ -69,7 +70,7 @@ def get_need(need_id):
 
 
 @blp.patch("/<int:need_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(NeedSchema(partial=True))
 @blp.response(200, NeedSchema)
 @blp.answers(409, "Only a draft or returned need can be changed (``current_status``).")
@@ -81,7 +82,7 @@ def update_need(data, need_id):
 
 def _register_action(action: str, summary: str) -> None:
     @blp.post(f"/<int:need_id>/{action}", endpoint=f"{action}_need")
-    @roles_required("coordinator", "manager")
+    @roles_required(Role.COORDINATOR, Role.MANAGER)
     @blp.arguments(ActionSchema)
     @blp.response(200, NeedSchema)
     @blp.answers(409, NOT_ITS_STATUS)

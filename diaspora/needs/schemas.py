@@ -53,12 +53,12 @@ class NeedSchema(BaseSchema):
         if window_days is not None and window_days < 1:
             errors["latest_end"] = [_l("The latest end must not be before the earliest start.")]
         mode = data.get("mode")
-        if mode in ("physical", "either"):
+        if mode in (Mode.PHYSICAL, Mode.EITHER):
             if not data.get("duration_days"):
                 errors["duration_days"] = [_l("Say how many days in person.")]
             elif window_days and data["duration_days"] > window_days:
                 errors["duration_days"] = [_l("The stay does not fit between the earliest start and the latest end.")]
-        if mode in ("virtual", "either"):
+        if mode in (Mode.VIRTUAL, Mode.EITHER):
             for key in ("sessions_per_week", "weeks", "session_hours"):
                 if not data.get(key):
                     errors[key] = [_l("Needed for online work.")]

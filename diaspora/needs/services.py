@@ -23,7 +23,7 @@ from ..programmes import access as programmes
 from ..programmes.models import Programme
 from ..security import Actor
 from ..statemachine import Transition
-from ..vocabulary import MANAGERS, MATCHABLE, NEED_EDITABLE, NEED_OPEN, NEED_ROLES, NeedStatus as Status
+from ..vocabulary import MANAGERS, MATCHABLE, NEED_EDITABLE, NEED_OPEN, NEED_ROLES, NeedStatus as Status, Role
 from .models import Need, NeedCounterpart, NeedEvent
 from .schemas import NeedSchema
 
@@ -43,7 +43,7 @@ def can_see(session: Session, actor: Actor, need: Need) -> bool:
     coordinators their facilities'."""
     if actor.is_manager:
         return programmes.need_in_reach(session, actor, need)
-    return actor.role == "coordinator" and is_coordinator_of(session, actor, need.facility_id)
+    return actor.role == Role.COORDINATOR and is_coordinator_of(session, actor, need.facility_id)
 
 
 def _require_visible(session: Session, actor: Actor, need: Need) -> None:
@@ -59,8 +59,8 @@ def can_file_need(session: Session, actor: Actor, facility_id: int | None = None
     coordinators at their facilities). Without: whether the needs list offers to file one
     (coordinators; managers file from a facility's page)."""
     if facility_id is None:
-        return actor.role == "coordinator"
-    return actor.is_manager or (actor.role == "coordinator"
+        return actor.role == Role.COORDINATOR
+    return actor.is_manager or (actor.role == Role.COORDINATOR
                                 and is_coordinator_of(session, actor, facility_id))
 
 
@@ -93,12 +93,12 @@ def need_query(*, actor: Actor, status: str | None = None, facility_id: int | No
                purpose: str | None = None) -> sa.Select:
     """Needs the actor may see: managers their programmes', admins all, coordinators their
     facilities', others none."""
-    if not (actor.is_manager or actor.role == "coordinator"):
+    if not (actor.is_manager or actor.role == Role.COORDINATOR):
         raise Forbidden(_("Only facility coordinators and programme managers see needs."))
     query = (sa.select(Need).join(Facility, Need.facility_id == Facility.id)
              .options(contains_eager(Need.facility), selectinload(Need.counterparts))
              .order_by(Need.priority, Need.earliest_start, Need.id))
-    if actor.role == "coordinator":
+    if actor.role == Role.COORDINATOR:
         query = query.join(facility_coordinators,
                            facility_coordinators.c.facility_id == Need.facility_id) \
             .where(facility_coordinators.c.user_id == actor.id)

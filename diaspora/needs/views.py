@@ -15,7 +15,7 @@ from ..idempotency import idempotent
 from ..limits import record_id
 from ..programmes.access import programmes_for
 from ..security import roles_required
-from ..vocabulary import NEED_ROLES
+from ..vocabulary import NEED_ROLES, Role
 from ..web import add_nav
 from . import services
 from .schemas import NeedQuerySchema, NeedSchema
@@ -39,7 +39,7 @@ def _choices():
 
 
 @bp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
     schema = NeedQuerySchema()
     raw = {k: v for k, v in request.args.items() if v and k != "page"}
@@ -52,7 +52,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 def new():
     errors: dict = {}
@@ -76,7 +76,7 @@ def new():
 
 
 @bp.get("/<int:need_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def detail(need_id: int):
     need = services.get_need(db.session, need_id, actor=current_user)
     return render_template("needs/detail.html", need=need,
@@ -87,7 +87,7 @@ def detail(need_id: int):
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def edit(need_id: int):
     need = services.get_need(db.session, need_id, actor=current_user)
     errors: dict = {}
@@ -108,7 +108,7 @@ def edit(need_id: int):
 
 
 @bp.post("/<int:need_id>/<any(submit, approve, return, close):action>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def act(need_id: int, action: str):
     need = services.get_need(db.session, need_id, actor=current_user)
     try:

@@ -28,13 +28,13 @@ from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..programmes.models import Organisation, Programme, programme_managers
 from ..security import hash_password
-from ..vocabulary import MANAGERS
+from ..vocabulary import MANAGERS, Role
 from . import scrub, trail
 
 
 def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     """Everything the registry holds about ``user`` (the person themself, or an admin)."""
-    if actor.id != user.id and actor.role != "admin":
+    if actor.id != user.id and actor.role != Role.ADMIN:
         raise Forbidden(_("Only the person or an administrator can export their data."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
     data = {
@@ -64,7 +64,7 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
     packages hold; the registry's texts about the person are scrubbed; last, the person's own
     records are removed or anonymised — their identifiers are read until then.
     """
-    if actor.id != user.id and actor.role not in ("admin", "system"):
+    if actor.id != user.id and actor.role not in (Role.ADMIN, "system"):
         raise Forbidden(_("Only the person or an administrator can erase their data."))
     if user.erased_at is not None:
         raise Conflict(_("This person's data was already erased."))
@@ -146,5 +146,5 @@ def retention_candidates(session, *, now: datetime) -> list[User]:
     cutoff = now - timedelta(days=current_app.config["RETENTION_INACTIVE_DAYS"])
     last_seen = sa.func.coalesce(User.last_login_at, User.created_at)
     return list(session.scalars(sa.select(User).where(
-        User.role.in_(("professional", "coordinator")), User.erased_at.is_(None),
+        User.role.in_((Role.PROFESSIONAL, Role.COORDINATOR)), User.erased_at.is_(None),
         last_seen < cutoff).order_by(last_seen)))

@@ -12,6 +12,7 @@ from ..clock import now
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..security import login_required, roles_required, verify_password
+from ..vocabulary import Role
 from . import services
 
 bp = Blueprint("privacy", __name__)
@@ -65,14 +66,14 @@ def _person(user_id: int) -> User:
 
 
 @bp.get("/admin/users/<int:user_id>/data.json")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def admin_download(user_id: int):
     user = _person(user_id)
     return _download(services.export_person(db.session, user, actor=current_user, now=now()), user)
 
 
 @bp.post("/admin/users/<int:user_id>/erase")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def admin_erase(user_id: int):
     user = _person(user_id)
     try:

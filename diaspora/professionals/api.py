@@ -8,6 +8,7 @@ from ..clock import now
 from ..extensions import db
 from ..idempotency import idempotent
 from ..security import roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import (
     ConsentSchema,
@@ -43,7 +44,7 @@ def _me():
 
 
 @blp.get("/me")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.etag
 @blp.response(200, ProfessionalSchema)
 @blp.answers(404, NO_PROFILE)
@@ -53,7 +54,7 @@ def get_my_profile():
 
 
 @blp.patch("/me")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, ProfessionalSchema)
 @blp.answers(404, NO_PROFILE)
@@ -63,7 +64,7 @@ def update_my_profile(data):
 
 
 @blp.put("/me/consent")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.arguments(ConsentSchema)
 @blp.response(200, ProfessionalSchema)
 @blp.answers(404, NO_PROFILE)
@@ -73,7 +74,7 @@ def set_my_consent(data):
 
 
 @blp.put("/me/consent/programmes/<int:programme_id>")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.arguments(ConsentSchema)
 @blp.response(200, ProfessionalSchema)
 @blp.answers(404, NO_PROFILE)
@@ -90,7 +91,7 @@ def _register_child_routes(kind: str, one: str, schema) -> None:
     update_schema = schema(partial=True)
 
     @blp.get(f"/me/{kind}", endpoint=f"list_{kind}")
-    @roles_required("professional")
+    @roles_required(Role.PROFESSIONAL)
     @blp.etag
     @blp.response(200, schema(many=True))
     @blp.answers(404, NO_PROFILE)
@@ -99,7 +100,7 @@ def _register_child_routes(kind: str, one: str, schema) -> None:
         return getattr(_me(), kind)
 
     @blp.post(f"/me/{kind}", endpoint=f"add_{one}")
-    @roles_required("professional")
+    @roles_required(Role.PROFESSIONAL)
     @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
@@ -109,7 +110,7 @@ def _register_child_routes(kind: str, one: str, schema) -> None:
         return services.add_child(db.session, _me(), kind, data, actor=current_user, now=now())
 
     @blp.patch(f"/me/{kind}/<int:child_id>", endpoint=f"update_{one}")
-    @roles_required("professional")
+    @roles_required(Role.PROFESSIONAL)
     @blp.arguments(update_schema)
     @blp.response(200, schema)
     @blp.doc(summary=f"Change one of your {kind}.")
@@ -118,7 +119,7 @@ def _register_child_routes(kind: str, one: str, schema) -> None:
                                      actor=current_user, now=now())
 
     @blp.delete(f"/me/{kind}/<int:child_id>", endpoint=f"delete_{one}")
-    @roles_required("professional")
+    @roles_required(Role.PROFESSIONAL)
     @blp.response(204)
     @blp.doc(summary=f"Remove one of your {kind}.")
     def delete_child(child_id):
@@ -130,7 +131,7 @@ for (_kind, _one), _schema in CHILD_SCHEMAS.items():
 
 
 @blp.get("", tags=["Professionals"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.etag
 @blp.arguments(ProfessionalQuerySchema, location="query")
 @blp.response(200, RegistryProfessionalSchema(many=True))
@@ -143,7 +144,7 @@ def list_professionals(args, pagination_parameters):
 
 
 @blp.get("/<int:professional_id>", tags=["Professionals"])
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 @blp.etag
 @blp.response(200, RegistryProfessionalSchema)
 @blp.answers(403, "You cannot see this profile (only your own, or a programme manager).")
@@ -153,7 +154,7 @@ def get_professional(professional_id):
 
 
 @blp.get("/<int:professional_id>/contact", tags=["Professionals"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(ContactQuerySchema, location="query")
 @blp.response(200, ContactSchema)
 def get_contact(args, professional_id):
@@ -164,7 +165,7 @@ def get_contact(args, professional_id):
 
 
 @blp.post("/<int:professional_id>/licences/<int:licence_id>/verify", tags=["Professionals"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, LicenceSchema)
 def verify_licence(professional_id, licence_id):
     """Record that a manager has checked a licence with its authority."""

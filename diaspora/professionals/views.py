@@ -15,7 +15,7 @@ from ..idempotency import idempotent
 from ..privacy.trail import PURPOSES
 from ..programmes.services import query as programme_query
 from ..security import roles_required
-from ..vocabulary import MANAGERS
+from ..vocabulary import MANAGERS, Role
 from ..web import add_nav, csv_response
 from . import services
 from .models import Professional
@@ -40,7 +40,7 @@ KINDS = {
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "professionals.me", _l("My profile"), ("professional",), 10,
+    add_nav(state.app, "professionals.me", _l("My profile"), (Role.PROFESSIONAL,), 10,
             "professionals.me")
     add_nav(state.app, "professionals.registry", _l("Registry"), MANAGERS, 30,
             "professionals.registry")
@@ -51,7 +51,7 @@ def _me():
 
 
 @bp.get("/me")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def me():
     professional = _me()
     return render_template("professionals/me.html", p=professional, today=now().date(),
@@ -73,7 +73,7 @@ def profile_gaps(professional) -> list[str]:
 
 
 @bp.route("/me/edit", methods=["GET", "POST"])
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def edit():
     professional = _me()
     errors: dict = {}
@@ -93,7 +93,7 @@ def edit():
 
 
 @bp.route("/me/consent", methods=["GET", "POST"])
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def consent():
     """The registry consent (``given``) and, in a second form, one consent per running
     programme (``programme_ids``)."""
@@ -125,7 +125,7 @@ def _kind(kind: str):
 
 
 @bp.route("/me/<kind>/new", methods=["GET", "POST"])
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @idempotent
 def child_new(kind: str):
     schema, label = _kind(kind)
@@ -142,7 +142,7 @@ def child_new(kind: str):
 
 
 @bp.route("/me/<kind>/<int:child_id>", methods=["GET", "POST"])
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def child_edit(kind: str, child_id: int):
     schema, label = _kind(kind)
     professional = _me()
@@ -164,7 +164,7 @@ def child_edit(kind: str, child_id: int):
 
 
 @bp.post("/me/<kind>/<int:child_id>/delete")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def child_delete(kind: str, child_id: int):
     _kind(kind)
     services.delete_child(db.session, _me(), kind, child_id, actor=current_user, now=now())
@@ -175,7 +175,7 @@ def child_delete(kind: str, child_id: int):
 # --- programme managers -------------------------------------------------------------------
 
 @bp.get("/professionals")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def registry():
     invalid = ProfessionalQuerySchema().validate(request.args)
     args = ProfessionalQuerySchema().load({k: v for k, v in request.args.items()
@@ -187,7 +187,7 @@ def registry():
 
 
 @bp.get("/professionals/export.csv")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def export_registry():
     """The registry for programme planning, without contact data (never a recruitment list).
 
@@ -210,7 +210,7 @@ def export_registry():
 
 
 @bp.get("/professionals/<int:professional_id>")
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 def detail(professional_id: int):
     professional = services.get_professional(db.session, professional_id, actor=current_user,
                                              now=now())
@@ -219,7 +219,7 @@ def detail(professional_id: int):
 
 
 @bp.post("/professionals/<int:professional_id>/contact")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def contact(professional_id: int):
     """*Show contact*: one person's e-mail and phone, for the purpose chosen (audited)."""
     try:
@@ -243,7 +243,7 @@ def contact_purposes() -> dict:
 
 
 @bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def verify_licence(professional_id: int, licence_id: int):
     professional = services.get_professional(db.session, professional_id, actor=current_user,
                                              now=now())

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..idempotency import idempotent
 from ..schemas import PageQuerySchema
 from ..security import login_required, roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import OrganisationSchema, ProgrammeSchema
 
@@ -34,7 +35,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
         return page_of(db.session, services.query(entity, args.get("q")), pagination_parameters)
 
     @blp.post(f"/{plural}", endpoint=f"create_{entity}")
-    @roles_required("manager")
+    @roles_required(Role.MANAGER)
     @idempotent
     @blp.arguments(schema)
     @blp.response(201, schema)
@@ -52,7 +53,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
         return services.get(db.session, entity, record_id)
 
     @blp.patch(f"/{plural}/<int:record_id>", endpoint=f"update_{entity}")
-    @roles_required("manager")
+    @roles_required(Role.MANAGER)
     @blp.arguments(schema(partial=True))
     @blp.response(200, schema)
     @blp.answers(409, "A record with this name already exists.")
@@ -62,7 +63,7 @@ def _register_routes(entity: str, plural: str, schema) -> None:
         return services.save(db.session, entity, data, actor=current_user, now=now(), record=record)
 
     @blp.delete(f"/{plural}/<int:record_id>", endpoint=f"delete_{entity}")
-    @roles_required("manager")
+    @roles_required(Role.MANAGER)
     @blp.response(204)
     @blp.answers(409, "This record is still in use.")
     @blp.doc(summary=f"Delete {a_record}.")

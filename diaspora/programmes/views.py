@@ -15,7 +15,7 @@ from ..forms import load_form
 from ..idempotency import idempotent
 from ..professionals.models import Professional
 from ..security import login_required, roles_required
-from ..vocabulary import MANAGERS
+from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
 from . import services
 from .models import Organisation, Programme
@@ -38,7 +38,7 @@ def _nav(state):
 
 
 @bp.get("/overview")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def overview():
     count = lambda statement: db.session.scalar(statement)  # noqa: E731
     figures = {
@@ -47,7 +47,7 @@ def overview():
         "facilities": count(sa.select(sa.func.count(Facility.id))),
         "programmes": count(sa.select(sa.func.count(Programme.id))),
         "organisations": count(sa.select(sa.func.count(Organisation.id))),
-        "coordinators": count(sa.select(sa.func.count(User.id)).where(User.role == "coordinator")),
+        "coordinators": count(sa.select(sa.func.count(User.id)).where(User.role == Role.COORDINATOR)),
     }
     return render_template("programmes/overview.html", figures=figures,
                            panels=current_app.extensions.get("overview_panels", []))
@@ -73,7 +73,7 @@ def records(plural: str):
 @bp.route("/<any(programmes, organisations):plural>/new", methods=["GET", "POST"],
           defaults={"record_id": None})
 @bp.route("/<any(programmes, organisations):plural>/<int:record_id>", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def record(plural: str, record_id: int | None):
     entity, schema, label = _entity(plural)
@@ -98,7 +98,7 @@ def record(plural: str, record_id: int | None):
 
 
 @bp.post("/<any(programmes, organisations):plural>/<int:record_id>/delete")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def delete(plural: str, record_id: int):
     entity, _schema, _label = _entity(plural)
     existing = services.get(db.session, entity, record_id)

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from icalendar import Calendar, Event, vText
 
+from diaspora.vocabulary import Mode
+
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import MissionStatus, SessionStatus
 
@@ -48,7 +50,7 @@ def calendar(missions: list[Mission], *, name: str) -> bytes:
 
 
 def events(mission: Mission) -> list[Event]:
-    if mission.kind == "physical":
+    if mission.kind == Mode.PHYSICAL:
         return [_mission_event(mission)]
     return [_session_event(mission, s) for s in mission.sessions]
 
@@ -87,7 +89,7 @@ def _event(mission: Mission, name: str, revision: int, status: str) -> Event:
     event.add("created", mission.created_at)
     event.add("sequence", revision)
     event.add("summary", f"{mission.need.title} — {mission.facility.name}")
-    event.add("location", mission.join_url if mission.kind == "virtual" and mission.join_url
+    event.add("location", mission.join_url if mission.kind == Mode.VIRTUAL and mission.join_url
               else f"{mission.facility.name}, {mission.facility.country}")
     link = url_for("missions.detail", mission_id=mission.id, _external=True)
     event.add("url", link)

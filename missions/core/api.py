@@ -12,6 +12,7 @@ from diaspora.needs.services import get_need
 from diaspora.professionals.models import Professional
 from diaspora.professionals.schemas import ContactSchema
 from diaspora.security import login_required, roles_required
+from diaspora.vocabulary import Role
 
 from . import access, lifecycle, proposals
 from .models import CHECKLIST
@@ -55,7 +56,7 @@ ACTIONS = {
 
 
 @blp.post("/needs/<int:need_id>/missions")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(ProposalSchema)
 @blp.response(201, MissionSchema)
@@ -142,7 +143,7 @@ def tick_checklist_item(data, mission_id, item):
 
 
 @blp.post("/missions/<int:mission_id>/reschedule")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(ScheduleSchema)
 @blp.response(200, MissionSchema)
 @blp.answers(409, "Only a postponed mission is rescheduled (``current_status``), and the "

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from diaspora.errors import Conflict, Invalid
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
+from diaspora.vocabulary import Mode
 
 from ..sessions import series
 from .models import Booking, Mission, MissionSession
@@ -29,7 +30,7 @@ from .vocabulary import SessionStatus
 def schedule(mission: Mission, need: Need, data: dict) -> list[series.Occurrence] | None:
     """Set the mission's span (and series); returns the virtual sessions, None for physical."""
     first = data["starts_on"]
-    if mission.kind == "physical":
+    if mission.kind == Mode.PHYSICAL:
         last = data.get("ends_on") or first + timedelta(days=(need.duration_days or 1) - 1)
         if last < first:
             raise Invalid(errors={"ends_on": [_("The last day must not be before the first.")]})
@@ -128,7 +129,7 @@ def bookings_for(mission: Mission) -> list[Booking]:
     session not cancelled (virtual) — what the database expects of a mission in ``HOLDING``
     (see the models' docstring). The sessions must have their ids (flushed)."""
     professional_id = mission.professional.id
-    if mission.kind == "physical":
+    if mission.kind == Mode.PHYSICAL:
         return [Booking(professional_id=professional_id, mission=mission,
                         starts_at=mission.starts_at, ends_at=mission.ends_at)]
     return [Booking(professional_id=professional_id, mission=mission, session_id=held.id,

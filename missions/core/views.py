@@ -36,8 +36,8 @@ BOARD_CARDS = 12  # per column, the soonest first; the column links to the full 
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "missions.index", _l("My missions"), ("professional",), 20, "missions.")
-    add_nav(state.app, "missions.index", _l("Our missions"), ("coordinator",), 20, "missions.")
+    add_nav(state.app, "missions.index", _l("My missions"), (Role.PROFESSIONAL,), 20, "missions.")
+    add_nav(state.app, "missions.index", _l("Our missions"), (Role.COORDINATOR,), 20, "missions.")
     add_nav(state.app, "missions.index", _l("Missions"), MANAGERS, 20, "missions.")
     state.app.extensions.setdefault("need_panels", []).append("missions/_need_missions.html")
     state.app.extensions.setdefault("facility_panels", []).append("missions/_facility_missions.html")
@@ -133,7 +133,7 @@ def tick(mission_id: int, item: str):
 
 
 @bp.route("/needs/<int:need_id>/propose", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def propose(need_id: int):
     """The proposal form, prefilled from the shortlist (professional, mode, first day)."""
@@ -159,7 +159,7 @@ def propose(need_id: int):
 
 
 @bp.route("/missions/<int:mission_id>/reschedule", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def reschedule(mission_id: int):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     errors: dict = {}

@@ -9,6 +9,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
+from diaspora.vocabulary import Role
 
 from . import services
 
@@ -23,7 +24,7 @@ class WorkforceQuerySchema(BaseSchema):
 
 
 @blp.get("/workforce")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(WorkforceQuerySchema, location="query")
 @blp.response(200, content_type="application/fhir+json",
               description="A FHIR R4 Bundle (type collection)")

@@ -15,7 +15,7 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.programmes import access as programmes
 from diaspora.schemas import BaseSchema, CountryCode, Trimmed, one_of
-from diaspora.vocabulary import KINDS
+from diaspora.vocabulary import KINDS, Mode, Role
 
 from ..core.models import Mission
 
@@ -68,7 +68,7 @@ def filters_for(session, actor, args) -> Filters:
     except ValidationError as error:
         raise Invalid(_("Some filters are not valid."), errors=error.messages) from error
     programmes.require_programme(session, actor, loaded.get("programme_id"))
-    coordinator_id = actor.id if actor.role == "coordinator" else None
+    coordinator_id = actor.id if actor.role == Role.COORDINATOR else None
     manager_id = actor.id if programmes.is_bounded(actor) else None
     return Filters(**loaded, coordinator_id=coordinator_id, manager_id=manager_id)
 
@@ -135,7 +135,7 @@ def need_conditions(filters: Filters) -> list:
     if filters.manager_id:
         conditions.append(Need.id.in_(programmes.needs_managed_by(filters.manager_id)))
     if filters.mode:
-        conditions.append(Need.mode.in_((filters.mode, "either")))
+        conditions.append(Need.mode.in_((filters.mode, Mode.EITHER)))
     if filters.cadre:
         conditions.append(Need.cadre == filters.cadre)
     return conditions

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from diaspora import safeguards
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
-from diaspora.vocabulary import NeedStatus
+from diaspora.vocabulary import Mode, NeedStatus
 
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import DONE, WENT_AHEAD, MissionStatus, SessionStatus
@@ -298,7 +298,7 @@ def person_days(session, filters: Filters) -> int:
     """Days spent in the host country on in-person missions that are done."""
     days = sa.func.round(seconds_between(Mission.starts_at, Mission.ends_at) / DAY)
     total = session.scalar(sa.select(sa.func.sum(days)).where(
-        *mission_conditions(filters, DONE), Mission.kind == "physical"))
+        *mission_conditions(filters, DONE), Mission.kind == Mode.PHYSICAL))
     return int(_number(total))
 
 

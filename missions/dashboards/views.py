@@ -13,7 +13,7 @@ from diaspora.facilities.services import countries_present, regions_of
 from diaspora.programmes.access import programmes_for
 from diaspora.programmes.models import Programme
 from diaspora.security import roles_required
-from diaspora.vocabulary import KINDS, Mode
+from diaspora.vocabulary import KINDS, Mode, Role
 from diaspora.web import add_nav
 
 from . import charts, indicators, services
@@ -26,7 +26,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
 
 @bp.record_once
 def _register(state):
-    add_nav(state.app, "dashboards.index", _l("Dashboard"), ("coordinator", "manager", "admin"), 25,
+    add_nav(state.app, "dashboards.index", _l("Dashboard"), (Role.COORDINATOR, Role.MANAGER, Role.ADMIN), 25,
             "dashboards.")
     state.app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
                                        host_map=charts.host_map)
@@ -46,7 +46,7 @@ HOST_ROWS = 25  # host facilities listed on the dashboard page; the rest are sum
 
 
 @bp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
     filters = filters_for(db.session, current_user, request.args)
     return render_template("dashboards/index.html",
@@ -55,7 +55,7 @@ def index():
 
 
 @bp.get(f"/missions.<any({', '.join(services.FORMATS)}):file_format>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def export(file_format: str):
     """Missions and outcomes with the dashboard's filters (names only, no contact details)."""
     filters = filters_for(db.session, current_user, request.args)
@@ -66,7 +66,7 @@ def export(file_format: str):
 
 
 @bp.get("/workforce.fhir.json")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def fhir_bundle():
     """The FHIR workforce Bundle as a file (the same as ``GET /api/v1/fhir/workforce``)."""
     country = filters_for(db.session, current_user, request.args).country
@@ -76,7 +76,7 @@ def fhir_bundle():
 
 
 @bp.get("/report")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def report():
     """The programme report for a period, for funders: the dashboard laid out to print."""
     filters = filters_for(db.session, current_user, request.args)

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
 
 from diaspora import reference
+from diaspora.vocabulary import Mode
 
 from .scoring import Fit
 from .terms import Settings, Terms
@@ -84,7 +85,7 @@ def _explain_skill(matched, fit: Fit, terms: Terms) -> str:
 
 
 def _explain_availability(free_days, fit: Fit, terms: Terms) -> str:
-    if fit.mode == "physical":
+    if fit.mode == Mode.PHYSICAL:
         text = _("available in person %(free)d of %(total)d days from %(first)s to %(last)s",
                  free=free_days, total=terms.days, first=terms.first.isoformat(),
                  last=terms.last.isoformat())

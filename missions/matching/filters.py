@@ -14,6 +14,7 @@ from diaspora.professionals.models import (
     ProfessionalSpecialty,
     ProgrammeConsent,
 )
+from diaspora.vocabulary import Mode
 
 from .terms import Terms
 
@@ -74,7 +75,7 @@ def _consent(terms: Terms) -> sa.ColumnElement[bool]:
 
 
 def _mode_conditions(terms: Terms, mode: str) -> dict[str, sa.ColumnElement[bool]]:
-    offered = Professional.offers_physical if mode == "physical" else Professional.offers_virtual
+    offered = Professional.offers_physical if mode == Mode.PHYSICAL else Professional.offers_virtual
     span = timedelta(days=terms.span(mode) - 1)
     last_start, first_end = terms.last - span, terms.first + span
     conditions = {"mode": offered.is_(True)}
@@ -93,10 +94,10 @@ def _window_exists(terms: Terms, mode: str, *, starts_by: date,
                    ends_from: date) -> sa.ColumnElement[bool]:
     conditions = [AvailabilityWindow.professional_id == Professional.id,
                   AvailabilityWindow.kind == "available",
-                  AvailabilityWindow.mode.in_((mode, "either")),
+                  AvailabilityWindow.mode.in_((mode, Mode.EITHER)),
                   AvailabilityWindow.starts_on <= starts_by,
                   AvailabilityWindow.ends_on >= ends_from]
-    if mode == "virtual":
+    if mode == Mode.VIRTUAL:
         conditions.append(AvailabilityWindow.hours_per_week >= terms.weekly_hours)
     return sa.exists().where(*conditions)
 

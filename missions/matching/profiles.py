@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, ProfessionalSkill
+from diaspora.vocabulary import Mode
 
 from ..core.models import Booking, Mission
 from ..core.vocabulary import DONE, HOLDING
@@ -18,7 +19,7 @@ from ..sessions.series import day_span
 from .filters import candidates_query
 from .terms import MODES, Settings, Terms
 
-OFFERED = {(True, True): MODES, (True, False): ("physical",), (False, True): ("virtual",),
+OFFERED = {(True, True): MODES, (True, False): (Mode.PHYSICAL,), (False, True): (Mode.VIRTUAL,),
            (False, False): ()}   # (offers_physical, offers_virtual) → modes
 CHUNK = 5000                 # ids per IN (...) list
 

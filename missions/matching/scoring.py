@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from diaspora.geo import distance_km
+from diaspora.vocabulary import Mode
 
 from .profiles import Profile
 from .terms import MODES, Settings, Terms
@@ -18,7 +19,7 @@ MAX_HOURS_APART = 12         # a time difference this large scores 0 on time zon
 NEUTRAL = 0.5                # the score of a criterion that cannot be measured
 CRITERIA = ("skill", "availability", "language", "timezone", "distance", "continuity",
             "fairness")
-NOT_FOR_MODE = {"physical": "timezone", "virtual": "distance"}
+NOT_FOR_MODE = {Mode.PHYSICAL: "timezone", Mode.VIRTUAL: "distance"}
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def _free_days(profile: Profile, mode: str, terms: Terms) -> bytearray:
     blackout or booking)."""
     free = bytearray(terms.days)
     for window_mode, first, last, hours in profile.windows:
-        if window_mode in (mode, "either") and (
-                mode == "physical" or (hours is not None and hours >= terms.weekly_hours)):
+        if window_mode in (mode, Mode.EITHER) and (
+                mode == Mode.PHYSICAL or (hours is not None and hours >= terms.weekly_hours)):
             _mark(free, terms, first, last, 1)
     for first, last in profile.blackouts + profile.booked:
         _mark(free, terms, first, last, 0)
@@ -166,7 +167,7 @@ def _facts(profile: Profile, mode: str, free_days: int, spoken: tuple[str, ...],
         "availability": free_days,
         "language": spoken,
     }
-    if mode == "virtual":
+    if mode == Mode.VIRTUAL:
         facts["timezone"] = _hours_apart(profile.zone, terms.zone, (terms.first, terms.last))
     else:
         facts["distance"] = _km(profile.location, terms.location)

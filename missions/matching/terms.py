@@ -7,10 +7,11 @@ from datetime import date
 
 from diaspora.config import Config
 from diaspora.needs.models import Need
+from diaspora.vocabulary import Mode
 
 from ..core.licences import needs_valid_licence
 
-MODES = ("physical", "virtual")
+MODES = (Mode.PHYSICAL, Mode.VIRTUAL)
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,12 @@ class Terms:
 
     def span(self, mode: str) -> int:
         """Days the work takes: the stay, or the first to the last of the weekly sessions."""
-        return self.stay_days if mode == "physical" else 7 * (self.weeks - 1) + 1
+        return self.stay_days if mode == Mode.PHYSICAL else 7 * (self.weeks - 1) + 1
 
 
 def terms_of(need: Need) -> Terms:
     facility = need.facility
-    modes = MODES if need.mode == "either" else (need.mode,)
+    modes = MODES if need.mode == Mode.EITHER else (need.mode,)
     location = None
     if facility.latitude is not None and facility.longitude is not None:
         location = (facility.latitude, facility.longitude)

@@ -21,6 +21,7 @@ from diaspora.programmes.access import programmes_for
 from diaspora.reference import country_name
 from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
+from diaspora.vocabulary import Role
 from diaspora.web import add_nav
 
 from . import planning
@@ -40,7 +41,7 @@ PROPOSE_ENDPOINT = "missions.propose"
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "matching.plan", _l("Plan"), ("manager", "admin"), 45, "matching.plan")
+    add_nav(state.app, "matching.plan", _l("Plan"), (Role.MANAGER, Role.ADMIN), 45, "matching.plan")
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def _propose_endpoint() -> str | None:
 
 
 @bp.get("/needs/<int:need_id>/shortlist")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def shortlist(need_id: int):
     """The ranked, explained shortlist of an approved need."""
     need, candidates = shortlist_for(db.session, need_id, actor=current_user, now=now(),
@@ -150,7 +151,7 @@ def shortlist(need_id: int):
 
 
 @bp.route("/plan", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def plan():
     """The programme-wide plan for the approved needs of a period."""
     result, errors = None, {}
@@ -173,7 +174,7 @@ def plan():
 # --- API ----------------------------------------------------------------------------------
 
 @blp.get("/needs/<int:need_id>/shortlist")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(ShortlistQuerySchema, location="query")
 @blp.response(200, ShortlistSchema)
 @blp.answers(409, "Only an approved need is matched (``current_status``).")
@@ -185,7 +186,7 @@ def get_shortlist(args, need_id: int):
 
 
 @blp.post("/plan")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(PlanRequestSchema)
 @blp.response(200, PlanSchema)
 def plan_period(data):

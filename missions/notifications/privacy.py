@@ -14,6 +14,7 @@ from diaspora.auth.models import User
 from diaspora.privacy.scrub import scrubber_for
 
 from ..core.privacy import missions_touching
+from ..core.vocabulary import EmailStatus, NotificationStatus
 from .messages import render
 from .models import Notification
 
@@ -28,10 +29,11 @@ def erase_notifications(session, user: User, now: datetime) -> None:
     for notification in concerned:
         if notification.user_id != user.id:
             continue
-        if notification.status == "pending":
-            notification.status, notification.skip_reason = "skipped", "recipient_erased"
-        if notification.email_status == "pending":
-            notification.email_status = "failed"
+        if notification.status == NotificationStatus.PENDING:
+            notification.status = NotificationStatus.SKIPPED
+            notification.skip_reason = "recipient_erased"
+        if notification.email_status == EmailStatus.PENDING:
+            notification.email_status = EmailStatus.FAILED
         notification.claimed_by = notification.claimed_until = None
 
 

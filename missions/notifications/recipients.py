@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from diaspora.auth.models import User
 from diaspora.programmes.models import Programme, programme_managers
-from diaspora.vocabulary import Role
+from diaspora.vocabulary import Mode, Role
 
 from ..core.models import Mission
 
@@ -50,6 +50,6 @@ def mission_facts(mission: Mission) -> dict:
     facts = {"mission": mission.need.title, "facility": mission.facility.name,
              "professional": mission.professional.full_name,
              "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
-    if mission.kind == "physical":  # whole days in the host's zone: shown as dates, not times
+    if mission.kind == Mode.PHYSICAL:  # whole days in the host's zone: shown as dates, not times
         facts.update(first_day=mission.starts_on.isoformat(), last_day=mission.ends_on.isoformat())
     return facts

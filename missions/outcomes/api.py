@@ -8,6 +8,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
+from diaspora.vocabulary import Role
 
 from ..core import access
 from . import services
@@ -39,7 +40,7 @@ def list_outcomes(mission_id):
 
 
 @blp.put(f"/<int:mission_id>/outcomes/{SIDE}")
-@roles_required("professional", "coordinator")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR)
 @idempotent
 @blp.arguments(OutcomeReportSchema)
 @blp.response(200, OutcomeReportSchema)
@@ -56,7 +57,7 @@ def file_outcome_report(data, mission_id, side):
 
 
 @blp.post(f"/<int:mission_id>/outcomes/{SIDE}/waiver")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(WaiverSchema)
 @blp.response(201, WaiverSchema)
@@ -69,7 +70,7 @@ def waive_outcome_report(data, mission_id, side):
 
 
 @blp.put("/<int:mission_id>/follow-ups/<int:months>")
-@roles_required("professional", "coordinator")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR)
 @idempotent
 @blp.arguments(FollowUpAnswerSchema)
 @blp.response(200, FollowUpSchema)

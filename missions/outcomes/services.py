@@ -26,7 +26,7 @@ from diaspora.auth.models import User
 from diaspora.db import unit_of_work
 from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 from diaspora.security import Actor
-from diaspora.vocabulary import MANAGERS
+from diaspora.vocabulary import MANAGERS, Mode
 
 from ..core import access, lifecycle
 from ..core.models import Mission
@@ -158,7 +158,7 @@ def _require_reporting(mission: Mission) -> None:
 def _check_against_mission(mission: Mission, data: dict) -> None:
     """The rules of a report that depend on the mission it is about."""
     errors = {}
-    if mission.kind == "virtual":
+    if mission.kind == Mode.VIRTUAL:
         for key in ("patients_seen", "procedures_done"):
             if data.get(key):
                 errors[key] = [_("Patients and procedures are counted for in-person missions.")]

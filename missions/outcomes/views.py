@@ -12,6 +12,7 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
+from diaspora.vocabulary import Role
 
 from ..core import access
 from ..core.vocabulary import REPORTING
@@ -46,7 +47,7 @@ def reports(mission_id: int):
 
 
 @bp.route(f"/missions/<int:mission_id>/outcomes/{SIDE}", methods=["GET", "POST"])
-@roles_required("professional", "coordinator")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR)
 @idempotent
 def file(mission_id: int, side: str):
     """The report form of one side (the mission's professional, or a host coordinator)."""
@@ -69,7 +70,7 @@ def file(mission_id: int, side: str):
 
 
 @bp.post(f"/missions/<int:mission_id>/outcomes/{SIDE}/waive")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def waive(mission_id: int, side: str):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     data, errors = load_form(WaiverSchema())
@@ -86,7 +87,7 @@ def waive(mission_id: int, side: str):
 
 
 @bp.route("/missions/<int:mission_id>/follow-ups/<int:months>", methods=["GET", "POST"])
-@roles_required("professional", "coordinator")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR)
 @idempotent
 def follow_up(mission_id: int, months: int):
     """A follow-up survey: is the practice in use, are counterparts in post, who was trained since."""
