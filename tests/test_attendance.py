@@ -11,6 +11,7 @@ from missions.core import lifecycle
 from missions.core.models import Booking, MissionSession
 from missions.notifications.models import Notification
 from missions.scheduler.process import run_once
+from missions.sessions import attendance
 
 from .conftest import START
 
@@ -128,3 +129,23 @@ def test_only_the_missions_people_touch_its_sessions(world, make_user, api_clien
     insider, insider_headers = api_client(world["coordinator"])
     assert insider.post(f"/api/v1/missions/{mission.id}/sessions/999999/cancel",
                         headers=insider_headers, json={"reason": "x"}).status_code == 404
+
+
+def test_the_sessions_table_offers_what_the_services_allow(world, make_user, clock):
+    """``session_offer`` answers what the page shows: cancelling scheduled sessions, recording
+    the attendance of begun ones once the mission runs; nothing to people outside it."""
+    mission, coordinator = world["mission"], world["coordinator"]
+    first, second, third = mission.sessions
+    before = attendance.session_offer(mission, "coordinator", START)
+    assert before.may_act and before.record == set()
+    assert before.cancel == {session.id for session in mission.sessions}
+    assert attendance.session_offer(mission, None, START) == attendance.SessionOffer(
+        False, frozenset(), frozenset())
+
+    clock.set(first.starts_at)
+    run_once(db.session, clock())   # the mission starts
+    running = attendance.session_offer(mission, "professional", clock())
+    assert running.record == {first.id} and running.cancel == {first.id, second.id, third.id}
+    attendance.cancel_session(db.session, second, "Strike", actor=coordinator, now=clock())
+    later = attendance.session_offer(mission, "manager", second.starts_at)
+    assert later.record == {first.id} and later.cancel == {first.id, third.id}

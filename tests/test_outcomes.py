@@ -121,6 +121,14 @@ def test_reports_are_filed_from_completion_until_closing(host, make_need, make_p
     with pytest.raises(Conflict) as raised:
         file(mission, "professional", mission.professional.user)
     assert raised.value.extra["current_status"] == "proposed"
+    panel = outcomes.outcomes_of(db.session, mission)   # what the mission page reads
+    assert not (panel.awaited or panel.shown)
+
+
+def test_the_outcomes_panel_is_shown_and_awaits_reports_once_completed(completed):
+    mission = completed()
+    panel = outcomes.outcomes_of(db.session, mission)
+    assert panel.awaited and panel.shown and not panel.closed
 
 
 @pytest.mark.parametrize("changes, field_name", [

@@ -23,8 +23,6 @@ from .schemas import ProposalSchema, ScheduleSchema
 from .vocabulary import (
     BOARD,
     OVERVIEW,
-    RECORDING,
-    SESSIONS_CANCELLABLE,
     MissionAction,
     MissionStatus,
     SessionStatus,
@@ -44,8 +42,7 @@ def _nav(state):
     state.app.extensions.setdefault("overview_panels", []).append("missions/_overview.html")
     state.app.jinja_env.globals.update(
         MissionStatus=MissionStatus, MissionAction=MissionAction, SessionStatus=SessionStatus,
-        RECORDING=RECORDING,
-        SESSIONS_CANCELLABLE=SESSIONS_CANCELLABLE, OVERVIEW=OVERVIEW)
+        OVERVIEW=OVERVIEW)
 
 
 @bp.get("/missions")
@@ -61,7 +58,8 @@ def index():
                                totals=access.status_counts(db.session), order=BOARD,
                                per_column=BOARD_CARDS)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("missions/index.html", page=page, status=status)
+    return render_template("missions/index.html", page=page, status=status,
+                           names_professionals=current_user.role != Role.PROFESSIONAL)
 
 
 @bp.get("/missions/<int:mission_id>")

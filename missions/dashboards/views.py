@@ -51,7 +51,8 @@ def index():
     filters = filters_for(db.session, current_user, request.args)
     return render_template("dashboards/index.html",
                            d=indicators.compute(db.session, filters, now()),
-                           options=_options(filters), host_rows_limit=HOST_ROWS)
+                           options=_options(filters), host_rows_limit=HOST_ROWS,
+                           own_facilities_only=filters.coordinator_id is not None)
 
 
 @bp.get(f"/missions.<any({', '.join(services.FORMATS)}):file_format>")

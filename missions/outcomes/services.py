@@ -59,10 +59,17 @@ class MissionOutcomes:
     reports: dict[str, OutcomeReport] = field(default_factory=dict)
     waivers: dict[str, ReportWaiver] = field(default_factory=dict)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    awaited: bool = False   # reports may be filed, amended or waived now
+    closed: bool = False
 
     @property
     def missing(self) -> list[str]:
         return [side for side in SIDES if side not in self.reports and side not in self.waivers]
+
+    @property
+    def shown(self) -> bool:
+        """Whether the mission page shows an outcomes panel."""
+        return self.awaited or self.closed or bool(self.reports or self.follow_ups)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -78,7 +85,9 @@ def outcomes_of(session, mission: Mission) -> MissionOutcomes:
     follow_ups = session.scalars(sa.select(FollowUp).where(FollowUp.mission_id == mission.id)
                                  .order_by(FollowUp.months))
     return MissionOutcomes(mission.id, reports={r.side: r for r in reports},
-                           waivers={w.side: w for w in waivers}, follow_ups=list(follow_ups))
+                           waivers={w.side: w for w in waivers}, follow_ups=list(follow_ups),
+                           awaited=mission.status in REPORTING,
+                           closed=mission.status == MissionStatus.CLOSED)
 
 
 def missing_sides(session, mission: Mission) -> list[str]:

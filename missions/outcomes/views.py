@@ -15,7 +15,6 @@ from diaspora.security import login_required, roles_required
 from diaspora.vocabulary import Role
 
 from ..core import access
-from ..core.vocabulary import REPORTING
 from . import labels, services
 from .schemas import FollowUpAnswerSchema, OutcomeReportSchema, WaiverSchema
 
@@ -28,7 +27,6 @@ def _register(state):
     state.app.extensions.setdefault("mission_panels", []).append("outcomes/_mission_panel.html")
     state.app.jinja_env.globals.update(mission_outcomes=_panel_outcomes, outcome_labels=labels,
                                        survey_open=services.survey_open,
-                                       reporting_statuses=REPORTING,
                                        report_side_of=services.SIDE_OF_RELATION)
 
 

@@ -8,6 +8,7 @@ managers may do either. Both are compare-and-set changes of the session's status
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -40,6 +41,28 @@ def get_session(session, mission: Mission, session_id: int) -> MissionSession:
 def _check_actor(session, actor, mission: Mission) -> None:
     if access.relation(session, actor, mission) not in SESSION_ROLES:
         raise Forbidden(_("You cannot change this mission's sessions."))
+
+
+@dataclass(frozen=True)
+class SessionOffer:
+    """What the sessions table may offer a viewer: whether they act on sessions at all, and
+    the sessions whose attendance they may record and those they may cancel."""
+
+    may_act: bool
+    record: frozenset[int]
+    cancel: frozenset[int]
+
+
+def session_offer(mission: Mission, relation: str | None, now: datetime) -> SessionOffer:
+    """``relation`` is the viewer's relation to the mission (``access.relation``); the rules
+    are those ``record_attendance`` and ``cancel_session`` enforce."""
+    if relation not in SESSION_ROLES:
+        return SessionOffer(False, frozenset(), frozenset())
+    record = frozenset(s.id for s in mission.sessions if mission.status in RECORDING
+                       and s.status != SessionStatus.CANCELLED and s.starts_at <= now)
+    cancel = frozenset(s.id for s in mission.sessions if mission.status in SESSIONS_CANCELLABLE
+                       and s.status == SessionStatus.SCHEDULED)
+    return SessionOffer(True, record, cancel)
 
 
 def record_attendance(session, mission_session: MissionSession, rows: list[dict], *, actor,

@@ -25,6 +25,11 @@ NOT_YOURS = "Not your mission."
 SPARE_ROWS = 3
 
 
+@bp.record_once
+def _register(state):
+    state.app.jinja_env.globals.update(session_offer=attendance.session_offer)
+
+
 def _mission_session(mission_id: int, session_id: int):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     return attendance.get_session(db.session, mission, session_id)
