@@ -66,7 +66,7 @@ def is_easy_to_guess(password: str, *user_inputs: str) -> bool:
     """Whether ``password`` is common, breached or built from a pattern, judged offline by
     zxcvbn from the lists it ships (passwords from public breaches, names, English words,
     keyboard walks, dates, sequences, repeats) and from ``user_inputs`` (e-mail, name)."""
-    if password == DEMO_PASSWORD:
+    if password == DEMO_PASSWORD or not password:   # zxcvbn fails on an empty password
         return True
     with _zxcvbn_lock:
         # zxcvbn's limit; any password already that long has the length on its side

@@ -297,6 +297,17 @@ def test_common_breached_patterned_and_published_passwords_are_refused(app, pass
     assert any("too easy to guess" in message for message in refused.value.messages)
 
 
+def test_an_empty_password_is_refused_not_a_crash(app, api_client):
+    """zxcvbn fails on an empty string (found by the fuzz suite: POST /users answered 500)."""
+    with pytest.raises(ValidationError) as refused:
+        check_password("", "0@0.com")
+    assert any("at least" in message for message in refused.value.messages)
+    client, headers = api_client(role="admin")
+    response = client.post("/api/v1/users", headers=headers, json={
+        "email": "0@0.com", "name": "0", "role": "coordinator", "password": ""})
+    assert response.status_code == 422 and "password" in response.json["errors"]["json"]
+
+
 @pytest.mark.parametrize("password", ["correct-horse-battery", "Kwame-Accra-midwife", "tiger lantern 94 okra"])
 def test_unrelated_words_make_an_acceptable_password(app, password):
     check_password(password, "kofi.boateng@example.org")
