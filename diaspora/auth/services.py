@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..db import unit_of_work
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
 from ..facilities.services import set_coordinator_facilities
@@ -32,18 +33,19 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
     if find_user_by_email(session, data["email"]) is not None:
         raise Conflict(_("An account with this e-mail already exists."),
                        errors={"email": [_("An account with this e-mail already exists.")]})
-    user = User(email=data["email"], name=data["name"], role=data["role"],
-                password_hash=hash_password(data["password"]), created_at=now,
-                timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
-                locale=data.get("locale"))
-    session.add(user)
-    if user.role == Role.PROFESSIONAL:
-        professionals.create_professional(
-            session, user, data["profile"], now=now,
-            consent_version=current_app.config["CONSENT_VERSION"])
-    _commit_unique(session, "email")
-    audit.record(session, now=now, actor=user, action="create", entity="user", entity_id=user.id)
-    session.commit()
+    with unit_of_work(session):
+        user = User(email=data["email"], name=data["name"], role=data["role"],
+                    password_hash=hash_password(data["password"]), created_at=now,
+                    timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
+                    locale=data.get("locale"))
+        session.add(user)
+        if user.role == Role.PROFESSIONAL:
+            professionals.create_professional(
+                session, user, data["profile"], now=now,
+                consent_version=current_app.config["CONSENT_VERSION"])
+        _flush_unique(session, "email")
+        audit.record(session, now=now, actor=user, action="create", entity="user",
+                     entity_id=user.id)
     return user
 
 
@@ -62,29 +64,31 @@ def authenticate(session, email: str, password: str, *, address: str | None, now
     demo_in_production = (password == DEMO_PASSWORD
                           and current_app.config["ENV_NAME"] == "production")
     if blocked or user is None or not user.active or not matches or demo_in_production:
-        if not blocked:
-            throttle.record_failure(session, key, now)
-        session.commit()
+        with unit_of_work(session):   # the failure is counted, whatever the answer
+            if not blocked:
+                throttle.record_failure(session, key, now)
         raise Unauthorized(_("E-mail or password is incorrect, or there were too many attempts: "
                              "if you are sure of both, wait a few minutes and try again."))
-    throttle.clear_failures(session, key)
-    user.last_login_at = now
-    audit.record(session, now=now, actor=user, action="login", entity="user", entity_id=user.id)
-    session.commit()
+    with unit_of_work(session):
+        throttle.clear_failures(session, key)
+        user.last_login_at = now
+        audit.record(session, now=now, actor=user, action="login", entity="user",
+                     entity_id=user.id)
     return user
 
 
 def update_settings(session, user: User, data: dict) -> User:
-    for field in ("name", "locale", "timezone"):
-        if field in data:
-            setattr(user, field, data[field])
-    session.commit()
+    with unit_of_work(session):
+        for field in ("name", "locale", "timezone"):
+            if field in data:
+                setattr(user, field, data[field])
     return user
 
 
 def end_sessions(user: User, *, now: datetime) -> None:
     """Sign ``user`` out everywhere: every session cookie (the session version it carries no
-    longer matches, see ``session.load_session_user``) and every API token. The caller commits."""
+    longer matches, see ``session.load_session_user``) and every API token. A helper: it joins
+    the caller's unit of work."""
     user.session_version += 1
     for api_token in user.tokens:
         api_token.revoked_at = api_token.revoked_at or now
@@ -93,8 +97,8 @@ def end_sessions(user: User, *, now: datetime) -> None:
 def sign_out(session, user: User, *, now: datetime) -> None:
     """Signing out ends every session and token of the user, not only this browser's cookie:
     a copy of the cookie taken earlier must not keep working."""
-    end_sessions(user, now=now)
-    session.commit()
+    with unit_of_work(session):
+        end_sessions(user, now=now)
 
 
 def change_password(session, user: User, current: str, new: str, *, now: datetime) -> User:
@@ -102,11 +106,11 @@ def change_password(session, user: User, current: str, new: str, *, now: datetim
     browser in again."""
     if not verify_password(user.password_hash, current):
         raise Invalid(errors={"current_password": [_("This is not your current password.")]})
-    user.password_hash = hash_password(new)
-    end_sessions(user, now=now)
-    audit.record(session, now=now, actor=user, action="update", entity="user", entity_id=user.id,
-                 detail={"password": "changed"})
-    session.commit()
+    with unit_of_work(session):
+        user.password_hash = hash_password(new)
+        end_sessions(user, now=now)
+        audit.record(session, now=now, actor=user, action="update", entity="user",
+                     entity_id=user.id, detail={"password": "changed"})
     return user
 
 
@@ -118,8 +122,8 @@ def create_token(session, user: User, name: str, *, now: datetime) -> tuple[ApiT
     ttl = current_app.config["API_TOKEN_TTL_DAYS"]
     api_token = ApiToken(user=user, name=name, token_hash=digest, prefix=token[:10],
                          created_at=now, expires_at=now + timedelta(days=ttl) if ttl else None)
-    session.add(api_token)
-    session.commit()
+    with unit_of_work(session):
+        session.add(api_token)
     return api_token, token
 
 
@@ -128,8 +132,8 @@ def revoke_token(session, user: User, token_id: int, *, now: datetime) -> ApiTok
     if api_token is None or api_token.user_id != user.id:
         raise NotFound(_("No such token."))
     if api_token.revoked_at is None:
-        api_token.revoked_at = now
-        session.commit()
+        with unit_of_work(session):
+            api_token.revoked_at = now
     return api_token
 
 
@@ -177,15 +181,16 @@ def create_user(session, data: dict, *, actor: User, now: datetime) -> User:
     if find_user_by_email(session, data["email"]) is not None:
         raise Conflict(_("An account with this e-mail already exists."),
                        errors={"email": [_("An account with this e-mail already exists.")]})
-    user = User(email=data["email"], name=data["name"], role=data["role"],
-                password_hash=hash_password(data["password"]), created_at=now,
-                timezone=data.get("timezone") or "UTC", locale=data.get("locale"),
-                active=data.get("active", True))
-    session.add(user)
-    _set_facilities(session, user, data.get("facility_ids") or [])
-    _commit_unique(session, "email")
-    audit.record(session, now=now, actor=actor, action="create", entity="user", entity_id=user.id)
-    session.commit()
+    with unit_of_work(session):
+        user = User(email=data["email"], name=data["name"], role=data["role"],
+                    password_hash=hash_password(data["password"]), created_at=now,
+                    timezone=data.get("timezone") or "UTC", locale=data.get("locale"),
+                    active=data.get("active", True))
+        session.add(user)
+        _set_facilities(session, user, data.get("facility_ids") or [])
+        _flush_unique(session, "email")
+        audit.record(session, now=now, actor=actor, action="create", entity="user",
+                     entity_id=user.id)
     return user
 
 
@@ -199,16 +204,16 @@ def update_user(session, user: User, data: dict, *, actor: User, now: datetime) 
             raise Invalid(errors={"role": [_("A professional account cannot change role.")]})
     if user.id == actor.id and (data.get("active") is False or data.get("role", user.role) != user.role):
         raise Invalid(errors={"role": [_("You cannot demote or deactivate yourself.")]})
-    for field in ("name", "role", "locale", "timezone", "active"):
-        if field in data:
-            setattr(user, field, data[field])
-    if data.get("active") is False:
-        end_sessions(user, now=now)
-    if "facility_ids" in data:
-        _set_facilities(session, user, data["facility_ids"])
-    audit.record(session, now=now, actor=actor, action="update", entity="user", entity_id=user.id,
-                 detail={"fields": sorted(data)})
-    session.commit()
+    with unit_of_work(session):
+        for field in ("name", "role", "locale", "timezone", "active"):
+            if field in data:
+                setattr(user, field, data[field])
+        if data.get("active") is False:
+            end_sessions(user, now=now)
+        if "facility_ids" in data:
+            _set_facilities(session, user, data["facility_ids"])
+        audit.record(session, now=now, actor=actor, action="update", entity="user",
+                     entity_id=user.id, detail={"fields": sorted(data)})
     return user
 
 
@@ -218,16 +223,15 @@ def _set_facilities(session, user: User, facility_ids: list[int]) -> None:
     facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))).all()
     missing = set(facility_ids) - {f.id for f in facilities}
     if missing:
-        session.rollback()
         raise Invalid(errors={"facility_ids": [_("No such facility: %(ids)s.",
                                                  ids=", ".join(map(str, sorted(missing))))]})
     set_coordinator_facilities(session, user, facilities)
 
 
-def _commit_unique(session, field: str) -> None:
-    """Flush, turning a unique-constraint race into a 409 instead of a 500."""
+def _flush_unique(session, field: str) -> None:
+    """Flush, turning a unique-constraint race into a 409 instead of a 500 (the unit of work
+    rolls back)."""
     try:
         session.flush()
     except IntegrityError as error:
-        session.rollback()
         raise Conflict(_("This already exists."), errors={field: [_("This already exists.")]}) from error

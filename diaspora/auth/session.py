@@ -12,6 +12,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from ..clock import now
+from ..db import unit_of_work
 from ..extensions import db, login
 from ..security import token_digest
 from .models import ApiToken, User
@@ -50,8 +51,8 @@ def load_token_user(req):
     if api_token is None or not api_token.is_usable(instant) or not api_token.user.active:
         return None
     if api_token.last_used_at is None or instant - api_token.last_used_at > LAST_USED_RESOLUTION:
-        api_token.last_used_at = instant
-        db.session.commit()
+        with unit_of_work(db.session):
+            api_token.last_used_at = instant
     return api_token.user
 
 

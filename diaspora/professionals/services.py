@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, geo
 from ..auth.models import User
-from ..db import where_given
+from ..db import unit_of_work, where_given
 from ..errors import Forbidden, Invalid, NotFound
 from ..hooks import registry_hooks
 from ..programmes.models import Organisation, Programme
@@ -53,14 +53,14 @@ def get_professional(session, professional_id: int, *, actor: User, now: datetim
     if professional is None:
         raise NotFound(_("No such professional."))
     if not can_view(session, actor, professional):
-        audit.record(session, now=now, actor=actor, action="denied", entity="professional",
-                     entity_id=professional.id)
-        session.commit()
+        with unit_of_work(session):
+            audit.record(session, now=now, actor=actor, action="denied", entity="professional",
+                         entity_id=professional.id)
         raise Forbidden(_("You cannot see this profile."))
     if not is_self(actor, professional):
-        audit.record(session, now=now, actor=actor, action="read", entity="professional",
-                     entity_id=professional.id)
-        session.commit()
+        with unit_of_work(session):
+            audit.record(session, now=now, actor=actor, action="read", entity="professional",
+                         entity_id=professional.id)
     return professional
 
 
@@ -69,9 +69,9 @@ def read_contact(session, professional: Professional, *, actor: User, now: datet
     """One person's e-mail and phone, read for one purpose. Every read is audited (who, whose,
     which mission, why); callers check that the actor may read it for that purpose."""
     detail = {"purpose": purpose} | ({"mission": mission_id} if mission_id else {})
-    audit.record(session, now=now, actor=actor, action="read", entity="contact",
-                 entity_id=professional.id, detail=detail)
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="read", entity="contact",
+                     entity_id=professional.id, detail=detail)
     return {"email": professional.user.email, "phone": professional.phone}
 
 
@@ -114,16 +114,17 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
                        consent_given: bool | None = None) -> sa.Select:
     """Programme managers only: the registry is never a recruitment channel (WHO Code)."""
     if not actor.is_manager:
-        audit.record(session, now=now, actor=actor, action="denied", entity="professional_list")
-        session.commit()
+        with unit_of_work(session):
+            audit.record(session, now=now, actor=actor, action="denied",
+                         entity="professional_list")
         raise Forbidden(_("Only programme managers can list professionals."))
     # The log keeps that a name was searched, never the name: it is append-only, and an
     # erased person's name must not outlive them there.
     filters = {"name_search": True if q else None, "cadre": cadre,
                "country_of_residence": country_of_residence, "consent_given": consent_given}
-    audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
-                 detail={k: v for k, v in filters.items() if v is not None})
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="read", entity="professional_list",
+                     detail={k: v for k, v in filters.items() if v is not None})
     query = sa.select(Professional).order_by(Professional.family_name, Professional.given_name)
     if q:
         pattern = f"%{q.strip().lower()}%"
@@ -134,6 +135,14 @@ def list_professionals(session, *, actor: User, now: datetime, q: str | None = N
     if consent_given is not None:
         query = query.where(Professional.consent_given == consent_given)
     return query
+
+
+def refuse_contact_export(session, *, actor: User, now: datetime):
+    """Contact data is never exported in bulk: the request is refused and recorded."""
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="denied", entity="professional_list",
+                     detail={"export": "contacts"})
+    raise Forbidden(_("Contact data is never exported in bulk (WHO Global Code of Practice)."))
 
 
 # --- profile ------------------------------------------------------------------------------
@@ -153,15 +162,14 @@ def create_professional(session, user: User, data: dict, *, now: datetime,
 def update_profile(session, professional: Professional, data: dict, *, actor: User,
                    now: datetime) -> Professional:
     require_self(actor, professional)
-    _apply_profile(session, professional, data)
-    if not (professional.offers_physical or professional.offers_virtual):
-        session.rollback()
-        raise Invalid(_("Offer at least one mode."),
-                      errors={"offers_virtual": [_("Offer at least one mode: in person or online.")]})
-    professional.updated_at = now
-    audit.record(session, now=now, actor=actor, action="update", entity="professional",
-                 entity_id=professional.id, detail={"fields": sorted(data)})
-    session.commit()
+    with unit_of_work(session):
+        _apply_profile(session, professional, data)
+        if not (professional.offers_physical or professional.offers_virtual):
+            raise Invalid(_("Offer at least one mode."), errors={
+                "offers_virtual": [_("Offer at least one mode: in person or online.")]})
+        professional.updated_at = now
+        audit.record(session, now=now, actor=actor, action="update", entity="professional",
+                     entity_id=professional.id, detail={"fields": sorted(data)})
     return professional
 
 
@@ -175,7 +183,6 @@ def _apply_profile(session, professional: Professional, data: dict) -> None:
     if "organisation_id" in data:
         organisation_id = data["organisation_id"]
         if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-            session.rollback()
             raise Invalid(_("No such organisation."),
                           errors={"organisation_id": [_("No such organisation.")]})
         professional.organisation_id = organisation_id
@@ -207,11 +214,11 @@ def set_consent(session, professional: Professional, given: bool, *, actor: User
     package cancels pending proposals)."""
     require_self(actor, professional)
     version = current_app.config["CONSENT_VERSION"]
-    _record_consent(session, professional, given, actor=actor, now=now, version=version)
-    if not given:
-        for hook in registry_hooks().consent_withdrawn:
-            hook(session, professional, actor=actor, now=now)
-    session.commit()
+    with unit_of_work(session):
+        _record_consent(session, professional, given, actor=actor, now=now, version=version)
+        if not given:
+            for hook in registry_hooks().consent_withdrawn:
+                hook(session, professional, actor=actor, now=now)
     return professional
 
 
@@ -244,8 +251,9 @@ def set_programme_consent(session, professional: Professional, programme_id: int
         raise NotFound(_("No such programme."))
     if given and programme not in active_programmes(session, now=now):
         raise Invalid(errors={"programme_id": [_("This programme is not running.")]})
-    record_programme_consent(session, professional, programme.id, given, actor=actor, now=now)
-    session.commit()
+    with unit_of_work(session):
+        record_programme_consent(session, professional, programme.id, given, actor=actor,
+                                 now=now)
     return professional
 
 
@@ -254,18 +262,19 @@ def set_programme_consents(session, professional: Professional, programme_ids: s
     """The consent page: consent to exactly ``programme_ids`` among the active programmes."""
     require_self(actor, professional)
     current = {c.programme_id for c in professional.programme_consents if c.given}
-    for programme in active_programmes(session, now=now):
-        given = programme.id in programme_ids
-        if given != (programme.id in current):
-            record_programme_consent(session, professional, programme.id, given, actor=actor,
-                                     now=now)
-    session.commit()
+    with unit_of_work(session):
+        for programme in active_programmes(session, now=now):
+            given = programme.id in programme_ids
+            if given != (programme.id in current):
+                record_programme_consent(session, professional, programme.id, given,
+                                         actor=actor, now=now)
     return professional
 
 
 def record_programme_consent(session, professional: Professional, programme_id: int,
                              given: bool, *, actor: User, now: datetime) -> None:
-    """Change one programme's consent and keep it in the history (caller commits)."""
+    """Change one programme's consent and keep it in the history (a helper: it joins the
+    caller's unit of work)."""
     version = current_app.config["CONSENT_VERSION"]
     consent = next((c for c in professional.programme_consents
                     if c.programme_id == programme_id), None)
@@ -293,12 +302,12 @@ def get_child(session, professional: Professional, kind: str, child_id: int):
 def add_child(session, professional: Professional, kind: str, data: dict, *, actor: User,
               now: datetime):
     require_self(actor, professional)
-    child = CHILD_MODELS[kind](**data)
-    getattr(professional, kind).append(child)
-    _touch(professional, kind, now)
-    audit.record(session, now=now, actor=actor, action="create", entity="professional",
-                 entity_id=professional.id, detail={"part": kind})
-    session.commit()
+    with unit_of_work(session):
+        child = CHILD_MODELS[kind](**data)
+        getattr(professional, kind).append(child)
+        _touch(professional, kind, now)
+        audit.record(session, now=now, actor=actor, action="create", entity="professional",
+                     entity_id=professional.id, detail={"part": kind})
     return child
 
 
@@ -306,16 +315,16 @@ def update_child(session, professional: Professional, kind: str, child_id: int, 
                  actor: User, now: datetime):
     require_self(actor, professional)
     child = get_child(session, professional, kind, child_id)
-    for field, value in data.items():
-        setattr(child, field, value)
-    if kind == "licences":
-        child.verified_at = None  # a changed licence must be verified again
-        child.verified_by_id = None
-    _check_child(session, child, kind)
-    _touch(professional, kind, now)
-    audit.record(session, now=now, actor=actor, action="update", entity="professional",
-                 entity_id=professional.id, detail={"part": kind})
-    session.commit()
+    with unit_of_work(session):
+        for field, value in data.items():
+            setattr(child, field, value)
+        if kind == "licences":
+            child.verified_at = None  # a changed licence must be verified again
+            child.verified_by_id = None
+        _check_child(child, kind)
+        _touch(professional, kind, now)
+        audit.record(session, now=now, actor=actor, action="update", entity="professional",
+                     entity_id=professional.id, detail={"part": kind})
     return child
 
 
@@ -323,22 +332,22 @@ def delete_child(session, professional: Professional, kind: str, child_id: int, 
                  now: datetime) -> None:
     require_self(actor, professional)
     child = get_child(session, professional, kind, child_id)
-    session.delete(child)
-    _touch(professional, kind, now)
-    audit.record(session, now=now, actor=actor, action="delete", entity="professional",
-                 entity_id=professional.id, detail={"part": kind})
-    session.commit()
+    with unit_of_work(session):
+        session.delete(child)
+        _touch(professional, kind, now)
+        audit.record(session, now=now, actor=actor, action="delete", entity="professional",
+                     entity_id=professional.id, detail={"part": kind})
 
 
-def _check_child(session, child, kind: str) -> None:
-    """Re-check cross-field rules after a partial update; on failure nothing is kept."""
+def _check_child(child, kind: str) -> None:
+    """Re-check cross-field rules after a partial update; on failure nothing is kept (the
+    unit of work rolls back)."""
     errors = {}
     if kind == "licences" and child.valid_until < child.valid_from:
         errors["valid_until"] = [_("The end of validity must not be before its start.")]
     if kind == "windows" and child.ends_on < child.starts_on:
         errors["ends_on"] = [_("The last day must not be before the first.")]
     if errors:
-        session.rollback()
         raise Invalid(_("Some information is not valid."), errors=errors)
 
 
@@ -351,9 +360,9 @@ def _touch(professional: Professional, kind: str, now: datetime) -> None:
 def verify_licence(session, licence: Licence, *, actor: User, now: datetime) -> Licence:
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers verify licences."))
-    licence.verified_at = now
-    licence.verified_by_id = actor.id
-    audit.record(session, now=now, actor=actor, action="update", entity="licence",
-                 entity_id=licence.id, detail={"verified": True})
-    session.commit()
+    with unit_of_work(session):
+        licence.verified_at = now
+        licence.verified_by_id = actor.id
+        audit.record(session, now=now, actor=actor, action="update", entity="licence",
+                     entity_id=licence.id, detail={"verified": True})
     return licence

@@ -6,9 +6,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from .. import audit
 from ..clock import now
-from ..errors import DomainError, Forbidden, Invalid
+from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..forms import load_form
 from ..idempotency import idempotent
@@ -194,10 +193,7 @@ def export_registry():
     Asking for contact data is refused and recorded in the audit log.
     """
     if request.args.get("include") == "contacts":
-        audit.record(db.session, now=now(), actor=current_user, action="denied",
-                     entity="professional_list", detail={"export": "contacts"})
-        db.session.commit()
-        raise Forbidden(_("Contact data is never exported in bulk (WHO Global Code of Practice)."))
+        services.refuse_contact_export(db.session, actor=current_user, now=now())
     statement = services.list_professionals(db.session, actor=current_user, now=now()).options(
         selectinload(Professional.specialties), selectinload(Professional.languages))
     rows = ([p.id, p.cadre, " ".join(s.specialty for s in p.specialties), p.country_of_origin,
