@@ -13,6 +13,7 @@ from .auth.models import User
 from .auth.schemas import UserCreateSchema
 from .auth.services import find_user_by_email
 from .clock import now
+from .db import unit_of_work
 from .demo import DemoDataRefused, load_demo_data
 from .errors import DomainError
 from .extensions import db
@@ -104,10 +105,10 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
         raise click.ClickException(str(error.messages)) from error
     if find_user_by_email(db.session, data["email"]):
         raise click.ClickException("a user with this e-mail exists")
-    db.session.add(User(email=data["email"], name=data["name"], role=role,
-                        password_hash=hash_password(password), created_at=now(),
-                        timezone=data["timezone"]))
-    db.session.commit()
+    with unit_of_work(db.session):
+        db.session.add(User(email=data["email"], name=data["name"], role=role,
+                            password_hash=hash_password(password), created_at=now(),
+                            timezone=data["timezone"]))
     click.echo(f"created {role} {data['email']}")
 
 
@@ -128,8 +129,7 @@ def retention_command(apply_: bool) -> None:
             try:
                 erase_person(db.session, user, actor=SYSTEM, now=instant)
                 line += "\terased"
-            except DomainError as error:
-                db.session.rollback()
+            except DomainError as error:   # erase_person rolled its unit of work back
                 line += f"\tkept: {error.message}"
         click.echo(line)
     click.echo(f"{len(candidates)} account(s) past the retention period"

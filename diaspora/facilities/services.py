@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..auth.models import User
-from ..db import where_given
+from ..db import unit_of_work, where_given
 from ..errors import Forbidden, NotFound
 from .models import Facility, facility_coordinators
 
@@ -68,17 +68,18 @@ def coordinated_facility_ids(session, user: User) -> list[int]:
 def update_facility(session, facility: Facility, data: dict, *, actor: User, now: datetime) -> Facility:
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers change facility records."))
-    for field, value in data.items():
-        setattr(facility, field, value)
-    facility.updated_at = now
-    audit.record(session, now=now, actor=actor, action="update", entity="facility",
-                 entity_id=facility.id, detail={"fields": sorted(data)})
-    session.commit()
+    with unit_of_work(session):
+        for field, value in data.items():
+            setattr(facility, field, value)
+        facility.updated_at = now
+        audit.record(session, now=now, actor=actor, action="update", entity="facility",
+                     entity_id=facility.id, detail={"fields": sorted(data)})
     return facility
 
 
 def set_coordinator_facilities(session, user: User, facilities: list[Facility]) -> None:
-    """Attach a coordinator to exactly these facilities (caller commits)."""
+    """Attach a coordinator to exactly these facilities (a helper: it joins the caller's unit
+    of work)."""
     session.flush()  # a new user needs its id
     session.execute(sa.delete(facility_coordinators).where(facility_coordinators.c.user_id == user.id))
     if facilities:
@@ -89,18 +90,18 @@ def set_coordinator_facilities(session, user: User, facilities: list[Facility]) 
 def attach_coordinator(session, facility: Facility, user: User, *, actor: User, now: datetime) -> None:
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers attach coordinators."))
-    if user not in facility.coordinators:
-        facility.coordinators.append(user)
-        audit.record(session, now=now, actor=actor, action="update", entity="facility",
-                     entity_id=facility.id, detail={"coordinator_added": user.id})
-    session.commit()
+    with unit_of_work(session):
+        if user not in facility.coordinators:
+            facility.coordinators.append(user)
+            audit.record(session, now=now, actor=actor, action="update", entity="facility",
+                         entity_id=facility.id, detail={"coordinator_added": user.id})
 
 
 def detach_coordinator(session, facility: Facility, user: User, *, actor: User, now: datetime) -> None:
     if not actor.is_manager:
         raise Forbidden(_("Only programme managers detach coordinators."))
-    if user in facility.coordinators:
-        facility.coordinators.remove(user)
-        audit.record(session, now=now, actor=actor, action="update", entity="facility",
-                     entity_id=facility.id, detail={"coordinator_removed": user.id})
-    session.commit()
+    with unit_of_work(session):
+        if user in facility.coordinators:
+            facility.coordinators.remove(user)
+            audit.record(session, now=now, actor=actor, action="update", entity="facility",
+                         entity_id=facility.id, detail={"coordinator_removed": user.id})

@@ -19,7 +19,8 @@ from .. import audit
 from ..auth.models import User
 from ..auth.schemas import TokenSchema, UserSchema
 from ..auth.services import end_sessions
-from ..errors import Conflict, DomainError, Forbidden
+from ..db import unit_of_work
+from ..errors import Conflict, Forbidden
 from ..facilities.models import facility_coordinators
 from ..hooks import registry_hooks
 from ..needs import services as needs
@@ -51,8 +52,9 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     for section in registry_hooks().export_sections:
         name, value = section(session, user)
         data[name] = value
-    audit.record(session, now=now, actor=actor, action="export", entity="user", entity_id=user.id)
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="export", entity="user",
+                     entity_id=user.id)
     return data
 
 
@@ -71,20 +73,17 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
     if user.role in MANAGERS and actor.id == user.id:
         raise Conflict(_("Staff accounts are erased by another administrator."))
     professional = session.scalar(sa.select(Professional).where(Professional.user_id == user.id))
-    try:
+    with unit_of_work(session):   # a hook's refusal rolls everything back
         if professional is not None:
             _withdraw_consent(session, professional, actor=actor, now=now)
         for hook in registry_hooks().erasure_steps:
             hook(session, user, now)
-    except DomainError:
-        session.rollback()
-        raise
-    _scrub_registry(session, user, scrub.scrubber_for(session, user))
-    if professional is not None:
-        _erase_professional(professional, now=now)
-    _erase_account(user, now)
-    audit.record(session, now=now, actor=actor, action="erase", entity="user", entity_id=user.id)
-    session.commit()
+        _scrub_registry(session, user, scrub.scrubber_for(session, user))
+        if professional is not None:
+            _erase_professional(professional, now=now)
+        _erase_account(user, now)
+        audit.record(session, now=now, actor=actor, action="erase", entity="user",
+                     entity_id=user.id)
     return user
 
 

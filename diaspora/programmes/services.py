@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..auth.models import User
+from ..db import unit_of_work
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from . import access
 from .models import Organisation, Programme
@@ -47,43 +48,39 @@ def save(session, entity: str, data: dict, *, actor: User, now: datetime, record
     data = dict(data)
     manager_ids = data.pop("manager_ids", None)
     creating = record is None
-    if creating:
-        record = model()
-        session.add(record)
-    try:
-        with session.no_autoflush:
-            for field, value in data.items():
-                setattr(record, field, value)
-            if entity == "programme":
-                _check_period(record)
-                if manager_ids is not None:
-                    record.managers = _managers(session, manager_ids)
-                if creating and access.is_bounded(actor) and actor not in record.managers:
-                    record.managers.append(actor)
-        session.flush()
-    except Invalid:
-        session.rollback()
-        raise
-    except IntegrityError as error:
-        session.rollback()
-        raise Conflict(_("A record with this name already exists."),
-                       errors={"name": [_("A record with this name already exists.")]}) from error
-    audit.record(session, now=now, actor=actor, action="create" if creating else "update",
-                 entity=entity, entity_id=record.id)
-    session.commit()
+    with unit_of_work(session):
+        if creating:
+            record = model()
+            session.add(record)
+        try:
+            with session.no_autoflush:
+                for field, value in data.items():
+                    setattr(record, field, value)
+                if entity == "programme":
+                    _check_period(record)
+                    if manager_ids is not None:
+                        record.managers = _managers(session, manager_ids)
+                    if creating and access.is_bounded(actor) and actor not in record.managers:
+                        record.managers.append(actor)
+            session.flush()
+        except IntegrityError as error:
+            raise Conflict(_("A record with this name already exists."), errors={
+                "name": [_("A record with this name already exists.")]}) from error
+        audit.record(session, now=now, actor=actor, action="create" if creating else "update",
+                     entity=entity, entity_id=record.id)
     return record
 
 
 def delete(session, entity: str, record, *, actor: User, now: datetime) -> None:
     _require_manager(session, actor, record)
-    session.delete(record)
-    try:
-        session.flush()
-    except IntegrityError as error:
-        session.rollback()
-        raise Conflict(_("This record is still in use.")) from error
-    audit.record(session, now=now, actor=actor, action="delete", entity=entity, entity_id=record.id)
-    session.commit()
+    with unit_of_work(session):
+        session.delete(record)
+        try:
+            session.flush()
+        except IntegrityError as error:
+            raise Conflict(_("This record is still in use.")) from error
+        audit.record(session, now=now, actor=actor, action="delete", entity=entity,
+                     entity_id=record.id)
 
 
 def _check_period(programme: Programme) -> None:
