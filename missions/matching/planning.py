@@ -34,6 +34,7 @@ from scipy.sparse import csr_array
 from sqlalchemy.orm import joinedload
 
 from diaspora import audit
+from diaspora.db import unit_of_work
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
 from diaspora.programmes import access as programmes
@@ -168,11 +169,12 @@ def plan_for(session, data: dict, *, actor, now: datetime,
     programmes.require_programme(session, actor, data.get("programme_id"))
     plan = make_plan(session, now=now, settings=settings,
                      within=programmes.need_ids_in_reach(actor), **data)
-    audit.record(session, now=now, actor=actor, action="read", entity="plan",
-                 detail={"period_start": plan.period_start.isoformat(),
-                         "period_end": plan.period_end.isoformat(),
-                         "professionals": sorted({a.professional_id for a in plan.assignments})})
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="read", entity="plan",
+                     detail={"period_start": plan.period_start.isoformat(),
+                             "period_end": plan.period_end.isoformat(),
+                             "professionals": sorted({a.professional_id
+                                                      for a in plan.assignments})})
     return plan
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from diaspora import audit
+from diaspora.db import unit_of_work
 from diaspora.errors import Conflict
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
@@ -96,8 +97,8 @@ def shortlist_for(session, need_id: int, *, actor, now: datetime, limit: int = 2
     """The shortlist as a manager asks for it: the need checked, the read audited."""
     need = needs.get_need(session, need_id, actor=actor)
     candidates = shortlist(session, need, now=now, limit=limit, settings=settings)
-    audit.record(session, now=now, actor=actor, action="read", entity="shortlist",
-                 entity_id=need.id,
-                 detail={"professionals": [c.professional_id for c in candidates]})
-    session.commit()
+    with unit_of_work(session):
+        audit.record(session, now=now, actor=actor, action="read", entity="shortlist",
+                     entity_id=need.id,
+                     detail={"professionals": [c.professional_id for c in candidates]})
     return need, candidates

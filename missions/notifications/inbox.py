@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from diaspora.db import unit_of_work
 from diaspora.errors import NotFound
 
 from ..core.vocabulary import NotificationStatus
@@ -37,15 +38,16 @@ def get_own(session, user, notification_id: int) -> Notification:
 def mark_read(session, user, notification_id: int, *, now: datetime) -> Notification:
     notification = get_own(session, user, notification_id)
     if notification.read_at is None:
-        notification.read_at = now
-        session.commit()
+        with unit_of_work(session):
+            notification.read_at = now
     return notification
 
 
 def mark_all_read(session, user, *, now: datetime) -> int:
-    result = session.execute(sa.update(Notification)
-                             .where(Notification.user_id == user.id, Notification.status == NotificationStatus.SENT,
-                                    Notification.read_at.is_(None))
-                             .values(read_at=now).execution_options(synchronize_session=False))
-    session.commit()
+    with unit_of_work(session):
+        result = session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == user.id, Notification.status == NotificationStatus.SENT,
+                   Notification.read_at.is_(None))
+            .values(read_at=now).execution_options(synchronize_session=False))
     return result.rowcount

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from diaspora.auth.models import User
+from diaspora.db import unit_of_work
 
 from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
@@ -55,16 +56,18 @@ EMAIL_BATCH = 50
 # --- 1. storing -------------------------------------------------------------------------------
 
 def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
-    """Add the reminders whose key is new; returns how many were added. Commits."""
+    """Add the reminders whose key is new, in one unit of work; returns how many were added."""
     candidates = {reminder.key: reminder for reminder in due}
     added = 0
-    for keys in _chunks(list(candidates), STORE_CHUNK):
-        known = set(session.scalars(sa.select(Notification.key).where(Notification.key.in_(keys))))
-        rows = [_row(candidates[key], now) for key in keys if key not in known]
-        if rows:
-            inserted = session.execute(_insert_new(session).values(rows).returning(Notification.id))
-            added += len(inserted.all())
-    session.commit()
+    with unit_of_work(session):
+        for keys in _chunks(list(candidates), STORE_CHUNK):
+            known = set(session.scalars(sa.select(Notification.key)
+                                        .where(Notification.key.in_(keys))))
+            rows = [_row(candidates[key], now) for key in keys if key not in known]
+            if rows:
+                inserted = session.execute(_insert_new(session).values(rows)
+                                           .returning(Notification.id))
+                added += len(inserted.all())
     return added
 
 
@@ -113,14 +116,13 @@ def deliver_due(session, now: datetime, *, worker: str, batch_size: int) -> dict
     """Deliver or skip every row due at ``now``, batch by batch; counts by outcome."""
     counts: dict[str, int] = defaultdict(int)
     while True:
-        batch = _claim_due(session, now, worker, batch_size)
-        if not batch:
-            session.commit()
-            return dict(counts)
-        for outcome, ids in _decide(session, batch, now).items():
-            _settle(session, ids, outcome, now, worker)
-            counts[Status.SENT if outcome is None else Status.SKIPPED] += len(ids)
-        session.commit()
+        with unit_of_work(session):   # one batch
+            batch = _claim_due(session, now, worker, batch_size)
+            if not batch:
+                return dict(counts)
+            for outcome, ids in _decide(session, batch, now).items():
+                _settle(session, ids, outcome, now, worker)
+                counts[Status.SENT if outcome is None else Status.SKIPPED] += len(ids)
 
 
 def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
@@ -208,23 +210,28 @@ def send_emails(session, now: datetime, *, worker: str, mailer) -> dict[str, int
     """Send every delivered row waiting for e-mail whose lease is free; counts by outcome."""
     counts: dict[str, int] = defaultdict(int)
     lease = timedelta(seconds=current_app.config["SCHEDULER_LEASE_SECONDS"])
-    if gave_up := _give_up(session, now):
-        counts["gave_up"] = gave_up
-    session.commit()
-    while batch := _lease_emails(session, now, worker, EMAIL_BATCH, lease):
-        session.commit()  # the lease holds from here, whatever happens to this process
+    with unit_of_work(session):
+        if gave_up := _give_up(session, now):
+            counts["gave_up"] = gave_up
+    while True:
+        with unit_of_work(session):   # the lease holds from here, whatever happens to this process
+            batch = _lease_emails(session, now, worker, EMAIL_BATCH, lease)
+        if not batch:
+            break
         try:
             with mailer.connection() as connection:
                 for notification in batch:
-                    counts[_send_one(session, connection, mailer, notification, now, worker)] += 1
-                    session.commit()
+                    with unit_of_work(session):
+                        outcome = _send_one(session, connection, mailer, notification, now,
+                                            worker)
+                    counts[outcome] += 1
                     pause.point("email")
         except (smtplib.SMTPException, OSError) as error:
             log.warning("SMTP server unavailable: %s", error)
-            session.rollback()
-            for notification in batch:  # those not sent yet wait for a later attempt
-                session.execute(_fenced(notification, worker).values(**_failure(notification, now, error)))
-            session.commit()
+            with unit_of_work(session):
+                for notification in batch:  # those not sent yet wait for a later attempt
+                    session.execute(_fenced(notification, worker)
+                                    .values(**_failure(notification, now, error)))
             counts["smtp_unavailable"] += 1
             break
     return dict(counts)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from diaspora.db import unit_of_work
 from diaspora.errors import DomainError
 
 from ..core import lifecycle
@@ -47,8 +48,8 @@ def _move(session, mission_id: int, action: str, now: datetime) -> bool:
     try:
         lifecycle.transition(session, mission, action, actor=lifecycle.SCHEDULER, now=now)
     except DomainError:
-        # Another scheduler (or a person) was first, or a guard refused: asked again next run.
-        session.rollback()
+        # Another scheduler (or a person) was first, or a guard refused: asked again next run
+        # (the transition's unit of work rolled back).
         return False
     return True
 
@@ -59,18 +60,18 @@ def _flag_overdue_reports(session, now: datetime) -> int:
         Mission.ends_at <= now - REPORT_OVERDUE_AFTER)).all()
     flagged = 0
     for mission_id in overdue:
-        if _claim(session, mission_id, Mission.report_overdue_at.is_(None), report_overdue_at=now):
-            notices.report_overdue(session, session.get(Mission, mission_id), now)
-            session.commit()
-            flagged += 1
+        with unit_of_work(session):
+            claimed = _claim(session, mission_id, Mission.report_overdue_at.is_(None),
+                             report_overdue_at=now)
+            if claimed:
+                notices.report_overdue(session, session.get(Mission, mission_id), now)
+        flagged += claimed
     return flagged
 
 
 def _claim(session, mission_id: int, condition, **values) -> bool:
-    """Lock the mission if ``condition`` still holds, setting ``values``; False if it does not."""
+    """Lock the mission if ``condition`` still holds, setting ``values``; False if it does not
+    (then nothing was written)."""
     result = session.execute(sa.update(Mission).where(Mission.id == mission_id, condition)
                              .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount == 1:
-        return True
-    session.rollback()
-    return False
+    return result.rowcount == 1
