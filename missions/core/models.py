@@ -56,6 +56,8 @@ class Mission(db.Model):
         sa.CheckConstraint("cycle >= 1", name="cycle"),
         sa.Index("ix_missions_status_starts", "status", "starts_at"),
         sa.Index("ix_missions_professional_starts", "professional_id", "starts_at"),
+        sa.Index("ix_missions_status_ends", "status", "ends_at"),    # reports and follow-ups due
+        sa.Index("ix_missions_updated", "updated_at"),               # changed since a scheduler run
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

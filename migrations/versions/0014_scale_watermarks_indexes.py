@@ -1,0 +1,47 @@
+"""scale: scheduler watermarks and the indexes of what falls due
+
+``scheduler_watermarks`` keeps, per reminder producer, the instant up to which its reminders
+were stored. The indexes serve the producers' windowed queries (missions by status and end,
+missions and professionals changed since a run, licences by end of validity, availability
+bases) and the pre-send re-checks (a professional's licences by country).
+
+Revision ID: 0014
+Revises: 0009
+Create Date: 2026-12-07 18:30:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0014'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ('missions', 'ix_missions_status_ends', ['status', 'ends_at']),
+    ('missions', 'ix_missions_updated', ['updated_at']),
+    ('licences', 'ix_licences_valid_until', ['valid_until']),
+    ('licences', 'ix_licences_professional_country', ['professional_id', 'country', 'valid_until']),
+    ('professionals', 'ix_professionals_updated', ['updated_at']),
+    ('professionals', 'ix_professionals_consent_changed', ['consent_changed_at']),
+    ('professionals', 'ix_professionals_availability_updated', ['availability_updated_at']),
+    ('professionals', 'ix_professionals_created', ['created_at']),
+)
+
+
+def upgrade():
+    op.create_table('scheduler_watermarks',
+    sa.Column('producer', sa.String(length=80), nullable=False),
+    sa.Column('ran_until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('producer', name=op.f('pk_scheduler_watermarks'))
+    )
+    for table, name, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade():
+    for table, name, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
+    op.drop_table('scheduler_watermarks')
