@@ -26,6 +26,9 @@ class Professional(db.Model):
         sa.Index("ix_professionals_consent_changed", "consent_changed_at"),
         sa.Index("ix_professionals_availability_updated", "availability_updated_at"),
         sa.Index("ix_professionals_created", "created_at"),
+        # the shortlist's first hard filters: consenting professionals of a cadre
+        sa.Index("ix_professionals_consenting_cadre", "cadre", "offers_physical", "offers_virtual",
+                 postgresql_where=sa.text("consent_given"), sqlite_where=sa.text("consent_given")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,8 @@
 ``scheduler_watermarks`` keeps, per reminder producer, the instant up to which its reminders
 were stored. The indexes serve the producers' windowed queries (missions by status and end,
 missions and professionals changed since a run, licences by end of validity, availability
-bases) and the pre-send re-checks (a professional's licences by country).
+bases), the pre-send re-checks (a professional's licences by country) and the shortlist's
+hard filters (a partial index of the consenting professionals by cadre and mode).
 
 Revision ID: 0014
 Revises: 0009
@@ -39,9 +40,14 @@ def upgrade():
     )
     for table, name, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    # partial: the shortlist's hard filters start from the consenting professionals of a cadre
+    op.create_index('ix_professionals_consenting_cadre', 'professionals',
+                    ['cadre', 'offers_physical', 'offers_virtual'], unique=False,
+                    postgresql_where=sa.text('consent_given'), sqlite_where=sa.text('consent_given'))
 
 
 def downgrade():
+    op.drop_index('ix_professionals_consenting_cadre', table_name='professionals')
     for table, name, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_table('scheduler_watermarks')
