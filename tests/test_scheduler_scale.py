@@ -114,3 +114,26 @@ def test_windowed_production_equals_the_full_reading_at_every_step(
     assert {"licence_expiring", "proposal_waiting", "readiness_incomplete", "mission_starts",
             "report_due", "follow_up_due", "availability_stale"} <= kinds
     assert stored_now == stored_before
+
+
+def test_a_producer_without_a_watermark_argument_still_runs_at_every_run(app, make_user, clock):
+    """A producer written to the older contract ``fn(session, now)`` reads all it has."""
+    from missions.scheduler import reminders
+
+    user = make_user("professional")
+    asked = []
+
+    def legacy(session, now):
+        asked.append(now)
+        yield reminders.Reminder(user_id=user.id, kind="report_due", key=f"legacy:{now:%j}",
+                                 due_at=now)
+
+    hooks = mission_hooks()
+    hooks.reminder_producers.append(legacy)
+    try:
+        first = run_once(db.session, START)
+        second = run_once(db.session, START + timedelta(days=1))
+    finally:
+        hooks.reminder_producers.remove(legacy)
+    assert asked == [START, START + timedelta(days=1)]
+    assert first["stored"] == second["stored"] == 1

@@ -4,10 +4,12 @@
 the watermarks to ``now`` in one statement of the caller's transaction (an upsert, so two
 schedulers starting at once do not collide): they are committed with the reminders they cover.
 A watermark later than ``now`` (a clock set back) is ignored, and that producer reads everything
-in force, as on a first run.
+in force, as on a first run. A producer written to the older contract, ``fn(session, now)``
+without ``since``, is still called that way: it reads everything in force at every run.
 """
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -29,10 +31,17 @@ def produce(session, producers: list[Producer], now: datetime) -> list[Reminder]
     due = []
     for name, producer in zip(names, producers, strict=True):
         since = marks.get(name)
+        if not takes_since(producer):
+            due.extend(producer(session, now))
+            continue
         due.extend(producer(session, now, since=since if since is not None and since <= now else None))
     if names:
         advance(session, names, now)
     return due
+
+
+def takes_since(producer: Producer) -> bool:
+    return "since" in inspect.signature(producer).parameters
 
 
 def advance(session, names: list[str], now: datetime) -> None:
