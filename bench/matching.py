@@ -230,7 +230,8 @@ def insert_needs(connection, rng: random.Random, facilities, count: int) -> list
 
 def insert_history(connection, rng: random.Random, facilities, professionals: int,
                    needs: list[dict], missions_wanted: int = 8000) -> None:
-    """Completed missions (continuity, fairness) and proposed ones holding a booking."""
+    """Completed missions (continuity, fairness) and proposed ones, each holding its booking
+    (a mission that went ahead or is proposed holds its time: migration 0007)."""
     from missions.core.models import Booking, Engagement, Mission
 
     done = [need for need in needs if need["status"] == "fulfilled"]
@@ -252,7 +253,7 @@ def insert_history(connection, rng: random.Random, facilities, professionals: in
                          "timezone": zones[need["facility_id"]] or "UTC", "exdates": [],
                          "proposed_at": NOW, "created_at": NOW, "updated_at": NOW})
         bookings.append({"professional_id": professional_id, "mission_id": n,
-                         "starts_at": starts_at, "ends_at": ends_at, "active": upcoming})
+                         "starts_at": starts_at, "ends_at": ends_at, "active": True})
     insert(connection, Engagement, engagements)
     insert(connection, Mission, missions)
     insert(connection, Booking, bookings)

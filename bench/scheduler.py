@@ -328,16 +328,17 @@ def floor_queries(since: datetime, now: datetime) -> list:
 
     from diaspora.professionals.models import Licence, Professional
     from missions.core.models import Mission, MissionEvent, MissionSession
+    from missions.notifications.producers import ended_by
 
     day = timedelta(days=1)
-    base = sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
+    stale = now - relativedelta(months=6)
+    after = since - relativedelta(months=6)
     longer = sa.orm.aliased(Licence)
-    last_proposed = (sa.select(sa.func.max(MissionEvent.at)).where(
-        MissionEvent.mission_id == Mission.id, MissionEvent.to_status == "proposed")
-        .correlate(Mission).scalar_subquery())
     return [
-        sa.select(Mission.id).where(Mission.status == "proposed", sa.or_(
-            *(sa.and_(last_proposed > since - d * day, last_proposed <= now - d * day) for d in (3, 7)))),
+        sa.select(MissionEvent.mission_id).join(Mission, Mission.id == MissionEvent.mission_id).where(
+            Mission.status == "proposed", MissionEvent.to_status == "proposed", sa.or_(
+                *(sa.and_(MissionEvent.at > since - d * day, MissionEvent.at <= now - d * day)
+                  for d in (3, 7)))),
         sa.select(Mission.id).where(Mission.status.in_(("accepted", "confirmed")),
                                     Mission.starts_at > now, sa.or_(
             *(sa.and_(Mission.starts_at > since + d * day, Mission.starts_at <= now + d * day)
@@ -352,20 +353,23 @@ def floor_queries(since: datetime, now: datetime) -> list:
             MissionSession.starts_at <= now + timedelta(hours=1)),
         sa.select(Mission.id).where(Mission.status == "completed",
                                     Mission.ends_at > since - 7 * day, Mission.ends_at <= now - 7 * day),
-        sa.select(Mission.id).where(Mission.status.in_(("completed", "reported", "closed")), sa.or_(
-            *(sa.and_(Mission.ends_at > since - relativedelta(months=m),
-                      Mission.ends_at <= now - relativedelta(months=m)) for m in (3, 6, 12)))),
+        sa.union_all(*(sa.select(Mission.id).where(
+            Mission.status.in_(("completed", "reported", "closed")),
+            Mission.ends_at > ended_by(since, m), Mission.ends_at <= ended_by(now, m))
+            for m in (3, 6, 12))),
         sa.select(Licence.id).join(Professional, Professional.id == Licence.professional_id).where(
             Professional.consent_given.is_(True), Licence.valid_until >= now.date(),
             Licence.valid_until > since.date() + 90 * day, Licence.valid_until <= now.date() + 90 * day,
             ~sa.exists().where(longer.professional_id == Licence.professional_id,
                                longer.country == Licence.country,
                                longer.valid_until > Licence.valid_until)),
-        sa.select(Professional.id).where(
-            Professional.consent_given.is_(True), base <= now - relativedelta(months=6), sa.or_(
-                Professional.availability_updated_at > since - relativedelta(months=6),
-                sa.and_(Professional.availability_updated_at.is_(None),
-                        Professional.created_at > since - relativedelta(months=6)))),
+        sa.union_all(
+            sa.select(Professional.id).where(
+                Professional.consent_given.is_(True), Professional.availability_updated_at > after,
+                Professional.availability_updated_at <= stale),
+            sa.select(Professional.id).where(
+                Professional.consent_given.is_(True), Professional.availability_updated_at.is_(None),
+                Professional.created_at > after, Professional.created_at <= stale)),
     ]
 
 

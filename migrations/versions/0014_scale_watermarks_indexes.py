@@ -23,6 +23,7 @@ depends_on = None
 INDEXES = (
     ('missions', 'ix_missions_status_ends', ['status', 'ends_at']),
     ('missions', 'ix_missions_updated', ['updated_at']),
+    ('mission_events', 'ix_mission_events_status_at', ['to_status', 'at']),
     ('licences', 'ix_licences_valid_until', ['valid_until']),
     ('licences', 'ix_licences_professional_country', ['professional_id', 'country', 'valid_until']),
     ('professionals', 'ix_professionals_updated', ['updated_at']),

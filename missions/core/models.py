@@ -140,6 +140,9 @@ class MissionEvent(db.Model):
     """History: who moved the mission from which status to which, when and why."""
 
     __tablename__ = "mission_events"
+    __table_args__ = (
+        sa.Index("ix_mission_events_status_at", "to_status", "at"),   # proposals waiting
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"),

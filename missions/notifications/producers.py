@@ -53,8 +53,7 @@ LICENCE_WARNING = timedelta(days=90)
 AVAILABILITY_STALE_AFTER = relativedelta(months=6)
 # Changes are looked for this long before the watermark (see the module's docstring).
 CHANGE_OVERLAP = timedelta(minutes=10)
-# Month arithmetic clips at month ends (31 August + 6 months = 28 February): the SQL window of
-# follow-ups is this much wider on each side, and the exact test is made in Python.
+# Month arithmetic clips at month ends (31 August + 6 months = 28 February) by at most 3 days.
 MONTH_END_SLACK = timedelta(days=4)
 
 
@@ -71,6 +70,23 @@ def current_stage(moments: dict[int, datetime], now: datetime) -> int | None:
 def fell_due(moment: datetime, since: datetime | None) -> bool:
     """The moment is after the watermark (everything is, on a first run)."""
     return since is None or moment > since
+
+
+def ended_by(instant: datetime, months: int) -> datetime:
+    """The latest end whose ``months``-later date is at or before ``instant``: adding months is
+    monotone but clips at month ends, so it is found by bisection (to the microsecond)."""
+    later = relativedelta(months=months)
+    low = instant - later                 # low + later <= instant
+    high = low + MONTH_END_SLACK
+    while high + later <= instant:
+        high += MONTH_END_SLACK
+    while high - low > timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if middle + later <= instant:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def changed_after(since: datetime) -> datetime:
@@ -118,9 +134,14 @@ def proposals_waiting(session, now: datetime, since: datetime | None = None
     query = (sa.select(Mission, base.label("base")).where(Mission.status == MissionStatus.PROPOSED)
              .options(*_people()).order_by(Mission.id))
     if since is not None:
-        stage_fell_due = [sa.and_(base > since - timedelta(days=days), base <= now - timedelta(days=days))
-                          for days in PROPOSAL_WAITING_DAYS]
-        query = query.where(sa.or_(*stage_fell_due, *_changed_missions(since)))
+        # proposed in a window whose 3- or 7-day moment fell due; whether that proposal is
+        # still the last one is checked below on the few rows found
+        proposed_in_window = sa.select(MissionEvent.mission_id).where(
+            MissionEvent.to_status == MissionStatus.PROPOSED,
+            sa.or_(*(sa.and_(MissionEvent.at > since - timedelta(days=days),
+                             MissionEvent.at <= now - timedelta(days=days))
+                     for days in PROPOSAL_WAITING_DAYS)))
+        query = query.where(sa.or_(Mission.id.in_(proposed_in_window), *_changed_missions(since)))
     for mission, proposed in session.execute(query):
         moments = _proposal_moments(proposed)
         days = current_stage(moments, now)
@@ -282,13 +303,12 @@ def reports_due(session, now: datetime, since: datetime | None = None
 def follow_ups_due(session, now: datetime, since: datetime | None = None
                    ) -> Iterator[reminders.Reminder]:
     earliest = now - relativedelta(months=max(FOLLOW_UP_MONTHS)) - FOLLOW_UP_FRESH_FOR
-    latest = now - relativedelta(months=min(FOLLOW_UP_MONTHS))
     query = (sa.select(Mission).where(Mission.status.in_(DONE), Mission.ends_at > earliest,
-                                      Mission.ends_at <= latest + MONTH_END_SLACK)
+                                      Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)))
              .options(*_people()).order_by(Mission.id))
     if since is not None:
-        fell = [sa.and_(Mission.ends_at > since - relativedelta(months=months) - MONTH_END_SLACK,
-                        Mission.ends_at <= now - relativedelta(months=months) + MONTH_END_SLACK)
+        # exactly the ends whose survey date fell in (since, now]
+        fell = [sa.and_(Mission.ends_at > ended_by(since, months), Mission.ends_at <= ended_by(now, months))
                 for months in FOLLOW_UP_MONTHS]
         query = query.where(sa.or_(*fell, *_changed_missions(since)))
     for mission in session.scalars(query):
@@ -327,17 +347,23 @@ def licences_expiring(session, now: datetime, since: datetime | None = None
     renewed = sa.exists().where(longer.professional_id == Licence.professional_id,
                                 longer.country == Licence.country,
                                 longer.valid_until > Licence.valid_until)
-    query = (sa.select(Licence.id, Licence.country, Licence.authority, Licence.valid_until,
-                       Professional.user_id)
-             .join(Professional, Professional.id == Licence.professional_id)
-             .where(Professional.consent_given.is_(True), Licence.valid_until >= today,
-                    Licence.valid_until <= today + LICENCE_WARNING, ~renewed)
-             .order_by(Licence.id))
-    if since is not None:
-        # the warning day d fell due when since < midnight(d) <= now, i.e. d > since's date
-        query = query.where(sa.or_(Licence.valid_until > since.astimezone(UTC).date() + LICENCE_WARNING,
-                                   *_changed_professionals(since)))
-    for licence_id, country, authority, valid_until, user_id in session.execute(query):
+
+    def expiring(*where):
+        return (sa.select(Licence.id, Licence.country, Licence.authority, Licence.valid_until,
+                          Professional.user_id)
+                .join(Professional, Professional.id == Licence.professional_id)
+                .where(Professional.consent_given.is_(True), Licence.valid_until >= today,
+                       Licence.valid_until <= today + LICENCE_WARNING, ~renewed, *where))
+
+    if since is None:
+        query = expiring()
+    else:
+        # the warning day d fell due when since < midnight(d) <= now, i.e. d > since's date;
+        # one SELECT per reason, each served by its own index
+        query = sa.union(
+            expiring(Licence.valid_until > since.astimezone(UTC).date() + LICENCE_WARNING),
+            *(expiring(changed) for changed in _changed_professionals(since)))
+    for licence_id, country, authority, valid_until, user_id in sorted(session.execute(query)):
         yield reminders.Reminder(
             user_id=user_id, kind="licence_expiring",
             key=f"licence_expiring:{licence_id}:{valid_until.isoformat()}",
@@ -366,17 +392,24 @@ def availability_base(professional: Professional) -> datetime:
 def availability_stale(session, now: datetime, since: datetime | None = None
                        ) -> Iterator[reminders.Reminder]:
     base = sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
-    query = (sa.select(Professional.id, Professional.user_id, base.label("base"))
-             .where(Professional.consent_given.is_(True), base <= now - AVAILABILITY_STALE_AFTER)
-             .order_by(Professional.id))
-    if since is not None:
-        # became stale in the window: its base is after since - 6 months (each arm indexed)
-        after = since - AVAILABILITY_STALE_AFTER
-        query = query.where(sa.or_(
-            Professional.availability_updated_at > after,
-            sa.and_(Professional.availability_updated_at.is_(None), Professional.created_at > after),
-            *_changed_professionals(since)))
-    for professional_id, user_id, since_base in session.execute(query):
+
+    def stale(*where):
+        return sa.select(Professional.id, Professional.user_id, base.label("base")).where(
+            Professional.consent_given.is_(True), base <= now - AVAILABILITY_STALE_AFTER, *where)
+
+    if since is None:
+        query = stale()
+    else:
+        # became stale in the window (its base is after since - 6 months), or changed: one
+        # SELECT per reason, each served by its own index
+        after, until = since - AVAILABILITY_STALE_AFTER, now - AVAILABILITY_STALE_AFTER
+        query = sa.union(
+            stale(Professional.availability_updated_at > after,
+                  Professional.availability_updated_at <= until),
+            stale(Professional.availability_updated_at.is_(None), Professional.created_at > after,
+                  Professional.created_at <= until),
+            *(stale(changed) for changed in _changed_professionals(since)))
+    for professional_id, user_id, since_base in sorted(session.execute(query)):
         yield reminders.Reminder(
             user_id=user_id, kind="availability_stale",
             key=f"availability_stale:{professional_id}:{stamp(since_base)}",
