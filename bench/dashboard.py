@@ -1,4 +1,4 @@
-"""Benchmark: the full programme dashboard over 20,000 missions with outcomes.
+"""Benchmark: the full programme dashboard over 100,000 missions with outcomes.
 
 Generates a programme (facilities, professionals, needs, missions in every status, online
 sessions, outcome reports with trainees and items, waivers, follow-up surveys) with bulk inserts
@@ -7,9 +7,9 @@ reset), then times ``missions.dashboards.indicators.compute`` and counts its SQL
 manager (everything) and a facility coordinator (their facilities) — at two sizes, to show the
 number of queries does not depend on the size of the data.
 
-    .venv/bin/python bench/dashboard.py [--sizes 2000 20000] [--runs 5] [--postgres URL]
+    .venv/bin/python bench/dashboard.py [--sizes 20000 100000] [--runs 5] [--postgres URL]
 
-Target: the full dashboard in under 500 ms on PostgreSQL at 20,000 missions, the same number of
+Target: the full dashboard in under 500 ms on PostgreSQL at 100,000 missions, the same number of
 queries at every size.
 """
 from __future__ import annotations
@@ -263,7 +263,7 @@ def run(url: str, size: int, runs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DASHBOARD_URL", DEFAULT_POSTGRES),
                         help="PostgreSQL URL of a scratch database (created if missing; its "
@@ -285,7 +285,7 @@ def main() -> None:
                 timings = " ".join(f"{result[k][0]:>6.0f} ms {result[k][1]:>3}q"
                                    for k in ("manager", "coordinator", "page"))
                 print(f"{name:<11} {size:>9,} {result['reports']:>8,} {result['load_s']:>7.1f} {timings}")
-        print("target: < 500 ms on PostgreSQL at 20,000 missions; equal query counts at every size")
+        print("target: < 500 ms on PostgreSQL at 100,000 missions; equal query counts at every size")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ A scratch PostgreSQL database is filled with 10,000 professionals and 5,000 miss
 generator of bench/matching.py), the app is served by gunicorn (4 workers) on loopback, and a
 second process loads each page with concurrent keep-alive clients. Printed per page: p50/p95
 latency, requests/s, and the ratio to a hello-world route (``/ping``) on the same gunicorn.
-Target: p95 under 150 ms for every main page.
+Target: p95 under 150 ms for every main page. The clients start once gunicorn is really ready:
+``/healthz`` answers 200 on fresh connections several times in a row.
 
-    .venv/bin/python bench/load.py [--requests 200] [--concurrency 8] [--postgres URL]
+    .venv/bin/python bench/load.py [--requests 200] [--concurrency 4] [--postgres URL]
 """
 from __future__ import annotations
 
@@ -92,15 +93,30 @@ def serve(url: str, port: int) -> subprocess.Popen:
                                f"127.0.0.1:{port}", "--log-level", "warning",
                                "diaspora:create_app()"], cwd=ROOT, env=env,
                               start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    if not wait_until_ready(port, timeout=120):
+        os.killpg(server.pid, signal.SIGTERM)
+        raise RuntimeError("gunicorn did not become ready")
+    return server
+
+
+def wait_until_ready(port: int, *, timeout: float, in_a_row: int = 8) -> bool:
+    """Real readiness: ``/healthz`` (which queries the database) answers 200 on ``in_a_row``
+    fresh connections in a row — a socket that accepts is not yet a worker that serves, and
+    fresh connections spread over the workers as they come up."""
+    deadline = time.monotonic() + timeout
+    healthy = 0
+    while time.monotonic() < deadline and healthy < in_a_row:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
+            connection.request("GET", "/healthz")
+            healthy = healthy + 1 if connection.getresponse().status == 200 else 0
         except OSError:
+            healthy = 0
+        finally:
+            connection.close()
+        if healthy == 0:
             time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    return healthy >= in_a_row
 
 
 class Client:
@@ -191,7 +207,8 @@ def child(kind: str, *args: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="concurrent keep-alive clients (the README's figures use 4)")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES))
     args = parser.parse_args()
     if not postgres_available(args.postgres):

@@ -62,9 +62,9 @@ def _frame(countries: list[str], points: list[MapPoint]) -> tuple[float, float, 
     return min(xs) - pad_x, min(ys) - pad_y, max(xs) + pad_x, max(ys) + pad_y
 
 
-def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> SvgMap:
-    """Project outlines and points into a ``width``-wide SVG (equirectangular, true at mid-latitude)."""
-    west, south, east, north = _frame(countries, points)
+def _projection(frame: tuple[float, float, float, float], width: int):
+    """(project(lon, lat) -> (x, y), height): equirectangular, true at mid-latitude."""
+    west, south, east, north = frame
     stretch = math.cos(math.radians((north + south) / 2))
     scale = width / ((east - west) * stretch)
     height = max(120, int((north - south) * scale))
@@ -72,6 +72,10 @@ def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> S
     def project(lon: float, lat: float) -> tuple[float, float]:
         return round((lon - west) * stretch * scale, 1), round((north - lat) * scale, 1)
 
+    return project, height
+
+
+def _outline_paths(countries: list[str], project) -> list[str]:
     outlines = []
     for country in countries:
         parts = []
@@ -80,6 +84,10 @@ def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> S
             parts.append("M" + " L".join(f"{x},{y}" for x, y in coords) + " Z")
         if parts:
             outlines.append(" ".join(parts))
+    return outlines
+
+
+def _place(points: list[MapPoint], project) -> tuple[list[dict], str]:
     drawn, dots = [], []
     for point in points:
         x, y = project(point.longitude, point.latitude)
@@ -90,4 +98,33 @@ def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> S
             side = round(point.size * 1.6, 1)
             dots.append(f"M{x - side / 2:.1f},{y - side / 2:.1f}h{side}v{side}h-{side}z")
     drawn.sort(key=lambda p: p["highlight"])  # highlighted points on top
-    return SvgMap(width, height, outlines, drawn, outline_source(), "".join(dots))
+    return drawn, "".join(dots)
+
+
+def draw(countries: list[str], points: list[MapPoint], *, width: int = 480) -> SvgMap:
+    """Project outlines and points into a ``width``-wide SVG (equirectangular, true at mid-latitude)."""
+    project, height = _projection(_frame(countries, points), width)
+    drawn, dots = _place(points, project)
+    return SvgMap(width, height, _outline_paths(countries, project), drawn, outline_source(), dots)
+
+
+@lru_cache(maxsize=64)
+def _country_outline(country: str, width: int) -> tuple[tuple[float, float, float, float], tuple[str, ...]]:
+    """A country's frame and projected outline for a ``width``-wide map, computed once per
+    process: the outline has thousands of vertices, a page needs only the path."""
+    frame = _frame([country], [])
+    project, _height = _projection(frame, width)
+    return frame, tuple(_outline_paths([country], project))
+
+
+def draw_country(country: str, points: list[MapPoint], *, width: int = 480) -> SvgMap:
+    """``draw([country], points)``, its outline from the per-process cache whenever every point
+    lies within the country's frame (else drawn afresh, framing them all)."""
+    frame, outlines = _country_outline(country.upper(), width)
+    west, south, east, north = frame
+    if not outlines or not all(west <= p.longitude <= east and south <= p.latitude <= north
+                               for p in points):
+        return draw([country], points, width=width)
+    project, height = _projection(frame, width)
+    drawn, dots = _place(points, project)
+    return SvgMap(width, height, list(outlines), drawn, outline_source(), dots)

@@ -68,3 +68,66 @@ def test_page_query_count_does_not_grow_with_rows(app, path, signed_in, api_clie
     seed(8, make_need, make_facility, make_professional, propose, make_user)
     large = queries_for_page()
     assert large == small, f"{path}: {small} queries with 2 rows, {large} with 10"
+
+
+# --- pages of one record with a list or a map (issue 19) ----------------------------------
+
+def _counts_for(app, browser, path: str) -> int:
+    with count_queries(app) as counted:
+        response = browser.get(path)
+        assert response.status_code == 200, path
+    return len(counted)
+
+
+def test_a_facility_page_with_its_missions_and_map_does_not_grow(
+        app, signed_in, manager, make_facility, make_need, make_professional, propose):
+    """Its missions panel (needs, sessions) and its map (the country's other facilities)."""
+    facility = make_facility(latitude=9.4, longitude=-0.85)
+
+    def grow(n):
+        for i in range(n):
+            make_facility(latitude=6.0 + i * 0.3, longitude=-1.5 + i * 0.1)
+            virtual = make_need(facility, mode="virtual", purpose="teaching", duration_days=None,
+                                sessions_per_week=1, weeks=2, session_hours=1.0)
+            propose(virtual, make_professional(), kind="virtual", weekdays=["TU"],
+                    starts_on=date(2026, 4, 7) + timedelta(days=7 * i), session_minutes=60, weeks=2)
+            propose(make_need(facility), make_professional(),
+                    starts_on=date(2026, 4, 13) + timedelta(days=7 * i))
+
+    browser = signed_in(manager)
+    grow(2)
+    _counts_for(app, browser, f"/facilities/{facility.id}")
+    small = _counts_for(app, browser, f"/facilities/{facility.id}")
+    grow(6)
+    large = _counts_for(app, browser, f"/facilities/{facility.id}")
+    assert large == small, f"{small} queries with 4 missions, {large} with 16"
+
+
+def test_a_need_page_listing_its_missions_does_not_grow(app, signed_in, manager, make_need,
+                                                        make_professional, propose):
+    need = make_need()
+    browser = signed_in(manager)
+
+    def grow(n):
+        for i in range(n):
+            propose(need, make_professional(), starts_on=date(2026, 4, 6) + timedelta(days=7 * i))
+
+    grow(2)
+    _counts_for(app, browser, f"/needs/{need.id}")
+    small = _counts_for(app, browser, f"/needs/{need.id}")
+    grow(3)
+    large = _counts_for(app, browser, f"/needs/{need.id}")
+    assert large == small, f"{small} queries with 2 missions, {large} with 5"
+
+
+def test_the_dashboard_and_the_inbox_do_not_grow(app, signed_in, manager, make_need,
+                                                 make_facility, make_professional, propose,
+                                                 make_user):
+    browser = signed_in(manager)
+    seed(2, make_need, make_facility, make_professional, propose, make_user)
+    for path in ("/dashboard", "/inbox"):
+        _counts_for(app, browser, path)
+    small = [_counts_for(app, browser, path) for path in ("/dashboard", "/inbox")]
+    seed(8, make_need, make_facility, make_professional, propose, make_user)
+    large = [_counts_for(app, browser, path) for path in ("/dashboard", "/inbox")]
+    assert large == small

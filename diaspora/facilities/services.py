@@ -48,10 +48,16 @@ def regions_of(session, country: str | None) -> list[str]:
                                 .distinct().order_by(Facility.admin1)))
 
 
-def coordinates_in(session, country: str) -> list[tuple[int, float, float]]:
-    return list(session.execute(
-        sa.select(Facility.id, Facility.latitude, Facility.longitude)
-        .where(Facility.country == country, Facility.latitude.is_not(None))))
+def map_sample(session, country: str, *, leaving_out: int, limit: int) -> list[tuple[float, float]]:
+    """At most ``limit`` coordinates of the country's facilities, an even sample by id (every
+    k-th), in two indexed queries whatever the country's size."""
+    located = sa.and_(Facility.country == country, Facility.latitude.is_not(None))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Facility).where(located))
+    stride = max(1, -(-total // limit))
+    return [tuple(row) for row in session.execute(
+        sa.select(Facility.latitude, Facility.longitude)
+        .where(located, Facility.id != leaving_out, Facility.id % stride == 0)
+        .order_by(Facility.id).limit(limit))]
 
 
 def is_coordinator_of(session, user: User, facility_id: int) -> bool:

@@ -65,13 +65,13 @@ def detail(facility_id: int):
     facility = services.get_facility(db.session, facility_id)
     svg_map = None
     if facility.has_coordinates:
-        others = [(lat, lon) for fid, lat, lon
-                  in services.coordinates_in(db.session, facility.country) if fid != facility.id]
-        stride = max(1, len(others) // MAP_POINTS)  # a large country is drawn from a sample
-        neighbours = [maps.MapPoint(lat, lon, size=1.6) for lat, lon in others[::stride]]
+        # a large country is drawn from a bounded sample, on its cached outline
+        others = services.map_sample(db.session, facility.country, leaving_out=facility.id,
+                                     limit=MAP_POINTS)
+        neighbours = [maps.MapPoint(lat, lon, size=1.6) for lat, lon in others]
         here = maps.MapPoint(facility.latitude, facility.longitude, facility.name, size=6,
                              highlight=True)
-        svg_map = maps.draw([facility.country], [*neighbours, here])
+        svg_map = maps.draw_country(facility.country, [*neighbours, here])
     coordinators = []
     if current_user.is_manager:
         coordinators = db.session.scalars(sa.select(User).where(User.role == Role.COORDINATOR,

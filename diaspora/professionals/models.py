@@ -21,6 +21,14 @@ class Professional(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"gender IN {GENDERS!r}", name="gender"),
         sa.CheckConstraint("offers_physical OR offers_virtual", name="offers_a_mode"),
+        # the scheduler's windows: changed since a run, availability bases
+        sa.Index("ix_professionals_updated", "updated_at"),
+        sa.Index("ix_professionals_consent_changed", "consent_changed_at"),
+        sa.Index("ix_professionals_availability_updated", "availability_updated_at"),
+        sa.Index("ix_professionals_created", "created_at"),
+        # the shortlist's first hard filters: consenting professionals of a cadre
+        sa.Index("ix_professionals_consenting_cadre", "cadre", "offers_physical", "offers_virtual",
+                 postgresql_where=sa.text("consent_given"), sqlite_where=sa.text("consent_given")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +160,8 @@ class Licence(db.Model):
     __table_args__ = (
         sa.CheckConstraint("valid_until >= valid_from", name="valid_range"),
         sa.Index("ix_licences_country_valid", "country", "valid_until"),
+        sa.Index("ix_licences_valid_until", "valid_until"),      # expiry reminders
+        sa.Index("ix_licences_professional_country", "professional_id", "country", "valid_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

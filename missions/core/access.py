@@ -153,10 +153,14 @@ def status_counts(session: Session) -> dict[str, int]:
 
 
 def missions_of_need(session: Session, need_id: int) -> list[Mission]:
+    """With what the need's page lists of each (the professional, the sessions) loaded at once."""
     return session.scalars(sa.select(Mission).where(Mission.need_id == need_id)
+                           .options(selectinload(Mission.professional), selectinload(Mission.sessions))
                            .order_by(Mission.proposed_at)).all()
 
 
 def missions_at_facility(session: Session, facility_id: int, limit: int = 50) -> list[Mission]:
+    """With what the facility's page lists of each (the need, the sessions) loaded at once."""
     return session.scalars(sa.select(Mission).where(Mission.facility_id == facility_id)
+                           .options(selectinload(Mission.need), selectinload(Mission.sessions))
                            .order_by(Mission.starts_at.desc()).limit(limit)).all()

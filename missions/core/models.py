@@ -56,6 +56,8 @@ class Mission(db.Model):
         sa.CheckConstraint("cycle >= 1", name="cycle"),
         sa.Index("ix_missions_status_starts", "status", "starts_at"),
         sa.Index("ix_missions_professional_starts", "professional_id", "starts_at"),
+        sa.Index("ix_missions_status_ends", "status", "ends_at"),    # reports and follow-ups due
+        sa.Index("ix_missions_updated", "updated_at"),               # changed since a scheduler run
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +140,9 @@ class MissionEvent(db.Model):
     """History: who moved the mission from which status to which, when and why."""
 
     __tablename__ = "mission_events"
+    __table_args__ = (
+        sa.Index("ix_mission_events_status_at", "to_status", "at"),   # proposals waiting
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"),

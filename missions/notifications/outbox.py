@@ -40,7 +40,7 @@ from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
 from ..scheduler import reminders
-from . import pause
+from . import pause, producers
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -156,23 +156,25 @@ def _decide(session, batch: list[sa.Row], now: datetime) -> dict[str | None, lis
 
 @dataclass
 class _Context:
-    """What a batch refers to, loaded at once: its deactivated recipients, and its missions and
-    sessions. Holding these also keeps them in the session's identity map, where validators
-    find them with ``session.get`` without a query."""
+    """What a batch refers to, loaded at once, a query per kind of record: its recipients, its
+    missions (with what the validators read) and sessions, and the records the reminder
+    validators check (``producers.preload_for_checks``). Holding these also keeps them in the
+    session's identity map, where validators find them with ``session.get`` without a query."""
 
     inactive_users: set[int]
     missions: dict[int, Mission]
     sessions: dict[int, MissionSession]
+    held: list
 
     @classmethod
     def load(cls, session, batch: list[sa.Row]) -> _Context:
-        user_ids = {n.user_id for n in batch}
-        return cls(inactive_users=set(session.scalars(sa.select(User.id).where(
-                       User.id.in_(user_ids), User.active.is_(False)))),
-                   # with their checklists, which the readiness reminders look at
+        users = _by_id(session, User, {n.user_id for n in batch})
+        return cls(inactive_users={user.id for user in users.values() if not user.active},
+                   # with their checklists and histories, which the reminders look at
                    missions=_by_id(session, Mission, {n.mission_id for n in batch},
-                                   selectinload(Mission.checklist)),
-                   sessions=_by_id(session, MissionSession, {n.session_id for n in batch}))
+                                   selectinload(Mission.checklist), selectinload(Mission.events)),
+                   sessions=_by_id(session, MissionSession, {n.session_id for n in batch}),
+                   held=[*users.values(), *producers.preload_for_checks(session, batch)])
 
 
 def _by_id(session, model, ids: set, *options) -> dict:

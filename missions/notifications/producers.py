@@ -8,22 +8,35 @@ Reminders in stages (a proposal waiting 3 then 7 days; a checklist open 30, 14, 
 the start) yield only the current stage: after downtime, the 7-day reminder goes out, never
 both. Follow-up surveys are distinct, so each is produced, but only within three months of its
 date (the scheduler switched on over old missions does not send year-old surveys).
+
+Work proportional to what is due: given ``since`` (the producer's watermark, the ``now`` of its
+last run), a producer reads only the rows whose reminder moment fell in ``(since, now]`` and
+the rows changed since then (a mission confirmed or rescheduled after its moment, a licence
+added, consent given) — each in one set-based query served by an index, with the people it
+needs loaded in bulk. ``since=None`` (a first run) reads everything in force, as before.
+Changes are looked for ``CHANGE_OVERLAP`` before the watermark, so a transaction that
+committed just after a run, with an earlier ``now``, is not missed; keys make the overlap
+harmless.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
+from diaspora.facilities.models import Facility
+from diaspora.needs.models import Need
 from diaspora.professionals.models import Licence, Professional
+from diaspora.programmes.models import Programme
 from diaspora.vocabulary import Role
 
 from ..core.hooks import MissionHooks
 from ..core.lifecycle import CHECKLIST_ROLES
-from ..core.models import Mission, MissionSession
+from ..core.models import Mission, MissionEvent, MissionSession
 from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, SessionStatus
 from ..scheduler import reminders
 from . import recipients
@@ -38,6 +51,10 @@ FOLLOW_UP_MONTHS = (3, 6, 12)
 FOLLOW_UP_FRESH_FOR = relativedelta(months=3)
 LICENCE_WARNING = timedelta(days=90)
 AVAILABILITY_STALE_AFTER = relativedelta(months=6)
+# Changes are looked for this long before the watermark (see the module's docstring).
+CHANGE_OVERLAP = timedelta(minutes=10)
+# Month arithmetic clips at month ends (31 August + 6 months = 28 February) by at most 3 days.
+MONTH_END_SLACK = timedelta(days=4)
 
 
 def stamp(instant: datetime) -> int:
@@ -50,8 +67,47 @@ def current_stage(moments: dict[int, datetime], now: datetime) -> int | None:
     return max(due)[1] if due else None
 
 
+def fell_due(moment: datetime, since: datetime | None) -> bool:
+    """The moment is after the watermark (everything is, on a first run)."""
+    return since is None or moment > since
+
+
+def ended_by(instant: datetime, months: int) -> datetime:
+    """The latest end whose ``months``-later date is at or before ``instant``: adding months is
+    monotone but clips at month ends, so it is found by bisection (to the microsecond)."""
+    later = relativedelta(months=months)
+    low = instant - later                 # low + later <= instant
+    high = low + MONTH_END_SLACK
+    while high + later <= instant:
+        high += MONTH_END_SLACK
+    while high - low > timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if middle + later <= instant:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def changed_after(since: datetime) -> datetime:
+    return since - CHANGE_OVERLAP
+
+
 def _mission(session, notification) -> Mission:
     return session.get(Mission, notification.mission_id)
+
+
+def _people(path=None) -> tuple:
+    """Loader options for what ``mission_facts`` and ``mission_people`` read, in bulk."""
+    def start(attribute):
+        return path.selectinload(attribute) if path is not None else selectinload(attribute)
+    return (start(Mission.professional).selectinload(Professional.user),
+            start(Mission.facility).selectinload(Facility.coordinators),
+            start(Mission.need))
+
+
+def _changed_missions(since: datetime | None) -> Iterable:
+    return () if since is None else (Mission.updated_at > changed_after(since),)
 
 
 # --- a proposal waiting for an answer -------------------------------------------------------
@@ -61,32 +117,54 @@ def proposed_at(mission: Mission) -> datetime:
     return max(event.at for event in mission.events if event.to_status == MissionStatus.PROPOSED)
 
 
-def _proposal_moments(mission: Mission) -> dict[int, datetime]:
-    base = proposed_at(mission)
+def _proposal_moments(base: datetime) -> dict[int, datetime]:
     return {days: base + timedelta(days=days) for days in PROPOSAL_WAITING_DAYS}
 
 
-def proposals_waiting(session, now: datetime) -> Iterator[reminders.Reminder]:
-    waiting = session.scalars(sa.select(Mission).where(Mission.status == MissionStatus.PROPOSED)
-                              .options(selectinload(Mission.events)))
-    for mission in waiting:
-        moments = _proposal_moments(mission)
+def _last_proposed():
+    return (sa.select(sa.func.max(MissionEvent.at))
+            .where(MissionEvent.mission_id == Mission.id,
+                   MissionEvent.to_status == MissionStatus.PROPOSED)
+            .correlate(Mission).scalar_subquery())
+
+
+def proposals_waiting(session, now: datetime, since: datetime | None = None
+                      ) -> Iterator[reminders.Reminder]:
+    base = _last_proposed()
+    query = (sa.select(Mission, base.label("base")).where(Mission.status == MissionStatus.PROPOSED)
+             .options(*_people()).order_by(Mission.id))
+    if since is not None:
+        # proposed in a window whose 3- or 7-day moment fell due; whether that proposal is
+        # still the last one is checked below on the few rows found
+        proposed_in_window = sa.select(MissionEvent.mission_id).where(
+            MissionEvent.to_status == MissionStatus.PROPOSED,
+            sa.or_(*(sa.and_(MissionEvent.at > since - timedelta(days=days),
+                             MissionEvent.at <= now - timedelta(days=days))
+                     for days in PROPOSAL_WAITING_DAYS)))
+        query = query.where(sa.or_(Mission.id.in_(proposed_in_window), *_changed_missions(since)))
+    for mission, proposed in session.execute(query):
+        moments = _proposal_moments(proposed)
         days = current_stage(moments, now)
-        if days is None:
+        if days is None or not (fell_due(moments[days], since) or _changed(mission, since)):
             continue
-        base = proposed_at(mission)
         yield reminders.Reminder(
             user_id=mission.professional.user_id, kind="proposal_waiting",
-            key=f"proposal_waiting:{mission.id}:{stamp(base)}:{days}", due_at=moments[days],
+            key=f"proposal_waiting:{mission.id}:{stamp(proposed)}:{days}", due_at=moments[days],
             mission_id=mission.id,
-            payload={**mission_facts(mission), "days": days, "proposed_at": base.isoformat()})
+            payload={**mission_facts(mission), "days": days, "proposed_at": proposed.isoformat()})
+
+
+def _changed(mission: Mission, since: datetime | None) -> bool:
+    return since is not None and mission.updated_at > changed_after(since)
 
 
 def proposal_still_waiting(session, notification, now: datetime) -> bool:
     mission = _mission(session, notification)
-    return (mission.status == MissionStatus.PROPOSED
-            and proposed_at(mission).isoformat() == notification.payload["proposed_at"]
-            and current_stage(_proposal_moments(mission), now) == notification.payload["days"])
+    if mission.status != MissionStatus.PROPOSED:
+        return False
+    base = proposed_at(mission)
+    return (base.isoformat() == notification.payload["proposed_at"]
+            and current_stage(_proposal_moments(base), now) == notification.payload["days"])
 
 
 # --- readiness checklist ---------------------------------------------------------------------
@@ -111,17 +189,27 @@ def _who_can_tick(session, mission: Mission, missing: list[str]) -> list:
     return people
 
 
-def readiness_incomplete(session, now: datetime) -> Iterator[reminders.Reminder]:
-    upcoming = session.scalars(
-        sa.select(Mission).where(Mission.status.in_(PREPARING),
-                                 Mission.starts_at > now,
-                                 Mission.starts_at <= now + timedelta(days=max(READINESS_DAYS_BEFORE)))
-        .options(selectinload(Mission.checklist)))
-    for mission in upcoming:
+def readiness_incomplete(session, now: datetime, since: datetime | None = None
+                         ) -> Iterator[reminders.Reminder]:
+    query = (sa.select(Mission)
+             .where(Mission.status.in_(PREPARING), Mission.starts_at > now,
+                    Mission.starts_at <= now + timedelta(days=max(READINESS_DAYS_BEFORE)))
+             .options(selectinload(Mission.checklist), selectinload(Mission.proposed_by),
+                      selectinload(Mission.need).selectinload(Need.programme)
+                      .selectinload(Programme.managers), *_people())
+             .order_by(Mission.id))
+    if since is not None:
+        stage_fell_due = [sa.and_(Mission.starts_at > since + timedelta(days=days),
+                                  Mission.starts_at <= now + timedelta(days=days))
+                          for days in READINESS_DAYS_BEFORE]
+        query = query.where(sa.or_(*stage_fell_due, *_changed_missions(since)))
+    for mission in session.scalars(query):
         missing = missing_items(mission)
         moments = _readiness_moments(mission)
         days = current_stage(moments, now)
         if not missing or days is None:
+            continue
+        if not (fell_due(moments[days], since) or _changed(mission, since)):
             continue
         payload = {**mission_facts(mission), "days": days, "missing": missing}
         for user in _who_can_tick(session, mission, missing):
@@ -141,11 +229,15 @@ def readiness_still_incomplete(session, notification, now: datetime) -> bool:
 
 # --- the mission and its sessions begin -------------------------------------------------------
 
-def missions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
-    starting = session.scalars(sa.select(Mission).where(
+def missions_starting(session, now: datetime, since: datetime | None = None
+                      ) -> Iterator[reminders.Reminder]:
+    query = (sa.select(Mission).where(
         Mission.status.in_(CONFIRMED_AHEAD), Mission.starts_at > now,
-        Mission.starts_at <= now + MISSION_STARTS_BEFORE))
-    for mission in starting:
+        Mission.starts_at <= now + MISSION_STARTS_BEFORE).options(*_people()).order_by(Mission.id))
+    if since is not None:
+        query = query.where(sa.or_(Mission.starts_at > since + MISSION_STARTS_BEFORE,
+                                   *_changed_missions(since)))
+    for mission in session.scalars(query):
         for user in recipients.mission_people(mission):
             yield reminders.Reminder(
                 user_id=user.id, kind="mission_starts", mission_id=mission.id,
@@ -159,13 +251,18 @@ def mission_still_starting(session, notification, now: datetime) -> bool:
             and mission.starts_at.isoformat() == notification.payload["starts_at"])
 
 
-def sessions_starting(session, now: datetime) -> Iterator[reminders.Reminder]:
-    starting = session.scalars(
-        sa.select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
-        .where(MissionSession.status == SessionStatus.SCHEDULED, Mission.status.in_(UNDER_WAY),
-               MissionSession.starts_at > now,
-               MissionSession.starts_at <= now + SESSION_STARTS_BEFORE))
-    for mission_session in starting:
+def sessions_starting(session, now: datetime, since: datetime | None = None
+                      ) -> Iterator[reminders.Reminder]:
+    query = (sa.select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
+             .where(MissionSession.status == SessionStatus.SCHEDULED, Mission.status.in_(UNDER_WAY),
+                    MissionSession.starts_at > now,
+                    MissionSession.starts_at <= now + SESSION_STARTS_BEFORE)
+             .options(*_people(selectinload(MissionSession.mission)))
+             .order_by(MissionSession.id))
+    if since is not None:
+        query = query.where(sa.or_(MissionSession.starts_at > since + SESSION_STARTS_BEFORE,
+                                   *_changed_missions(since)))
+    for mission_session in session.scalars(query):
         mission = mission_session.mission
         payload = {**mission_facts(mission), "sequence": mission_session.sequence,
                    "starts_at": mission_session.starts_at.isoformat(), "join_url": mission.join_url}
@@ -187,10 +284,15 @@ def session_still_starting(session, notification, now: datetime) -> bool:
 # --- after the mission: report and follow-ups --------------------------------------------------
 # Their validators belong to the outcomes (a report or survey already filed ends them).
 
-def reports_due(session, now: datetime) -> Iterator[reminders.Reminder]:
-    ended = session.scalars(sa.select(Mission).where(Mission.status == MissionStatus.COMPLETED,
-                                                     Mission.ends_at <= now - REPORT_DUE_AFTER))
-    for mission in ended:
+def reports_due(session, now: datetime, since: datetime | None = None
+                ) -> Iterator[reminders.Reminder]:
+    query = (sa.select(Mission).where(Mission.status == MissionStatus.COMPLETED,
+                                      Mission.ends_at <= now - REPORT_DUE_AFTER)
+             .options(*_people()).order_by(Mission.id))
+    if since is not None:
+        query = query.where(sa.or_(Mission.ends_at > since - REPORT_DUE_AFTER,
+                                   *_changed_missions(since)))
+    for mission in session.scalars(query):
         for user in recipients.mission_people(mission):
             yield reminders.Reminder(
                 user_id=user.id, kind="report_due", key=f"report_due:{mission.id}:{user.id}",
@@ -198,16 +300,23 @@ def reports_due(session, now: datetime) -> Iterator[reminders.Reminder]:
                 payload=mission_facts(mission))
 
 
-def follow_ups_due(session, now: datetime) -> Iterator[reminders.Reminder]:
+def follow_ups_due(session, now: datetime, since: datetime | None = None
+                   ) -> Iterator[reminders.Reminder]:
     earliest = now - relativedelta(months=max(FOLLOW_UP_MONTHS)) - FOLLOW_UP_FRESH_FOR
-    latest = now - relativedelta(months=min(FOLLOW_UP_MONTHS))
-    ended = session.scalars(sa.select(Mission).where(Mission.status.in_(DONE),
-                                                     Mission.ends_at > earliest,
-                                                     Mission.ends_at <= latest))
-    for mission in ended:
+    query = (sa.select(Mission).where(Mission.status.in_(DONE), Mission.ends_at > earliest,
+                                      Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)))
+             .options(*_people()).order_by(Mission.id))
+    if since is not None:
+        # exactly the ends whose survey date fell in (since, now]
+        fell = [sa.and_(Mission.ends_at > ended_by(since, months), Mission.ends_at <= ended_by(now, months))
+                for months in FOLLOW_UP_MONTHS]
+        query = query.where(sa.or_(*fell, *_changed_missions(since)))
+    for mission in session.scalars(query):
         for months in FOLLOW_UP_MONTHS:
             due = mission.ends_at + relativedelta(months=months)
             if not due <= now < due + FOLLOW_UP_FRESH_FOR:
+                continue
+            if not (fell_due(due, since) or _changed(mission, since)):
                 continue
             for user in recipients.mission_people(mission):
                 yield reminders.Reminder(
@@ -222,21 +331,45 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def licences_expiring(session, now: datetime) -> Iterator[reminders.Reminder]:
+def _changed_professionals(since: datetime | None) -> Iterable:
+    if since is None:
+        return ()
+    after = changed_after(since)
+    return (Professional.updated_at > after, Professional.consent_changed_at > after)
+
+
+def licences_expiring(session, now: datetime, since: datetime | None = None
+                      ) -> Iterator[reminders.Reminder]:
+    """Licences whose warning day (90 days before the end, from midnight UTC) has come, and
+    that no longer licence for the same country renews: one query, no row loaded but these."""
     today = now.date()
-    expiring = session.scalars(
-        sa.select(Licence).join(Professional, Professional.id == Licence.professional_id)
-        .where(Professional.consent_given.is_(True), Licence.valid_until >= today,
-               Licence.valid_until <= today + LICENCE_WARNING))
-    for licence in expiring:
-        if _renewed(licence):
-            continue
+    longer = aliased(Licence)
+    renewed = sa.exists().where(longer.professional_id == Licence.professional_id,
+                                longer.country == Licence.country,
+                                longer.valid_until > Licence.valid_until)
+
+    def expiring(*where):
+        return (sa.select(Licence.id, Licence.country, Licence.authority, Licence.valid_until,
+                          Professional.user_id)
+                .join(Professional, Professional.id == Licence.professional_id)
+                .where(Professional.consent_given.is_(True), Licence.valid_until >= today,
+                       Licence.valid_until <= today + LICENCE_WARNING, ~renewed, *where))
+
+    if since is None:
+        query = expiring()
+    else:
+        # the warning day d fell due when since < midnight(d) <= now, i.e. d > since's date;
+        # one SELECT per reason, each served by its own index
+        query = sa.union(
+            expiring(Licence.valid_until > since.astimezone(UTC).date() + LICENCE_WARNING),
+            *(expiring(changed) for changed in _changed_professionals(since)))
+    for licence_id, country, authority, valid_until, user_id in sorted(session.execute(query)):
         yield reminders.Reminder(
-            user_id=licence.professional.user_id, kind="licence_expiring",
-            key=f"licence_expiring:{licence.id}:{licence.valid_until.isoformat()}",
-            due_at=_start_of(licence.valid_until - LICENCE_WARNING),
-            payload={"licence_id": licence.id, "country": licence.country,
-                     "authority": licence.authority, "valid_until": licence.valid_until.isoformat()})
+            user_id=user_id, kind="licence_expiring",
+            key=f"licence_expiring:{licence_id}:{valid_until.isoformat()}",
+            due_at=_start_of(valid_until - LICENCE_WARNING),
+            payload={"licence_id": licence_id, "country": country,
+                     "authority": authority, "valid_until": valid_until.isoformat()})
 
 
 def _renewed(licence: Licence) -> bool:
@@ -256,24 +389,57 @@ def availability_base(professional: Professional) -> datetime:
     return professional.availability_updated_at or professional.created_at
 
 
-def availability_stale(session, now: datetime) -> Iterator[reminders.Reminder]:
+def availability_stale(session, now: datetime, since: datetime | None = None
+                       ) -> Iterator[reminders.Reminder]:
     base = sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
-    stale = session.scalars(sa.select(Professional).where(
-        Professional.consent_given.is_(True), base <= now - AVAILABILITY_STALE_AFTER))
-    for professional in stale:
-        since = availability_base(professional)
+
+    def stale(*where):
+        return sa.select(Professional.id, Professional.user_id, base.label("base")).where(
+            Professional.consent_given.is_(True), base <= now - AVAILABILITY_STALE_AFTER, *where)
+
+    if since is None:
+        query = stale()
+    else:
+        # became stale in the window (its base is after since - 6 months), or changed: one
+        # SELECT per reason, each served by its own index
+        after, until = since - AVAILABILITY_STALE_AFTER, now - AVAILABILITY_STALE_AFTER
+        query = sa.union(
+            stale(Professional.availability_updated_at > after,
+                  Professional.availability_updated_at <= until),
+            stale(Professional.availability_updated_at.is_(None), Professional.created_at > after,
+                  Professional.created_at <= until),
+            *(stale(changed) for changed in _changed_professionals(since)))
+    for professional_id, user_id, since_base in sorted(session.execute(query)):
         yield reminders.Reminder(
-            user_id=professional.user_id, kind="availability_stale",
-            key=f"availability_stale:{professional.id}:{stamp(since)}",
-            due_at=since + AVAILABILITY_STALE_AFTER,
-            payload={"professional_id": professional.id, "since": since.date().isoformat(),
-                     "last_update_at": since.isoformat()})
+            user_id=user_id, kind="availability_stale",
+            key=f"availability_stale:{professional_id}:{stamp(since_base)}",
+            due_at=since_base + AVAILABILITY_STALE_AFTER,
+            payload={"professional_id": professional_id, "since": since_base.date().isoformat(),
+                     "last_update_at": since_base.isoformat()})
 
 
 def availability_still_stale(session, notification, now: datetime) -> bool:
     professional = session.get(Professional, notification.payload["professional_id"])
     return (professional.consent_given and availability_base(professional).isoformat()
             == notification.payload["last_update_at"])
+
+
+# --- the re-checks before sending, in bulk ------------------------------------------------------
+
+def preload_for_checks(session, batch: list) -> list:
+    """Load what this module's validators read for a batch of due rows, a query per kind of
+    record, so that each validator's ``session.get`` is answered from the identity map.
+    The caller keeps the returned records referenced for as long as the batch is checked."""
+    licence_ids = {n.payload["licence_id"] for n in batch if n.kind == "licence_expiring"}
+    professional_ids = {n.payload["professional_id"] for n in batch if n.kind == "availability_stale"}
+    loaded = []
+    if licence_ids:
+        loaded += session.scalars(sa.select(Licence).where(Licence.id.in_(licence_ids)).options(
+            selectinload(Licence.professional).selectinload(Professional.licences))).all()
+    if professional_ids:
+        loaded += session.scalars(sa.select(Professional).where(
+            Professional.id.in_(professional_ids))).all()
+    return loaded
 
 
 PRODUCERS = (proposals_waiting, readiness_incomplete, missions_starting, sessions_starting,

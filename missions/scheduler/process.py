@@ -19,7 +19,6 @@ import os
 import socket
 import uuid
 from datetime import UTC, datetime
-from itertools import chain
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,7 +30,7 @@ from diaspora.extensions import db
 from ..core.hooks import mission_hooks
 from ..notifications import outbox
 from ..notifications.mail import Mailer
-from . import automation
+from . import automation, watermarks
 
 log = logging.getLogger(__name__)
 JOB_ID = "missions-run-once"
@@ -47,7 +46,8 @@ def run_once(session, now: datetime, *, worker: str | None = None) -> dict[str, 
     config = current_app.config
     worker = worker or worker_name()
     counts = dict(automation.run(session, now))
-    produced = chain.from_iterable(producer(session, now) for producer in mission_hooks().reminder_producers)
+    # only what fell due since each producer's last run; stored and watermarked in one commit
+    produced = watermarks.produce(session, mission_hooks().reminder_producers, now)
     counts["stored"] = outbox.store(session, produced, now)
     counts.update(outbox.deliver_due(session, now, worker=worker,
                                      batch_size=config["SCHEDULER_BATCH_SIZE"]))

@@ -2,9 +2,12 @@
 
 Any part of the missions package can declare reminders without knowing how they are sent:
 
-- a *producer* is ``fn(session, now) -> Iterable[Reminder]``: every reminder that should exist
-  at ``now`` (due now or later). Producers are pure reads; the scheduler stores what they yield
-  as outbox rows keyed by ``Reminder.key``, so yielding the same reminder again changes nothing.
+- a *producer* is ``fn(session, now, since=None) -> Iterable[Reminder]``: the reminders that
+  should exist at ``now`` (due now or later) and fell due after ``since`` — the producer's
+  watermark, the ``now`` of its previous run (``missions.scheduler.watermarks``) — or concern
+  a record changed since then; with ``since=None``, every reminder in force. Producers are
+  pure reads; the scheduler stores what they yield as outbox rows keyed by ``Reminder.key``,
+  so yielding the same reminder again changes nothing.
 - a *validator* for a kind is ``fn(session, notification, now) -> bool``, asked again just
   before sending: False means the reason is gone (mission cancelled, report already filed) and
   nothing is sent. ``notification`` is a row with the fields ``ROW_FIELDS``; the mission and
@@ -36,5 +39,5 @@ class Reminder:
 # What a validator can read of the notification it is asked about.
 ROW_FIELDS = ("id", "user_id", "kind", "key", "due_at", "payload", "mission_id", "session_id")
 
-Producer = Callable[[object, datetime], Iterable[Reminder]]
+Producer = Callable[..., Iterable[Reminder]]   # (session, now, since=None)
 Validator = Callable[[object, object, datetime], bool]
