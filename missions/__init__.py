@@ -11,7 +11,7 @@ from flask import Flask
 from diaspora.extensions import api, csrf
 from diaspora.hooks import registry_hooks
 
-from . import cli
+from . import cli, home
 from .calendars import services as calendars, views as calendar_views
 from .core import (
     api as missions_api,
@@ -71,6 +71,7 @@ def register(app: Flask) -> None:
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
 
+    home.register(app)
     cli.init_app(app)
     if scheduler.should_start_in_process(app):
         scheduler.start(app)

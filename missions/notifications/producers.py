@@ -276,6 +276,10 @@ def availability_still_stale(session, notification, now: datetime) -> bool:
             == notification.payload["last_update_at"])
 
 
+# The rules above, for the to-do list that must agree with them (``missions.home``).
+who_can_tick = _who_can_tick
+renewed = _renewed
+
 PRODUCERS = (proposals_waiting, readiness_incomplete, missions_starting, sessions_starting,
              reports_due, follow_ups_due, licences_expiring, availability_stale)
 VALIDATORS = {
