@@ -1,7 +1,7 @@
 """The hard filters, in SQL: who could do the work at all, and why nobody can."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -134,6 +134,8 @@ class Diagnosis:
     of: int
     filter: str
     removed: int
+    # filter → professionals of the cadre it removed first, in ``FILTERS`` order
+    removed_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -153,4 +155,6 @@ def diagnose(session, terms: Terms) -> Diagnosis:
                                    .group_by(first_failed.c.filter)).all())
     of = sum(count for name, count in removed.items() if name != "cadre")
     worst = max(FILTERS[1:], key=lambda name: removed.get(name, 0)) if of else "cadre"
-    return Diagnosis(of=of, filter=worst, removed=removed.get(worst, 0))
+    return Diagnosis(of=of, filter=worst, removed=removed.get(worst, 0),
+                     removed_by={name: removed[name] for name in FILTERS[1:]
+                                 if removed.get(name)})
