@@ -88,7 +88,8 @@ def form_data(schema: Schema) -> dict:
 # catalogues already translate them); a field not listed is named after its key.
 FIELD_LABELS = {
     "facility_id": _l("Facility"), "programme_id": _l("Programme"), "title": _l("Short title"),
-    "cadre": _l("Cadre (ISCO-08)"), "specialty": _l("Specialty"), "specialties": _l("Specialties"),
+    "cadre": _l("Cadre (ISCO-08)"), "other_cadres": _l("Other cadres you hold"),
+    "specialty": _l("Specialty"), "specialties": _l("Specialties"),
     "skills": _l("Skills (comma-separated)"), "purpose": _l("Purpose"), "priority": _l("Priority"),
     "languages": _l("Languages (codes, comma-separated)"), "mode": _l("Mode"),
     "earliest_start": _l("Earliest start"), "latest_end": _l("Latest end"),

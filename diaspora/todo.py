@@ -121,6 +121,9 @@ def coordinators_waiting(session, user: User, now: datetime) -> Iterable[Todo]:
         return
     for person in unattached_coordinators(session):
         text = _("%(name)s (%(email)s)", name=person.name, email=person.email)
+        if person.facility_requested:
+            text = _("%(name)s (%(email)s) asks for “%(facility)s”", name=person.name,
+                     email=person.email, facility=person.facility_requested)
         yield Todo("coordinator_unattached", person.id, text, "auth.user_edit",
                    {"user_id": person.id}, person.created_at)
 

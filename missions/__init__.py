@@ -62,6 +62,7 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.user_registered.append(notices.coordinator_registered)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)

@@ -220,3 +220,53 @@ def test_the_flash_names_the_status_in_words_in_every_language(app):
         with force_locale("fr"):
             text = next_steps.after("in_progress")
         assert "in_progress" not in text and "in progress" not in text
+
+
+def test_a_coordinator_registers_naming_the_facility_and_managers_are_told(
+        browser, manager, make_user, signed_in):
+    from diaspora.auth.models import User
+    from missions.notifications.models import Notification
+
+    admin = make_user("admin")
+    form = {"role": "coordinator", "email": "esi@example.org", "password": "another-long-one-1",
+            "name": "Esi Coordinator", "timezone": "Africa/Accra"}
+    refused = browser.post("/register", form)
+    assert refused.status_code == 422 and "Say which facility you coordinate." in \
+        refused.get_data(as_text=True)
+    assert browser.post("/register", {**form, "facility_requested": "Tamale  Teaching Hospital"}) \
+        .status_code == 302
+    esi = db.session.scalar(sa.select(User).where(User.email == "esi@example.org"))
+    assert esi.facility_requested == "Tamale Teaching Hospital"
+    told = db.session.scalars(sa.select(Notification).where(
+        Notification.kind == "coordinator_registered")).all()
+    assert sorted(n.user_id for n in told) == sorted([manager.id, admin.id])
+    assert told[0].payload["facility"] == "Tamale Teaching Hospital"
+
+    assert ("coordinator_unattached", esi.id) in listed(manager, START)
+    inbox = signed_in(manager).get("/inbox").get_data(as_text=True)
+    assert "A facility coordinator registered: Esi Coordinator" in inbox
+    home = signed_in(manager).get("/overview").get_data(as_text=True)
+    assert "asks for “Tamale Teaching Hospital”" in home
+    mine = browser.get("/facilities/mine").get_data(as_text=True)
+    assert "You asked for “Tamale Teaching Hospital”" in mine
+
+
+def test_a_nurse_midwife_is_matched_for_either_cadre(make_need, make_professional, signed_in):
+    from missions.matching import shortlist
+
+    nurse = make_professional(cadre="2221", specialties=())
+    page = signed_in(nurse.user)
+    form = {"given_name": "Ama", "family_name": "Mensah", "cadre": "2221",
+            "other_cadres": ["2222", "2221"], "country_of_origin": "GH",
+            "country_of_residence": "GB", "timezone": "Europe/London", "gender": "female",
+            "offers_physical": "y", "offers_virtual": "y"}
+    assert page.post("/me/edit", form).status_code == 302
+    db.session.refresh(nurse)
+    assert nurse.cadres == ["2221", "2222"]
+    assert "Midwi" in page.get("/me").get_data(as_text=True)
+    for cadre in ("2221", "2222"):
+        need = make_need(cadre=cadre, specialty=None)
+        assert [c.professional_id for c in shortlist(db.session, need, now=START)] == [nurse.id]
+    assert [c.professional_id for c in shortlist(db.session, make_need(cadre="2262",
+                                                                         specialty=None),
+                                                   now=START)] == []

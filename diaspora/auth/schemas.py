@@ -158,6 +158,9 @@ class SignupSchema(BaseSchema):
     city_of_residence = fields.String(allow_none=True)
     offers_physical = fields.Boolean(load_default=True)
     offers_virtual = fields.Boolean(load_default=True)
+    facility_requested = fields.String(validate=validate.Length(min=2, max=200),
+                                       metadata={"description": "coordinators: the facility "
+                                                 "they coordinate, in their own words"})
 
     @validates_schema(skip_on_field_errors=False)
     def _policy(self, data, **kwargs):
@@ -174,8 +177,11 @@ class SignupSchema(BaseSchema):
                 errors.update(error.messages)
             if not data.get("consent"):
                 errors["consent"] = [_("Registration needs your consent; you can withdraw it at any time.")]
-        elif data.get("role") == "coordinator" and not data.get("name"):
-            errors["name"] = [_("Missing data for required field.")]
+        elif data.get("role") == "coordinator":
+            if not data.get("name"):
+                errors["name"] = [_("Missing data for required field.")]
+            if not (data.get("facility_requested") or "").strip():
+                errors["facility_requested"] = [_("Say which facility you coordinate.")]
         if errors:
             raise ValidationError(errors)
 

@@ -12,6 +12,7 @@ from .. import audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
 from ..facilities.services import set_coordinator_facilities
+from ..hooks import registry_hooks
 from ..professionals import services as professionals
 from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
 from ..vocabulary import MANAGERS, Role
@@ -36,6 +37,8 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
                 password_hash=hash_password(data["password"]), created_at=now,
                 timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
                 locale=data.get("locale"))
+    if user.role == "coordinator":
+        user.facility_requested = " ".join(data["facility_requested"].split())
     session.add(user)
     if user.role == "professional":
         professionals.create_professional(
@@ -43,6 +46,8 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
             consent_version=current_app.config["CONSENT_VERSION"])
     _commit_unique(session, "email")
     audit.record(session, now=now, actor=user, action="create", entity="user", entity_id=user.id)
+    for hook in registry_hooks().user_registered:  # e.g. the managers are told of a coordinator
+        hook(session, user, now)
     session.commit()
     return user
 

@@ -32,6 +32,10 @@ class ProfileSchema(BaseSchema):
     gender = fields.String(load_default="undisclosed", validate=one_of(GENDERS))
     cadre = fields.String(required=True, validate=one_of(reference.CADRES),
                           metadata={"description": "ISCO-08 unit group, e.g. 2212"})
+    other_cadres = fields.List(fields.String(validate=one_of(reference.CADRES)),
+                               load_default=list, validate=validate.Length(max=5),
+                               metadata={"description": "further ISCO-08 cadres held, e.g. "
+                                         "2222 for a nurse (2221) who is also a midwife"})
     specialties = fields.List(fields.String(validate=one_of(reference.SPECIALTIES)),
                               load_default=list)
     skills = fields.List(Trimmed(validate=validate.Length(min=2, max=80)), load_default=list,
@@ -66,6 +70,8 @@ class ProfileSchema(BaseSchema):
             data["skills"] = sorted({_normalise_skill(s) for s in data["skills"] if s})
         if "specialties" in data:
             data["specialties"] = sorted(set(data["specialties"]))
+        if "other_cadres" in data:
+            data["other_cadres"] = sorted(set(data["other_cadres"]) - {data.get("cadre")})
         return data
 
 
@@ -164,6 +170,7 @@ class ProfessionalSchema(ProfileSchema):
     email = fields.Function(lambda p: p.user.email, dump_only=True)
     languages = fields.List(fields.Nested(LanguageSchema))
     specialties = fields.Function(lambda p: [s.specialty for s in p.specialties], dump_only=True)
+    other_cadres = fields.Function(lambda p: p.cadres[1:], dump_only=True)
     skills = fields.Function(lambda p: [s.skill for s in p.skills], dump_only=True)
     latitude = fields.Float(dump_only=True, allow_none=True)
     longitude = fields.Float(dump_only=True, allow_none=True)

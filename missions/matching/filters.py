@@ -11,6 +11,7 @@ from diaspora.professionals.models import (
     AvailabilityWindow,
     Licence,
     Professional,
+    ProfessionalCadre,
     ProfessionalSpecialty,
     ProgrammeConsent,
 )
@@ -54,12 +55,18 @@ def hard_filters(terms: Terms) -> list[tuple[str, sa.ColumnElement[bool]]]:
 
 
 def _common_conditions(terms: Terms) -> dict[str, sa.ColumnElement[bool]]:
-    conditions = {"cadre": Professional.cadre == terms.cadre, "consent": _consent(terms)}
+    conditions = {"cadre": _cadre(terms), "consent": _consent(terms)}
     if terms.specialty:
         conditions["specialty"] = sa.exists().where(
             ProfessionalSpecialty.professional_id == Professional.id,
             ProfessionalSpecialty.specialty == terms.specialty)
     return conditions
+
+
+def _cadre(terms: Terms) -> sa.ColumnElement[bool]:
+    """The main cadre or one of the others held (a nurse-midwife is matched as either)."""
+    return sa.or_(Professional.cadre == terms.cadre, sa.exists().where(
+        ProfessionalCadre.professional_id == Professional.id, ProfessionalCadre.cadre == terms.cadre))
 
 
 def _consent(terms: Terms) -> sa.ColumnElement[bool]:
