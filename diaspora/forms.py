@@ -91,7 +91,7 @@ FIELD_LABELS = {
     "cadre": _l("Cadre (ISCO-08)"), "other_cadres": _l("Other cadres you hold"),
     "specialty": _l("Specialty"), "specialties": _l("Specialties"),
     "skills": _l("Skills (comma-separated)"), "purpose": _l("Purpose"), "priority": _l("Priority"),
-    "languages": _l("Languages (codes, comma-separated)"), "mode": _l("Mode"),
+    "languages": _l("Languages"), "mode": _l("Mode"),
     "earliest_start": _l("Earliest start"), "latest_end": _l("Latest end"),
     "duration_days": _l("Days in person"), "sessions_per_week": _l("Online sessions per week"),
     "weeks": _l("Weeks"), "session_hours": _l("Hours per session"),

@@ -1,0 +1,64 @@
+"""Forms and words: no "None" in empty fields (nor stored), headings in whole sentences,
+removal asked again, plurals."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from diaspora.extensions import db
+from diaspora.professionals.models import Licence
+
+VALUES = re.compile(r'value="([^"]*)"')
+
+
+def test_add_forms_open_empty_and_never_store_none(signed_in, make_professional):
+    professional = make_professional(licences=())
+    browser = signed_in(professional.user)
+    for kind, heading in (("licences", "Add a licence"), ("qualifications", "Add a qualification"),
+                          ("windows", "Add an availability window")):
+        page = browser.get(f"/me/{kind}/new").get_data(as_text=True)
+        assert "None" not in VALUES.findall(page), kind
+        assert "None</textarea>" not in page
+        assert f"<h1>{heading}</h1>" in page
+    response = browser.post("/me/licences/new", {
+        "country": "GH", "authority": "", "number": "", "valid_from": "2025-01-01",
+        "valid_until": "2027-12-31", "submission_token": "k1"})
+    assert response.status_code == 422
+    assert 'value="None"' not in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Licence.id))) == 0
+
+
+def test_removing_a_licence_is_asked_again(signed_in, make_professional):
+    professional = make_professional()
+    licence = professional.licences[0]
+    browser = signed_in(professional.user)
+    page = browser.get(f"/me/licences/{licence.id}").get_data(as_text=True)
+    assert f'action="/me/licences/{licence.id}/delete"' in page
+    asked = browser.post(f"/me/licences/{licence.id}/delete").get_data(as_text=True)
+    assert "Remove this licence?" in asked and 'name="confirmed" value="1"' in asked
+    count = sa.select(sa.func.count(Licence.id)).where(Licence.id == licence.id)
+    assert db.session.scalar(count) == 1
+    browser.post(f"/me/licences/{licence.id}/delete", {"confirmed": "1"})
+    assert db.session.scalar(count) == 0
+
+
+def test_ghanas_languages_have_their_own_codes_and_the_need_form_lists_them(app, signed_in,
+                                                                          make_facility):
+    from flask_babel import force_locale
+
+    from diaspora import reference
+    with app.test_request_context():
+        names = dict(reference.language_choices())
+        assert (names["tw"], names["gaa"], names["ee"], names["dag"], names["ha"],
+                names["fat"]) == ("Twi", "Ga", "Ewe", "Dagbani", "Hausa", "Fante")
+        assert "ga" not in names   # Irish, not Ga
+        with force_locale("fr"):
+            assert dict(reference.language_choices())["ha"] == "Haoussa"
+    coordinator = signed_in("coordinator")
+    facility = make_facility()
+    facility.coordinators.append(coordinator.user)
+    db.session.commit()
+    page = coordinator.get("/needs/new").get_data(as_text=True)
+    assert '<select id="languages" name="languages" multiple' in page
+    assert '<option value="gaa"' in page and ">Ga</option>" in page
