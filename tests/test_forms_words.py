@@ -62,3 +62,21 @@ def test_ghanas_languages_have_their_own_codes_and_the_need_form_lists_them(app,
     page = coordinator.get("/needs/new").get_data(as_text=True)
     assert '<select id="languages" name="languages" multiple' in page
     assert '<option value="gaa"' in page and ">Ga</option>" in page
+
+
+def test_dates_are_day_first_in_english_and_times_24_hour_without_seconds(app):
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale
+
+    from diaspora.i18n import show_date, show_in_zone, show_instant
+    instant = datetime(2027, 1, 5, 15, 0, 0, tzinfo=UTC)
+    with app.test_request_context():
+        assert show_date(date(2027, 1, 5)) == "5 Jan 2027"
+        assert show_date(date(2027, 1, 5), "short") == "05/01/2027"
+        assert show_instant(instant) == "5 Jan 2027 15:00 GMT"
+        assert show_in_zone(instant, "Africa/Accra") == "5 Jan 2027 15:00 GMT (Africa/Accra)"
+        with force_locale("fr"):
+            assert show_instant(instant) == "5 janv. 2027 15:00 GMT"
+        with force_locale("pt"):
+            assert show_date(date(2027, 1, 5), "short") == "05/01/2027"
