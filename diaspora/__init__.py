@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from . import cli, extensions, hooks, i18n, limits, todo, web
+from . import cli, extensions, hooks, i18n, limits, timezones, todo, web
 from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
@@ -70,6 +70,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     hooks.init_app(app)
     todo.init_app(app)
+    timezones.init_app(app)
     _register_blueprints(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)

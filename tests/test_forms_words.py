@@ -80,3 +80,26 @@ def test_dates_are_day_first_in_english_and_times_24_hour_without_seconds(app):
             assert show_instant(instant) == "5 janv. 2027 15:00 GMT"
         with force_locale("pt"):
             assert show_date(date(2027, 1, 5), "short") == "05/01/2027"
+
+
+def test_the_time_zone_picker_lists_current_zones_common_first(browser, signed_in,
+                                                               make_professional):
+    page = browser.get("/register").get_data(as_text=True)
+    picker = page[page.index('<select id="timezone"'):page.index("</select>", page.index('<select id="timezone"'))]
+    assert "data-guess-zone" in picker and "js/timezone.js" in page
+    assert 'value="US/Eastern"' not in picker and 'value="Asia/Calcutta"' not in picker
+    assert 'value="Asia/Kolkata"' in picker and ">Accra (Ghana)</option>" in picker
+    common = picker.index('label="Common time zones"')
+    assert picker.index('value="Europe/London"') > common
+    assert picker.index('value="Europe/London"') < picker.index('label="All time zones"')
+    assert " selected" not in picker   # blank: the browser's zone is proposed by the script
+
+    # after a failed sign-up, the country of residence proposes its zone
+    again = browser.post("/register", {"role": "professional", "country_of_residence": "GH"})
+    assert '<option value="Africa/Accra" selected>' in again.get_data(as_text=True)
+
+    # a stored zone that is no longer current still shows, chosen
+    professional = make_professional(timezone="Asia/Calcutta", country_of_residence="IN")
+    edit = signed_in(professional.user).get("/me/edit").get_data(as_text=True)
+    assert '<option value="Asia/Calcutta" selected>' in edit
+    assert edit.index('label="Your country"') < edit.index('value="Asia/Kolkata"')
