@@ -12,6 +12,7 @@ from flask import request
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
+from . import library_messages
 from .errors import Invalid
 
 _ROW_KEY = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d+)-(?P<sub>[a-z_]+)$")
@@ -72,7 +73,7 @@ def load_form(schema: Schema) -> tuple[dict | None, dict]:
     try:
         return schema.load(form_input(schema)), {}
     except ValidationError as error:
-        return None, error.messages
+        return None, library_messages.translate(error.messages)
 
 
 def form_data(schema: Schema) -> dict:

@@ -103,3 +103,25 @@ def test_the_time_zone_picker_lists_current_zones_common_first(browser, signed_i
     edit = signed_in(professional.user).get("/me/edit").get_data(as_text=True)
     assert '<option value="Asia/Calcutta" selected>' in edit
     assert edit.index('label="Your country"') < edit.index('value="Asia/Kolkata"')
+
+
+def test_every_error_in_one_round_and_marshmallows_messages_translated(signed_in,
+                                                                      make_professional):
+    professional = make_professional()
+    browser = signed_in(professional.user)
+    form = {"country": "GH", "authority": "X", "valid_from": "2027-01-01",
+            "valid_until": "2026-01-01", "submission_token": "r1"}
+    page = browser.post("/me/licences/new", form).get_data(as_text=True)
+    # the field errors and the cross-field one, together
+    assert "Missing data for required field." in page                    # the number
+    assert "Length must be between 2 and 200." in page                   # the authority
+    assert "must not be before its start" in page                        # the dates
+    browser.get("/?lang=fr")
+    professional.user.locale = "fr"
+    db.session.commit()
+    page = browser.post("/me/licences/new", {**form, "submission_token": "r2"}) \
+        .get_data(as_text=True)
+    assert "Missing data for required field." not in page
+    assert "Length must be between" not in page
+    assert "Données manquantes pour un champ obligatoire." in page
+    assert "La longueur doit être comprise entre 2 et 200." in page

@@ -110,7 +110,7 @@ class UserSchema(BaseSchema):
 class UserCreateSchema(UserSchema):
     password = fields.String(required=True, load_only=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _password_policy(self, data, **kwargs):
         if "password" in data:
             try:

@@ -94,7 +94,7 @@ class LicenceSchema(BaseSchema):
     valid_until = fields.Date(required=True)
     verified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _range(self, data, **kwargs):
         if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
             raise ValidationError(_l("The end of validity must not be before its start."),
@@ -112,7 +112,7 @@ class WindowSchema(BaseSchema):
     hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0.5, max=80))
     note = Trimmed(allow_none=True, validate=validate.Length(max=200))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _range(self, data, **kwargs):
         if data.get("starts_on") and data.get("ends_on"):
             if data["ends_on"] < data["starts_on"]:

@@ -83,7 +83,7 @@ class PlanRequestSchema(BaseSchema):
     programme_id = fields.Integer(allow_none=True, load_default=None)
     country = CountryCode(allow_none=True, load_default=None)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _period(self, data, **kwargs):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
