@@ -138,3 +138,12 @@ def flat_errors(errors, path: tuple[str, ...] = ()) -> list[str]:
     if isinstance(errors, list):
         return [line for item in errors for line in flat_errors(item, path)]
     return [f"{' › '.join(field_label(key) for key in path)}: {errors}" if path else str(errors)]
+
+
+def error_links(errors) -> list[tuple[str | None, str]]:
+    """The error summary's lines, each with the id of the field it is about (the form's field
+    ids are their names; None for errors of the whole form)."""
+    if not isinstance(errors, dict):
+        return [(None, line) for line in flat_errors(errors)]
+    return [(None if key == "_schema" else str(key), line) for key, value in errors.items()
+            for line in flat_errors({key: value})]

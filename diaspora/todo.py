@@ -21,6 +21,7 @@ from .auth.models import User
 from .clock import now
 from .extensions import db
 from .facilities.models import facility_coordinators
+from .forms import error_links
 from .needs.models import Need
 from .programmes import access
 from .vocabulary import MANAGERS, NeedStatus, Role
@@ -137,5 +138,6 @@ def waiting_for_me() -> list[TodoGroup]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["waiting_for_me"] = waiting_for_me
+    app.jinja_env.globals["error_links"] = error_links  # the error summary's (macros/forms.html)
     for source in (needs_returned, needs_to_approve, coordinators_waiting):
         add_source(app, source)

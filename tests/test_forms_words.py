@@ -125,3 +125,15 @@ def test_every_error_in_one_round_and_marshmallows_messages_translated(signed_in
     assert "Length must be between" not in page
     assert "Données manquantes pour un champ obligatoire." in page
     assert "La longueur doit être comprise entre 2 et 200." in page
+
+
+def test_the_error_summary_is_focused_and_links_to_each_field(signed_in, make_professional):
+    browser = signed_in(make_professional().user)
+    page = browser.post("/me/licences/new", {"country": "GH", "valid_from": "2027-01-01",
+                                             "valid_until": "2026-01-01",
+                                             "submission_token": "s1"}).get_data(as_text=True)
+    summary = page[page.index('<div class="error-summary"'):page.index("</div>", page.index('<div class="error-summary"'))]
+    assert "autofocus" in summary.split(">")[0]
+    for field in ("authority", "number", "valid_until"):
+        assert f'<a href="#{field}">' in summary and f'id="{field}"' in page
+    assert '<span class="req" aria-hidden="true">*</span>' in page   # required fields marked
