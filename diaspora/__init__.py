@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from . import cli, extensions, hooks, i18n, limits, ratelimit, web
+from . import cli, extensions, hooks, i18n, limits, ratelimit, timezones, todo, web
 from .admin import views as admin_views
 from .auth import (  # noqa: F401 - throttle registers the database:// rate-limit storage
     api as auth_api,
@@ -72,6 +72,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     web.init_app(app)
     hooks.init_app(app)
+    todo.init_app(app)
+    timezones.init_app(app)
     _register_blueprints(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)

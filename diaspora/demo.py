@@ -92,7 +92,7 @@ AUTHORITIES_BY_CADRE = {
            "2262": "General Pharmaceutical Council", "3212": "Health and Care Professions Council",
            "2149": "Health and Care Professions Council"},
 }
-HOME_LANGUAGES = ["ak", "tw", "ee", "ga", "dag", "ha"]
+HOME_LANGUAGES = ["ak", "tw", "ee", "gaa", "dag", "ha", "fat"]
 RESIDENCE_LANGUAGE = {"GB": None, "US": None, "NL": "nl", "DE": "de"}
 
 

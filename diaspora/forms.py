@@ -12,6 +12,7 @@ from flask import request
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
+from . import library_messages
 from .errors import Invalid
 
 _ROW_KEY = re.compile(r"^(?P<field>[a-z_]+)-(?P<index>\d+)-(?P<sub>[a-z_]+)$")
@@ -72,7 +73,7 @@ def load_form(schema: Schema) -> tuple[dict | None, dict]:
     try:
         return schema.load(form_input(schema)), {}
     except ValidationError as error:
-        return None, error.messages
+        return None, library_messages.translate(error.messages)
 
 
 def form_data(schema: Schema) -> dict:
@@ -88,9 +89,10 @@ def form_data(schema: Schema) -> dict:
 # catalogues already translate them); a field not listed is named after its key.
 FIELD_LABELS = {
     "facility_id": _l("Facility"), "programme_id": _l("Programme"), "title": _l("Short title"),
-    "cadre": _l("Cadre (ISCO-08)"), "specialty": _l("Specialty"), "specialties": _l("Specialties"),
+    "cadre": _l("Cadre (ISCO-08)"), "other_cadres": _l("Other cadres you hold"),
+    "specialty": _l("Specialty"), "specialties": _l("Specialties"),
     "skills": _l("Skills (comma-separated)"), "purpose": _l("Purpose"), "priority": _l("Priority"),
-    "languages": _l("Languages (codes, comma-separated)"), "mode": _l("Mode"),
+    "languages": _l("Languages"), "mode": _l("Mode"),
     "earliest_start": _l("Earliest start"), "latest_end": _l("Latest end"),
     "duration_days": _l("Days in person"), "sessions_per_week": _l("Online sessions per week"),
     "weeks": _l("Weeks"), "session_hours": _l("Hours per session"),
@@ -136,3 +138,12 @@ def flat_errors(errors, path: tuple[str, ...] = ()) -> list[str]:
     if isinstance(errors, list):
         return [line for item in errors for line in flat_errors(item, path)]
     return [f"{' › '.join(field_label(key) for key in path)}: {errors}" if path else str(errors)]
+
+
+def error_links(errors) -> list[tuple[str | None, str]]:
+    """The error summary's lines, each with the id of the field it is about (the form's field
+    ids are their names; None for errors of the whole form)."""
+    if not isinstance(errors, dict):
+        return [(None, line) for line in flat_errors(errors)]
+    return [(None if key == "_schema" else str(key), line) for key, value in errors.items()
+            for line in flat_errors({key: value})]

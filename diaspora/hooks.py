@@ -27,6 +27,8 @@ ErasureStep = Callable[[object, User, datetime], None]
 ExportSection = Callable[[object, User], tuple[str, object]]
 # fn(session, *, now, rng, staff, programme) -> lines of text, after the registry's demo data.
 DemoLoader = Callable[..., Iterable[str]]
+# fn(session, user, now): inside the registration's transaction (caller commits).
+UserRegistered = Callable[[object, User, datetime], None]
 
 
 @dataclass
@@ -35,6 +37,7 @@ class RegistryHooks:
     erasure_steps: list[ErasureStep] = field(default_factory=list)
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    user_registered: list[UserRegistered] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

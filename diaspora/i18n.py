@@ -5,6 +5,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale, dates as babel_dates
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
@@ -68,11 +69,28 @@ def _figure(locale: str, value, digits: int) -> str:
                           locale=locale)
 
 
+# Times are 24-hour without seconds in every language; English dates are British, day first
+# ("6 Apr 2026", "06/04/2026"): "1/5/27" reads as 1 May in Accra and London.
+TIME_PATTERN = "HH:mm"
+DATE_LOCALE = {"en": "en_GB"}
+
+
+@lru_cache(maxsize=64)
+def date_pattern(locale: str, format: str = "medium") -> str:
+    """The CLDR date pattern (short, medium, long, full) for ``locale``, English day-first."""
+    return Locale.parse(DATE_LOCALE.get(locale, locale)).date_formats[format].pattern
+
+
+def datetime_pattern(locale: str, format: str = "medium") -> str:
+    return f"{date_pattern(locale, format)} {TIME_PATTERN}"
+
+
 def show_instant(value: datetime | None, format: str = "medium") -> str:
     """An instant in the viewer's zone, with the zone's abbreviation."""
     if value is None:
         return ""
-    return format_datetime(value, format) + " " + value.astimezone(get_timezone()).strftime("%Z")
+    return (format_datetime(value, datetime_pattern(str(get_locale()), format)) + " "
+            + value.astimezone(get_timezone()).strftime("%Z"))
 
 
 def show_in_zone(value: datetime | None, zone: str, format: str = "medium") -> str:
@@ -80,10 +98,13 @@ def show_in_zone(value: datetime | None, zone: str, format: str = "medium") -> s
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(zone))
-    return f"{local.strftime('%Y-%m-%d %H:%M')} {local.strftime('%Z')} ({zone})"
+    pattern = datetime_pattern(str(get_locale()), format)
+    shown = babel_dates.format_datetime(local, pattern, tzinfo=ZoneInfo(zone), locale=get_locale())
+    return f"{shown} {local.strftime('%Z')} ({zone.replace('_', ' ')})"
 
 
 def show_date(value: date | None, format: str = "medium") -> str:
+    """A day in the viewer's language (a datetime: its day in the viewer's zone)."""
     if value is None:
         return ""
-    return format_date(value, format)
+    return format_date(value, date_pattern(str(get_locale()), format))

@@ -90,8 +90,12 @@ PROFICIENCIES = {
 }
 
 # Languages offered first in pickers (any ISO 639 code is accepted).
-COMMON_LANGUAGES = ["en", "fr", "pt", "ak", "tw", "ee", "ga", "ha", "dag", "wo", "ff", "sw",
-                    "zu", "yo", "ig", "nl", "de", "es", "ar"]
+# Ghana's own come first, by their ISO 639-1 code where there is one, else ISO 639-3 (also their
+# BCP 47 tags): Akan, Twi, Fante, Ga (``gaa``: ``ga`` is Irish), Ewe, Dagbani, Hausa.
+COMMON_LANGUAGES = ["en", "fr", "pt", "ak", "tw", "fat", "gaa", "ee", "dag", "ha", "wo", "ff",
+                    "sw", "zu", "yo", "ig", "nl", "de", "es", "ar"]
+# Names people use where CLDR's differ ("Fanti").
+LANGUAGE_NAMES = {"fat": _l("Fante")}
 
 
 def _locale() -> str:
@@ -145,6 +149,8 @@ def language_name(code: str) -> str:
     found = language(code)
     if not found:
         return code
+    if code.strip().lower() in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[code.strip().lower()])
     return _language_name(_locale(), code.strip().lower(), found.name)
 
 
@@ -156,9 +162,13 @@ def _language_name(locale: str, code: str, english: str) -> str:
     return name[0].upper() + name[1:]   # "anglais" → "Anglais" at the start of a list item
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices(also=()) -> list[tuple[str, str]]:
+    """The languages offered in pickers, then any of ``also`` (codes already chosen) not among
+    them."""
     common = [(code, language_name(code)) for code in COMMON_LANGUAGES if language(code)]
-    return common
+    others = [(code, language_name(code)) for code in dict.fromkeys(also or ())
+              if code not in COMMON_LANGUAGES and language(code)]
+    return common + others
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from flask import Flask
 from diaspora.extensions import api, csrf
 from diaspora.hooks import registry_hooks
 
-from . import cli
+from . import cli, home
 from .calendars import services as calendars, views as calendar_views
 from .core import (
     api as missions_api,
@@ -62,6 +62,7 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.user_registered.append(notices.coordinator_registered)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
@@ -71,6 +72,7 @@ def register(app: Flask) -> None:
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
 
+    home.register(app)
     cli.init_app(app)
     if scheduler.should_start_in_process(app):
         scheduler.start(app)

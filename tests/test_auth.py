@@ -65,7 +65,8 @@ def test_duplicate_email_is_a_clear_error(browser, make_user):
 def test_coordinator_signs_up_and_waits_to_be_attached(browser):
     response = browser.post("/register", {"role": "coordinator", "email": "c@example.org",
                                           "password": "another-long-one-1", "name": "Esi Coordinator",
-                                          "timezone": "Africa/Accra"})
+                                          "timezone": "Africa/Accra",
+                                          "facility_requested": "Tamale Teaching Hospital"})
     assert response.status_code == 302
     page = browser.get("/facilities/mine").get_data(as_text=True)
     assert "not attached to a facility yet" in page

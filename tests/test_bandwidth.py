@@ -96,8 +96,11 @@ def test_signed_in_people_get_static_files_cached_too(signed_in):
     assert browser.get(stylesheet).headers["Cache-Control"] == IMMUTABLE
 
 
-def test_the_fingerprint_follows_the_content_and_is_absent_for_missing_files(app, tmp_path):
-    app.static_folder = str(tmp_path)
+def test_the_fingerprint_follows_the_content_and_is_absent_for_missing_files(app, tmp_path,
+                                                                           monkeypatch):
+    # the app is shared by the tests: its folder and fingerprints are put back afterwards
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    monkeypatch.setitem(app.extensions, "static_fingerprints", {})
     (tmp_path / "one.css").write_text("a { color: red; }")
     (tmp_path / "two.css").write_text("a { color: blue; }")
     with app.test_request_context():

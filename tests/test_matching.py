@@ -122,7 +122,7 @@ def test_the_stay_must_fit_inside_one_licence(make_need, make_professional):
                                 ("GH", date(2026, 5, 1), date(2027, 5, 1))))
     [candidate] = shortlist(make_need())
     assert candidate.suggested_start == date(2026, 5, 1)
-    assert candidate.checks == ["licence valid in Ghana until 2027-05-01"]
+    assert candidate.checks == ["licence valid in Ghana until 1 May 2027"]
 
 
 def test_too_few_consecutive_days_excludes(make_need, make_professional):
@@ -243,9 +243,9 @@ def test_explanations_state_the_facts(make_need, make_professional):
     need = make_need(languages=["en", "tw", "dag"], skills=["Caesarean section", "partograph"])
     [candidate] = shortlist(need)
     explained = {key: c.explanation for key, c in by_key(candidate).items()}
-    assert candidate.checks == ["licence valid in Ghana until 2028-12-31"]
-    assert explained["availability"] == ("available in person 30 of 91 days from 2026-04-01 to "
-                                         "2026-06-30; can start 2026-04-01")
+    assert candidate.checks == ["licence valid in Ghana until 31 Dec 2028"]
+    assert explained["availability"] == ("available in person 30 of 91 days from 1 Apr 2026 to "
+                                         "30 Jun 2026; can start 1 Apr 2026")
     assert explained["language"] == "speaks English, Twi; does not speak Dagbani"
     assert explained["skill"] == ("specialty: Obstetrics and gynaecology; none of the 2 skills "
                                   "asked")
@@ -291,7 +291,7 @@ def test_page_shows_the_ranked_explained_shortlist(app, make_need, make_professi
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'href="/professionals/{professional.id}"' in html
-    assert "licence valid in Ghana until 2028-12-31" in html
+    assert "licence valid in Ghana until 31 Dec 2028" in html
     assert inline_code(html) == []
     proposing = "missions.propose" in app.view_functions
     assert (f'action="/needs/{need.id}/propose"' in html) is proposing

@@ -129,8 +129,8 @@ def test_need_form_errors_keep_input(signed_in, make_user, make_facility):
     assert response.status_code == 422
     assert "The latest end must not be before the earliest start" in page and 'value="Short"' in page
     # the summary names fields by their labels, not their keys
-    assert "<li>Latest end: The latest end must not be before the earliest start.</li>" in page
-    assert "<li>Purpose: Missing data for required field.</li>" in page and "latest_end:" not in page
+    assert '<li><a href="#latest_end">Latest end: The latest end must not be before the earliest start.</a></li>' in page
+    assert '<li><a href="#purpose">Purpose: Missing data for required field.</a></li>' in page and "latest_end:" not in page
 
 
 def test_need_form_error_summary_names_rows_and_speaks_the_user_s_language(signed_in, make_user,
@@ -145,7 +145,7 @@ def test_need_form_error_summary_names_rows_and_speaks_the_user_s_language(signe
         "purpose": "teaching", "mode": "physical", "duration_days": "5",
         "earliest_start": "2026-05-01", "latest_end": "2026-06-01",
         "counterparts-0-name": "Ama", "counterparts-0-cadre": "9999"}).get_data(as_text=True)
-    assert "<li>Homologues locaux à former › ligne 1 › " in page, page[page.find("<ul>"):][:600]
+    assert '<li><a href="#counterparts">Homologues locaux à former › ligne 1 › ' in page, page[page.find("<ul>"):][:600]
 
 
 def test_safeguard_flag_on_needs_in_listed_countries(signed_in, make_user, make_facility, make_need):

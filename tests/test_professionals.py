@@ -68,7 +68,10 @@ def test_add_edit_and_remove_a_licence(signed_in, make_professional):
                                                      "valid_until": "2026-01-01"})
     assert bad.status_code == 422
     assert "must not be before its start" in bad.get_data(as_text=True)
-    assert browser.post(f"/me/licences/{licence.id}/delete").status_code == 302
+    asked = browser.post(f"/me/licences/{licence.id}/delete")   # the Remove button asks again
+    assert asked.status_code == 200 and "MDC/1234" in asked.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Licence.id))) == 1
+    assert browser.post(f"/me/licences/{licence.id}/delete", {"confirmed": "1"}).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Licence.id))) == 0
 
 

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     active: Mapped[bool] = mapped_column(default=True)
+    # A coordinator's own words at registration: the facility they ask to be attached to.
+    facility_requested: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     # Bumped on sign-out, password change, deactivation and erasure: every session cookie

@@ -110,7 +110,7 @@ class UserSchema(BaseSchema):
 class UserCreateSchema(UserSchema):
     password = fields.String(required=True, load_only=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _password_policy(self, data, **kwargs):
         if "password" in data:
             try:
@@ -158,6 +158,9 @@ class SignupSchema(BaseSchema):
     city_of_residence = fields.String(allow_none=True)
     offers_physical = fields.Boolean(load_default=True)
     offers_virtual = fields.Boolean(load_default=True)
+    facility_requested = fields.String(validate=validate.Length(min=2, max=200),
+                                       metadata={"description": "coordinators: the facility "
+                                                 "they coordinate, in their own words"})
 
     @validates_schema(skip_on_field_errors=False)
     def _policy(self, data, **kwargs):
@@ -174,8 +177,11 @@ class SignupSchema(BaseSchema):
                 errors.update(error.messages)
             if not data.get("consent"):
                 errors["consent"] = [_("Registration needs your consent; you can withdraw it at any time.")]
-        elif data.get("role") == Role.COORDINATOR and not data.get("name"):
-            errors["name"] = [_("Missing data for required field.")]
+        elif data.get("role") == Role.COORDINATOR:
+            if not data.get("name"):
+                errors["name"] = [_("Missing data for required field.")]
+            if not (data.get("facility_requested") or "").strip():
+                errors["facility_requested"] = [_("Say which facility you coordinate.")]
         if errors:
             raise ValidationError(errors)
 

@@ -13,6 +13,7 @@ from ..db import unit_of_work
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..facilities.models import Facility
 from ..facilities.services import set_coordinator_facilities
+from ..hooks import registry_hooks
 from ..professionals import services as professionals
 from ..security import DEMO_PASSWORD, hash_password, new_token, verify_password
 from ..vocabulary import MANAGERS, Role
@@ -38,6 +39,8 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
                     password_hash=hash_password(data["password"]), created_at=now,
                     timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
                     locale=data.get("locale"))
+        if user.role == Role.COORDINATOR:
+            user.facility_requested = " ".join(data["facility_requested"].split())
         session.add(user)
         if user.role == Role.PROFESSIONAL:
             professionals.create_professional(
@@ -46,6 +49,8 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
         _flush_unique(session, "email")
         audit.record(session, now=now, actor=user, action="create", entity="user",
                      entity_id=user.id)
+        for hook in registry_hooks().user_registered:  # e.g. the managers are told of a coordinator
+            hook(session, user, now)
     return user
 
 

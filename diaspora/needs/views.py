@@ -17,7 +17,7 @@ from ..programmes.access import programmes_for
 from ..security import roles_required
 from ..vocabulary import NEED_ROLES, Role
 from ..web import add_nav
-from . import services
+from . import next_steps, services
 from .schemas import NeedQuerySchema, NeedSchema
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -120,5 +120,5 @@ def act(need_id: int, action: str):
         flash(error.message if not error.errors else " ".join(
             str(m) for messages in error.errors.values() for m in messages), "error")
     else:
-        flash(_("The need is now %(status)s.", status=need.status), "success")
+        flash(next_steps.after(need.status), "success")
     return redirect(url_for("needs.detail", need_id=need.id))

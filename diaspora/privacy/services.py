@@ -134,6 +134,7 @@ def _erase_account(user: User, now: datetime) -> None:
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.active = False
     user.locale = None
+    user.facility_requested = None
     user.erased_at = now
     end_sessions(user, now=now)
     for token in user.tokens:

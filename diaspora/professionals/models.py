@@ -64,6 +64,8 @@ class Professional(db.Model):
     organisation = relationship("Organisation")
     specialties: Mapped[list[ProfessionalSpecialty]] = relationship(
         cascade="all, delete-orphan", order_by="ProfessionalSpecialty.specialty")
+    other_cadres: Mapped[list[ProfessionalCadre]] = relationship(
+        cascade="all, delete-orphan", order_by="ProfessionalCadre.cadre")
     skills: Mapped[list[ProfessionalSkill]] = relationship(
         cascade="all, delete-orphan", order_by="ProfessionalSkill.skill")
     languages: Mapped[list[ProfessionalLanguage]] = relationship(
@@ -105,6 +107,11 @@ class Professional(db.Model):
     def training_countries(self) -> list[str]:
         return sorted({q.country for q in self.qualifications if q.country})
 
+    @property
+    def cadres(self) -> list[str]:
+        """The main cadre, then the others."""
+        return [self.cadre] + [row.cadre for row in self.other_cadres if row.cadre != self.cadre]
+
     def __repr__(self) -> str:
         return f"<Professional {self.id} {self.cadre}>"
 
@@ -115,6 +122,17 @@ class ProfessionalSpecialty(db.Model):
     professional_id: Mapped[int] = mapped_column(
         sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
     specialty: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+class ProfessionalCadre(db.Model):
+    """A cadre held besides the main one (``Professional.cadre``): a nurse-midwife is 2221
+    with 2222 here. Matching takes the main cadre or any of these."""
+
+    __tablename__ = "professional_cadres"
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    cadre: Mapped[str] = mapped_column(sa.String(4), primary_key=True, index=True)
 
 
 class ProfessionalSkill(db.Model):

@@ -32,6 +32,10 @@ class ProfileSchema(BaseSchema):
     gender = fields.String(load_default="undisclosed", validate=one_of(GENDERS))
     cadre = fields.String(required=True, validate=one_of(reference.CADRES),
                           metadata={"description": "ISCO-08 unit group, e.g. 2212"})
+    other_cadres = fields.List(fields.String(validate=one_of(reference.CADRES)),
+                               load_default=list, validate=validate.Length(max=5),
+                               metadata={"description": "further ISCO-08 cadres held, e.g. "
+                                         "2222 for a nurse (2221) who is also a midwife"})
     specialties = fields.List(fields.String(validate=one_of(reference.SPECIALTIES)),
                               load_default=list)
     skills = fields.List(Trimmed(validate=validate.Length(min=2, max=80)), load_default=list,
@@ -66,6 +70,8 @@ class ProfileSchema(BaseSchema):
             data["skills"] = sorted({_normalise_skill(s) for s in data["skills"] if s})
         if "specialties" in data:
             data["specialties"] = sorted(set(data["specialties"]))
+        if "other_cadres" in data:
+            data["other_cadres"] = sorted(set(data["other_cadres"]) - {data.get("cadre")})
         return data
 
 
@@ -88,7 +94,7 @@ class LicenceSchema(BaseSchema):
     valid_until = fields.Date(required=True)
     verified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _range(self, data, **kwargs):
         if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
             raise ValidationError(_l("The end of validity must not be before its start."),
@@ -106,7 +112,7 @@ class WindowSchema(BaseSchema):
     hours_per_week = fields.Float(allow_none=True, validate=validate.Range(min=0.5, max=80))
     note = Trimmed(allow_none=True, validate=validate.Length(max=200))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _range(self, data, **kwargs):
         if data.get("starts_on") and data.get("ends_on"):
             if data["ends_on"] < data["starts_on"]:
@@ -164,6 +170,7 @@ class ProfessionalSchema(ProfileSchema):
     email = fields.Function(lambda p: p.user.email, dump_only=True)
     languages = fields.List(fields.Nested(LanguageSchema))
     specialties = fields.Function(lambda p: [s.specialty for s in p.specialties], dump_only=True)
+    other_cadres = fields.Function(lambda p: p.cadres[1:], dump_only=True)
     skills = fields.Function(lambda p: [s.skill for s in p.skills], dump_only=True)
     latitude = fields.Float(dump_only=True, allow_none=True)
     longitude = fields.Float(dump_only=True, allow_none=True)

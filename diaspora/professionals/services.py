@@ -20,6 +20,7 @@ from .models import (
     ConsentRecord,
     Licence,
     Professional,
+    ProfessionalCadre,
     ProfessionalLanguage,
     ProfessionalSkill,
     ProfessionalSpecialty,
@@ -188,6 +189,11 @@ def _apply_profile(session, professional: Professional, data: dict) -> None:
         professional.organisation_id = organisation_id
     if "specialties" in data:
         professional.specialties = [ProfessionalSpecialty(specialty=s) for s in data["specialties"]]
+    if "other_cadres" in data or "cadre" in data:
+        wanted = data.get("other_cadres", [row.cadre for row in professional.other_cadres])
+        kept = {row.cadre: row for row in professional.other_cadres}
+        professional.other_cadres = [kept.get(code) or ProfessionalCadre(cadre=code)
+                                     for code in sorted(set(wanted) - {professional.cadre})]
     if "skills" in data:
         professional.skills = [ProfessionalSkill(skill=s) for s in data["skills"]]
     if "languages" in data:

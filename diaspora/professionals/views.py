@@ -165,8 +165,15 @@ def child_edit(kind: str, child_id: int):
 @bp.post("/me/<kind>/<int:child_id>/delete")
 @roles_required(Role.PROFESSIONAL)
 def child_delete(kind: str, child_id: int):
-    _kind(kind)
-    services.delete_child(db.session, _me(), kind, child_id, actor=current_user, now=now())
+    """Remove a licence, qualification or window, once confirmed: the first POST (the Remove
+    button) shows what would go and asks again."""
+    label = _kind(kind)[1]
+    professional = _me()
+    if request.form.get("confirmed") != "1":
+        child = services.get_child(db.session, professional, kind, child_id)
+        return render_template("professionals/confirm_delete.html", kind=kind, label=label,
+                               child=child)
+    services.delete_child(db.session, professional, kind, child_id, actor=current_user, now=now())
     flash(_("Removed."), "success")
     return redirect(url_for("professionals.me", _anchor=kind))
 

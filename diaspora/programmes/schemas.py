@@ -31,7 +31,7 @@ class ProgrammeSchema(BaseSchema):
     description = Text(allow_none=True, validate=validate.Length(max=4000))
     manager_ids = fields.List(fields.Integer(), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _period(self, data, **kwargs):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             raise ValidationError(_l("The programme cannot end before it starts."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
 from . import booking, engagements, lifecycle
 from .licences import has_licence_for, needs_valid_licence
 from .models import CHECKLIST, ChecklistItem, Mission
-from .vocabulary import MissionStatus
+from .vocabulary import OPEN, MissionStatus
 
 
 def propose_mission(session: Session, need: Need, professional: Professional, data: dict, *,
@@ -49,6 +50,7 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
     kind = data["kind"]
     _check_fit(need, professional, kind)
     booking.lock_professional(session, professional.id)  # before anything of theirs is read or written
+    _refuse_second_proposal(session, need, professional)
     with session.no_autoflush:  # the mission is built whole before anything is written
         mission = _new_mission(need, professional, kind, data, actor=actor, now=now)
         occurrences = booking.schedule(mission, need, data)
@@ -68,6 +70,25 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
                  entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
     lifecycle.run_hooks(session, mission, "propose", actor, now)
     return mission
+
+
+def open_missions_for(session: Session, need_id: int) -> dict[int, Mission]:
+    """Professional id → their open mission (proposed, accepted … in progress, postponed) for
+    the need: they are not proposed for it again (a finished mission may be followed by a
+    return visit)."""
+    missions = session.scalars(sa.select(Mission).where(
+        Mission.need_id == need_id, Mission.status.in_(OPEN)).order_by(Mission.id))
+    return {mission.professional_id: mission for mission in missions}
+
+
+def _refuse_second_proposal(session: Session, need: Need, professional: Professional) -> None:
+    mission = open_missions_for(session, need.id).get(professional.id)
+    if mission is not None:
+        message = _("%(name)s already has a mission for this need (%(status)s).",
+                    name=professional.full_name, status=MissionStatus.label_of(mission.status))
+        raise Conflict(message, errors={"professional_id": [message]},
+                       extra={"mission_id": mission.id, "conflicting_mission": mission.id,
+                              "current_status": mission.status})
 
 
 def _new_mission(need: Need, professional: Professional, kind: str, data: dict, *,

@@ -34,7 +34,7 @@ class ScheduleSchema(BaseSchema):
                           validate=validate.Length(max=500))
     note = Text(allow_none=True, validate=validate.Length(max=2000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _order(self, data, **kwargs):
         if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
             raise ValidationError(_l("The last day must not be before the first."),
@@ -80,7 +80,7 @@ class AttendanceSchema(BaseSchema):
 
     attendance = fields.List(fields.Nested(AttendanceRowSchema), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _one_row_per_group(self, data, **kwargs):
         groups = [(row["cadre"], row["gender"]) for row in data.get("attendance", [])]
         if len(groups) != len(set(groups)):

@@ -17,7 +17,7 @@ from diaspora.security import login_required, roles_required
 from diaspora.vocabulary import MANAGERS, Role
 from diaspora.web import add_nav
 
-from . import access, lifecycle, proposals
+from . import access, lifecycle, next_steps, proposals
 from .models import CHECKLIST, Mission
 from .schemas import ProposalSchema, ScheduleSchema
 from .vocabulary import (
@@ -109,7 +109,7 @@ def act(mission_id: int, action: str):
             raise
         flash(error.message, "error")
     else:
-        flash(_("The mission is now %(status)s.", status=mission.status), "success")
+        flash(next_steps.after(mission.status), "success")
     return redirect(url_for("missions.detail", mission_id=mission.id))
 
 

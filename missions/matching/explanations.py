@@ -9,6 +9,7 @@ from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngette
 
 from diaspora import reference
 from diaspora.vocabulary import Mode
+from diaspora.i18n import show_date
 
 from .scoring import Fit
 from .terms import Settings, Terms
@@ -65,7 +66,7 @@ def _checks(fit: Fit, terms: Terms) -> list[str]:
     until = max(valid_until for valid_from, valid_until in fit.profile.licences
                 if valid_from <= fit.first_start and fit.first_end <= valid_until)
     return [_("licence valid in %(country)s until %(date)s",
-              country=reference.country_name(terms.country), date=until.isoformat())]
+              country=reference.country_name(terms.country), date=show_date(until))]
 
 
 def _explain_skill(matched, fit: Fit, terms: Terms) -> str:
@@ -87,14 +88,14 @@ def _explain_skill(matched, fit: Fit, terms: Terms) -> str:
 def _explain_availability(free_days, fit: Fit, terms: Terms) -> str:
     if fit.mode == Mode.PHYSICAL:
         text = _("available in person %(free)d of %(total)d days from %(first)s to %(last)s",
-                 free=free_days, total=terms.days, first=terms.first.isoformat(),
-                 last=terms.last.isoformat())
+                 free=free_days, total=terms.days, first=show_date(terms.first),
+                 last=show_date(terms.last))
     else:
         text = _("available online (%(hours)s h a week) %(free)d of %(total)d days from "
                  "%(first)s to %(last)s", hours=format_decimal(terms.weekly_hours),
-                 free=free_days, total=terms.days, first=terms.first.isoformat(),
-                 last=terms.last.isoformat())
-    return "; ".join([text, _("can start %(date)s", date=fit.first_start.isoformat())])
+                 free=free_days, total=terms.days, first=show_date(terms.first),
+                 last=show_date(terms.last))
+    return "; ".join([text, _("can start %(date)s", date=show_date(fit.first_start))])
 
 
 def _explain_language(spoken, fit: Fit, terms: Terms) -> str:

@@ -1,7 +1,7 @@
 """The hard filters, in SQL: who could do the work at all, and why nobody can."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from diaspora.professionals.models import (
     AvailabilityWindow,
     Licence,
     Professional,
+    ProfessionalCadre,
     ProfessionalSpecialty,
     ProgrammeConsent,
 )
@@ -55,12 +56,18 @@ def hard_filters(terms: Terms) -> list[tuple[str, sa.ColumnElement[bool]]]:
 
 
 def _common_conditions(terms: Terms) -> dict[str, sa.ColumnElement[bool]]:
-    conditions = {"cadre": Professional.cadre == terms.cadre, "consent": _consent(terms)}
+    conditions = {"cadre": _cadre(terms), "consent": _consent(terms)}
     if terms.specialty:
         conditions["specialty"] = sa.exists().where(
             ProfessionalSpecialty.professional_id == Professional.id,
             ProfessionalSpecialty.specialty == terms.specialty)
     return conditions
+
+
+def _cadre(terms: Terms) -> sa.ColumnElement[bool]:
+    """The main cadre or one of the others held (a nurse-midwife is matched as either)."""
+    return sa.or_(Professional.cadre == terms.cadre, sa.exists().where(
+        ProfessionalCadre.professional_id == Professional.id, ProfessionalCadre.cadre == terms.cadre))
 
 
 def _consent(terms: Terms) -> sa.ColumnElement[bool]:
@@ -135,6 +142,8 @@ class Diagnosis:
     of: int
     filter: str
     removed: int
+    # filter → professionals of the cadre it removed first, in ``FILTERS`` order
+    removed_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -154,4 +163,6 @@ def diagnose(session, terms: Terms) -> Diagnosis:
                                    .group_by(first_failed.c.filter)).all())
     of = sum(count for name, count in removed.items() if name != "cadre")
     worst = max(FILTERS[1:], key=lambda name: removed.get(name, 0)) if of else "cadre"
-    return Diagnosis(of=of, filter=worst, removed=removed.get(worst, 0))
+    return Diagnosis(of=of, filter=worst, removed=removed.get(worst, 0),
+                     removed_by={name: removed[name] for name in FILTERS[1:]
+                                 if removed.get(name)})

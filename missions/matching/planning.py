@@ -273,7 +273,7 @@ def _unmet(session, need: NeedSummary, terms: Terms, ranking: Ranking,
            selection: Selection, summaries: dict[int, NeedSummary]) -> Unmet:
     if not ranking.fits:
         return Unmet(need=need, reason="no_candidate",
-                     explanation=_why_nobody(diagnose(session, terms)))
+                     explanation=why_nobody(diagnose(session, terms)))
     candidates = {fit.profile.id for fit in ranking.fits}
     taken = [option for option in selection.chosen if option.professional_id in candidates]
     if {option.professional_id for option in taken} != candidates:
@@ -286,7 +286,8 @@ def _unmet(session, need: NeedSummary, terms: Terms, ranking: Ranking,
                         for i in sorted({option.need_id for option in taken}))))
 
 
-def _why_nobody(diagnosis: Diagnosis) -> str:
+def why_nobody(diagnosis: Diagnosis) -> str:
+    """Why nobody can do a need's work, in a sentence (the plan's and the shortlist's)."""
     if not diagnosis.of:
         return _("No professional of this cadre is registered.")
     return _("None of the %(of)d professionals of this cadre can do it; the %(filter)s filter "

@@ -24,10 +24,12 @@ from diaspora.security import roles_required
 from diaspora.vocabulary import Role
 from diaspora.web import add_nav
 
+from ..core.proposals import open_missions_for
 from . import planning
 from .explanations import CRITERION_LABELS
+from .filters import FILTER_LABELS, diagnose
 from .ranking import shortlist_for
-from .terms import Settings
+from .terms import Settings, terms_of
 
 bp = Blueprint("matching", __name__)
 blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1", tags={
@@ -82,7 +84,7 @@ class PlanRequestSchema(BaseSchema):
     programme_id = fields.Integer(allow_none=True, load_default=None)
     country = CountryCode(allow_none=True, load_default=None)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _period(self, data, **kwargs):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
@@ -145,9 +147,16 @@ def shortlist(need_id: int):
     """The ranked, explained shortlist of an approved need."""
     need, candidates = shortlist_for(db.session, need_id, actor=current_user, now=now(),
                                               settings=_settings())
+    nobody = None
+    if not candidates:  # the plan's explanation: which filter removed how many
+        diagnosis = diagnose(db.session, terms_of(need))
+        nobody = {"why": planning.why_nobody(diagnosis),
+                  "removed": [(FILTER_LABELS[name], count)
+                              for name, count in diagnosis.removed_by.items()]}
     return render_template("matching/shortlist.html", need=need, candidates=candidates,
                            propose_endpoint=_propose_endpoint(), settings=_settings(),
-                           criterion_labels=CRITERION_LABELS)
+                           criterion_labels=CRITERION_LABELS, nobody=nobody,
+                           open_missions=open_missions_for(db.session, need.id))
 
 
 @bp.route("/plan", methods=["GET", "POST"])

@@ -89,12 +89,18 @@ MESSAGES = {
         _l("Your availability was last updated on %(since)s. Keeping it current helps host "
            "facilities plan missions with you."),
         link="availability"),
+    "coordinator_registered": Message(
+        _l("A facility coordinator registered: %(name)s"),
+        _l("%(name)s registered as the coordinator of “%(facility)s” and waits to be attached "
+           "to that facility."),
+        link="user"),
 }
 
 LINKS = {
     "mission": lambda n: url_for("missions.detail", mission_id=n.mission_id, _external=True),
     "licences": lambda n: url_for("professionals.me", _anchor="licences", _external=True),
     "availability": lambda n: url_for("professionals.me", _anchor="windows", _external=True),
+    "user": lambda n: url_for("auth.user_edit", user_id=n.payload["user_id"], _external=True),
 }
 
 

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
+from diaspora.auth.models import User
+from diaspora.vocabulary import MANAGERS, Role
+
 from ..core.models import Mission, MissionSession
 from . import outbox, recipients
 
@@ -60,3 +65,16 @@ def report_overdue(session, mission: Mission, now: datetime) -> None:
         outbox.notify_now(session, user=user, kind="report_overdue", now=now,
                           mission_id=mission.id, key=f"report_overdue:{mission.id}:{user.id}",
                           payload=recipients.mission_facts(mission))
+
+
+def coordinator_registered(session, user, now: datetime) -> None:
+    """Registry hook (``user_registered``): tell the active managers and admins that a facility
+    coordinator registered and waits to be attached to the facility they named."""
+    if user.role != Role.COORDINATOR:
+        return
+    staff = session.scalars(sa.select(User).where(User.role.in_(MANAGERS),
+                                                  User.active.is_(True)).order_by(User.id))
+    payload = {"user_id": user.id, "name": user.name, "facility": user.facility_requested}
+    for manager in staff:
+        outbox.notify_now(session, user=manager, kind="coordinator_registered", now=now,
+                          key=f"coordinator_registered:{user.id}:{manager.id}", payload=payload)

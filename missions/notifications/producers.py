@@ -441,6 +441,9 @@ def preload_for_checks(session, batch: list) -> list:
             Professional.id.in_(professional_ids))).all()
     return loaded
 
+# The rules above, for the to-do list that must agree with them (``missions.home``).
+who_can_tick = _who_can_tick
+renewed = _renewed
 
 PRODUCERS = (proposals_waiting, readiness_incomplete, missions_starting, sessions_starting,
              reports_due, follow_ups_due, licences_expiring, availability_stale)
