@@ -15,13 +15,18 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import sync_playwright
 
 from diaspora.demo import load_demo_data
 from diaspora.extensions import db
 from diaspora.security import DEMO_PASSWORD
+from missions.core.models import Mission
+from missions.core.vocabulary import MissionStatus
+from missions.notifications import answers
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
 from .conftest import START
@@ -55,12 +60,17 @@ def one_page_per_route(pages: list[str], urls: dict[str, list[str]]) -> list[str
 def test_every_page_has_no_serious_accessibility_violation(app):
     assert AXE.exists(), "axe-core is installed by `make axe` (npm), which `make test` runs"
     load_demo_data(db.session, now=START, facilities_path=FIXTURE, professionals=25)
+    proposed = db.session.scalar(sa.select(Mission).where(Mission.status == MissionStatus.PROPOSED))
+    with app.test_request_context():   # the page a proposal e-mail's link opens
+        answer_page = urlsplit(answers.answer_links(proposed, proposed.professional.user,
+                                                    now=START)["decline"]).path
     completed = complete_the_proposed_mission()
     app.config["CLOCK"].set(completed.ends_at + timedelta(days=1))
     urls, _unfillable = candidate_urls(app)
     answered: set[str] = set()
     pages = {role: ["/"] + one_page_per_route(pages_for(app, email, urls, answered), urls)
              for role, email in PEOPLE.items()}
+    pages["visitor"].append(answer_page)   # the mission has moved on: the page says so
 
     found, report = [], []
     with LiveServer(app) as server, sync_playwright() as playwright:

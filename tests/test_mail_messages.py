@@ -252,3 +252,19 @@ def test_the_mail_preferences_api(api_client, make_professional):
     refused = client.put("/api/v1/notifications/preferences", headers=headers,
                          json={"mailed": {"mission_cancelled": False}})   # essential: not optional
     assert refused.status_code == 422 and "mailed" in refused.get_json()["errors"]["json"]
+
+
+def test_a_link_of_an_earlier_proposal_stops_working_once_new_dates_are_proposed(
+        proposal_mail, client, manager):
+    mission, _professional, links = proposal_mail
+    lifecycle.transition(db.session, mission, "postpone", actor=manager, now=START,
+                         reason="Renovation")
+    lifecycle.reschedule(db.session, mission, {"starts_on": date(2026, 5, 4)}, actor=manager,
+                         now=START + timedelta(hours=1))
+    assert mission.status == "proposed"   # proposed again, with new dates
+    page = client.get(links["accept"])
+    assert page.status_code == 409 and "earlier proposal" in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert client.post(links["accept"], data={"csrf_token": token.group(1)}).status_code == 409
+    db.session.refresh(mission)
+    assert mission.status == "proposed"

@@ -62,7 +62,7 @@ MESSAGES = {
     # to the host's coordinators (payload "audience": "host"): who comes, to what
     "mission_starts:host": Message(
         _l("%(professional)s starts tomorrow: %(mission)s"),
-        _l("%(professional)s starts the mission “%(mission)s” at %(facility)s %(starts_at)s.")),
+        _l("%(professional)s starts the mission “%(mission)s” at %(facility)s on %(starts_at)s.")),
     "session_starts": Message(
         _l("Session in one hour: %(mission)s"),
         _l("Session %(sequence)s of “%(mission)s” starts %(starts_at)s. Join: %(join_url)s")),
