@@ -8,7 +8,7 @@ export FLASK_APP := diaspora
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate demo run dev test lint browser clean messages \
+.PHONY: install translations migrate demo run dev test lint browser axe clean messages \
         bench bench-import bench-matching bench-scheduler bench-dashboard bench-load
 
 $(STAMP): pyproject.toml
@@ -43,7 +43,20 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+# axe-core (accessibility checks of tests/test_accessibility.py), from npm into the git-ignored
+# .axe/; npm comes from apt when missing.
+AXE_VERSION ?= 4.10.3
+AXE := .axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm install --no-save --no-audit --no-fund --prefix .axe axe-core@$(AXE_VERSION)
+
+axe: $(AXE)
+
+test: install browser axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -73,4 +86,4 @@ bench-load: install
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .axe

@@ -87,6 +87,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "no-reply@diaspora-registry.local")
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 30)
+    # Replies go to the programme's reply-to address, else its managers, else this (if set).
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO")
+    # How long the accept / decline links of a proposal e-mail work.
+    ANSWER_LINK_DAYS = _int("ANSWER_LINK_DAYS", 14)
     # The address people reach the site at: links in e-mails and calendar feeds.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
 from diaspora.extensions import db
@@ -84,13 +85,24 @@ def test_sessions_are_timed_in_the_series_zone_across_the_change(make_need, make
     body = signed_in(professional.user).get(f"/missions/{mission.id}/calendar.ics").data
     calendar = check_rfc5545(body)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
-    events = calendar.walk("VEVENT")
-    assert [e["DTSTART"].dt for e in events] == [
-        datetime(2026, 3, 24, 18, 0, tzinfo=ZoneInfo("Europe/London")),
-        datetime(2026, 3, 31, 18, 0, tzinfo=ZoneInfo("Europe/London"))]
-    assert [e["DTSTART"].dt.astimezone(UTC).hour for e in events] == [18, 17]
-    assert [str(e["UID"]) for e in events] == [f"session-{s.id}@127.0.0.1" for s in mission.sessions]
-    assert str(events[0]["LOCATION"]) == "https://meet.example.org/t"
+    [event] = calendar.walk("VEVENT")   # one recurring event for the series
+    starts = expand(event)
+    assert starts == [datetime(2026, 3, 24, 18, 0, tzinfo=ZoneInfo("Europe/London")),
+                      datetime(2026, 3, 31, 18, 0, tzinfo=ZoneInfo("Europe/London"))]
+    assert [start.astimezone(UTC).hour for start in starts] == [18, 17]
+    assert starts == [s.starts_at for s in mission.sessions]
+    assert str(event["UID"]) == f"series-{mission.id}@127.0.0.1"
+    assert str(event["LOCATION"]) == "https://meet.example.org/t"
+
+
+def expand(event) -> list[datetime]:
+    """A recurring event's instances (RRULE from DTSTART, less EXDATE), as a calendar would."""
+    start = event["DTSTART"].dt
+    rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+    exdates = event.get("EXDATE")
+    excluded = {value.dt for exdate in (exdates if isinstance(exdates, list) else [exdates])
+                for value in exdate.dts} if exdates else set()
+    return [instance for instance in rule if instance not in excluded]
 
 
 def test_the_private_feed_shows_only_its_owners_missions_until_revoked(

@@ -42,7 +42,7 @@ def test_a_notice_is_mailed_once_in_the_recipients_language(mail_app, mail_sink,
     assert message["To"] == professional.user.email
     assert message["From"] == "missions@registry.example.org"
     assert message["Subject"] == "Proposition de mission : Emergency obstetric care"
-    body = message.get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     assert f"https://registry.example.org/missions/{mission.id}" in body
     # an in-person mission's first day is a date in the host's zone, not a Paris midnight
     assert "à partir du 6 avril 2026" in body and "CEST" not in body

@@ -115,6 +115,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
     "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
     "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.export_workforce": MGR,
+    # mail: one's own settings; a proposal's signed answer link is its own key (404 unsigned)
+    "notifications.mail_settings": SIGNED, "notifications.answer": PUBLIC,
+    "notifications_api.get_mail_preferences": SIGNED,
+    "notifications_api.update_mail_preferences": SIGNED,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a

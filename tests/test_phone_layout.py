@@ -51,6 +51,8 @@ SKIPPED = {  # endpoint → why it is not visited
     "main.api_docs": "Swagger UI's page: a third-party desktop tool for developers",
     "calendars.feed": "an iCalendar file, opened by a calendar program",
     "dashboards.export": "a CSV or XLSX download",
+    "notifications.answer": "opened from a proposal e-mail's signed link (tests/test_accessibility.py "
+                            "checks it; tests/test_mail_messages.py its behaviour)",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {

@@ -39,6 +39,8 @@ class Programme(db.Model):
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # Where replies to the programme's e-mail go (else its managers' addresses).
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
 
     managers = relationship("User", secondary=programme_managers, order_by="User.name")
 

@@ -30,6 +30,8 @@ class ProgrammeSchema(BaseSchema):
     ends_on = fields.Date(allow_none=True)
     description = Text(allow_none=True, validate=validate.Length(max=4000))
     manager_ids = fields.List(fields.Integer(), load_default=list)
+    reply_to = fields.Email(allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "Where replies to the programme's e-mail go (else its managers)"})
 
     @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _period(self, data, **kwargs):

@@ -73,5 +73,5 @@ def feed(token: str):
     if owner is None:
         raise NotFound(_("No such calendar."))
     body = ics.calendar(feed_missions(db.session, owner, now=instant),
-                        name=_("Missions — %(name)s", name=owner.name))
+                        name=_("Missions — %(name)s", name=owner.name), refresh=ics.FEED_REFRESH)
     return _ics(body, "missions.ics")

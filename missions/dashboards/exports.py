@@ -5,27 +5,38 @@ detail is ever exported (WHO Global Code: the registry is not a recruitment chan
 coordinator's export names the professional only of missions that were confirmed: who was only
 proposed, or declined, stays unnamed to the host. A mission's counted figures come from its
 reference report, as on the dashboard.
+
+Laid out for a spreadsheet user: headers in the reader's language, names beside codes (status,
+mode, country, cadre), the facility's master-list code, yes/no in their language; CSV takes ";"
+and decimal commas in French and Portuguese; a workbook has real date cells, a frozen header
+row and an auto-filter.
 """
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.numbers import get_decimal_symbol
+from flask_babel import gettext as _, lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import aliased
 
-from diaspora import safeguards
+from diaspora import reference, safeguards
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need
 from diaspora.professionals.models import GENDERS, Professional
 from diaspora.programmes.models import Programme
+from diaspora.vocabulary import Mode
 
 from ..core.models import Mission
-from ..core.vocabulary import DONE
+from ..core.vocabulary import DONE, MissionStatus
 from ..outcomes.models import (
     FOLLOW_UP_MONTHS,
     FollowUp,
@@ -37,15 +48,45 @@ from ..outcomes.models import (
 from .filters import Filters, mission_conditions
 
 COLUMNS = (
-    "mission_id", "status", "mode", "first_day", "last_day", "host_timezone", "cycle",
-    "programme", "facility", "country", "region", "tier", "setting", "safeguards_list",
-    "professional", "professional_cadre", "cost_amount", "cost_currency",
+    "mission_id", "status", "status_name", "mode", "mode_name", "first_day", "last_day",
+    "host_timezone", "cycle", "programme", "facility_code", "facility", "country", "country_name",
+    "region", "tier", "setting", "safeguards_list",
+    "professional", "professional_cadre", "professional_cadre_name", "cost_amount", "cost_currency",
     "professional_report", "host_report", "people_trained",
     *[f"trained_{gender}" for gender in GENDERS],
     "sessions_held", "hours", "patients_seen", "procedures_done", "protocols_guidelines_curricula",
     "equipment_items", "tested", "pre_score", "post_score", "host_rating", "professional_rating",
     *[f"practice_in_use_{months}m" for months in FOLLOW_UP_MONTHS],
 )
+# What a spreadsheet user reads at the top of each column, in their language.
+HEADERS = {
+    "mission_id": _l("Mission"), "status": _l("Status code"), "status_name": _l("Status"),
+    "mode": _l("Mode code"), "mode_name": _l("Mode"), "first_day": _l("First day"),
+    "last_day": _l("Last day"), "host_timezone": _l("Host time zone"), "cycle": _l("Cycle"),
+    "programme": _l("Programme"), "facility_code": _l("Facility code (master list)"),
+    "facility": _l("Facility"), "country": _l("Country code"), "country_name": _l("Country"),
+    "region": _l("Region"), "tier": _l("Tier"), "setting": _l("Setting"),
+    "safeguards_list": _l("On the WHO safeguards list"), "professional": _l("Professional"),
+    "professional_cadre": _l("Cadre code (ISCO-08)"), "professional_cadre_name": _l("Cadre"),
+    "cost_amount": _l("Cost"), "cost_currency": _l("Currency"),
+    "professional_report": _l("Professional's report"), "host_report": _l("Host's report"),
+    "people_trained": _l("People trained"), "trained_female": _l("Women trained"),
+    "trained_male": _l("Men trained"), "trained_other": _l("Others trained"),
+    "trained_undisclosed": _l("Trained, gender not given"), "sessions_held": _l("Sessions held"),
+    "hours": _l("Hours"), "patients_seen": _l("Patients seen"),
+    "procedures_done": _l("Procedures done"),
+    "protocols_guidelines_curricula": _l("Protocols, guidelines and curricula"),
+    "equipment_items": _l("Equipment items"), "tested": _l("People tested"),
+    "pre_score": _l("Score before"), "post_score": _l("Score after"),
+    "host_rating": _l("Host's rating"), "professional_rating": _l("Professional's rating"),
+    "practice_in_use_3m": _l("Practice in use after 3 months"),
+    "practice_in_use_6m": _l("Practice in use after 6 months"),
+    "practice_in_use_12m": _l("Practice in use after 12 months"),
+}
+# Days are real dates in a workbook; in CSV they are ISO 8601 (read alike everywhere).
+DATE_COLUMNS = ("first_day", "last_day")
+# Languages whose spreadsheets read a comma as the decimal mark take ";" between CSV fields.
+SEMICOLON_LANGUAGES = ("fr", "pt")
 # Reference-report figures, taken from the host's report, else the professional's.
 REFERENCE_FIGURES = ("trained_total", "sessions_held", "hours", "patients_seen", "procedures_done",
                      "tested_count", "pre_score", "post_score")
@@ -79,7 +120,8 @@ def _statement(filters: Filters) -> sa.Select:
         sa.select(
             Mission.id.label("mission_id"), Mission.status, Mission.kind.label("mode"),
             Mission.starts_at, Mission.ends_at, Mission.timezone.label("host_timezone"),
-            Mission.cycle, Programme.name.label("programme"), Facility.name.label("facility"),
+            Mission.cycle, Programme.name.label("programme"),
+            Facility.external_id.label("facility_code"), Facility.name.label("facility"),
             Facility.country, Facility.admin1.label("region"), Facility.tier, Facility.setting,
             Mission.confirmed_at, Professional.given_name, Professional.family_name,
             Professional.cadre.label("professional_cadre"), Mission.cost_amount,
@@ -130,10 +172,15 @@ def _items_by_use():
 
 
 def _shape(row, *, named: bool) -> dict:
-    """A result row as export values: host-zone days, one name (if ``named``), yes/no answers."""
+    """A result row as export values: host-zone days, names beside codes, one name (if
+    ``named``), yes/no answers in the reader's language."""
     zone = ZoneInfo(row["host_timezone"])
     shaped = {key: row[key] for key in COLUMNS if key in row}
     shaped.update(
+        status_name=str(MissionStatus.label_of(row["status"])),
+        mode_name=str(Mode.label_of(row["mode"])),
+        country_name=reference.country_name(row["country"]),
+        professional_cadre_name=str(reference.CADRES.get(row["professional_cadre"], "")),
         first_day=_local_day(row["starts_at"], zone),
         last_day=_local_day(row["ends_at"] - timedelta(microseconds=1), zone),
         professional=f"{row['given_name']} {row['family_name']}" if named else None,
@@ -143,12 +190,12 @@ def _shape(row, *, named: bool) -> dict:
     return {key: shaped.get(key) for key in COLUMNS}
 
 
-def _local_day(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).date().isoformat()
+def _local_day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
 
 
 def _yes_no(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
+    return "" if value is None else str(_("yes") if value else _("no"))
 
 
 def _cell(value):
@@ -158,22 +205,48 @@ def _cell(value):
     return value
 
 
-def to_csv(rows) -> str:
+def headers() -> list[str]:
+    return [str(HEADERS[key]) for key in COLUMNS]
+
+
+def csv_delimiter(language: str) -> str:
+    return ";" if language in SEMICOLON_LANGUAGES else ","
+
+
+def to_csv(rows, *, language: str = "en") -> str:
+    """CSV as the reader's spreadsheet program opens it: headers in their language, and in
+    languages with a decimal comma, ";" between fields and commas in numbers."""
+    delimiter = csv_delimiter(language)
+    decimal = get_decimal_symbol(language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers())
     for row in rows:
-        writer.writerow(["" if row[key] is None else _cell(row[key]) for key in COLUMNS])
+        writer.writerow([_csv_value(row[key], decimal) for key in COLUMNS])
     return buffer.getvalue()
 
 
+def _csv_value(value, decimal: str):
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", decimal)
+    return _cell(value)
+
+
 def to_xlsx(rows, *, filters: Filters, generated_at: datetime) -> bytes:
-    """A workbook with the missions and, on a second sheet, the filters that chose them."""
+    """A workbook with the missions (headers in the reader's language, frozen and filterable,
+    days as date cells) and, on a second sheet, the filters that chose them."""
+    rows = list(rows)
     workbook = Workbook(write_only=True)
     missions = workbook.create_sheet("missions")
-    missions.append(COLUMNS)
+    missions.freeze_panes = "B2"   # the header row and the mission number stay in view
+    missions.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
+    missions.append(headers())
     for row in rows:
-        missions.append([_cell(row[key]) for key in COLUMNS])
+        missions.append([_xlsx_cell(missions, key, row[key]) for key in COLUMNS])
     about = workbook.create_sheet("filters")
     about.append(["generated_at", generated_at.isoformat()])
     for key, value in filters.query_args().items():
@@ -181,3 +254,11 @@ def to_xlsx(rows, *, filters: Filters, generated_at: datetime) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, key: str, value):
+    if key in DATE_COLUMNS and value is not None:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return _cell(value)

@@ -17,11 +17,13 @@ from .filters import Filters
 FORMATS = ("csv", "xlsx")
 
 
-def missions_export(session, filters: Filters, file_format: str, *, actor, now: datetime) -> str | bytes:
-    """Missions and outcomes selected by ``filters`` as CSV text or XLSX bytes."""
+def missions_export(session, filters: Filters, file_format: str, *, actor, now: datetime,
+                    language: str = "en") -> str | bytes:
+    """Missions and outcomes selected by ``filters`` as CSV text or XLSX bytes, headers in
+    ``language`` (the current locale's, for the texts)."""
     rows = exports.mission_rows(session, filters)
     if file_format == "csv":
-        body = exports.to_csv(rows)
+        body = exports.to_csv(rows, language=language)
     else:
         body = exports.to_xlsx(rows, filters=filters, generated_at=now)
     with unit_of_work(session):  # an export is a read of personal data: audited

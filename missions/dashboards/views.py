@@ -3,7 +3,7 @@ programme report. Coordinators see their own facilities only (see ``filters.filt
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 from diaspora import reference, safeguards
@@ -60,7 +60,8 @@ def index():
 def export(file_format: str):
     """Missions and outcomes with the dashboard's filters (names only, no contact details)."""
     filters = filters_for(db.session, current_user, request.args)
-    body = services.missions_export(db.session, filters, file_format, actor=current_user, now=now())
+    body = services.missions_export(db.session, filters, file_format, actor=current_user, now=now(),
+                                    language=str(get_locale().language))
     filename = f"missions-{now():%Y%m%d}.{file_format}"
     return Response(body, mimetype=MEDIA_TYPES[file_format],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -8,8 +8,8 @@ from datetime import date
 from flask_babel import format_decimal, gettext as _, lazy_gettext as _l, ngettext
 
 from diaspora import reference
-from diaspora.vocabulary import Mode
 from diaspora.i18n import show_date
+from diaspora.vocabulary import Mode
 
 from .scoring import Fit
 from .terms import Settings, Terms

@@ -59,6 +59,10 @@ MESSAGES = {
     "mission_starts": Message(
         _l("Your mission starts tomorrow: %(mission)s"),
         _l("“%(mission)s” at %(facility)s starts %(starts_at)s.")),
+    # to the host's coordinators (payload "audience": "host"): who comes, to what
+    "mission_starts:host": Message(
+        _l("%(professional)s starts tomorrow: %(mission)s"),
+        _l("%(professional)s starts the mission “%(mission)s” at %(facility)s on %(starts_at)s.")),
     "session_starts": Message(
         _l("Session in one hour: %(mission)s"),
         _l("Session %(sequence)s of “%(mission)s” starts %(starts_at)s. Join: %(join_url)s")),
@@ -113,10 +117,17 @@ class Rendered:
 
 def render(notification, zone: str) -> Rendered:
     """The notification's texts in the current locale, instants shown in ``zone``."""
-    message = MESSAGES[notification.kind]
+    message = message_for(notification)
     values = _display_values(notification.payload or {}, zone)
     return Rendered(str(message.subject) % values, str(message.body) % values,
                     LINKS[message.link](notification))
+
+
+def message_for(notification) -> Message:
+    """The kind's message, or its variant for the row's audience (e.g. the host's)."""
+    payload = notification.payload or {}
+    return MESSAGES.get(f"{notification.kind}:{payload.get('audience')}",
+                        MESSAGES[notification.kind])
 
 
 def _display_values(payload: dict, zone: str) -> dict:

@@ -57,3 +57,14 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} {self.status}>"
+
+
+class MailOptOut(db.Model):
+    """A reminder kind one person does not want e-mailed (it still reaches their inbox)."""
+
+    __tablename__ = "mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    created_at: Mapped[datetime]

@@ -40,7 +40,7 @@ from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
 from ..scheduler import reminders
-from . import pause, producers
+from . import pause, preferences, producers
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,8 @@ def _settle(session, ids: list[int], outcome: str | None, now: datetime, worker:
     values["claimed_by"] = worker  # who decided
     session.execute(sa.update(Notification).where(Notification.id.in_(ids)).values(**values)
                     .execution_options(synchronize_session=False))
+    if outcome is None and values["email_status"] is not None:
+        preferences.unmail_opted_out(session, ids)
 
 
 # --- 3. e-mail ------------------------------------------------------------------------------

@@ -238,11 +238,15 @@ def missions_starting(session, now: datetime, since: datetime | None = None
         query = query.where(sa.or_(Mission.starts_at > since + MISSION_STARTS_BEFORE,
                                    *_changed_missions(since)))
     for mission in session.scalars(query):
-        for user in recipients.mission_people(mission):
+        facts = mission_facts(mission)
+        # The host hears who arrives: one message per mission, naming the professional.
+        audiences = [(user, facts) for user in recipients.professional(mission)] + [
+            (user, {**facts, "audience": "host"}) for user in recipients.coordinators(mission)]
+        for user, payload in audiences:
             yield reminders.Reminder(
                 user_id=user.id, kind="mission_starts", mission_id=mission.id,
                 key=f"mission_starts:{mission.id}:{stamp(mission.starts_at)}:{user.id}",
-                due_at=mission.starts_at - MISSION_STARTS_BEFORE, payload=mission_facts(mission))
+                due_at=mission.starts_at - MISSION_STARTS_BEFORE, payload=payload)
 
 
 def mission_still_starting(session, notification, now: datetime) -> bool:

@@ -1,9 +1,11 @@
 """Notifications as the API shows them: texts rendered in the reader's language and zone."""
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from diaspora.schemas import BaseSchema
+
+from .preferences import OPTIONAL
 
 
 class NotificationQuerySchema(BaseSchema):
@@ -23,3 +25,13 @@ class NotificationSchema(BaseSchema):
     read_at = fields.AwareDateTime(allow_none=True)
     email_status = fields.String(allow_none=True, metadata={
         "description": "null (in-app only), pending, sent or failed"})
+
+
+class MailPreferencesSchema(BaseSchema):
+    mailed = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(tuple(OPTIONAL))), values=fields.Boolean(),
+        required=True, metadata={
+            "description": "Reminder kind → whether it is e-mailed (it always reaches the inbox). "
+                           "Kinds left out keep their setting. Notices of proposals, "
+                           "confirmations, cancellations and changes are always e-mailed.",
+            "example": {"follow_up_due": False, "mission_starts": True}})
