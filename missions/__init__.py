@@ -13,6 +13,7 @@ from diaspora.hooks import registry_hooks
 
 from . import cli
 from .calendars import services as calendars, views as calendar_views
+from .costs import models as _cost_models  # noqa: F401
 from .core import (
     api as missions_api,
     demo as missions_demo,
