@@ -13,7 +13,6 @@ from diaspora.hooks import registry_hooks
 
 from . import cli
 from .calendars import services as calendars, views as calendar_views
-from .costs import models as _cost_models  # noqa: F401
 from .core import (
     api as missions_api,
     demo as missions_demo,
@@ -22,6 +21,7 @@ from .core import (
     privacy as missions_privacy,
     views,
 )
+from .costs import services as costs
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
@@ -67,6 +67,7 @@ def register(app: Flask) -> None:
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
     own.after_transition.append(outcomes.create_follow_ups)
+    own.after_transition.append(costs.commit_on_confirm)
     own.add_guard("close", outcomes.reports_in_before_close)
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due
