@@ -21,7 +21,7 @@ from .core import (
     privacy as missions_privacy,
     views,
 )
-from .costs import services as costs
+from .costs import api as costs_api, services as costs
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
@@ -47,7 +47,8 @@ def register(app: Flask) -> None:
                       calendar_views.bp, outcomes_views.bp, dashboards_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
-                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp):
+                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
+                          costs_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 
