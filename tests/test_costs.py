@@ -282,3 +282,50 @@ def test_value_for_money_in_person_and_online_against_a_hand_count(proposed, pro
     # online: 240 GBP = 300 EUR, 4 sessions × 1.5 h = 6 h, nobody reported trained
     assert (virtual.cost, virtual.online_hours, virtual.per_online_hour, virtual.per_trained) == \
         (D("300"), D("6.00"), D("50.00"), None)
+
+
+def test_the_api_from_rates_to_budget(proposed, programme, manager, api_client):
+    client, headers = api_client(manager)
+    mission = proposed()
+    assert client.put("/api/v1/rates/per-diem", headers=headers, json={
+        "country": "GH", "city": "Tamale", "year": 2026, "daily_amount": "250",
+        "currency": "ghs"}).status_code == 200
+    missing = client.post(f"/api/v1/missions/{mission.id}/costs/estimate", headers=headers,
+                          json={"city": "Tamale"})
+    assert missing.status_code == 422
+    assert missing.json["missing_rate"] == {"base": "GHS", "quote": "EUR", "on": "2026-04-06"}
+    assert client.put("/api/v1/rates/exchange", headers=headers, json={
+        "base": "GHS", "quote": "EUR", "rate_on": "2026-03-01", "rate": "0.06"}).status_code == 200
+    estimate = client.post(f"/api/v1/missions/{mission.id}/costs/estimate", headers=headers,
+                           json={"city": "Tamale"})
+    assert estimate.status_code == 201, estimate.json
+    assert (estimate.json["amount"], estimate.json["reporting_amount"], estimate.json["days"]) == \
+        ("5250.000", "315.000", 21)
+    for bad in ({"amount": "-5"}, {"currency": "EURO"}, {"category": "bribes"}):
+        response = client.post(f"/api/v1/missions/{mission.id}/costs", headers=headers,
+                               json={"category": "visa", "amount": "60", "currency": "EUR", **bad})
+        assert response.status_code == 422 and set(response.json["errors"]["json"]) == set(bad)
+    assert client.put(f"/api/v1/programmes/{programme.id}/budget", headers=headers, json={
+        "category": "living_allowance", "year": 2026, "amount": "400"}).status_code == 200
+    over = client.post(f"/api/v1/missions/{mission.id}/costs", headers=headers, json={
+        "category": "living_allowance", "amount": "100", "currency": "EUR"})
+    assert over.status_code == 409 and over.json["over_budget"][0]["over_by"] == "15.00"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CostLine)) == 1
+    budget = client.get(f"/api/v1/programmes/{programme.id}/budget?year=2026", headers=headers)
+    assert budget.json["lines"][0] | {"forecast": None} == {
+        "id": budget.json["lines"][0]["id"], "category": "living_allowance", "period": "2026",
+        "year": 2026, "quarter": 0, "currency": "EUR", "planned": "400.000",
+        "estimated": "315.000", "committed": "0", "spent": "0", "remaining": "85.000",
+        "forecast": None}
+    listed = client.get(f"/api/v1/missions/{mission.id}/costs", headers=headers)
+    line_id = listed.json[0]["id"]
+    assert client.post(f"/api/v1/missions/{mission.id}/costs/{line_id}/approval",
+                       headers=headers).status_code == 200
+    assert client.patch(f"/api/v1/missions/{mission.id}/costs/{line_id}", headers=headers,
+                        json={"note": "Two more nights"}).status_code == 422
+    changed = client.patch(f"/api/v1/missions/{mission.id}/costs/{line_id}", headers=headers,
+                           json={"amount": "5500", "reason": "Two more nights"})
+    assert changed.status_code == 200 and changed.json["approved"] is False
+    history = client.get(f"/api/v1/missions/{mission.id}/costs/{line_id}/history", headers=headers)
+    assert [h["reason"] for h in history.json] == ["Two more nights"]
+    assert client.get("/api/v1/value-for-money", headers=headers).json == []
