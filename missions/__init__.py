@@ -21,7 +21,7 @@ from .core import (
     privacy as missions_privacy,
     views,
 )
-from .costs import api as costs_api, services as costs
+from .costs import api as costs_api, services as costs, views as costs_views
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
@@ -44,7 +44,8 @@ from .sessions import views as session_views
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
-                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp):
+                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
+                      costs_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp,

@@ -124,6 +124,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "costs_api.set_per_diem_rate": MGR, "costs_api.list_exchange_rates": MGR,
     "costs_api.set_exchange_rate": MGR, "costs_api.programme_budget": MGR,
     "costs_api.set_programme_budget_line": MGR, "costs_api.value_for_money": MGR,
+    "costs.mission_costs": MGR, "costs.estimate": MGR, "costs.edit_line": MGR,
+    "costs.approve": MGR, "costs.delete": MGR, "costs.index": MGR, "costs.per_diem": MGR,
+    "costs.exchange_rates": MGR, "costs.budget": MGR, "costs.results_report": MGR,
+    "costs.results_xlsx": MGR,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -155,6 +159,8 @@ PROGRAMME_BOUND = frozenset({
     "costs_api.approve_mission_cost", "costs_api.mission_cost_history",
     "costs_api.remove_mission_cost", "costs_api.programme_budget",
     "costs_api.set_programme_budget_line", "costs_api.value_for_money",
+    "costs.mission_costs", "costs.estimate", "costs.edit_line", "costs.approve", "costs.delete",
+    "costs.budget", "costs.results_report", "costs.results_xlsx",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",

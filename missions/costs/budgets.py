@@ -134,6 +134,11 @@ class BudgetReport:
     lines: list[Execution]
     burn_down: list[BurnPoint] = field(default_factory=list)
 
+    def burn_down_values(self) -> dict[str, float]:
+        """month → what remains of the year's plan, for the chart (drawn down to 0; the table
+        beside it shows an overspend)."""
+        return {point.month: max(float(point.remaining), 0.0) for point in self.burn_down}
+
     def total(self, attribute: str) -> Decimal:
         return sum((getattr(line, attribute) for line in self.lines if line.quarter == 0),
                    Decimal(0))
