@@ -125,7 +125,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "costs_api.set_exchange_rate": MGR, "costs_api.programme_budget": MGR,
     "costs_api.set_programme_budget_line": MGR, "costs_api.value_for_money": MGR,
     "costs.mission_costs": MGR, "costs.estimate": MGR, "costs.edit_line": MGR,
-    "costs.approve": MGR, "costs.delete": MGR, "costs.index": MGR, "costs.per_diem": MGR,
+    "costs.approve": MGR, "costs.remove_line": MGR, "costs.index": MGR, "costs.per_diem": MGR,
     "costs.exchange_rates": MGR, "costs.budget": MGR, "costs.results_report": MGR,
     "costs.results_xlsx": MGR,
 }
@@ -159,7 +159,7 @@ PROGRAMME_BOUND = frozenset({
     "costs_api.approve_mission_cost", "costs_api.mission_cost_history",
     "costs_api.remove_mission_cost", "costs_api.programme_budget",
     "costs_api.set_programme_budget_line", "costs_api.value_for_money",
-    "costs.mission_costs", "costs.estimate", "costs.edit_line", "costs.approve", "costs.delete",
+    "costs.mission_costs", "costs.estimate", "costs.edit_line", "costs.approve", "costs.remove_line",
     "costs.budget", "costs.results_report", "costs.results_xlsx",
 })
 # Asked with ?programme_id= of programme A.

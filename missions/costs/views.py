@@ -167,7 +167,7 @@ def approve(mission_id: int, line_id: int):
 
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/delete")
 @roles_required("manager")
-def delete(mission_id: int, line_id: int):
+def remove_line(mission_id: int, line_id: int):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     line = services.get_line(db.session, current_user, mission, line_id)
     try:
