@@ -21,7 +21,12 @@ from .core import (
     privacy as missions_privacy,
     views,
 )
-from .costs import api as costs_api, services as costs, views as costs_views
+from .costs import (
+    api as costs_api,
+    demo as costs_demo,
+    services as costs,
+    views as costs_views,
+)
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
@@ -65,6 +70,7 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.demo_loaders.append(costs_demo.load)   # after the missions it costs
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
