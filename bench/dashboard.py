@@ -42,6 +42,10 @@ STATUSES = {"closed": 30, "reported": 15, "completed": 10, "in_progress": 3, "re
             "postponed": 2}
 CADRES = ("2211", "2212", "2221", "2222", "2262")
 GENDERS = ("female", "male", "other", "undisclosed")
+HOLDING = {"proposed", "accepted", "confirmed", "ready", "in_progress", "completed", "reported",
+           "closed"}   # hold the professional's time: one active booking per span (migration 0007)
+SLOT = timedelta(days=42)   # a mission and its six weekly sessions fit in one slot
+SLOTS = 30                  # slots from 2023-01-02: missions of one person never overlap
 COST_CATEGORIES = ("international_travel", "local_transport", "accommodation", "living_allowance",
                    "insurance", "visa", "registration", "ict")   # 8 lines per mission
 STAGE_OF = {"proposed": "estimated", "accepted": "estimated", "declined": "estimated",
@@ -58,6 +62,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.rows: dict[str, list[dict]] = {}
         self.engagements: dict[tuple[int, int], int] = {}
+        self.free_slots: dict[int, list[int]] = {}
 
     def add(self, table: str, row: dict) -> int:
         rows = self.rows.setdefault(table, [])
@@ -118,10 +123,13 @@ class Generator:
     def mission(self):
         rng = self.rng
         professional_id = rng.choice(self.professional_ids)
+        while not self.free_slots.setdefault(professional_id, rng.sample(range(SLOTS), SLOTS)):
+            professional_id = rng.choice(self.professional_ids)   # this one's calendar is full
         facility_id = rng.choice(self.homes[professional_id])
         status = rng.choices(list(STATUSES), weights=list(STATUSES.values()))[0]
         kind = "physical" if rng.random() < 0.7 else "virtual"
-        starts_at = datetime(2023, 1, 2, tzinfo=UTC) + timedelta(days=rng.randrange(1280))
+        starts_at = (datetime(2023, 1, 2, tzinfo=UTC) + SLOT * self.free_slots[professional_id].pop()
+                     + timedelta(days=rng.randrange(7)))
         need_id = self.need(facility_id, kind, starts_at, status)
         engagement_id = self.engagement(professional_id, facility_id)
         done = status in ("completed", "reported", "closed")
@@ -135,12 +143,23 @@ class Generator:
             "cost_amount": Decimal(rng.randrange(500, 5000)) if done and rng.random() < 0.6 else None,
             "cost_currency": "USD"})
         self.costs(mission_id, need_id, status, starts_at)
+        holds = status in HOLDING
+        if kind == "physical" and holds:
+            self.add("bookings", {"professional_id": professional_id, "mission_id": mission_id,
+                                  "session_id": None,
+                                  "starts_at": starts_at, "ends_at": starts_at + timedelta(days=14),
+                                  "active": True})
         if kind == "virtual":
             for week in range(6):
                 start = starts_at + timedelta(days=7 * week, hours=14)
-                self.add("mission_sessions", {"mission_id": mission_id, "sequence": week + 1,
-                                              "starts_at": start, "ends_at": start + timedelta(minutes=90),
-                                              "timezone": "UTC", "status": "held"})
+                session_id = self.add("mission_sessions", {
+                    "mission_id": mission_id, "sequence": week + 1, "starts_at": start,
+                    "ends_at": start + timedelta(minutes=90), "timezone": "UTC", "status": "held"})
+                if holds:
+                    self.add("bookings", {"professional_id": professional_id,
+                                          "mission_id": mission_id, "session_id": session_id,
+                                          "starts_at": start, "ends_at": start + timedelta(minutes=90),
+                                          "active": True})
         if done:
             self.outcomes(mission_id, starts_at + timedelta(days=14), status)
 
@@ -226,7 +245,8 @@ def load(db, rows: dict[str, list[dict]]) -> float:
 
     started = time.perf_counter()
     for table in ("users", "facilities", "facility_coordinators", "professionals", "programmes",
-                  "needs", "engagements", "missions", "mission_sessions", "outcome_reports",
+                  "needs", "engagements", "missions", "mission_sessions", "bookings",
+                  "outcome_reports",
                   "outcome_trainees", "outcome_items", "report_waivers", "follow_ups",
                   "cost_lines", "budget_lines"):
         if rows.get(table):
