@@ -54,6 +54,16 @@ class ErrorSchema(ma.Schema):
     missing_reports = ma.fields.List(
         ma.fields.String(),
         metadata={"description": "409 on close: the outcome reports neither filed nor waived"})
+    missing_rate = ma.fields.Dict(
+        metadata={"description": "422 on a cost: the exchange rate to enter (base, quote, on)"})
+    missing_per_diem = ma.fields.Dict(
+        metadata={"description": "422 on an estimate: the per diem rate to enter (country, "
+                                 "city, year)"})
+    over_budget = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "409 on a cost: the budget lines it would take past what "
+                                 "remains (category, period, remaining, amount, over_by, "
+                                 "currency)"})
 
 
 # What each error means wherever it is answered; routes may say more (``ApiBlueprint.answers``).

@@ -21,6 +21,12 @@ from .core import (
     privacy as missions_privacy,
     views,
 )
+from .costs import (
+    api as costs_api,
+    demo as costs_demo,
+    services as costs,
+    views as costs_views,
+)
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
@@ -43,10 +49,12 @@ from .sessions import views as session_views
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
-                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp):
+                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
+                      costs_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
-                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp):
+                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
+                          costs_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 
@@ -63,10 +71,12 @@ def register(app: Flask) -> None:
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
     registry.user_registered.append(notices.coordinator_registered)
+    registry.demo_loaders.append(costs_demo.load)   # after the missions it costs
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
     own.after_transition.append(outcomes.create_follow_ups)
+    own.after_transition.append(costs.commit_on_confirm)
     own.add_guard("close", outcomes.reports_in_before_close)
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due

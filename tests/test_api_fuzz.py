@@ -242,7 +242,7 @@ def test_an_empty_patch_is_refused_with_a_message(spec, api_client, make_profess
     as_professional = api_client(professional.user)
     as_manager = api_client(role="manager")
     patches = [path for path, method, _operation in _operations(spec) if method == "patch"]
-    assert len(patches) == 10
+    assert len(patches) == 11
     for path in patches:
         body = spec["paths"][path]["patch"]["requestBody"]["content"]["application/json"]["schema"]
         name = body["$ref"].rpartition("/")[2]

@@ -39,6 +39,14 @@ from diaspora.professionals.models import (
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.schemas import BaseSchema
 from missions.core.models import ChecklistItem, Mission, MissionEvent, MissionSession, SessionAttendance
+from missions.costs.models import (
+    BudgetLine,
+    CostLine,
+    CostLineChange,
+    ExchangeRate,
+    PerDiemRate,
+    ResultTarget,
+)
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
 
 from .conftest import make_app
@@ -62,6 +70,9 @@ STORED_IN = {
     "AttendanceRowSchema": (SessionAttendance,),
     "OutcomeReportSchema": (OutcomeReport,), "TraineeSchema": (OutcomeTrainee,),
     "ItemSchema": (OutcomeItem,), "FollowUpAnswerSchema": (FollowUp,),
+    "CostLineSchema": (CostLine,), "EstimateSchema": (CostLine,),
+    "ExchangeRateSchema": (ExchangeRate,), "PerDiemRateSchema": (PerDiemRate,),
+    "BudgetLineSchema": (BudgetLine,), "TargetSchema": (ResultTarget,),
 }
 # Fields stored under another name or in several places; () for a field not stored as text
 # (a password is hashed, a code is converted, a sign-up's profile is loaded again by
@@ -80,6 +91,8 @@ COLUMNS = {
     ("FacilityRowSchema", "type9"): (),
     ("ScheduleSchema", "weekdays"): (Mission.rrule,), ("ScheduleSchema", "series_zone"): (),
     ("UserCreateSchema", "password"): (), ("SignupSchema", "password"): (),
+    ("CostLineChangeSchema", "reason"): (CostLineChange.reason,),
+    ("EstimateSchema", "city"): (PerDiemRate.city,),
     ("TokenRequestSchema", "email"): (), ("TokenRequestSchema", "password"): (),
     **{("SignupSchema", name): () for name in (
         "given_name", "family_name", "gender", "cadre", "country_of_origin",
@@ -89,11 +102,12 @@ COLUMNS = {
 FILTERS = {"AuditQuerySchema", "LoginSchema", "PasswordChangeSchema", "UserQuerySchema",
            "FacilityQuerySchema", "NeedQuerySchema", "ErasureSchema", "ProfessionalQuerySchema",
            "PageQuerySchema", "WorkforceQuerySchema", "FilterSchema", "PlanRequestSchema",
-           "MissionQuerySchema", "ContactQuerySchema"}
+           "MissionQuerySchema", "ContactQuerySchema", "BudgetQuerySchema"}
 OUTPUT = {"ConsentRecordSchema", "ProfessionalSchema", "AssignmentSchema", "CandidateSchema",
           "CriterionSchema", "NeedSummarySchema", "ShortlistSchema", "UnmetSchema",
           "NotificationSchema", "FollowUpSchema", "MissionOutcomesSchema", "ChecklistItemSchema",
-          "ContactSchema", "EventSchema", "MissionSchema", "SessionSchema"}
+          "ContactSchema", "EventSchema", "MissionSchema", "SessionSchema",
+          "CostLineHistorySchema", "ExecutionSchema", "BudgetReportSchema", "ValueSchema"}
 
 
 def all_schemas(cls=BaseSchema):

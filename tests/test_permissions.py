@@ -119,6 +119,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     "notifications.mail_settings": SIGNED, "notifications.answer": PUBLIC,
     "notifications_api.get_mail_preferences": SIGNED,
     "notifications_api.update_mail_preferences": SIGNED,
+    # costs: managers keep them; the professional sees their reimbursements, the host its
+    # contributions in kind (missions.costs.services.costs_of)
+    "costs_api.list_mission_costs": PRO | COORD | MGR, "costs_api.add_mission_cost": MGR,
+    "costs_api.estimate_mission_allowance": MGR, "costs_api.change_mission_cost": MGR,
+    "costs_api.approve_mission_cost": MGR, "costs_api.mission_cost_history": MGR,
+    "costs_api.remove_mission_cost": MGR, "costs_api.list_per_diem_rates": MGR,
+    "costs_api.set_per_diem_rate": MGR, "costs_api.list_exchange_rates": MGR,
+    "costs_api.set_exchange_rate": MGR, "costs_api.programme_budget": MGR,
+    "costs_api.set_programme_budget_line": MGR, "costs_api.value_for_money": MGR,
+    "costs.mission_costs": MGR, "costs.estimate": MGR, "costs.edit_line": MGR,
+    "costs.approve": MGR, "costs.remove_line": MGR, "costs.index": MGR, "costs.per_diem": MGR,
+    "costs.exchange_rates": MGR, "costs.budget": MGR, "costs.results_report": MGR,
+    "costs.results_xlsx": MGR,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -145,10 +158,17 @@ PROGRAMME_BOUND = frozenset({
     "matching_api.plan_period",
     "dashboards.index", "dashboards.export", "dashboards.report", "dashboards.fhir_bundle",
     "programmes.delete", "programmes_api.update_programme", "programmes_api.delete_programme",
+    "costs_api.list_mission_costs", "costs_api.add_mission_cost",
+    "costs_api.estimate_mission_allowance", "costs_api.change_mission_cost",
+    "costs_api.approve_mission_cost", "costs_api.mission_cost_history",
+    "costs_api.remove_mission_cost", "costs_api.programme_budget",
+    "costs_api.set_programme_budget_line", "costs_api.value_for_money",
+    "costs.mission_costs", "costs.estimate", "costs.edit_line", "costs.approve", "costs.remove_line",
+    "costs.budget", "costs.results_report", "costs.results_xlsx",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",
-                             "dashboards.fhir_bundle"})
+                             "dashboards.fhir_bundle", "costs_api.value_for_money"})
 
 
 def _allowed(endpoint: str, method: str, role: str) -> bool:
@@ -282,6 +302,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["notice"]
         elif name == "token":  # not a live feed: 404 for everyone
             values[name] = "cal_unknown"
+        elif name == "line_id":  # the world's mission has no cost line: 404 once allowed
+            values[name] = 1
         elif name == "record_id":
             is_org = "organisation" in endpoint
             values[name] = (world["organisation"] if is_org else world["programme"]).id
@@ -304,6 +326,9 @@ def _body(rule, world) -> dict:
         "outcomes_api.waive_outcome_report": {"reason": "No report will come."},
         "needs_api.update_need": {"title": "Obstetric emergencies"},
         "programmes_api.update_programme": {"name": "Programme A"},
+        "costs_api.add_mission_cost": {"category": "visa", "amount": "60", "currency": "EUR"},
+        "costs_api.change_mission_cost": {"note": "Express visa"},
+        "costs_api.set_programme_budget_line": {"category": "visa", "year": 2026, "amount": "10"},
     }
     if rule.endpoint in ("matching.plan", "matching_api.plan_period"):
         return {"period_start": "2026-04-01", "period_end": "2026-06-30",

@@ -31,6 +31,7 @@ from diaspora.security import DEMO_PASSWORD
 from missions.core import lifecycle
 from missions.core.models import Mission, MissionSession
 from missions.core.vocabulary import MissionAction as Action, MissionStatus
+from missions.costs.models import CostLine
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
 from .conftest import START, Browser
@@ -53,6 +54,7 @@ SKIPPED = {  # endpoint → why it is not visited
     "dashboards.export": "a CSV or XLSX download",
     "notifications.answer": "opened from a proposal e-mail's signed link (tests/test_accessibility.py "
                             "checks it; tests/test_mail_messages.py its behaviour)",
+    "costs.results_xlsx": "an XLSX download",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {
@@ -108,6 +110,9 @@ def fills() -> dict[str, tuple]:
         "plural": ("programmes", "organisations"),
         "record_id": (db.session.scalar(sa.select(sa.func.min(Programme.id))),
                       db.session.scalar(sa.select(sa.func.min(Organisation.id)))),
+        "programme_id": (db.session.scalar(sa.select(sa.func.min(Programme.id))),),
+        "line_id": tuple(db.session.scalars(sa.select(sa.func.min(CostLine.id))
+                                            .group_by(CostLine.mission_id))),
         "token": (),  # feeds: listed in SKIPPED
         "file_format": (),
     }
