@@ -27,6 +27,10 @@ ErasureStep = Callable[[object, User, datetime], None]
 ExportSection = Callable[[object, User], tuple[str, object]]
 # fn(session, *, now, rng, staff, programme) -> lines of text, after the registry's demo data.
 DemoLoader = Callable[..., Iterable[str]]
+# fn(session, worker, now) / fn(session, worker) -> (name, value): the same for a host health
+# worker (``diaspora.workforce.services``), who has no account.
+WorkerErasureStep = Callable[[object, object, datetime], None]
+WorkerExportSection = Callable[[object, object], tuple[str, object]]
 
 
 @dataclass
@@ -35,6 +39,8 @@ class RegistryHooks:
     erasure_steps: list[ErasureStep] = field(default_factory=list)
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    worker_erasure_steps: list[WorkerErasureStep] = field(default_factory=list)
+    worker_export_sections: list[WorkerExportSection] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

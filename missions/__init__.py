@@ -36,6 +36,10 @@ from .outcomes import (
     services as outcomes,
     views as outcomes_views,
 )
+from .placements import (
+    privacy as placements_privacy,
+    reminders as placement_reminders,
+)
 from .scheduler import process as scheduler
 from .sessions import views as session_views
 
@@ -62,6 +66,9 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.worker_erasure_steps.extend((placements_privacy.refuse_erasure_while_abroad,
+                                          placements_privacy.erase_notes))
+    registry.worker_export_sections.append(placements_privacy.training_of)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
@@ -70,6 +77,8 @@ def register(app: Flask) -> None:
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
+    own.reminder_producers.append(placement_reminders.follow_ups_due)
+    own.reminder_validators[placement_reminders.KIND] = placement_reminders.follow_up_still_due
 
     cli.init_app(app)
     if scheduler.should_start_in_process(app):
