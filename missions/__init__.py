@@ -37,8 +37,10 @@ from .outcomes import (
     views as outcomes_views,
 )
 from .placements import (
+    api as placements_api,
     privacy as placements_privacy,
     reminders as placement_reminders,
+    views as placements_views,
 )
 from .scheduler import process as scheduler
 from .sessions import views as session_views
@@ -47,10 +49,12 @@ from .sessions import views as session_views
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
-                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp):
+                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
+                      placements_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
-                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp):
+                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
+                          placements_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 

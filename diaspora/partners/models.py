@@ -11,16 +11,18 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
-PARTNER_KINDS = ("hospital", "university", "professional_body", "other")
+PARTNER_KINDS = {"hospital": _l("Hospital"), "university": _l("University"),
+                 "professional_body": _l("Professional body"), "other": _l("Other")}
 
 
 class PartnerInstitution(db.Model):
     __tablename__ = "partner_institutions"
-    __table_args__ = (sa.CheckConstraint(f"kind IN {PARTNER_KINDS!r}", name="kind"),
+    __table_args__ = (sa.CheckConstraint(f"kind IN {tuple(PARTNER_KINDS)!r}", name="kind"),
                       sa.UniqueConstraint("name", "country", name="uq_partner_institutions_name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

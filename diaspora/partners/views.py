@@ -26,7 +26,8 @@ STAFF = (Role.COORDINATOR,) + MANAGERS
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "partners.index", _l("Partners"), STAFF, 45, "partners.index")
+    add_nav(state.app, "partners.index", _l("Partners"), STAFF, 45, "partners.")
+    state.app.jinja_env.globals.update(partner_kinds=PARTNER_KINDS)
 
 
 @bp.get("")
@@ -47,8 +48,8 @@ def new():
             partner = services.create_partner(db.session, data, actor=current_user, now=now())
             flash(_("Partner institution saved."), "success")
             return redirect(url_for("partners.detail", partner_id=partner.id))
-    return render_template("partners/form.html", errors=errors, form=request.form,
-                           kinds=PARTNER_KINDS), 422 if errors else 200
+    return render_template("partners/form.html", errors=errors, form=request.form), \
+        422 if errors else 200
 
 
 @bp.get("/<int:partner_id>")

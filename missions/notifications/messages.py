@@ -89,12 +89,20 @@ MESSAGES = {
         _l("Your availability was last updated on %(since)s. Keeping it current helps host "
            "facilities plan missions with you."),
         link="availability"),
+    "placement_follow_up_due": Message(
+        _l("%(months)s-month follow-up: %(offer)s"),
+        _l("It is %(months)s months since your colleague came back from “%(offer)s” at "
+           "%(partner)s. Please answer the follow-up: back in post? what was introduced? how "
+           "many colleagues trained in turn?"),
+        link="placement"),
 }
 
 LINKS = {
     "mission": lambda n: url_for("missions.detail", mission_id=n.mission_id, _external=True),
     "licences": lambda n: url_for("professionals.me", _anchor="licences", _external=True),
     "availability": lambda n: url_for("professionals.me", _anchor="windows", _external=True),
+    "placement": lambda n: url_for("placements.detail", placement_id=n.payload["placement"],
+                                   _external=True),
 }
 
 
