@@ -20,7 +20,7 @@ from ..facilities.services import is_coordinator_of
 from ..programmes import access as programmes
 from ..security import Actor
 from ..vocabulary import Role
-from .models import PartnerAgreement, PartnerInstitution, Partnership
+from .models import PartnerAgreement, PartnerInstitution, Partnership, ProfessionalEmployer
 
 
 def _require_manager(actor: Actor) -> None:
@@ -119,3 +119,26 @@ def find_partnership(session: Session, partner_id: int | None, facility_id: int,
     candidates = session.scalars(sa.select(Partnership).where(
         Partnership.partner_id == partner_id, Partnership.facility_id == facility_id))
     return next((p for p in candidates if p.covers(day)), None)
+
+
+def set_employer(session: Session, professional, partner: PartnerInstitution | None, *,
+                 actor: Actor, now: datetime, since=None) -> None:
+    """Record (or, with None, clear) that ``professional`` works for ``partner``: the basis of
+    release and leave agreements, and what ties their missions to a partnership."""
+    _require_manager(actor)
+    with unit_of_work(session):
+        current = session.get(ProfessionalEmployer, professional.id)
+        if current is not None:
+            session.delete(current)
+            session.flush()
+        if partner is not None:
+            session.add(ProfessionalEmployer(professional_id=professional.id,
+                                             partner_id=partner.id, since=since))
+        audit.record(session, now=now, actor=actor, action="update", entity="professional",
+                     entity_id=professional.id,
+                     detail={"employer": partner.id if partner else None})
+
+
+def employer_of(session: Session, professional) -> PartnerInstitution | None:
+    row = session.get(ProfessionalEmployer, professional.id)
+    return row.partner if row else None
