@@ -240,3 +240,61 @@ def test_erasure_and_export_cover_host_health_workers(setting):
     assert (worker.family_name, worker.email, worker.consent_given) == ("—", None, False)
     assert db.session.get(Placement, placement.id).nomination_note is None
     assert workforce.list_workers(db.session, setting["coordinator"]) == []
+
+
+def test_api_bad_input_answers_4xx_with_field_messages(setting, api_client):
+    client, headers = api_client(setting["manager"])
+    response = client.post("/api/v1/placement-offers", headers=headers, json={
+        "partner_id": setting["partner"].id, "title": "x", "cadre": "9999",
+        "starts_on": "2026-09-01", "ends_on": "2026-08-01", "language": "en", "capacity": 0})
+    assert response.status_code == 422
+    fields = response.get_json()["errors"]["json"]
+    assert {"title", "cadre", "capacity"} <= set(fields)
+    response = client.post("/api/v1/partners", headers=headers,
+                           json={"name": "X hospital", "country": "ZZ", "kind": "castle"})
+    assert response.status_code == 422
+    assert {"country", "kind"} <= set(response.get_json()["errors"]["json"])
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    response = client.post(f"/api/v1/placements/{placement.id}/decline", headers=headers, json={})
+    assert response.status_code == 422 and "reason" in response.get_json()["errors"]["json"]
+    response = client.post(f"/api/v1/placements/{placement.id}/close", headers=headers, json={})
+    assert response.status_code == 409
+    assert response.get_json()["current_status"] == "nominated"
+
+
+def test_api_coordinators_see_their_own_staff_only(setting, api_client, make_user, make_facility):
+    other = make_user("coordinator")
+    elsewhere = make_facility()
+    elsewhere.coordinators.append(other)
+    db.session.commit()
+    client, headers = api_client(other)
+    assert client.get("/api/v1/host-workers", headers=headers).get_json() == []
+    assert client.get(f"/api/v1/host-workers/{setting['worker'].id}",
+                      headers=headers).status_code == 403
+    response = client.post("/api/v1/host-workers", headers=headers, json={
+        "facility_id": setting["facility"].id, "given_name": "Kofi", "family_name": "Mensah",
+        "cadre": "2221", "consent_given": True})
+    assert response.status_code == 403
+    response = client.post(f"/api/v1/placement-offers/{setting['offer'].id}/nominations",
+                           headers=headers, json={"worker_id": setting["worker"].id})
+    assert response.status_code == 403
+    ours, our_headers = api_client(setting["coordinator"])
+    listed = ours.get("/api/v1/host-workers", headers=our_headers).get_json()
+    assert [w["id"] for w in listed] == [setting["worker"].id]
+    response = ours.post(f"/api/v1/placement-offers/{setting['offer'].id}/nominations",
+                         headers=our_headers, json={"worker_id": setting["worker"].id})
+    assert response.status_code == 201 and response.get_json()["status"] == "nominated"
+
+
+def test_the_pages_re_render_bad_forms_with_messages(setting, signed_in):
+    browser = signed_in(setting["manager"])
+    response = browser.post("/placements/offers/new", {"partner_id": setting["partner"].id,
+                                                       "title": "Fellowship", "cadre": "2222",
+                                                       "starts_on": "2026-09-01"})
+    assert response.status_code == 422
+    assert "Please correct the following" in response.get_data(as_text=True)
+    response = signed_in(setting["coordinator"]).post("/staff/new", {
+        "facility_id": setting["facility"].id, "given_name": "", "cadre": "2222"})
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(type(setting["worker"]))) == 1
