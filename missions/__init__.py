@@ -38,6 +38,7 @@ from .outcomes import (
 )
 from .placements import (
     api as placements_api,
+    demo as placements_demo,
     privacy as placements_privacy,
     reminders as placement_reminders,
     views as placements_views,
@@ -70,6 +71,7 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.demo_loaders.append(placements_demo.load)
     registry.worker_erasure_steps.extend((placements_privacy.refuse_erasure_while_abroad,
                                           placements_privacy.erase_notes))
     registry.worker_export_sections.append(placements_privacy.training_of)
