@@ -2,7 +2,8 @@
 
 A Dutch university hospital twinned with the first demo coordinator's facility; three of the
 facility's staff, the first named counterpart of the mission that already took place there;
-two offers — one past, from which a midwife came back, one open with a nomination waiting.
+two offers — one past, from which a midwife came back (her +6-month follow-up is open), one
+open with a nomination waiting.
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def load(session, *, now, rng, staff, programme) -> list[str]:
         "partner_id": partner.id, "programme_id": programme.id,
         "title": "Obstetric emergencies fellowship", "cadre": "2222",
         "specialty": "obstetrics-gynaecology", "language": "en",
-        "starts_on": today - timedelta(days=150), "ends_on": today - timedelta(days=60),
+        "starts_on": today - timedelta(days=330), "ends_on": today - timedelta(days=200),
         "capacity": 2, "supervisor": "Dr. M. de Vries"}, actor=manager, now=now)
     placement = services.nominate(session, went, people[0], actor=coordinator, now=now,
                                   note="Led the drills of the first mission")
@@ -60,7 +61,7 @@ def load(session, *, now, rng, staff, programme) -> list[str]:
         services.tick(session, placement, item, True, actor=coordinator, now=now)
     for action in ("ready", "depart", "return"):
         services.transition(session, placement, action, actor=manager, now=now,
-                            returned_on=today - timedelta(days=59))
+                            returned_on=today - timedelta(days=190))
     coming = services.create_offer(session, {
         "partner_id": partner.id, "programme_id": programme.id,
         "title": "Neonatal intensive care observership", "cadre": "2222", "language": "en",
