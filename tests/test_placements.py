@@ -2,6 +2,7 @@
 readiness checklist, the no-overlap guarantee, return, follow-ups, counterparts, privacy."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
 from diaspora.workforce import services as workforce
+from missions.core import lifecycle
+from missions.dashboards.fhir import workforce_bundle
 from missions.placements import counterparts, reminders, services
 from missions.placements.models import Placement
 from missions.placements.vocabulary import ChecklistItem
@@ -298,3 +301,21 @@ def test_the_pages_re_render_bad_forms_with_messages(setting, signed_in):
         "facility_id": setting["facility"].id, "given_name": "", "cadre": "2222"})
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(type(setting["worker"]))) == 1
+
+
+def test_fhir_names_trained_host_workers_only_with_consent(setting, make_need, make_professional,
+                                                            propose):
+    mission = propose(make_need(setting["facility"]), make_professional())
+    silent = make_worker(setting["coordinator"], setting["facility"], family_name="Silent")
+    for worker in (setting["worker"], silent):
+        counterparts.add_counterpart(db.session, mission, worker, actor=setting["coordinator"],
+                                     now=START)
+    silent.consent_given = False
+    db.session.commit()
+    lifecycle.transition(db.session, mission, "accept", actor=mission.professional.user, now=START)
+    lifecycle.transition(db.session, mission, "confirm", actor=setting["manager"], now=START)
+    bundle = json.loads(workforce_bundle(db.session, now=START))
+    names = [entry["resource"]["name"][0]["family"] for entry in bundle["entry"]
+             if entry["resource"]["id"].startswith("host-worker-")
+             and entry["resource"]["resourceType"] == "Practitioner"]
+    assert names == ["Owusu"]
