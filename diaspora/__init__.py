@@ -26,10 +26,12 @@ from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_databas
 from .errors import register_error_handlers
 from .facilities import api as facilities_api, views as facilities_views
 from .needs import api as needs_api, views as needs_views
+from .partners import api as partners_api, views as partners_views
 from .privacy import api as privacy_api, views as privacy_views
 from .professionals import api as professionals_api, views as professionals_views
 from .programmes import api as programmes_api, views as programmes_views
 from .security import instance_secret_key
+from .workforce import api as workforce_api, views as workforce_views
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -118,9 +120,9 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views, privacy_views, admin_views):
+                   needs_views, privacy_views, admin_views, partners_views, workforce_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
-                   privacy_api):
+                   privacy_api, partners_api, workforce_api):
         extensions.csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
         extensions.api.register_blueprint(module.blp)

@@ -29,6 +29,10 @@ ExportSection = Callable[[object, User], tuple[str, object]]
 DemoLoader = Callable[..., Iterable[str]]
 # fn(session, user, now): inside the registration's transaction (caller commits).
 UserRegistered = Callable[[object, User, datetime], None]
+# fn(session, worker, now) / fn(session, worker) -> (name, value): the same for a host health
+# worker (``diaspora.workforce.services``), who has no account.
+WorkerErasureStep = Callable[[object, object, datetime], None]
+WorkerExportSection = Callable[[object, object], tuple[str, object]]
 
 
 @dataclass
@@ -38,6 +42,8 @@ class RegistryHooks:
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     user_registered: list[UserRegistered] = field(default_factory=list)
+    worker_erasure_steps: list[WorkerErasureStep] = field(default_factory=list)
+    worker_export_sections: list[WorkerExportSection] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,13 @@ from .outcomes import (
     services as outcomes,
     views as outcomes_views,
 )
+from .placements import (
+    api as placements_api,
+    demo as placements_demo,
+    privacy as placements_privacy,
+    reminders as placement_reminders,
+    views as placements_views,
+)
 from .scheduler import process as scheduler
 from .sessions import views as session_views
 
@@ -50,11 +57,11 @@ def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
                       calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
-                      costs_views.bp):
+                      costs_views.bp, placements_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
-                          costs_api.blp):
+                          costs_api.blp, placements_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 
@@ -72,6 +79,10 @@ def register(app: Flask) -> None:
     registry.demo_loaders.append(missions_demo.load)
     registry.user_registered.append(notices.coordinator_registered)
     registry.demo_loaders.append(costs_demo.load)   # after the missions it costs
+    registry.demo_loaders.append(placements_demo.load)
+    registry.worker_erasure_steps.extend((placements_privacy.refuse_erasure_while_abroad,
+                                          placements_privacy.erase_notes))
+    registry.worker_export_sections.append(placements_privacy.training_of)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
@@ -81,6 +92,8 @@ def register(app: Flask) -> None:
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
+    own.reminder_producers.append(placement_reminders.follow_ups_due)
+    own.reminder_validators[placement_reminders.KIND] = placement_reminders.follow_up_still_due
 
     home.register(app)
     cli.init_app(app)

@@ -26,6 +26,7 @@ from diaspora.admin.models import SafeguardList
 from diaspora.auth.models import ApiToken, User
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need, NeedCounterpart, NeedEvent
+from diaspora.partners.models import PartnerAgreement, PartnerInstitution, Partnership
 from diaspora.professionals.models import (
     AvailabilityWindow,
     Licence,
@@ -38,6 +39,7 @@ from diaspora.professionals.models import (
 )
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.schemas import BaseSchema
+from diaspora.workforce.models import HostHealthWorker
 from missions.core.models import ChecklistItem, Mission, MissionEvent, MissionSession, SessionAttendance
 from missions.costs.models import (
     BudgetLine,
@@ -48,6 +50,7 @@ from missions.costs.models import (
     ResultTarget,
 )
 from missions.outcomes.models import FollowUp, OutcomeItem, OutcomeReport, OutcomeTrainee, ReportWaiver
+from missions.placements.models import Placement, PlacementEvent, PlacementFollowUp, PlacementOffer
 
 from .conftest import make_app
 
@@ -108,6 +111,21 @@ OUTPUT = {"ConsentRecordSchema", "ProfessionalSchema", "AssignmentSchema", "Cand
           "NotificationSchema", "FollowUpSchema", "MissionOutcomesSchema", "ChecklistItemSchema",
           "ContactSchema", "EventSchema", "MissionSchema", "SessionSchema",
           "CostLineHistorySchema", "ExecutionSchema", "BudgetReportSchema", "ValueSchema"}
+
+
+# Partners, host health workers and placements (issue 16).
+STORED_IN.update({
+    "AgreementSchema": (PartnerAgreement,), "PartnerSchema": (PartnerInstitution,),
+    "PartnershipSchema": (Partnership,), "HostHealthWorkerSchema": (HostHealthWorker,),
+    "PlacementOfferSchema": (PlacementOffer,), "PlacementFollowUpAnswerSchema": (PlacementFollowUp,),
+})
+COLUMNS.update({
+    ("PlacementNominationSchema", "note"): (Placement.nomination_note,),
+    ("PlacementActionSchema", "reason"): (Placement.status_reason, Placement.report,
+                                          PlacementEvent.reason),
+})
+FILTERS |= {"WorkerQuerySchema"}
+OUTPUT |= {"CounterpartWorkerSchema"}
 
 
 def all_schemas(cls=BaseSchema):

@@ -132,6 +132,29 @@ EXPECTED: dict[str, frozenset[str]] = {
     "costs.approve": MGR, "costs.remove_line": MGR, "costs.index": MGR, "costs.per_diem": MGR,
     "costs.exchange_rates": MGR, "costs.budget": MGR, "costs.results_report": MGR,
     "costs.results_xlsx": MGR,
+    # partners, host health workers, placements abroad (issue 16): staff read, managers record;
+    # coordinators see and nominate their own facility's staff (see _url_values)
+    "partners.index": COORD | MGR, "partners.new": MGR, "partners.detail": COORD | MGR,
+    "partners.add_agreement": MGR, "partners.new_partnership": MGR,
+    "partners_api.list_partners": COORD | MGR, "partners_api.create_partner": MGR,
+    "partners_api.get_partner": COORD | MGR, "partners_api.add_agreement": MGR,
+    "partners_api.create_partnership": MGR, "partners_api.get_partnership": COORD | MGR,
+    "workforce.index": COORD | MGR, "workforce.new": COORD | MGR, "workforce.register": PUBLIC,
+    "workforce.detail": COORD | MGR, "workforce.confirm": COORD | MGR,
+    "workforce.export": COORD | MGR, "workforce.erase": MGR,
+    **{f"workforce_api.{name}": COORD | MGR
+       for name in ("list_workers", "create_worker", "get_worker", "confirm_worker",
+                    "export_worker")},
+    "workforce_api.erase_worker": MGR,
+    **{f"placements.{name}": COORD | MGR
+       for name in ("offers", "offer", "nominate", "detail", "act", "tick", "follow_up",
+                    "partnership", "add_counterpart", "remove_counterpart")},
+    "placements.new_offer": MGR, "placements_api.create_offer": MGR,
+    **{f"placements_api.{name}": COORD | MGR
+       for name in ("list_offers", "get_offer", "nominate", "list_placements", "get_placement",
+                    "act_on_placement", "tick_placement_item", "answer_placement_follow_up",
+                    "placement_figures", "add_counterpart", "record_session_trainees")},
+    "placements_api.list_counterparts": PRO | COORD | MGR,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -165,6 +188,16 @@ PROGRAMME_BOUND = frozenset({
     "costs_api.set_programme_budget_line", "costs_api.value_for_money",
     "costs.mission_costs", "costs.estimate", "costs.edit_line", "costs.approve", "costs.remove_line",
     "costs.budget", "costs.results_report", "costs.results_xlsx",
+    # the world's health worker, placement and partnership are at programme A's facility
+    "partners_api.get_partnership", "workforce.detail", "workforce.confirm", "workforce.export",
+    "workforce.erase", "workforce_api.get_worker", "workforce_api.confirm_worker",
+    "workforce_api.export_worker", "workforce_api.erase_worker", "placements.nominate",
+    "placements.detail", "placements.act", "placements.tick", "placements.follow_up",
+    "placements.partnership", "placements.add_counterpart", "placements.remove_counterpart",
+    "placements_api.nominate", "placements_api.get_placement", "placements_api.act_on_placement",
+    "placements_api.tick_placement_item", "placements_api.answer_placement_follow_up",
+    "placements_api.list_counterparts", "placements_api.add_counterpart",
+    "placements_api.record_session_trainees",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",
@@ -214,7 +247,9 @@ def world(app, make_user, make_professional, make_facility):
     # Revocation routes revoke a spare token, never the one the matrix signs in with.
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
+    abroad = _placements_world(users, facility)
     return {
+        **abroad,
         "users": users, "tokens": tokens, "spare_tokens": spare, "need": need,
         "mission": mission, "notice": notice, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
@@ -222,6 +257,25 @@ def world(app, make_user, make_professional, make_facility):
                      "windows": professional.windows[0].id,
                      "qualifications": professional.qualifications[0].id},
     }
+
+
+def _placements_world(users, facility) -> dict:
+    """A partner twinned with the world's facility, a midwife of it nominated on an offer."""
+    from diaspora.partners import services as partners
+    from missions.placements import services as placements
+
+    from .placement_factories import make_offer, make_partner, make_worker
+
+    partner = make_partner(users["manager"])
+    partnership = partners.create_partnership(db.session, {
+        "partner_id": partner.id, "facility_id": facility.id, "starts_on": START.date()},
+        actor=users["manager"], now=START)
+    worker = make_worker(users["coordinator"], facility)
+    offer = make_offer(users["manager"], partner)
+    placement = placements.nominate(db.session, offer, worker, actor=users["coordinator"],
+                                    now=START)
+    return {"partner": partner, "partnership": partnership, "worker": worker, "offer": offer,
+            "placement": placement}
 
 
 def _need(facility, coordinator, programme):
@@ -283,9 +337,14 @@ def _url_values(rule, world, role) -> dict:
         elif name == "mission_id":
             values[name] = world["mission"].id
         elif name == "action":
-            values[name] = "cancel" if "missions" in endpoint else "close"
+            values[name] = "cancel" if "missions" in endpoint or "placement" in endpoint \
+                else "close"
+        elif name == "item" and "placement" in endpoint:
+            values[name] = "visa"
         elif name == "item":  # an item the role may tick on its own missions
             values[name] = "counterpart_assigned" if role == "coordinator" else "insurance"
+        elif name in ("partner_id", "partnership_id", "worker_id", "offer_id", "placement_id"):
+            values[name] = world[name.removesuffix("_id")].id
         elif name == "side":  # the side the role reports for (managers for none)
             values[name] = "host" if role == "coordinator" else "professional"
         elif name == "months":
@@ -329,6 +388,12 @@ def _body(rule, world) -> dict:
         "costs_api.add_mission_cost": {"category": "visa", "amount": "60", "currency": "EUR"},
         "costs_api.change_mission_cost": {"note": "Express visa"},
         "costs_api.set_programme_budget_line": {"category": "visa", "year": 2026, "amount": "10"},
+        "placements.nominate": {"worker_id": world["worker"].id},
+        "placements_api.nominate": {"worker_id": world["worker"].id},
+        "placements_api.tick_placement_item": {"done": True},
+        "placements_api.answer_placement_follow_up": {"in_post": True, "colleagues_trained": 1},
+        "placements_api.add_counterpart": {"worker_id": world["worker"].id},
+        "placements_api.record_session_trainees": {"worker_ids": [world["worker"].id]},
     }
     if rule.endpoint in ("matching.plan", "matching_api.plan_period"):
         return {"period_start": "2026-04-01", "period_end": "2026-06-30",

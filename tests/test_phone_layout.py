@@ -25,13 +25,16 @@ from diaspora.auth.models import User
 from diaspora.demo import DEMO_ADMIN, load_demo_data
 from diaspora.extensions import db
 from diaspora.needs.models import Need
+from diaspora.partners.models import PartnerInstitution, Partnership
 from diaspora.professionals.models import Licence, Professional
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.security import DEMO_PASSWORD
+from diaspora.workforce.models import HostHealthWorker
 from missions.core import lifecycle
 from missions.core.models import Mission, MissionSession
 from missions.core.vocabulary import MissionAction as Action, MissionStatus
 from missions.costs.models import CostLine
+from missions.placements.models import Placement, PlacementOffer
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
 from .conftest import START, Browser
@@ -115,7 +118,16 @@ def fills() -> dict[str, tuple]:
                                             .group_by(CostLine.mission_id))),
         "token": (),  # feeds: listed in SKIPPED
         "file_format": (),
+        **placement_fills(),
     }
+
+
+def placement_fills() -> dict[str, tuple]:
+    """Partners, health workers, offers and placements of the demo (issue 16)."""
+    return {f"{name}_id": tuple(db.session.scalars(sa.select(model.id).order_by(model.id)))
+            for name, model in (("partner", PartnerInstitution), ("partnership", Partnership),
+                                ("worker", HostHealthWorker), ("offer", PlacementOffer),
+                                ("placement", Placement))}
 
 
 QUERIES = {  # endpoint → the query string its page needs (the shortlist's "Propose" link)

@@ -6,7 +6,10 @@ OpenHIE facility or health worker registry).
 - every professional with at least one mission that went ahead (confirmed or later) as a
   Practitioner: name and gender only — never an e-mail, phone or address;
 - one PractitionerRole per professional and host facility: the ISCO-08 cadre, specialties, and
-  the period from the first mission's start to the last one's end.
+  the period from the first mission's start to the last one's end;
+- the host health workers of those facilities who consented, were named counterparts of a
+  mission that went ahead or went on a placement abroad, as a Practitioner (name and gender)
+  with a PractitionerRole at their own facility (the cadre).
 
 The Bundle is validated by ``fhir.resources`` (its R4B models, which for these four resources
 are the R4 structures) before it leaves; labels are in English whatever the viewer's language.
@@ -23,9 +26,12 @@ from flask_babel import force_locale
 from diaspora import reference
 from diaspora.facilities.models import Facility
 from diaspora.professionals.models import Professional, ProfessionalSpecialty
+from diaspora.workforce.models import HostHealthWorker
 
 from ..core.models import Mission
 from ..core.vocabulary import WENT_AHEAD
+from ..placements.models import MissionCounterpart, Placement
+from ..placements.vocabulary import WENT_AHEAD as PLACED
 
 IDENTIFIER_SYSTEM = "urn:diaspora-registry"
 ISCO_08 = "http://www.ilo.org/public/english/bureau/stat/isco/isco08/"
@@ -54,6 +60,8 @@ def workforce_bundle(session, *, now: datetime, country: str | None = None,
         resources += [_role(professionals[professional_id], facility_id, first, last,
                             specialties.get(professional_id, []))
                       for professional_id, facility_id, first, last in engagements]
+        for worker in _host_workers(session, facility_ids):
+            resources += _host_worker(worker)
     bundle = Bundle.model_validate({
         "resourceType": "Bundle", "type": "collection", "timestamp": now.isoformat(),
         "entry": [{"fullUrl": _full_url(r["resourceType"], r["id"]), "resource": r}
@@ -74,6 +82,39 @@ def _engagements(session, country: str | None, need_ids: sa.Select | None) -> li
     if need_ids is not None:
         statement = statement.where(Mission.need_id.in_(need_ids))
     return [tuple(row) for row in session.execute(statement)]
+
+
+def _host_workers(session, facility_ids) -> list[HostHealthWorker]:
+    """Consenting staff of ``facility_ids`` trained by a mission or placed abroad."""
+    trained = sa.union(
+        sa.select(MissionCounterpart.worker_id).join(Mission).where(Mission.status.in_(WENT_AHEAD)),
+        sa.select(Placement.worker_id).where(Placement.status.in_(PLACED)))
+    return list(session.scalars(sa.select(HostHealthWorker).where(
+        HostHealthWorker.facility_id.in_(facility_ids), HostHealthWorker.consent_given.is_(True),
+        HostHealthWorker.erased_at.is_(None), HostHealthWorker.id.in_(trained))
+        .order_by(HostHealthWorker.id)))
+
+
+def _host_worker(worker: HostHealthWorker) -> list[dict]:
+    practitioner_id = f"host-worker-{worker.id}"
+    practitioner = {
+        "resourceType": "Practitioner", "id": practitioner_id,
+        "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:host-worker", "value": str(worker.id)}],
+        "active": True,
+        "name": [{"use": "official", "family": worker.family_name, "given": [worker.given_name],
+                  "text": worker.full_name}],
+        "gender": FHIR_GENDER[worker.gender],
+    }
+    role = {
+        "resourceType": "PractitionerRole", "id": f"{practitioner_id}-facility-{worker.facility_id}",
+        "active": True,
+        "practitioner": _reference("Practitioner", practitioner_id, worker.full_name),
+        "organization": _reference("Organization", f"facility-{worker.facility_id}"),
+        "location": [_reference("Location", f"facility-{worker.facility_id}-site")],
+        "code": [{"coding": [{"system": ISCO_08, "code": worker.cadre,
+                              "display": str(reference.CADRES.get(worker.cadre, ""))}]}],
+    }
+    return [practitioner, role]
 
 
 def _specialties(session, professional_ids) -> dict[int, list[str]]:

@@ -16,8 +16,9 @@ from diaspora.security import roles_required
 from diaspora.vocabulary import KINDS, Mode, Role
 from diaspora.web import add_nav
 
+from ..placements import figures as placement_figures
 from . import charts, indicators, services
-from .filters import Filters, filters_for
+from .filters import Filters, filters_for, mission_conditions
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboard")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -51,8 +52,13 @@ def index():
     filters = filters_for(db.session, current_user, request.args)
     return render_template("dashboards/index.html",
                            d=indicators.compute(db.session, filters, now()),
+                           pf=_placement_figures(filters),
                            options=_options(filters), host_rows_limit=HOST_ROWS,
                            own_facilities_only=filters.coordinator_id is not None)
+
+
+def _placement_figures(filters: Filters):
+    return placement_figures.compute(db.session, filters, mission_conditions(filters))
 
 
 @bp.get(f"/missions.<any({', '.join(services.FORMATS)}):file_format>")
@@ -85,5 +91,6 @@ def report():
     programme = db.session.get(Programme, filters.programme_id) if filters.programme_id else None
     return render_template("dashboards/report.html",
                            d=indicators.compute(db.session, filters, now()), programme=programme,
+                           pf=_placement_figures(filters),
                            host_rows_limit=None,  # the printed report lists every host
                            generated_at=now(), safeguards_source=safeguards.list_in_force(db.session))

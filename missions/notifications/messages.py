@@ -98,6 +98,12 @@ MESSAGES = {
         _l("%(name)s registered as the coordinator of “%(facility)s” and waits to be attached "
            "to that facility."),
         link="user"),
+    "placement_follow_up_due": Message(
+        _l("%(months)s-month follow-up: %(offer)s"),
+        _l("It is %(months)s months since your colleague came back from “%(offer)s” at "
+           "%(partner)s. Please answer the follow-up: back in post? what was introduced? how "
+           "many colleagues trained in turn?"),
+        link="placement"),
 }
 
 LINKS = {
@@ -105,6 +111,8 @@ LINKS = {
     "licences": lambda n: url_for("professionals.me", _anchor="licences", _external=True),
     "availability": lambda n: url_for("professionals.me", _anchor="windows", _external=True),
     "user": lambda n: url_for("auth.user_edit", user_id=n.payload["user_id"], _external=True),
+    "placement": lambda n: url_for("placements.detail", placement_id=n.payload["placement"],
+                                   _external=True),
 }
 
 

@@ -1,0 +1,1 @@
+"""Partner institutions abroad, their agreements, and twinning partnerships with host facilities."""

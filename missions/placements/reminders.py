@@ -1,0 +1,47 @@
+"""Reminders of placement follow-up surveys, through the same outbox as the missions'.
+
+A survey at +6, +12 or +24 months after return is reminded to the home facility's coordinators
+from its due date, for three months (as the missions' follow-ups); the reminder is dropped
+before sending if the survey has been answered meanwhile.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
+
+from ..scheduler import reminders
+from .models import Placement, PlacementFollowUp
+
+KIND = "placement_follow_up_due"
+FRESH_FOR = relativedelta(months=3)
+
+
+def follow_ups_due(session, now: datetime) -> Iterator[reminders.Reminder]:
+    due = session.scalars(
+        sa.select(PlacementFollowUp)
+        .where(PlacementFollowUp.answered_at.is_(None), PlacementFollowUp.due_at <= now,
+               PlacementFollowUp.due_at > now - FRESH_FOR)
+        .options(selectinload(PlacementFollowUp.placement).selectinload(Placement.facility)))
+    for follow_up in due:
+        placement = follow_up.placement
+        for user in placement.facility.coordinators:
+            if not user.active:
+                continue
+            yield reminders.Reminder(
+                user_id=user.id, kind=KIND, due_at=follow_up.due_at,
+                key=f"{KIND}:{follow_up.id}:{user.id}",
+                payload={"placement": placement.id, "months": follow_up.months,
+                         "offer": placement.offer.title,
+                         "partner": placement.offer.partner.name})
+
+
+def follow_up_still_due(session, notification, now: datetime) -> bool:
+    payload = notification.payload or {}
+    follow_up = session.scalar(sa.select(PlacementFollowUp).where(
+        PlacementFollowUp.placement_id == payload.get("placement"),
+        PlacementFollowUp.months == payload.get("months")))
+    return follow_up is not None and follow_up.answered_at is None
