@@ -19,7 +19,12 @@ from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
 from .errors import register_error_handlers
-from .facilities import api as facilities_api, views as facilities_views
+from .facilities import (
+    api as facilities_api,
+    import_views as facility_import_views,
+    views as facilities_views,
+)
+from .jobs import views as jobs_views, worker as jobs_worker
 from .needs import api as needs_api, views as needs_views
 from .privacy import api as privacy_api, views as privacy_views
 from .professionals import api as professionals_api, views as professionals_views
@@ -73,6 +78,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)
     cli.init_app(app)
+    jobs_worker.init_app(app)
     return app
 
 
@@ -112,7 +118,7 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views, privacy_views, admin_views):
+                   needs_views, privacy_views, admin_views, jobs_views, facility_import_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api):

@@ -118,3 +118,12 @@ class Recognition(Vocabulary):
     NONE = "none", _l("Not recognised")
     PENDING = "pending", _l("Recognition pending")
     RECOGNISED = "recognised", _l("Recognised")
+
+
+class JobStatus(Vocabulary):
+    """A background job: queued → running → done / failed (a stale run goes back to queued)."""
+
+    QUEUED = "queued", _l("queued")
+    RUNNING = "running", _l("running")
+    DONE = "done", _l("done")
+    FAILED = "failed", _l("failed")

@@ -94,6 +94,16 @@ OUTPUT = {"ConsentRecordSchema", "ProfessionalSchema", "AssignmentSchema", "Cand
           "ContactSchema", "EventSchema", "MissionSchema", "SessionSchema"}
 
 
+# imports (issue 17): a ministry's unit is stored as a facility; the upload form's country
+# only chooses how the file is read.
+STORED_IN["SourceUnitSchema"] = (Facility,)
+COLUMNS.update({("SourceUnitSchema", "uid"): (Facility.source_uid,),
+                ("SourceUnitSchema", "code"): (Facility.source_code,),
+                ("SourceUnitSchema", "path"): (Facility.source_path,),
+                ("SourceUnitSchema", "ownership"): (Facility.ownership_source,)})
+FILTERS.add("ImportRequestSchema")
+
+
 def all_schemas(cls=BaseSchema):
     for sub in cls.__subclasses__():
         yield sub

@@ -115,6 +115,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
     "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
     "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.export_workforce": MGR,
+    # imports (issue 17): managers upload; a job's pages are its starter's or a manager's
+    # (signed in; tests/test_imports.py checks that another person is refused the job)
+    "facility_imports.index": MGR, "facility_imports.upload": MGR,
+    "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -273,6 +277,8 @@ def _url_values(rule, world, role) -> dict:
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
+            values[name] = 1
+        elif name == "job_id":  # no job in the world: 404 once allowed
             values[name] = 1
         elif name == "notification_id":  # the proposal notice, the professional's own
             values[name] = world["notice"]
