@@ -127,3 +127,11 @@ class JobStatus(Vocabulary):
     RUNNING = "running", _l("running")
     DONE = "done", _l("done")
     FAILED = "failed", _l("failed")
+
+
+class LinkStatus(Vocabulary):
+    """A proposed link between a ministry's facility and a WHO-list facility."""
+
+    PROPOSED = "proposed", _l("to review")
+    ACCEPTED = "accepted", _l("same place")
+    REJECTED = "rejected", _l("different places")

@@ -12,15 +12,17 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from diaspora.facilities import uploads
+from diaspora.facilities import fhir as fhir_ids, links, uploads
 from diaspora.facilities.importer import import_facilities
 from diaspora.facilities.models import Facility
 from diaspora.facilities.services import update_facility
-from diaspora.facilities.sources import dhis2
+from diaspora.facilities.sources import dhis2, mcsd
 from diaspora.facilities.vocabulary import category_for, ownership_for
 from diaspora.jobs import services as jobs
 from diaspora.jobs.models import Job
 from diaspora.jobs.rq_entry import run_job_by_id
+from diaspora.professionals.models import Qualification
+from missions.dashboards import fhir as fhir_export
 
 from .conftest import START, Browser, later
 
@@ -126,8 +128,9 @@ def by_uid():
 def test_dhis2_json_twice_keeps_ids_hierarchy_closing_and_reports_rows(app):
     first = uploads.import_file(db.session, dhis2_json(), country="GH", now=START)
     assert first["format"] == "dhis2-json"
-    assert first["counts"] | {} == {"rows": 4, "inserted": 2, "updated": 0, "duplicates": 0,
-                                    "invalid": 2, "closed": 1, "without_coordinates": 0}
+    assert first["counts"] == {"rows": 4, "inserted": 2, "updated": 0, "duplicates": 0,
+                               "invalid": 2, "closed": 1, "without_coordinates": 0,
+                               "links_proposed": 0}
     assert {(p["line"], p["column"]) for p in first["problems"]} == {(6, "latitude"), (7, "name")}
     found = by_uid()
     kath = found["KomfoAnoky1"]
@@ -321,3 +324,92 @@ def test_a_job_is_its_starters_or_a_managers(app, make_user):
     owner = Browser(app.test_client())
     owner.login(starter)
     assert owner.get(f"/jobs/{job.id}/status").get_json()["status"] == "queued"
+
+
+# --- FHIR -----------------------------------------------------------------------------------
+
+def test_mcsd_export_carries_master_identifiers_hierarchy_and_closing_and_reads_back(app, make_user):
+    uploads.import_file(db.session, dhis2_json(), country="GH", now=START)
+    browser = Browser(app.test_client())
+    browser.login(make_user("manager"))
+    response = browser.get("/facilities/imports/mcsd.json?country=GH")
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    locations = {r["name"]: r for r in (e["resource"] for e in bundle["entry"])
+                 if r["resourceType"] == "Location"}
+    kath = locations["Komfo Anokye Teaching Hospital"]
+    assert {(i["system"], i["value"]) for i in kath["identifier"]} == {
+        ("urn:diaspora-registry:facility", "dhis2:KomfoAnoky1"),
+        ("urn:dhis2:organisationUnit:uid", "KomfoAnoky1"),
+        ("urn:dhis2:organisationUnit:code", "GH-KATH")}
+    assert locations["Old Town CHPS"]["status"] == "inactive" and kath["status"] == "active"
+    district = locations["Kumasi Metropolitan"]
+    assert kath["partOf"]["reference"] == f"Location/{district['id']}"
+    assert locations["Ashanti"]["id"] in district["partOf"]["reference"]
+    # the bundle is an mCSD list this registry reads: same places, region and district
+    units = list(mcsd.facilities(mcsd.read_bundle(response.get_data(as_text=True)),
+                                 today=START.date(), country="GH"))
+    assert {(u.name, u.admin1, u.admin2, u.closed_on is not None) for u in units} == {
+        ("Komfo Anokye Teaching Hospital", "Ashanti", "Kumasi Metropolitan", False),
+        ("Old Town CHPS", "Ashanti", "Kumasi Metropolitan", True)}
+
+
+def test_workforce_practitioner_carries_qualifications_and_licences(app, make_professional):
+    professional = make_professional()
+    professional.qualifications.append(Qualification(title="MBChB", issuing_body="University of Ghana",
+                                                     country="GH", year=2010))
+    db.session.commit()
+    practitioner = fhir_export._practitioner(professional)
+    assert practitioner["qualification"][0] == {
+        "code": {"text": "MBChB"}, "issuer": {"display": "University of Ghana"},
+        "period": {"start": "2010"}}
+    licence = professional.licences[0]
+    assert practitioner["qualification"][-1]["identifier"] == [
+        {"system": f"urn:licence:{licence.country}", "value": licence.number}]
+    assert practitioner["qualification"][-1]["period"]["end"] == licence.valid_until.isoformat()
+    assert "telecom" not in practitioner
+
+
+def test_mcsd_export_refuses_an_unknown_country(app, make_user):
+    browser = Browser(app.test_client())
+    browser.login(make_user("manager"))
+    assert browser.get("/facilities/imports/mcsd.json?country=XX").status_code in (400, 422)
+
+
+# --- links between the ministry's list and the WHO list --------------------------------------
+
+def test_links_are_proposed_reviewed_and_carried_into_fhir(app, make_user):
+    who = WHO_HEADER + (
+        "Ghana,Ashanti,Komfo Anokye Teaching Hospital,Teaching Hospital,MoH,6.69770,-1.62980,GPS,GHA,Hospital,4,\n"
+        "Ghana,Ashanti,Suame Health Centre,Health Centre,MoH,6.71,-1.60,GPS,GHA,Health Centre,2,\n")
+    import_facilities(db.session, io.StringIO(who), now=START, workers=0)
+    result = uploads.import_file(db.session, dhis2_json(), country="GH", now=START)
+    assert result["counts"]["links_proposed"] == 1  # the closed CHPS resembles nothing nearby
+    queue = links.review_queue(db.session)
+    assert [(q.facility.source_uid, q.master.name) for q in queue] == [
+        ("KomfoAnoky1", "Komfo Anokye Teaching Hospital")]
+    assert queue[0].distance_km < 0.1 and queue[0].score > 0.9
+    again = uploads.import_file(db.session, dhis2_json(), country="GH", now=later(1))
+    assert again["counts"]["links_proposed"] == 0  # proposed once
+
+    manager = make_user("manager")
+    browser = Browser(app.test_client())
+    browser.login(manager)
+    page = browser.get("/facilities/imports/links").get_data(as_text=True)
+    assert "KomfoAnoky1" in page
+    assert browser.post(f"/facilities/imports/links/{queue[0].id}",
+                        {"decision": "accept"}).status_code == 302
+    assert browser.post(f"/facilities/imports/links/{queue[0].id}",
+                        {"decision": "accept"}).status_code == 409  # already decided
+    master = queue[0].master
+    identifiers = fhir_ids.master_identifiers(master, fhir_ids.linked_sources(
+        db.session, [master.id])[master.id])
+    assert {"system": "urn:dhis2:organisationUnit:code", "value": "GH-KATH"} in identifiers
+    assert links.review_queue(db.session) == []
+
+
+def test_link_scores_weigh_names_and_distance():
+    assert links.name_key("Suame Health Centre") == "suame"
+    assert links.score("Tafo Hospital", "Tafo Government Hospital", 0.2) > 0.6
+    assert links.score("Tafo Hospital", "Bantama Hospital", 0.2) < 0.6
+    assert links.score("Tafo Hospital", "Tafo Hospital", 4.0) < links.score("Tafo Hospital", "Tafo Hospital", 0.1)

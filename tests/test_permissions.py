@@ -118,6 +118,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     # imports (issue 17): managers upload; a job's pages are its starter's or a manager's
     # (signed in; tests/test_imports.py checks that another person is refused the job)
     "facility_imports.index": MGR, "facility_imports.upload": MGR,
+    "facility_imports.export_mcsd": MGR, "facility_imports.link_queue": MGR,
+    "facility_imports.decide_link": MGR,
     "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
 }
 
@@ -278,7 +280,7 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
             values[name] = 1
-        elif name == "job_id":  # no job in the world: 404 once allowed
+        elif name in ("job_id", "link_id"):  # none in the world: 404 (or 4xx) once allowed
             values[name] = 1
         elif name == "notification_id":  # the proposal notice, the professional's own
             values[name] = world["notice"]

@@ -2,21 +2,24 @@
 whose page shows the progress; this page keeps the history of imports."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from .. import reference
 from ..clock import now
+from ..errors import Invalid
 from ..extensions import db
 from ..forms import load_form
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
 from ..security import roles_required
-from ..vocabulary import JobStatus
+from ..vocabulary import JobStatus, LinkStatus
 from ..web import add_nav
-from . import uploads
+from . import links, uploads
+from .fhir import mcsd_bundle
+from .schemas import FacilityQuerySchema
 
 bp = Blueprint("facility_imports", __name__, url_prefix="/facilities/imports")
 
@@ -71,3 +74,36 @@ def upload():
                        params=data, input_name=(upload_file.filename or "upload")[:255],
                        input_data=content)
     return redirect(url_for("jobs.detail", job_id=job.id))
+
+
+@bp.get("/mcsd.json")
+@roles_required("manager")
+def export_mcsd():
+    """The facility list (``?country=`` one country) as an IHE mCSD FHIR Bundle."""
+    asked = {"country": request.args["country"]} if request.args.get("country") else {}
+    try:
+        args = FacilityQuerySchema(only=("country",)).load(asked)
+    except ValidationError as error:
+        raise Invalid(_("Unknown country."), errors=error.messages) from error
+    body = mcsd_bundle(db.session, now=now(), country=args.get("country"))
+    return Response(body, mimetype="application/fhir+json", headers={
+        "Content-Disposition": 'attachment; filename="facilities-mcsd.json"'})
+
+
+@bp.get("/links")
+@roles_required("manager")
+def link_queue():
+    """The review queue: ministry facilities and the WHO-list facility proposed as the same."""
+    return render_template("facilities/links.html", queue=links.review_queue(db.session),
+                           LinkStatus=LinkStatus)
+
+
+@bp.post("/links/<int:link_id>")
+@roles_required("manager")
+def decide_link(link_id: int):
+    decision = request.form.get("decision")
+    if decision not in ("accept", "reject"):
+        raise Invalid(_("Say whether they are the same place."))
+    links.decide(db.session, link_id, decision == "accept", actor=current_user, now=now())
+    flash(_("Saved."), "success")
+    return redirect(url_for("facility_imports.link_queue"))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..jobs.models import Job
 from ..jobs.services import register_handler
-from . import importer
+from . import importer, links
 from .sources import dhis2, mcsd
 from .sources.store import SourceProblemError, store_units
 
@@ -91,6 +91,8 @@ def import_file(session, data: bytes, *, country: str | None, now: datetime,
         problems = [{"line": p.line, "column": p.column, "message": p.message}
                     for p in report.problems]
         counts = report.counts()
+        if not dry_run:
+            counts["links_proposed"] = links.propose_links(session, now=now)
         unmapped = report.unmapped
     notes = [f"unmapped {what} '{value}': {count}" for (what, value), count
              in sorted(unmapped.items(), key=lambda item: -item[1])]

@@ -18,6 +18,7 @@ COUNT_LABELS = {
     "duplicates": _l("Duplicates in the file"), "merged": _l("Near-identical rows merged"),
     "invalid": _l("Rows with errors"), "closed": _l("Closed in the source"),
     "without_coordinates": _l("Without coordinates"), "corrections_kept": _l("Corrections kept"),
+    "links_proposed": _l("Links to the WHO list proposed"),
 }
 
 

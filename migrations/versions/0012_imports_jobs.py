@@ -1,7 +1,8 @@
 """imports: background jobs, facilities from ministries' lists, managers' corrections
 
 ``jobs`` holds background work (imports) with its progress, result and error;
-``facility_corrections`` a manager's values that survive re-imports; facilities gain the
+``facility_corrections`` a manager's values that survive re-imports; ``facility_links``
+the review queue of ministry ↔ WHO-list facilities; facilities gain the
 identifiers, district, hierarchy path and closing day of a DHIS2 or mCSD source.
 
 Revision ID: 0012
@@ -60,6 +61,28 @@ def upgrade():
     with op.batch_alter_table('facility_corrections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_facility_corrections_corrected_by_id'), ['corrected_by_id'], unique=False)
 
+    op.create_table('facility_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('facility_id', sa.Integer(), nullable=False),
+    sa.Column('master_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('distance_km', sa.Double(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('proposed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('proposed', 'accepted', 'rejected')", name=op.f('ck_facility_links_status')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_facility_links_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_facility_links_facility_id_facilities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['master_id'], ['facilities.id'], name=op.f('fk_facility_links_master_id_facilities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_facility_links')),
+    sa.UniqueConstraint('facility_id', name=op.f('uq_facility_links_facility_id'))
+    )
+    with op.batch_alter_table('facility_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_facility_links_decided_by_id'), ['decided_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_facility_links_master_id'), ['master_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_facility_links_status'), ['status'], unique=False)
+
     with op.batch_alter_table('facilities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_uid', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('source_code', sa.String(length=64), nullable=True))
@@ -77,6 +100,7 @@ def downgrade():
         batch_op.drop_column('admin2')
         batch_op.drop_column('source_code')
         batch_op.drop_column('source_uid')
+    op.drop_table('facility_links')
     with op.batch_alter_table('facility_corrections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_facility_corrections_corrected_by_id'))
     op.drop_table('facility_corrections')

@@ -105,8 +105,11 @@ class SourceUnitSchema(BaseSchema):
                                   field_name="latitude")
 
 
+_INPUT_FIELDS = tuple(SourceUnitSchema().fields)
+
+
 def _as_input(unit: SourceUnit) -> dict:
-    values = {name: getattr(unit, name) for name in SourceUnitSchema().fields}
+    values = {name: getattr(unit, name) for name in _INPUT_FIELDS}
     if isinstance(values["closed_on"], date):
         values["closed_on"] = values["closed_on"].isoformat()
     return {key: value for key, value in values.items() if value is not None or key in ("uid", "name")}
