@@ -22,6 +22,7 @@ from .errors import register_error_handlers
 from .facilities import (
     api as facilities_api,
     import_views as facility_import_views,
+    request_views as facility_request_views,
     views as facilities_views,
 )
 from .jobs import views as jobs_views, worker as jobs_worker
@@ -118,7 +119,8 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views, privacy_views, admin_views, jobs_views, facility_import_views):
+                   needs_views, privacy_views, admin_views, jobs_views, facility_import_views,
+                   facility_request_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api):

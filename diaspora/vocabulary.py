@@ -135,3 +135,11 @@ class LinkStatus(Vocabulary):
     PROPOSED = "proposed", _l("to review")
     ACCEPTED = "accepted", _l("same place")
     REJECTED = "rejected", _l("different places")
+
+
+class FacilityRequestStatus(Vocabulary):
+    """A coordinator's request for a facility missing from the list: requested → added / declined."""
+
+    REQUESTED = "requested", _l("requested")
+    ADDED = "added", _l("added")
+    DECLINED = "declined", _l("declined")

@@ -94,6 +94,8 @@ OUTPUT = {"ConsentRecordSchema", "ProfessionalSchema", "AssignmentSchema", "Cand
           "ContactSchema", "EventSchema", "MissionSchema", "SessionSchema"}
 
 
+from diaspora.facilities.requests import FacilityRequest  # noqa: E402
+
 # imports (issue 17): a ministry's unit is stored as a facility; the upload form's country
 # only chooses how the file is read.
 STORED_IN["SourceUnitSchema"] = (Facility,)
@@ -102,6 +104,8 @@ COLUMNS.update({("SourceUnitSchema", "uid"): (Facility.source_uid,),
                 ("SourceUnitSchema", "path"): (Facility.source_path,),
                 ("SourceUnitSchema", "ownership"): (Facility.ownership_source,)})
 FILTERS.add("ImportRequestSchema")
+STORED_IN["FacilityRequestSchema"] = (FacilityRequest,)
+COLUMNS[("DeclineSchema", "reason")] = (FacilityRequest.reason,)
 
 
 def all_schemas(cls=BaseSchema):

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
-from diaspora.facilities import fhir as fhir_ids, links, uploads
+from diaspora.facilities import fhir as fhir_ids, links, requests as facility_requests, uploads
 from diaspora.facilities.importer import import_facilities
 from diaspora.facilities.models import Facility
+from diaspora.facilities.requests import FacilityRequest
 from diaspora.facilities.services import update_facility
 from diaspora.facilities.sources import dhis2, mcsd
 from diaspora.facilities.vocabulary import category_for, ownership_for
@@ -413,3 +414,45 @@ def test_link_scores_weigh_names_and_distance():
     assert links.score("Tafo Hospital", "Tafo Government Hospital", 0.2) > 0.6
     assert links.score("Tafo Hospital", "Bantama Hospital", 0.2) < 0.6
     assert links.score("Tafo Hospital", "Tafo Hospital", 4.0) < links.score("Tafo Hospital", "Tafo Hospital", 0.1)
+
+
+# --- a coordinator asks for a missing facility ------------------------------------------------
+
+def test_a_coordinator_asks_for_a_facility_a_manager_adds_it(app, make_user):
+    coordinator, manager = make_user("coordinator"), make_user("manager")
+    asking = Browser(app.test_client())
+    asking.login(coordinator)
+    response = asking.post("/facilities/requests/new", {"name": "X", "country": "GH",
+                                                        "latitude": "6.7"})
+    assert response.status_code == 422  # name too short, latitude without longitude
+    assert asking.post("/facilities/requests/new", {
+        "name": "Abrepo Junction CHPS", "country": "GH", "admin1": "Ashanti",
+        "facility_type": "CHPS", "latitude": "6.72", "longitude": "-1.64",
+        "note": "Opened in 2024"}).status_code == 302
+    request = db.session.scalars(sa.select(FacilityRequest)).one()
+    assert (request.status, request.requested_by_id) == ("requested", coordinator.id)
+    assert "Abrepo Junction CHPS" in asking.get("/facilities/requests").get_data(as_text=True)
+    assert asking.post(f"/facilities/requests/{request.id}/add").status_code == 403
+
+    verifying = Browser(app.test_client())
+    verifying.login(manager)
+    assert verifying.post(f"/facilities/requests/{request.id}/add").status_code == 302
+    assert verifying.post(f"/facilities/requests/{request.id}/add").status_code == 409
+    facility = db.session.scalars(sa.select(Facility).where(Facility.source == "request")).one()
+    assert (facility.name, facility.category, facility.timezone, facility.admin1) == \
+        ("Abrepo Junction CHPS", "community_health_unit", "Africa/Accra", "Ashanti")
+    assert [c.id for c in facility.coordinators] == [coordinator.id]
+
+
+def test_a_manager_declines_a_request_with_a_reason(app, make_user):
+    coordinator, manager = make_user("coordinator"), make_user("manager")
+    request = facility_requests.request_facility(
+        db.session, {"name": "Kumasi South Hospital", "country": "GH"}, actor=coordinator,
+        now=START)
+    browser = Browser(app.test_client())
+    browser.login(manager)
+    assert browser.post(f"/facilities/requests/{request.id}/decline", {}).status_code == 422
+    assert browser.post(f"/facilities/requests/{request.id}/decline",
+                        {"reason": "Already listed as Kumasi South Regional Hospital"}).status_code == 302
+    db.session.refresh(request)
+    assert (request.status, request.decided_by_id) == ("declined", manager.id)

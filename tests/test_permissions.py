@@ -120,6 +120,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "facility_imports.index": MGR, "facility_imports.upload": MGR,
     "facility_imports.export_mcsd": MGR, "facility_imports.link_queue": MGR,
     "facility_imports.decide_link": MGR,
+    "facility_requests.index": COORD | MGR, "facility_requests.new": COORD,
+    "facility_requests.add": MGR, "facility_requests.decline": MGR,
     "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
 }
 
@@ -280,7 +282,7 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
             values[name] = 1
-        elif name in ("job_id", "link_id"):  # none in the world: 404 (or 4xx) once allowed
+        elif name in ("job_id", "link_id", "request_id"):  # none in the world: 404 (or 4xx) once allowed
             values[name] = 1
         elif name == "notification_id":  # the proposal notice, the professional's own
             values[name] = world["notice"]

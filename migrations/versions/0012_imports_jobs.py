@@ -2,7 +2,8 @@
 
 ``jobs`` holds background work (imports) with its progress, result and error;
 ``facility_corrections`` a manager's values that survive re-imports; ``facility_links``
-the review queue of ministry ↔ WHO-list facilities; facilities gain the
+the review queue of ministry ↔ WHO-list facilities; ``facility_requests``
+coordinators' requests for missing facilities; facilities gain the
 identifiers, district, hierarchy path and closing day of a DHIS2 or mCSD source.
 
 Revision ID: 0012
@@ -83,6 +84,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_facility_links_master_id'), ['master_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_facility_links_status'), ['status'], unique=False)
 
+    op.create_table('facility_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('admin1', sa.String(length=120), nullable=True),
+    sa.Column('facility_type', sa.String(length=120), nullable=True),
+    sa.Column('latitude', sa.Double(), nullable=True),
+    sa.Column('longitude', sa.Double(), nullable=True),
+    sa.Column('note', sa.String(length=1000), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.Column('facility_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('requested', 'added', 'declined')", name=op.f('ck_facility_requests_status')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_facility_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], name=op.f('fk_facility_requests_facility_id_facilities'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_facility_requests_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_facility_requests'))
+    )
+    with op.batch_alter_table('facility_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_facility_requests_requested_by_id'), ['requested_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_facility_requests_status'), ['status'], unique=False)
+
     with op.batch_alter_table('facilities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_uid', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('source_code', sa.String(length=64), nullable=True))
@@ -100,6 +127,7 @@ def downgrade():
         batch_op.drop_column('admin2')
         batch_op.drop_column('source_code')
         batch_op.drop_column('source_uid')
+    op.drop_table('facility_requests')
     op.drop_table('facility_links')
     with op.batch_alter_table('facility_corrections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_facility_corrections_corrected_by_id'))
