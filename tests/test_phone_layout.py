@@ -24,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 from diaspora.auth.models import User
 from diaspora.demo import DEMO_ADMIN, load_demo_data
 from diaspora.extensions import db
+from diaspora.jobs.models import Job
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Licence, Professional
 from diaspora.programmes.models import Organisation, Programme
@@ -51,6 +52,9 @@ SKIPPED = {  # endpoint → why it is not visited
     "main.api_docs": "Swagger UI's page: a third-party desktop tool for developers",
     "calendars.feed": "an iCalendar file, opened by a calendar program",
     "dashboards.export": "a CSV or XLSX download",
+    "jobs.status": "JSON for the job page's progress poll",
+    "jobs.problems": "a CSV download",
+    "facility_imports.export_mcsd": "a FHIR JSON download",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {
@@ -84,6 +88,20 @@ def complete_the_proposed_mission() -> Mission:
     return mission
 
 
+def finished_import_job() -> int:
+    """A facility import the demo manager ran, with a row problem: its job page."""
+    manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
+    job = Job(kind="facilities.import", status="done", started_by_id=manager.id,
+              params={"country": "GH"}, input_name="ghana-organisation-units.json",
+              progress_done=120, progress_total=120, created_at=START, finished_at=START,
+              result={"counts": {"rows": 120, "inserted": 119, "invalid": 1},
+                      "notes": ["unmapped ownership 'Syndicat': 3"],
+                      "problems": [{"line": 7, "column": "name", "message": "Missing."}]})
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def fills() -> dict[str, tuple]:
     """Argument name → the values to try, from the demo records."""
     person = db.session.scalar(sa.select(Professional).join(Professional.user)
@@ -106,6 +124,7 @@ def fills() -> dict[str, tuple]:
         "plural": ("programmes", "organisations"),
         "record_id": (db.session.scalar(sa.select(sa.func.min(Programme.id))),
                       db.session.scalar(sa.select(sa.func.min(Organisation.id)))),
+        "job_id": (finished_import_job(),),
         "token": (),  # feeds: listed in SKIPPED
         "file_format": (),
     }
