@@ -31,7 +31,7 @@ demo: migrate
 
 # Serve the app with its scheduler in-process, on the embedded SQLite file under instance/.
 run: demo
-	SCHEDULER_ENABLED=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+	SCHEDULER_ENABLED=1 JOBS_WORKER_ENABLED=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 # Development server with the reloader (the scheduler stays off; run `flask missions scheduler`).
 dev: demo

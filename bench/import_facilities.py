@@ -12,6 +12,9 @@ copy with a suffix on the names and coordinates drawn at random inside the count
 (the Natural Earth outlines the project ships, ``diaspora.maps``), so every row is a distinct
 facility at a distinct place and no per-coordinate cache (the time-zone lookup) is flattered;
 without ../shared a generated WHO-format file is replicated instead.
+
+It then times a DHIS2 organisation-unit JSON of as many facility units (with their regions
+and districts) through ``diaspora.facilities.uploads.import_file``.
 """
 from __future__ import annotations
 
@@ -138,9 +141,50 @@ def measure_floor(url: str, path: Path) -> dict:
     return {"seconds": seconds, "rows": len(values)}
 
 
+def build_dhis2_file(path: Path, units: int) -> None:
+    """A DHIS2 ``organisationUnits`` JSON: Ghana, 16 regions, 260 districts, ``units``
+    facilities (points), 1 in 50 closed."""
+    regions = [{"id": f"Region{r:05d}", "name": f"Region {r}", "level": 2,
+                "path": f"/GhanaRoot01/Region{r:05d}", "parent": {"id": "GhanaRoot01"}}
+               for r in range(16)]
+    districts = [{"id": f"Distr{d:06d}", "name": f"District {d}", "level": 3,
+                  "path": f"{regions[d % 16]['path']}/Distr{d:06d}",
+                  "parent": {"id": regions[d % 16]["id"]}} for d in range(260)]
+    facilities = []
+    for n in range(units):
+        district = districts[n % 260]
+        unit = {"id": f"F{n:010d}", "code": f"GH{n:07d}", "name": f"Facility {n} Health Centre",
+                "level": 4, "path": f"{district['path']}/F{n:010d}",
+                "parent": {"id": district["id"]}, "openingDate": "2001-01-01T00:00:00.000",
+                "geometry": {"type": "Point",
+                             "coordinates": [-3.0 + (n % 400) * 0.01, 5.0 + (n // 400) * 0.02]}}
+        if n % 50 == 0:
+            unit["closedDate"] = "2020-01-01T00:00:00.000"
+        facilities.append(unit)
+    units_ = [{"id": "GhanaRoot01", "name": "Ghana", "level": 1, "path": "/GhanaRoot01"},
+              *regions, *districts, *facilities]
+    path.write_text(json.dumps({"organisationUnits": units_}), encoding="utf-8")
+
+
+def measure_dhis2(url: str, path: Path) -> dict:
+    """Run in a child process: the DHIS2 import (read, hierarchy, write), timed."""
+    from diaspora.extensions import db
+    from diaspora.facilities.uploads import import_file
+
+    app = fresh_app(url)
+    data = path.read_bytes()
+    with app.app_context():
+        started = time.perf_counter()
+        result = import_file(db.session, data, country="GH", now=datetime.now(UTC))
+        seconds = time.perf_counter() - started
+        assert not result["problems"], result["problems"][:3]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "rows": result["counts"]["inserted"], "peak_rss_mb": peak / 1024}
+
+
 def child(kind: str, url: str, path: str) -> None:
-    result = (measure_import if kind == "import" else measure_floor)(url, Path(path))
-    print(json.dumps(result))
+    measure = {"import": measure_import, "floor": measure_floor, "dhis2": measure_dhis2}[kind]
+    print(json.dumps(measure(url, Path(path))))
 
 
 def main() -> None:
@@ -166,6 +210,13 @@ def main() -> None:
                   f"{result['peak_rss_mb']:>7.0f}MB {floor['seconds']:>8.2f} "
                   f"{result['seconds'] / floor['seconds']:>6.2f}")
         print("targets: < 20 s for 100,000 rows, peak RSS < 400 MB, ratio <= 2")
+        dhis2 = Path(folder) / "organisationUnits.json"
+        build_dhis2_file(dhis2, args.rows)
+        print(f"DHIS2: {args.rows:,} facility units, {dhis2.stat().st_size / 1e6:.1f} MB JSON")
+        for name, url in database_targets(folder, args.postgres, "bench-dhis2.sqlite3"):
+            result = run_child(__file__, "dhis2", url, dhis2)
+            print(f"{name:<11} {result['seconds']:>8.2f} {result['rows'] / result['seconds']:>9,.0f} "
+                  f"{result['peak_rss_mb']:>7.0f}MB")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,13 @@ from .auth import (  # noqa: F401 - throttle registers the database:// rate-limi
 )
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
 from .errors import register_error_handlers
-from .facilities import api as facilities_api, views as facilities_views
+from .facilities import (
+    api as facilities_api,
+    import_views as facility_import_views,
+    request_views as facility_request_views,
+    views as facilities_views,
+)
+from .jobs import views as jobs_views, worker as jobs_worker
 from .needs import api as needs_api, views as needs_views
 from .partners import api as partners_api, views as partners_views
 from .privacy import api as privacy_api, views as privacy_views
@@ -81,6 +87,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         importlib.import_module(component).register(app)
     ratelimit.limit_marked_views(app)
     cli.init_app(app)
+    jobs_worker.init_app(app)
     return app
 
 
@@ -120,7 +127,8 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views, privacy_views, admin_views, partners_views, workforce_views):
+                   needs_views, privacy_views, admin_views, partners_views, workforce_views,
+                   jobs_views, facility_import_views, facility_request_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api, partners_api, workforce_api):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -18,6 +19,8 @@ from .demo import DemoDataRefused, load_demo_data
 from .errors import DomainError
 from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
+from .jobs.services import run_pending
+from .jobs.worker import work
 from .privacy.services import erase_person, retention_candidates
 from .security import SYSTEM, hash_password
 from .vocabulary import NEED_ROLES
@@ -51,6 +54,8 @@ def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_erro
         if bar is not None:
             bar.__exit__(None, None, None)
     click.echo(report.summary())
+    for (what, value), count in report.unmapped.most_common():
+        click.echo(f"  unmapped {what} {value!r}: {count} rows", err=True)
     for problem in report.invalid[:show_errors]:
         click.echo("  " + problem.describe(), err=True)
     if len(report.invalid) > show_errors:
@@ -160,3 +165,18 @@ def db_roles_command(owner: str, app_role: str, apply_: bool) -> None:
             connection.exec_driver_sql(statement)
     click.echo(f"roles ready: {owner} owns {url.database} and runs the migrations; {app_role} "
                "serves the app and cannot rewrite the audit log")
+
+
+@group.command("jobs-worker")
+@click.option("--once", is_flag=True, help="Run the queued jobs, then stop.")
+def jobs_worker_command(once: bool) -> None:
+    """Run background jobs (imports): the embedded backend's worker, standalone."""
+    if once:
+        click.echo(f"{run_pending(db.session, clock=now)} job(s) run")
+        return
+    stop = threading.Event()
+    click.echo("running background jobs (Ctrl-C to stop)")
+    try:
+        work(current_app._get_current_object(), stop)
+    except KeyboardInterrupt:
+        stop.set()

@@ -109,6 +109,18 @@ class Config:
     SCHEDULER_PAUSE_AT = os.environ.get("SCHEDULER_PAUSE_AT")
     SCHEDULER_PAUSE_FILE = os.environ.get("SCHEDULER_PAUSE_FILE")
 
+    # Background jobs (diaspora/jobs): "embedded" (a worker thread beside the scheduler, or
+    # `flask diaspora jobs-worker`) or "rq" (also queued in Redis for `rq worker`).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "embedded")
+    JOBS_WORKER_ENABLED = _bool("JOBS_WORKER_ENABLED", False)
+    JOBS_POLL_SECONDS = _float("JOBS_POLL_SECONDS", 2.0)
+    JOBS_STALE_SECONDS = _int("JOBS_STALE_SECONDS", 600)
+    JOBS_MAX_ATTEMPTS = _int("JOBS_MAX_ATTEMPTS", 3)
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL", "redis://127.0.0.1:6379/0")
+    JOBS_RQ_QUEUE = os.environ.get("JOBS_RQ_QUEUE", "diaspora-jobs")
+    # Largest import file accepted by the upload pages (bytes).
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50_000_000)
+
     # Matching weights (documented in README "Matching").
     MATCH_WEIGHTS = {
         "skill": _float("MATCH_WEIGHT_SKILL", 0.30),
@@ -172,6 +184,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = True
     SCHEDULER_ENABLED = False
+    JOBS_WORKER_ENABLED = False
     # Cheap argon2 parameters keep the suite fast; production uses the library defaults.
     ARGON2_FAST = True
     MAIL_SERVER = None

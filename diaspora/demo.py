@@ -127,6 +127,10 @@ def load_demo_data(session, *, now: datetime, facilities_path: Path | None = Non
 
 
 def _load_facilities(session, now, path, seed) -> str:
+    """Facilities once: a database that has some keeps them (``make run`` starts quickly and
+    never undoes an import or a manager's correction)."""
+    if session.scalar(sa.select(Facility.id).limit(1)) is not None:
+        return "facilities already present: none imported"
     if path is None and SHARED_GHANA.exists():
         path = SHARED_GHANA
     if path is not None:

@@ -118,3 +118,28 @@ class Recognition(Vocabulary):
     NONE = "none", _l("Not recognised")
     PENDING = "pending", _l("Recognition pending")
     RECOGNISED = "recognised", _l("Recognised")
+
+
+class JobStatus(Vocabulary):
+    """A background job: queued → running → done / failed (a stale run goes back to queued)."""
+
+    QUEUED = "queued", _l("queued")
+    RUNNING = "running", _l("running")
+    DONE = "done", _l("done")
+    FAILED = "failed", _l("failed")
+
+
+class LinkStatus(Vocabulary):
+    """A proposed link between a ministry's facility and a WHO-list facility."""
+
+    PROPOSED = "proposed", _l("to review")
+    ACCEPTED = "accepted", _l("same place")
+    REJECTED = "rejected", _l("different places")
+
+
+class FacilityRequestStatus(Vocabulary):
+    """A coordinator's request for a facility missing from the list: requested → added / declined."""
+
+    REQUESTED = "requested", _l("requested")
+    ADDED = "added", _l("added")
+    DECLINED = "declined", _l("declined")

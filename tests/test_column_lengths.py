@@ -128,6 +128,20 @@ FILTERS |= {"WorkerQuerySchema"}
 OUTPUT |= {"CounterpartWorkerSchema"}
 
 
+from diaspora.facilities.requests import FacilityRequest  # noqa: E402
+
+# imports (issue 17): a ministry's unit is stored as a facility; the upload form's country
+# only chooses how the file is read.
+STORED_IN["SourceUnitSchema"] = (Facility,)
+COLUMNS.update({("SourceUnitSchema", "uid"): (Facility.source_uid,),
+                ("SourceUnitSchema", "code"): (Facility.source_code,),
+                ("SourceUnitSchema", "path"): (Facility.source_path,),
+                ("SourceUnitSchema", "ownership"): (Facility.ownership_source,)})
+FILTERS.add("ImportRequestSchema")
+STORED_IN["FacilityRequestSchema"] = (FacilityRequest,)
+COLUMNS[("DeclineSchema", "reason")] = (FacilityRequest.reason,)
+
+
 def all_schemas(cls=BaseSchema):
     for sub in cls.__subclasses__():
         yield sub

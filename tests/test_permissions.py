@@ -155,6 +155,14 @@ EXPECTED: dict[str, frozenset[str]] = {
                     "act_on_placement", "tick_placement_item", "answer_placement_follow_up",
                     "placement_figures", "add_counterpart", "record_session_trainees")},
     "placements_api.list_counterparts": PRO | COORD | MGR,
+    # imports (issue 17): managers upload; a job's pages are its starter's or a manager's
+    # (signed in; tests/test_imports.py checks that another person is refused the job)
+    "facility_imports.index": MGR, "facility_imports.upload": MGR,
+    "facility_imports.export_mcsd": MGR, "facility_imports.link_queue": MGR,
+    "facility_imports.decide_link": MGR,
+    "facility_requests.index": COORD | MGR, "facility_requests.new": COORD,
+    "facility_requests.add": MGR, "facility_requests.decline": MGR,
+    "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -356,6 +364,8 @@ def _url_values(rule, world, role) -> dict:
         elif name == "need_id":
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
+            values[name] = 1
+        elif name in ("job_id", "link_id", "request_id"):  # none in the world: 404 (or 4xx) once allowed
             values[name] = 1
         elif name == "notification_id":  # the proposal notice, the professional's own
             values[name] = world["notice"]

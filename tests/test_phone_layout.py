@@ -24,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 from diaspora.auth.models import User
 from diaspora.demo import DEMO_ADMIN, load_demo_data
 from diaspora.extensions import db
+from diaspora.jobs.models import Job
 from diaspora.needs.models import Need
 from diaspora.partners.models import PartnerInstitution, Partnership
 from diaspora.professionals.models import Licence, Professional
@@ -58,6 +59,9 @@ SKIPPED = {  # endpoint → why it is not visited
     "notifications.answer": "opened from a proposal e-mail's signed link (tests/test_accessibility.py "
                             "checks it; tests/test_mail_messages.py its behaviour)",
     "costs.results_xlsx": "an XLSX download",
+    "jobs.status": "JSON for the job page's progress poll",
+    "jobs.problems": "a CSV download",
+    "facility_imports.export_mcsd": "a FHIR JSON download",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {
@@ -91,6 +95,20 @@ def complete_the_proposed_mission() -> Mission:
     return mission
 
 
+def finished_import_job() -> int:
+    """A facility import the demo manager ran, with a row problem: its job page."""
+    manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
+    job = Job(kind="facilities.import", status="done", started_by_id=manager.id,
+              params={"country": "GH"}, input_name="ghana-organisation-units.json",
+              progress_done=120, progress_total=120, created_at=START, finished_at=START,
+              result={"counts": {"rows": 120, "inserted": 119, "invalid": 1},
+                      "notes": ["unmapped ownership 'Syndicat': 3"],
+                      "problems": [{"line": 7, "column": "name", "message": "Missing."}]})
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 def fills() -> dict[str, tuple]:
     """Argument name → the values to try, from the demo records."""
     person = db.session.scalar(sa.select(Professional).join(Professional.user)
@@ -116,6 +134,7 @@ def fills() -> dict[str, tuple]:
         "programme_id": (db.session.scalar(sa.select(sa.func.min(Programme.id))),),
         "line_id": tuple(db.session.scalars(sa.select(sa.func.min(CostLine.id))
                                             .group_by(CostLine.mission_id))),
+        "job_id": (finished_import_job(),),
         "token": (),  # feeds: listed in SKIPPED
         "file_format": (),
         **placement_fills(),

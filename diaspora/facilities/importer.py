@@ -23,7 +23,7 @@ import csv
 import hashlib
 import io
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +37,9 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 
 from .. import geo, reference
 from ..schemas import BaseSchema
+from .corrections import apply_corrections
 from .models import Facility
+from .nearby import NearDuplicates
 from .vocabulary import CATEGORY_TIERS, category_for, fold, ownership_for, setting_for
 
 SOURCE = "who-ssa-2019"
@@ -68,9 +70,12 @@ class ImportReport:
     inserted: int = 0
     updated: int = 0
     duplicates: int = 0
+    merged: int = 0  # near-identical rows merged into an earlier one (see ``nearby``)
     without_coordinates: int = 0
     invalid: list[RowProblem] = field(default_factory=list)
     committed: bool = True
+    # Stated ownerships and types the vocabulary could not map: (what, value) → rows.
+    unmapped: Counter = field(default_factory=Counter)
 
     @property
     def written(self) -> int:
@@ -79,7 +84,8 @@ class ImportReport:
     def summary(self) -> str:
         return (f"{self.rows} rows read: {self.inserted} new, {self.updated} updated, "
                 f"{self.duplicates} duplicate, {len(self.invalid)} invalid, "
-                f"{self.without_coordinates} without coordinates")
+                f"{self.without_coordinates} without coordinates, "
+                f"{self.merged} near-identical merged")
 
 
 class HeaderError(ValueError):
@@ -277,6 +283,13 @@ def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, li
         yield chunk
 
 
+def _count_unmapped(unmapped: Counter, facility: dict) -> None:
+    if facility["ownership"] == "unknown" and facility["ownership_source"]:
+        unmapped[("ownership", facility["ownership_source"])] += 1
+    if facility["category"] == "other" and facility["facility_type"]:
+        unmapped[("type", facility["facility_type"])] += 1
+
+
 PARALLEL_FROM_BYTES = 2_000_000  # ~14,000 rows: below this, starting workers costs more than it saves
 
 
@@ -299,6 +312,7 @@ def import_facilities(session, source, *, now: datetime, strict: bool = False,
     """
     report = ImportReport()
     seen: set[str] = set()
+    nearby = NearDuplicates()
     hold_commits = strict or dry_run
     workers = default_workers(source) if workers is None else workers
     header, rows, close = open_rows(source)
@@ -311,6 +325,10 @@ def import_facilities(session, source, *, now: datetime, strict: bool = False,
                 report.duplicates += 1
                 continue
             seen.add(facility["external_id"])
+            if nearby.is_merged(facility):
+                report.merged += 1
+                continue
+            _count_unmapped(report.unmapped, facility)
             report.without_coordinates += facility["latitude"] is None
             batch.append(facility)
         if batch:
@@ -348,5 +366,6 @@ def import_facilities(session, source, *, now: datetime, strict: bool = False,
         session.rollback()
         report.committed = False
     else:
+        apply_corrections(session)  # a manager's corrections win over the source's values
         session.commit()
     return report

@@ -1,7 +1,7 @@
 """Facilities and the coordinators attached to them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -60,6 +60,13 @@ class Facility(db.Model):
     ict_ready: Mapped[bool] = mapped_column(default=False)
     imported_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # From a ministry's list (DHIS2, mCSD): its identifiers, the district below admin1, the
+    # path of ancestors in the source hierarchy, and the day the source closed the facility.
+    source_uid: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    source_code: Mapped[str | None] = mapped_column(sa.String(64))
+    admin2: Mapped[str | None] = mapped_column(sa.String(120))
+    source_path: Mapped[str | None] = mapped_column(sa.String(400))
+    closed_on: Mapped[date | None]
 
     coordinators = relationship("User", secondary=facility_coordinators,
                                 order_by="User.name")

@@ -10,6 +10,7 @@ from .. import audit
 from ..auth.models import User
 from ..db import unit_of_work, where_given
 from ..errors import Forbidden, NotFound
+from .corrections import record_corrections
 from .models import Facility, facility_coordinators
 
 
@@ -77,6 +78,7 @@ def update_facility(session, facility: Facility, data: dict, *, actor: User, now
     with unit_of_work(session):
         for field, value in data.items():
             setattr(facility, field, value)
+        record_corrections(session, facility, data, actor=actor, now=now)
         facility.updated_at = now
         audit.record(session, now=now, actor=actor, action="update", entity="facility",
                      entity_id=facility.id, detail={"fields": sorted(data)})

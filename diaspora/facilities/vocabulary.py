@@ -16,7 +16,18 @@ TYPE9_CATEGORIES = {
     "polyclinic": "polyclinic",
     "maternity": "maternity",
     "hospital": "hospital",
+    "health hut": "health_post",         # Senegal's cases de santé, Kenya's and others' huts
+    "health station": "health_post",     # Ethiopia
+    "dispensary": "health_post",
+    "medical center": "health_centre",   # centres médicaux (those that operate: see below)
 }
+# Types the source's own English type misplaces: a "Federal Medical Centre" (Nigeria) or a
+# centre médical with a surgical unit (CMA, Burkina Faso, Mali) is a hospital. Tried first.
+TYPE_OVERRIDES = (
+    ("federal medical cent", "hospital"), ("antenne chirurgicale", "hospital"),
+    ("medico-chirurgical", "hospital"), ("medico chirurgical", "hospital"),
+    ("clinic with maternity", "clinic"), ("clinic without maternity", "clinic"),
+)
 # ... and, when it is blank or unknown, keywords of the free-text type in English, French and
 # Portuguese, tried in order (first match wins).
 TYPE_KEYWORDS = (
@@ -32,17 +43,33 @@ TYPE_KEYWORDS = (
     ("health post", "health_post"), ("poste de santé", "health_post"),
     ("posto de saúde", "health_post"), ("posto de saude", "health_post"),
     ("dispensa", "health_post"),
+    # Plurals and other spellings of the whole WHO list (Angola, Guinea-Bissau, South Sudan,
+    # Cameroon, Chad, Burkina Faso ...; see tests/data/who-ssa-2019-vocabulary.csv).
+    ("hospitai", "hospital"), ("postos", "health_post"), ("posto", "health_post"),
+    ("health hut", "health_post"), ("health station", "health_post"),
+    ("primary health care unit", "health_post"), ("public health unit", "health_centre"),
+    ("unites de sante de village", "community_health_unit"),
+    ("unite de sante de village", "community_health_unit"),
+    ("medical cent", "health_centre"), ("centre medical", "health_centre"),
+    ("centre medico", "health_centre"),
 )
 CATEGORY_TIERS = {"health_post": 1, "community_health_unit": 1, "clinic": 2, "health_centre": 2,
                   "maternity": 2, "polyclinic": 2, "hospital": 3}
 OWNERSHIP_KEYWORDS = (
-    ("not for profit", "ngo"), ("ngo", "ngo"), ("ong", "ngo"),
+    ("not for profit", "ngo"), ("non lucratif", "ngo"), ("sans but lucratif", "ngo"),
+    ("sem fins lucrativos", "ngo"), ("ngo", "ngo"), ("ong", "ngo"),
+    ("cbo", "ngo"), ("community based", "ngo"),
     ("fbo", "faith_based"), ("faith", "faith_based"), ("mission", "faith_based"),
     ("chag", "faith_based"), ("church", "faith_based"), ("confession", "faith_based"),
     ("relig", "faith_based"),
     ("local authority", "local_authority"), ("municipal", "local_authority"),
     ("collectivit", "local_authority"),
-    ("moh", "public"), ("public", "public"), ("públic", "public"), ("government", "public"),
+    # Ministries of health and their acronyms (MoHSS Namibia, MoHL Guinea-Bissau's list,
+    # MoHQL Lesotho..., MoHCDGEC Tanzania), governments and parastatals.
+    ("moh", "public"), ("mohss", "public"), ("mohl", "public"), ("mohql", "public"),
+    ("mohcdgec", "public"), ("mohsw", "public"), ("minsa", "public"), ("misau", "public"),
+    ("govt", "public"), ("gov", "public"), ("parastatal", "public"),
+    ("public", "public"), ("publique", "public"), ("públic", "public"), ("government", "public"),
     ("gouvern", "public"), ("ministry", "public"), ("minist", "public"), ("estado", "public"),
     ("private", "private"), ("privé", "private"), ("prive", "private"), ("privado", "private"),
 )
@@ -61,11 +88,13 @@ def fold(text: str | None) -> str:
 
 
 _FOLDED_TYPE_KEYWORDS = tuple((fold(k), v) for k, v in TYPE_KEYWORDS)
+_FOLDED_TYPE_OVERRIDES = tuple((fold(k), v) for k, v in TYPE_OVERRIDES)
+_PUNCTUATION = str.maketrans({mark: " " for mark in "-/.,;:()+&"})
 _FOLDED_OWNERSHIP_KEYWORDS = tuple((fold(k), v) for k, v in OWNERSHIP_KEYWORDS)
 
 
 def _first_keyword(text: str, table, default: str) -> str:
-    words = set(text.replace("-", " ").split())
+    words = set(text.translate(_PUNCTUATION).split())
     for keyword, value in table:
         # Short keywords (CHU, NGO, MoH) must be whole words; longer ones may be stems.
         if keyword in words if len(keyword) <= 4 else keyword in text:
@@ -75,10 +104,14 @@ def _first_keyword(text: str, table, default: str) -> str:
 
 @lru_cache(maxsize=4096)
 def category_for(type9: str | None, facility_type: str | None) -> str:
+    folded_type = fold(facility_type)
+    override = _first_keyword(folded_type, _FOLDED_TYPE_OVERRIDES, "")
+    if override:
+        return override
     category = TYPE9_CATEGORIES.get(fold(type9))
     if category:
         return category
-    return _first_keyword(fold(facility_type), _FOLDED_TYPE_KEYWORDS, "other")
+    return _first_keyword(folded_type, _FOLDED_TYPE_KEYWORDS, "other")
 
 
 @lru_cache(maxsize=4096)

@@ -2,9 +2,11 @@
 OpenHIE facility or health worker registry).
 
 - every host facility (one with a mission that went ahead) as an Organization and its Location,
-  with the facility's master-list identifier and coordinates;
+  with the facility's master-list identifiers (the registry's key, and the DHIS2 uid and code
+  or mCSD id of a facility imported from a ministry's list), coordinates and status;
 - every professional with at least one mission that went ahead (confirmed or later) as a
-  Practitioner: name and gender only — never an e-mail, phone or address;
+  Practitioner: name, gender, qualifications and licences to practise (number, authority,
+  validity) — never an e-mail, phone or address;
 - one PractitionerRole per professional and host facility: the ISCO-08 cadre, specialties, and
   the period from the first mission's start to the last one's end;
 - the host health workers of those facilities who consented, were named counterparts of a
@@ -22,8 +24,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
 from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
 
 from diaspora import reference
+from diaspora.facilities.fhir import linked_sources, location_status, master_identifiers
 from diaspora.facilities.models import Facility
 from diaspora.professionals.models import Professional, ProfessionalSpecialty
 from diaspora.workforce.models import HostHealthWorker
@@ -52,10 +56,14 @@ def workforce_bundle(session, *, now: datetime, country: str | None = None,
     facilities = session.scalars(sa.select(Facility).where(Facility.id.in_(facility_ids))
                                  .order_by(Facility.id)).all()
     professionals = {p.id: p for p in session.scalars(
-        sa.select(Professional).where(Professional.id.in_(professional_ids)).order_by(Professional.id))}
+        sa.select(Professional).where(Professional.id.in_(professional_ids))
+        .options(selectinload(Professional.qualifications), selectinload(Professional.licences))
+        .order_by(Professional.id))}
     specialties = _specialties(session, professional_ids)
+    linked = linked_sources(session, facility_ids)
     with force_locale("en"):
-        resources = [resource for facility in facilities for resource in _facility(facility)]
+        resources = [resource for facility in facilities
+                     for resource in _facility(facility, linked.get(facility.id, []))]
         resources += [_practitioner(p) for p in professionals.values()]
         resources += [_role(professionals[professional_id], facility_id, first, last,
                             specialties.get(professional_id, []))
@@ -141,10 +149,10 @@ def _address(facility: Facility) -> dict:
             if value}
 
 
-def _facility(facility: Facility) -> list[dict]:
+def _facility(facility: Facility, linked: list[Facility]) -> list[dict]:
     """The facility as an Organization and the Location it manages."""
     organization_id, location_id = f"facility-{facility.id}", f"facility-{facility.id}-site"
-    identifier = [{"system": f"{IDENTIFIER_SYSTEM}:facility", "value": facility.external_id}]
+    identifier = master_identifiers(facility, linked)
     organization = {
         "resourceType": "Organization", "id": organization_id, "identifier": identifier,
         "active": True, "name": facility.name, "address": [_address(facility)],
@@ -153,7 +161,7 @@ def _facility(facility: Facility) -> list[dict]:
     }
     location = {
         "resourceType": "Location", "id": location_id, "identifier": identifier,
-        "status": "active", "mode": "instance", "name": facility.name,
+        "status": location_status(facility), "mode": "instance", "name": facility.name,
         "address": _address(facility),
         "physicalType": {"coding": [{"system": PHYSICAL_TYPE, "code": "bu", "display": "Building"}]},
         "managingOrganization": _reference("Organization", organization_id, facility.name),
@@ -174,7 +182,22 @@ def _practitioner(professional: Professional) -> dict:
         "name": [{"use": "official", "family": professional.family_name,
                   "given": [professional.given_name], "text": professional.full_name}],
         "gender": FHIR_GENDER[professional.gender],
+        **({"qualification": found} if (found := _qualifications(professional)) else {}),
     }
+
+
+def _qualifications(professional: Professional) -> list[dict]:
+    """Degrees and specialist titles, then licences to practise (number, authority, validity)."""
+    found = [{"code": {"text": q.title}, "issuer": {"display": q.issuing_body},
+              "period": {"start": f"{q.year:04d}"}}
+             for q in sorted(professional.qualifications, key=lambda q: (q.year, q.id))]
+    found += [{"identifier": [{"system": f"urn:licence:{licence.country}", "value": licence.number}],
+               "code": {"text": f"Licence to practise ({licence.country})"},
+               "issuer": {"display": licence.authority},
+               "period": {"start": licence.valid_from.isoformat(),
+                          "end": licence.valid_until.isoformat()}}
+              for licence in sorted(professional.licences, key=lambda lic: (lic.valid_from, lic.id))]
+    return found
 
 
 def _role(professional: Professional, facility_id: int, first: datetime, last: datetime,

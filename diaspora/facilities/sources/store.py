@@ -1,0 +1,230 @@
+"""Write facilities read from a ministry's list (DHIS2, mCSD): validated, upserted, idempotent.
+
+A source reader yields ``SourceUnit``s: one facility each, with the source's identifiers, its
+place in the hierarchy (region = admin1, district = admin2, the path of ancestors) and the day
+the source closed it. ``store_units`` validates each with ``SourceUnitSchema`` (a problem is
+reported with its line or entry number and never written), maps it to the registry's
+vocabulary, and upserts it on ``external_id`` (``<source>:<source id>``), so importing the same
+list again updates the same facilities. A manager's corrections are applied again at the end
+(``corrections.apply_corrections``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ... import geo
+from ...schemas import BaseSchema
+from ..corrections import apply_corrections
+from ..importer import plain_messages
+from ..models import Facility
+from ..vocabulary import CATEGORY_TIERS, category_for, ownership_for, setting_for
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class SourceUnit:
+    """One facility as a source states it (before validation)."""
+
+    line: int                      # line (CSV) or position (JSON, bundle entry), for reports
+    uid: str | None
+    name: str | None
+    code: str | None = None
+    facility_type: str | None = None
+    ownership: str | None = None
+    admin1: str | None = None
+    admin2: str | None = None
+    path: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    location_source: str | None = None
+    closed_on: date | None = None
+
+
+@dataclass
+class SourceProblem:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class SourceReport:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    closed: int = 0
+    without_coordinates: int = 0
+    corrections_kept: int = 0
+    problems: list[SourceProblem] = field(default_factory=list)
+    unmapped: Counter = field(default_factory=Counter)
+    committed: bool = True
+
+    def counts(self) -> dict[str, int]:
+        return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated,
+                "duplicates": self.duplicates, "invalid": len({p.line for p in self.problems}),
+                "closed": self.closed, "without_coordinates": self.without_coordinates}
+
+    def summary(self) -> str:
+        return (f"{self.rows} units read: {self.inserted} new, {self.updated} updated, "
+                f"{self.duplicates} duplicate, {len({p.line for p in self.problems})} invalid, "
+                f"{self.closed} closed, {self.without_coordinates} without coordinates")
+
+
+class SourceProblemError(ValueError):
+    """The file is not a list this reader understands at all."""
+
+
+class SourceUnitSchema(BaseSchema):
+    uid = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=255))
+    code = fields.String(allow_none=True, validate=validate.Length(max=64))
+    facility_type = fields.String(allow_none=True, validate=validate.Length(max=120))
+    ownership = fields.String(allow_none=True, validate=validate.Length(max=80))
+    admin1 = fields.String(allow_none=True, validate=validate.Length(max=120))
+    admin2 = fields.String(allow_none=True, validate=validate.Length(max=120))
+    path = fields.String(allow_none=True, validate=validate.Length(max=400))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    location_source = fields.String(allow_none=True, validate=validate.Length(max=40))
+    closed_on = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _coordinates_together(self, data, **kwargs):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."),
+                                  field_name="latitude")
+
+
+_INPUT_FIELDS = tuple(SourceUnitSchema().fields)
+
+
+def _as_input(unit: SourceUnit) -> dict:
+    values = {name: getattr(unit, name) for name in _INPUT_FIELDS}
+    if isinstance(values["closed_on"], date):
+        values["closed_on"] = values["closed_on"].isoformat()
+    return {key: value for key, value in values.items() if value is not None or key in ("uid", "name")}
+
+
+def to_facility(source: str, country: str, data: dict, now: datetime) -> dict:
+    """A validated unit as the columns of ``facilities``."""
+    latitude, longitude = data.get("latitude"), data.get("longitude")
+    if latitude == 0 and longitude == 0:
+        latitude = longitude = None
+    described = " ".join(filter(None, (data.get("facility_type"), data["name"])))
+    category = category_for(None, described)
+    return {
+        "external_id": f"{source}:{data['uid']}"[:64],
+        "source": source,
+        "source_uid": data["uid"],
+        "source_code": data.get("code"),
+        "source_path": data.get("path"),
+        "name": " ".join(data["name"].split()),
+        "country": country,
+        "admin1": data.get("admin1"),
+        "admin2": data.get("admin2"),
+        "facility_type": data.get("facility_type"),
+        "category": category,
+        "tier": CATEGORY_TIERS.get(category),
+        "ownership": ownership_for(data.get("ownership")),
+        "ownership_source": (data.get("ownership") or None) and data["ownership"][:80],
+        "latitude": latitude,
+        "longitude": longitude,
+        "location_source": data.get("location_source") if latitude is not None else None,
+        "timezone": geo.zone_at(latitude, longitude, country),
+        "setting": setting_for(described),
+        "ict_ready": False,
+        "closed_on": data.get("closed_on"),
+        "imported_at": now,
+        "updated_at": now,
+    }
+
+
+# A re-import refreshes what the source says; ``setting``, ``ict_ready`` and ``imported_at``
+# stay as they are, and a facility keeps the day it was first seen closed.
+UPDATED_COLUMNS = ("source", "source_uid", "source_code", "source_path", "name", "country",
+                   "admin1", "admin2", "facility_type", "category", "tier", "ownership",
+                   "ownership_source", "latitude", "longitude", "location_source", "timezone",
+                   "updated_at")
+
+
+def _upsert(session, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Facility.__table__)
+    table = Facility.__table__
+    kept_closing = sa.case((statement.excluded.closed_on.is_(None), None),
+                           else_=sa.func.coalesce(table.c.closed_on, statement.excluded.closed_on))
+    statement = statement.on_conflict_do_update(
+        index_elements=["external_id"],
+        set_={**{name: statement.excluded[name] for name in UPDATED_COLUMNS},
+              "closed_on": kept_closing})
+    session.execute(statement, rows)
+
+
+def store_units(session, source: str, country: str, units: Iterable[SourceUnit], *,
+                now: datetime, dry_run: bool = False, batch_size: int = BATCH_SIZE,
+                progress: Callable[[int], None] | None = None) -> SourceReport:
+    """Validate and write ``units`` of ``source`` in ``country`` (see the module docstring)."""
+    report = SourceReport()
+    schema = SourceUnitSchema()
+    seen: set[str] = set()
+    batch: list[dict] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        keys = [row["external_id"] for row in batch]
+        existing = set(session.scalars(sa.select(Facility.external_id)
+                                       .where(Facility.external_id.in_(keys))))
+        report.updated += len(existing)
+        report.inserted += len(batch) - len(existing)
+        if not dry_run:
+            _upsert(session, batch)
+            session.commit()
+        batch.clear()
+        if progress:
+            progress(report.rows)
+
+    try:
+        for unit in units:
+            report.rows += 1
+            try:
+                data = schema.load(_as_input(unit))
+            except ValidationError as error:
+                for column, messages in plain_messages(error.messages).items():
+                    for message in messages if isinstance(messages, list) else [messages]:
+                        report.problems.append(SourceProblem(unit.line, column, str(message)))
+                continue
+            facility = to_facility(source, country, data, now)
+            if facility["external_id"] in seen:
+                report.duplicates += 1
+                continue
+            seen.add(facility["external_id"])
+            report.closed += facility["closed_on"] is not None
+            report.without_coordinates += facility["latitude"] is None
+            if facility["ownership"] == "unknown" and facility["ownership_source"]:
+                report.unmapped[("ownership", facility["ownership_source"])] += 1
+            batch.append(facility)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+        report.committed = False
+    else:
+        report.corrections_kept = apply_corrections(session)
+        session.commit()
+    return report
