@@ -18,6 +18,7 @@ from . import cli, extensions, hooks, i18n, limits, web
 from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
+from .documents import init_app as init_documents, uploads as document_uploads, views as documents_views
 from .errors import register_error_handlers
 from .facilities import api as facilities_api, views as facilities_views
 from .needs import api as needs_api, views as needs_views
@@ -70,6 +71,8 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     hooks.init_app(app)
     _register_blueprints(app)
+    init_documents(app)
+    document_uploads.init_app(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)
     cli.init_app(app)
@@ -112,7 +115,7 @@ def _configure_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
-                   needs_views, privacy_views, admin_views):
+                   needs_views, privacy_views, admin_views, documents_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api):

@@ -27,6 +27,9 @@ ErasureStep = Callable[[object, User, datetime], None]
 ExportSection = Callable[[object, User], tuple[str, object]]
 # fn(session, *, now, rng, staff, programme) -> lines of text, after the registry's demo data.
 DemoLoader = Callable[..., Iterable[str]]
+# fn(session, verification, *, actor, now): a licence was verified against a document, inside
+# the verification's transaction (e.g. the readiness checklists it satisfies are ticked).
+LicenceVerified = Callable[..., None]
 
 
 @dataclass
@@ -35,6 +38,7 @@ class RegistryHooks:
     erasure_steps: list[ErasureStep] = field(default_factory=list)
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    licence_verified: list[LicenceVerified] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

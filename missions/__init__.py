@@ -22,6 +22,7 @@ from .core import (
     views,
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
+from .documents import certificates, readiness, views as documents_views
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
@@ -43,7 +44,8 @@ from .sessions import views as session_views
 def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
-                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp):
+                      calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
+                      documents_views.bp, documents_views.public):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp):
@@ -62,11 +64,17 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
+    registry.licence_verified.append(readiness.on_licence_verified)
+    registry.erasure_steps.append(certificates.erase_certificates)
+    registry.export_sections.append(certificates.certificates_of)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
     own.after_transition.append(outcomes.create_follow_ups)
     own.add_guard("close", outcomes.reports_in_before_close)
+    own.after_transition.append(readiness.after_transition)
+    own.add_guard("ready", readiness.require_verified_licence)
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due

@@ -115,6 +115,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     # dashboards: coordinators see their facilities' figures; reports and FHIR are managers'
     "dashboards.index": COORD | MGR, "dashboards.export": COORD | MGR,
     "dashboards.report": MGR, "dashboards.fhir_bundle": MGR, "fhir_api.export_workforce": MGR,
+    # documents (issue 18): a professional's own papers, read by the managers of the programmes
+    # they consented to; a mission's, read by its people and added by its host and managers;
+    # the certificate is the professional's (409 before the mission ends); anyone checks a code
+    "documents.mine": PRO, "documents.download": PRO | MGR, "documents.delete": PRO,
+    "documents.of_professional": MGR, "documents.verify": MGR,
+    "mission_documents.index": PRO | COORD | MGR, "mission_documents.upload": COORD | MGR,
+    "mission_documents.download": PRO | COORD | MGR, "mission_documents.certificate": PRO | MGR,
+    "certificates.check": PUBLIC,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -141,6 +149,9 @@ PROGRAMME_BOUND = frozenset({
     "matching_api.plan_period",
     "dashboards.index", "dashboards.export", "dashboards.report", "dashboards.fhir_bundle",
     "programmes.delete", "programmes_api.update_programme", "programmes_api.delete_programme",
+    "documents.download", "documents.of_professional", "documents.verify",
+    "mission_documents.index", "mission_documents.upload", "mission_documents.download",
+    "mission_documents.certificate",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",
@@ -190,7 +201,9 @@ def world(app, make_user, make_professional, make_facility):
     # Revocation routes revoke a spare token, never the one the matrix signs in with.
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
+    documents = _documents(professional, mission, users)
     return {
+        "documents": documents,
         "users": users, "tokens": tokens, "spare_tokens": spare, "need": need,
         "mission": mission, "notice": notice, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
@@ -224,6 +237,19 @@ def _mission(need, professional, manager):
     return propose_mission(db.session, need, professional,
                            {"kind": "physical", "starts_on": date(2026, 4, 6)},
                            actor=manager, now=START)
+
+
+def _documents(professional, mission, users) -> dict:
+    """A licence scan of the professional's and a letter of the mission's."""
+    from diaspora.documents import services as documents
+    from missions.documents import services as mission_documents
+    from tests.test_documents import png
+
+    own = documents.upload_own(db.session, professional.user, png(), filename="licence.png",
+                               purpose="licence", now=START)
+    letter = mission_documents.add(db.session, mission, png(), filename="letter.png",
+                                   purpose="invitation_letter", actor=users["manager"], now=START)
+    return {"own": own.id, "mission": letter.id}
 
 
 def _qualification():
@@ -278,6 +304,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["notice"]
         elif name == "token":  # not a live feed: 404 for everyone
             values[name] = "cal_unknown"
+        elif name == "document_id":
+            values[name] = world["documents"]["mission" if endpoint.startswith("mission_") else "own"]
         elif name == "record_id":
             is_org = "organisation" in endpoint
             values[name] = (world["organisation"] if is_org else world["programme"]).id
