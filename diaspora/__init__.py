@@ -71,10 +71,10 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     hooks.init_app(app)
     _register_blueprints(app)
-    init_documents(app)
     document_uploads.init_app(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)
+    init_documents(app)   # after the components: their refusals of an erasure come first
     cli.init_app(app)
     return app
 

@@ -41,6 +41,22 @@ def pdf() -> bytes:
     return bytes(doc.output())
 
 
+def verify_licence_for(professional, manager, now=START):
+    """A manager verifies the professional's first licence against a scan she uploads (what a
+    physical clinical mission needs before it can be ready)."""
+    scan = documents.upload_own(db.session, professional.user, png(), filename="licence.png",
+                                purpose="licence", now=now)
+    return documents.verify(db.session, professional, "licences", professional.licences[0].id,
+                            {"document_id": scan.id, "register": "Council register"},
+                            actor=manager, now=now)
+
+
+def tick_the_rest(mission, manager, now=START):
+    """Tick every item a manager may tick by hand."""
+    for item in lifecycle.tickable_items(db.session, mission, manager):
+        lifecycle.tick(db.session, mission, item, True, actor=manager, now=now)
+
+
 @pytest.fixture
 def store_dir(app, tmp_path):
     app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path)
