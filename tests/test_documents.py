@@ -23,6 +23,7 @@ from diaspora.extensions import db
 from diaspora.privacy import services as privacy
 from missions.core import lifecycle
 from missions.documents import certificates
+from missions.matching import ranking
 
 from .conftest import START, later
 
@@ -296,3 +297,16 @@ def test_codes_are_random_and_typing_is_forgiving():
     code = "ABCD0123EFGH4567"
     assert certificates.normal_code("abcd-o123 efgh-4567") == code
     assert certificates.normal_code("short") is None and certificates.normal_code("U" * 16) is None
+
+
+def test_the_shortlist_says_whether_the_licence_is_verified(
+        make_professional, make_need, manager, signed_in, store_dir):
+    need = make_need()
+    professional = make_professional()
+    [before] = ranking.shortlist(db.session, need, now=START)
+    assert "licence not verified yet" in before.checks
+    verify_licence_for(professional, manager)
+    [after] = ranking.shortlist(db.session, need, now=START)
+    assert "licence verified against a document" in after.checks
+    page = signed_in(manager).get(f"/needs/{need.id}/shortlist").get_data(as_text=True)
+    assert "licence verified against a document" in page

@@ -122,7 +122,7 @@ def test_the_stay_must_fit_inside_one_licence(make_need, make_professional):
                                 ("GH", date(2026, 5, 1), date(2027, 5, 1))))
     [candidate] = shortlist(make_need())
     assert candidate.suggested_start == date(2026, 5, 1)
-    assert candidate.checks == ["licence valid in Ghana until 2027-05-01"]
+    assert candidate.checks == ["licence valid in Ghana until 2027-05-01", "licence not verified yet"]
 
 
 def test_too_few_consecutive_days_excludes(make_need, make_professional):
@@ -243,7 +243,7 @@ def test_explanations_state_the_facts(make_need, make_professional):
     need = make_need(languages=["en", "tw", "dag"], skills=["Caesarean section", "partograph"])
     [candidate] = shortlist(need)
     explained = {key: c.explanation for key, c in by_key(candidate).items()}
-    assert candidate.checks == ["licence valid in Ghana until 2028-12-31"]
+    assert candidate.checks == ["licence valid in Ghana until 2028-12-31", "licence not verified yet"]
     assert explained["availability"] == ("available in person 30 of 91 days from 2026-04-01 to "
                                          "2026-06-30; can start 2026-04-01")
     assert explained["language"] == "speaks English, Twi; does not speak Dagbani"
