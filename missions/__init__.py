@@ -22,7 +22,7 @@ from .core import (
     views,
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
-from .documents import certificates, readiness, views as documents_views
+from .documents import certificates, readiness, services as mission_documents, views as documents_views
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
@@ -66,7 +66,8 @@ def register(app: Flask) -> None:
     registry.demo_loaders.append(missions_demo.load)
     # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
     registry.licence_verified.append(readiness.on_licence_verified)
-    registry.erasure_steps.append(certificates.erase_certificates)
+    registry.erasure_steps.extend((certificates.erase_certificates,
+                                   mission_documents.scrub_mission_documents))
     registry.export_sections.append(certificates.certificates_of)
 
     own = hooks.init_app(app)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from diaspora.documents import services as documents
 from diaspora.documents.models import Document
 from diaspora.errors import Forbidden, Invalid, NotFound
+from diaspora.privacy.scrub import scrubber_for
+from diaspora.professionals.models import Professional
 from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, Role
 
@@ -54,3 +56,12 @@ def open_document(session: Session, mission: Mission, document_id: int, *, actor
         raise NotFound(_("No such document."))
     return documents.open_document(session, document_id, actor=actor, now=now,
                                    may=lambda _document: relation(session, actor, mission) is not None)
+
+
+def scrub_mission_documents(session: Session, user, now: datetime) -> None:
+    """Erasure: the names of her missions' documents (a receipt's file name may name her) lose
+    her identifiers; the files stay with the mission (its terms, its accounts)."""
+    their_missions = sa.select(Mission.id).join(Professional).where(Professional.user_id == user.id)
+    scrubber_for(session, user).rows(session.scalars(
+        sa.select(Document).join(MissionDocument, MissionDocument.document_id == Document.id)
+        .where(MissionDocument.mission_id.in_(their_missions))), "filename")
