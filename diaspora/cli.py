@@ -14,6 +14,7 @@ from .auth.schemas import UserCreateSchema
 from .auth.services import find_user_by_email
 from .clock import now
 from .demo import DemoDataRefused, load_demo_data
+from .documents import services as documents
 from .errors import DomainError
 from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
@@ -159,3 +160,18 @@ def db_roles_command(owner: str, app_role: str, apply_: bool) -> None:
             connection.exec_driver_sql(statement)
     click.echo(f"roles ready: {owner} owns {url.database} and runs the migrations; {app_role} "
                "serves the app and cannot rewrite the audit log")
+
+
+@group.command("documents-retention")
+@click.option("--apply", "apply_", is_flag=True, help="Remove the documents listed (otherwise only list).")
+def documents_retention_command(apply_: bool) -> None:
+    """List (or remove) documents older than DOCUMENT_RETENTION_DAYS that no licence in force
+    rests on."""
+    instant = now()
+    candidates = documents.retention_candidates(db.session, now=instant)
+    for document in candidates:
+        click.echo(f"{document.id}\t{document.purpose}\tuploaded {document.uploaded_at:%Y-%m-%d}")
+    if apply_:
+        documents.apply_retention(db.session, now=instant)
+    click.echo(f"{len(candidates)} document(s) past the retention period"
+               + (": removed" if apply_ else " (use --apply to remove them)"))

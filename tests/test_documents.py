@@ -310,3 +310,16 @@ def test_the_shortlist_says_whether_the_licence_is_verified(
     assert "licence verified against a document" in after.checks
     page = signed_in(manager).get(f"/needs/{need.id}/shortlist").get_data(as_text=True)
     assert "licence verified against a document" in page
+
+
+def test_the_retention_command_lists_then_removes(app, runner, make_professional, store_dir, clock):
+    professional = make_professional()
+    documents.upload_own(db.session, professional.user, png(), filename="old.png",
+                         purpose="indemnity", now=START)
+    clock.set(later(app.config["DOCUMENT_RETENTION_DAYS"] + 1))
+    listed = runner.invoke(args=["diaspora", "documents-retention"])
+    assert "1 document(s) past the retention period (use --apply" in listed.output
+    assert len(stored_files(store_dir)) == 1
+    removed = runner.invoke(args=["diaspora", "documents-retention", "--apply"])
+    assert "1 document(s) past the retention period: removed" in removed.output
+    assert stored_files(store_dir) == []

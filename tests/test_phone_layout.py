@@ -51,6 +51,9 @@ SKIPPED = {  # endpoint → why it is not visited
     "main.api_docs": "Swagger UI's page: a third-party desktop tool for developers",
     "calendars.feed": "an iCalendar file, opened by a calendar program",
     "dashboards.export": "a CSV or XLSX download",
+    "documents.download": "an uploaded PDF or image, sent as a download",
+    "mission_documents.download": "an uploaded PDF or image, sent as a download",
+    "mission_documents.certificate": "a PDF certificate",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {
