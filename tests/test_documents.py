@@ -323,3 +323,50 @@ def test_the_retention_command_lists_then_removes(app, runner, make_professional
     removed = runner.invoke(args=["diaspora", "documents-retention", "--apply"])
     assert "1 document(s) past the retention period: removed" in removed.output
     assert stored_files(store_dir) == []
+
+
+def test_a_record_that_cannot_be_made_leaves_no_file(make_professional, manager, store_dir):
+    """The file is written first; when recording it fails, the file goes too."""
+    professional = make_professional()
+
+    def refuse(_document):
+        raise Invalid(errors={"mission_id": ["no such mission"]})
+
+    with pytest.raises(Invalid):
+        documents.store(db.session, png(), filename="r.png", purpose="receipt", actor=manager,
+                        now=START, attach=refuse)
+    assert stored_files(store_dir) == []
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
+    assert professional.id   # the session still works after the rollback
+
+
+def test_mission_documents_are_added_by_the_host_and_read_by_the_mission_s_people(
+        make_professional, make_need, make_user, propose, signed_in, store_dir):
+    need = make_need()
+    coordinator = make_user("coordinator")
+    need.facility.coordinators.append(coordinator)
+    db.session.commit()
+    professional = make_professional()
+    mission = propose(need, professional)
+    host = signed_in(coordinator)
+    refused = host.post(f"/missions/{mission.id}/documents",
+                        {"purpose": "receipt", "file": (io.BytesIO(b"MZ\x90\x00"), "receipt.pdf")},
+                        content_type="multipart/form-data")
+    assert refused.status_code == 422 and "neither" in refused.get_data(as_text=True)
+    added = host.post(f"/missions/{mission.id}/documents",
+                      {"purpose": "invitation_letter", "file": (io.BytesIO(pdf()), "invitation.pdf")},
+                      content_type="multipart/form-data")
+    assert added.status_code == 303
+    document = db.session.scalar(sa.select(Document))
+    she = signed_in(professional.user)
+    assert "invitation.pdf" in she.get(f"/missions/{mission.id}/documents").get_data(as_text=True)
+    assert she.get(f"/missions/{mission.id}/documents/{document.id}").status_code == 200
+    assert she.post(f"/missions/{mission.id}/documents",
+                    {"purpose": "receipt", "file": (io.BytesIO(pdf()), "x.pdf")},
+                    content_type="multipart/form-data").status_code == 403
+    # not through the personal route, and not through another mission
+    assert she.get(f"/documents/{document.id}").status_code == 403
+    other = propose(make_need(), professional, starts_on=date(2026, 5, 18))
+    assert she.get(f"/missions/{other.id}/documents/{document.id}").status_code == 404
+    outsider = signed_in(make_professional().user)
+    assert outsider.get(f"/missions/{mission.id}/documents/{document.id}").status_code == 403
