@@ -22,7 +22,13 @@ from .core import (
     views,
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
-from .documents import certificates, readiness, services as mission_documents, views as documents_views
+from .documents import (
+    certificates,
+    demo as documents_demo,
+    readiness,
+    services as mission_documents,
+    views as documents_views,
+)
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
@@ -63,7 +69,7 @@ def register(app: Flask) -> None:
     registry.export_sections.extend((
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
-    registry.demo_loaders.append(missions_demo.load)
+    registry.demo_loaders.extend((missions_demo.load, documents_demo.load))
     # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
     registry.licence_verified.append(readiness.on_licence_verified)
     registry.erasure_steps.extend((certificates.erase_certificates,
