@@ -370,3 +370,13 @@ def test_mission_documents_are_added_by_the_host_and_read_by_the_mission_s_peopl
     assert she.get(f"/missions/{other.id}/documents/{document.id}").status_code == 404
     outsider = signed_in(make_professional().user)
     assert outsider.get(f"/missions/{mission.id}/documents/{document.id}").status_code == 403
+
+
+def test_the_public_check_is_rate_limited_and_says_the_same_for_every_miss(app, client):
+    app.config["CERTIFICATE_CHECK_RATE_LIMIT"] = "3 per minute"
+    answers = [client.get(f"/certificates/check?code={code}") for code in
+               ("0000-0000-0000-0000", "not a code", "ZZZZ-ZZZZ-ZZZZ-ZZZZ")]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert len({a.get_data(as_text=True).replace(code, "") for a, code in zip(
+        answers, ("0000-0000-0000-0000", "not a code", "ZZZZ-ZZZZ-ZZZZ-ZZZZ"))}) == 1
+    assert client.get("/certificates/check?code=1111-1111-1111-1111").status_code == 429

@@ -67,6 +67,10 @@ def certificate_for(session: Session, mission: Mission, *, actor: Actor, now: da
         raise Forbidden(_("This certificate is not yours."))
     existing = session.scalar(sa.select(Certificate).where(Certificate.mission_id == mission.id))
     if existing is not None:
+        if relation(session, actor, mission) != Role.PROFESSIONAL:   # someone else's, read
+            with unit_of_work(session):
+                audit.record(session, now=now, actor=actor, action="read", entity="certificate",
+                             entity_id=existing.id)
         return existing
     if mission.status not in DONE:
         raise Conflict(_("A certificate is issued once the mission is completed."),
