@@ -23,6 +23,7 @@ from .auth import (  # noqa: F401 - throttle registers the database:// rate-limi
     views as auth_views,
 )
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
+from .documents import init_app as init_documents, uploads as document_uploads, views as documents_views
 from .errors import register_error_handlers
 from .facilities import (
     api as facilities_api,
@@ -83,9 +84,11 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     todo.init_app(app)
     timezones.init_app(app)
     _register_blueprints(app)
+    document_uploads.init_app(app)
     for component in app.config["COMPONENTS"]:
         importlib.import_module(component).register(app)
     ratelimit.limit_marked_views(app)
+    init_documents(app)   # after the components: their refusals of an erasure come first
     cli.init_app(app)
     jobs_worker.init_app(app)
     return app
@@ -128,7 +131,7 @@ def _configure_sqlite(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
                    needs_views, privacy_views, admin_views, partners_views, workforce_views,
-                   jobs_views, facility_import_views, facility_request_views):
+                   jobs_views, facility_import_views, facility_request_views, documents_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api, partners_api, workforce_api):

@@ -16,6 +16,7 @@ from .auth.services import find_user_by_email
 from .clock import now
 from .db import unit_of_work
 from .demo import DemoDataRefused, load_demo_data
+from .documents import services as documents
 from .errors import DomainError
 from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
@@ -180,3 +181,16 @@ def jobs_worker_command(once: bool) -> None:
         work(current_app._get_current_object(), stop)
     except KeyboardInterrupt:
         stop.set()
+@group.command("documents-retention")
+@click.option("--apply", "apply_", is_flag=True, help="Remove the documents listed (otherwise only list).")
+def documents_retention_command(apply_: bool) -> None:
+    """List (or remove) documents older than DOCUMENT_RETENTION_DAYS that no licence in force
+    rests on."""
+    instant = now()
+    candidates = documents.retention_candidates(db.session, now=instant)
+    for document in candidates:
+        click.echo(f"{document.id}\t{document.purpose}\tuploaded {document.uploaded_at:%Y-%m-%d}")
+    if apply_:
+        documents.apply_retention(db.session, now=instant)
+    click.echo(f"{len(candidates)} document(s) past the retention period"
+               + (": removed" if apply_ else " (use --apply to remove them)"))

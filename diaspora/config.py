@@ -172,6 +172,19 @@ class Config:
     # and for this many days after it ends (each read audited).
     CONTACT_VISIBLE_DAYS_AFTER = _int("CONTACT_VISIBLE_DAYS_AFTER", 30)
 
+    # Documents (diaspora/documents): the largest upload, where files are kept ("local": a
+    # directory, by default instance/documents; "s3": an S3-compatible bucket), and how long a
+    # document is kept once no licence in force rests on it.
+    DOCUMENT_MAX_BYTES = _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+    DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "local")
+    DOCUMENT_STORAGE_PATH = os.environ.get("DOCUMENT_STORAGE_PATH")
+    DOCUMENT_S3_BUCKET = os.environ.get("DOCUMENT_S3_BUCKET")
+    DOCUMENT_S3_ENDPOINT_URL = os.environ.get("DOCUMENT_S3_ENDPOINT_URL")
+    DOCUMENT_S3_REGION = os.environ.get("DOCUMENT_S3_REGION")
+    DOCUMENT_RETENTION_DAYS = _int("DOCUMENT_RETENTION_DAYS", 6 * 365)
+    # The public certificate check answers this often per client address.
+    CERTIFICATE_CHECK_RATE_LIMIT = os.environ.get("CERTIFICATE_CHECK_RATE_LIMIT", "20 per minute")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

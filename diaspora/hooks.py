@@ -33,6 +33,9 @@ UserRegistered = Callable[[object, User, datetime], None]
 # worker (``diaspora.workforce.services``), who has no account.
 WorkerErasureStep = Callable[[object, object, datetime], None]
 WorkerExportSection = Callable[[object, object], tuple[str, object]]
+# fn(session, verification, *, actor, now): a licence was verified against a document, inside
+# the verification's transaction (e.g. the readiness checklists it satisfies are ticked).
+LicenceVerified = Callable[..., None]
 
 
 @dataclass
@@ -44,6 +47,7 @@ class RegistryHooks:
     user_registered: list[UserRegistered] = field(default_factory=list)
     worker_erasure_steps: list[WorkerErasureStep] = field(default_factory=list)
     worker_export_sections: list[WorkerExportSection] = field(default_factory=list)
+    licence_verified: list[LicenceVerified] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

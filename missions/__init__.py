@@ -28,6 +28,13 @@ from .costs import (
     views as costs_views,
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
+from .documents import (
+    certificates,
+    demo as documents_demo,
+    readiness,
+    services as mission_documents,
+    views as documents_views,
+)
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
@@ -57,7 +64,8 @@ def register(app: Flask) -> None:
     """Attach the missions package's blueprints, hooks and commands to the app."""
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
                       calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
-                      costs_views.bp, placements_views.bp):
+                      costs_views.bp, placements_views.bp, documents_views.bp,
+                      documents_views.public):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
@@ -83,12 +91,20 @@ def register(app: Flask) -> None:
     registry.worker_erasure_steps.extend((placements_privacy.refuse_erasure_while_abroad,
                                           placements_privacy.erase_notes))
     registry.worker_export_sections.append(placements_privacy.training_of)
+    registry.demo_loaders.append(documents_demo.load)
+    # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
+    registry.licence_verified.append(readiness.on_licence_verified)
+    registry.erasure_steps.extend((certificates.erase_certificates,
+                                   mission_documents.scrub_mission_documents))
+    registry.export_sections.append(certificates.certificates_of)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
     own.after_transition.append(outcomes.create_follow_ups)
     own.after_transition.append(costs.commit_on_confirm)
     own.add_guard("close", outcomes.reports_in_before_close)
+    own.after_transition.append(readiness.after_transition)
+    own.add_guard("ready", readiness.require_verified_licence)
     producers.register(own)
     own.reminder_validators["report_due"] = outcomes.report_still_due
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due

@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -53,6 +54,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Uploaded documents of every test app (a test that counts files sets a directory of its own).
+TEST_DOCUMENTS = os.path.join(tempfile.gettempdir(), f"diaspora-test-documents-{os.getpid()}")
 PASSWORD = "correct-horse-battery"
 
 
@@ -70,7 +73,7 @@ class FreshContextClient(FlaskClient):
 
 def make_app(database_url: str, **overrides):
     config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url,
-              "CLOCK": FakeClock(START), **overrides}
+              "CLOCK": FakeClock(START), "DOCUMENT_STORAGE_PATH": TEST_DOCUMENTS, **overrides}
     app = create_app(config)
     app.test_client_class = FreshContextClient
     return app

@@ -24,6 +24,7 @@ import diaspora
 import missions
 from diaspora.admin.models import SafeguardList
 from diaspora.auth.models import ApiToken, User
+from diaspora.documents.models import Document, Verification
 from diaspora.facilities.models import Facility
 from diaspora.needs.models import Need, NeedCounterpart, NeedEvent
 from diaspora.partners.models import PartnerAgreement, PartnerInstitution, Partnership
@@ -76,6 +77,8 @@ STORED_IN = {
     "CostLineSchema": (CostLine,), "EstimateSchema": (CostLine,),
     "ExchangeRateSchema": (ExchangeRate,), "PerDiemRateSchema": (PerDiemRate,),
     "BudgetLineSchema": (BudgetLine,), "TargetSchema": (ResultTarget,),
+    "PersonalUploadSchema": (Document,), "MissionUploadSchema": (Document,),
+    "VerificationSchema": (Verification,),
 }
 # Fields stored under another name or in several places; () for a field not stored as text
 # (a password is hashed, a code is converted, a sign-up's profile is loaded again by

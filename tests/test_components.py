@@ -13,6 +13,7 @@ from flask import current_app
 
 from diaspora.auth.models import User
 from diaspora.demo import load_demo_data
+from diaspora.documents import services as documents
 from diaspora.errors import Conflict
 from diaspora.extensions import db
 from diaspora.hooks import RegistryHooks, registry_hooks
@@ -46,7 +47,9 @@ def test_the_registry_alone_has_no_missions_pages_api_or_hooks(app, registry_onl
     assert not {"missions", "matching", "sessions", "missions_api"} & set(registry_only.blueprints)
     assert not [rule.rule for rule in registry_only.url_map.iter_rules()
                 if rule.rule.startswith(("/missions", "/api/v1/missions"))]
-    assert registry_hooks(registry_only) == RegistryHooks()
+    # the registry's own documents are exported and erased through the same hooks
+    assert registry_hooks(registry_only) == RegistryHooks(
+        erasure_steps=[documents.erase_documents], export_sections=[documents.documents_of])
     assert "missions.hooks" not in registry_only.extensions
     assert registry_hooks(app).erasure_steps[0] is lifecycle.refuse_erasure_during_missions
     assert mission_hooks(app).after_transition[0] is notices.on_transition

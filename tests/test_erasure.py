@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.auth.services import create_token
+from diaspora.documents import services as documents
 from diaspora.extensions import db
 from diaspora.needs import services as needs
 from diaspora.needs.schemas import NeedSchema
@@ -21,6 +22,7 @@ from diaspora.programmes.models import Organisation
 from missions.calendars.services import create_feed
 from missions.core import access, lifecycle
 from missions.core.proposals import propose_mission
+from missions.documents import certificates, services as mission_documents
 from missions.notifications.messages import render
 from missions.notifications.models import Notification
 from missions.outcomes import services as outcomes
@@ -28,6 +30,7 @@ from missions.scheduler.process import run_once
 from missions.sessions.attendance import cancel_session
 
 from .conftest import START
+from .test_documents import pdf, png
 
 GIVEN, FAMILY = "Zephyrine", "Quartey-Obuobi"
 EMAIL = "zephyrine.qo@example.org"
@@ -165,6 +168,16 @@ def person_everywhere(make_user, make_professional, make_facility, make_need, ma
     # C: still proposed: erasure cancels it (and tells the managers)
     propose(make_need(facility, latest_end=date(2026, 7, 31)), starts_on=date(2026, 7, 6))
 
+    # her papers: a licence scan verified by a manager, a receipt of her mission, a certificate
+    scan = documents.upload_own(db.session, person, pdf(), filename=f"{FAMILY} licence.pdf",
+                                purpose="licence", now=START)
+    documents.verify(db.session, professional, "licences", professional.licences[0].id,
+                     {"document_id": scan.id, "register": f"Council register, entry of {FAMILY}"},
+                     actor=manager, now=START)
+    mission_documents.add(db.session, first, png(), filename=f"taxi receipt {GIVEN}.png",
+                          purpose="receipt", actor=coordinator, now=first.ends_at)
+    certificates.certificate_for(db.session, first, actor=person, now=first.ends_at)
+
     # reminders in the outbox, reads of her data in the audit log
     run_once(db.session, first.ends_at + timedelta(days=8))
     professionals.get_professional(db.session, professional.id, actor=manager, now=START)
@@ -185,7 +198,8 @@ def test_erasure_leaves_no_trace_in_any_text_column_and_keeps_counts(person_ever
             "mission_events.reason", "mission_checklist.note", "mission_sessions.status_reason",
             "notifications.payload", "outcome_reports.narrative", "report_waivers.reason",
             "follow_ups.note", "availability_windows.note",
-            "organisations.contact_email"} <= named, named
+            "organisations.contact_email", "documents.filename", "verifications.register",
+            "certificates.holder_name"} <= named, named
     kept = counts()
 
     erase_person(db.session, person, actor=person, now=START + timedelta(days=200))

@@ -122,7 +122,7 @@ def test_the_stay_must_fit_inside_one_licence(make_need, make_professional):
                                 ("GH", date(2026, 5, 1), date(2027, 5, 1))))
     [candidate] = shortlist(make_need())
     assert candidate.suggested_start == date(2026, 5, 1)
-    assert candidate.checks == ["licence valid in Ghana until 1 May 2027"]
+    assert candidate.checks == ["licence valid in Ghana until 1 May 2027", "licence not verified yet"]
 
 
 def test_too_few_consecutive_days_excludes(make_need, make_professional):
@@ -243,7 +243,7 @@ def test_explanations_state_the_facts(make_need, make_professional):
     need = make_need(languages=["en", "tw", "dag"], skills=["Caesarean section", "partograph"])
     [candidate] = shortlist(need)
     explained = {key: c.explanation for key, c in by_key(candidate).items()}
-    assert candidate.checks == ["licence valid in Ghana until 31 Dec 2028"]
+    assert candidate.checks == ["licence valid in Ghana until 31 Dec 2028", "licence not verified yet"]
     assert explained["availability"] == ("available in person 30 of 91 days from 1 Apr 2026 to "
                                          "30 Jun 2026; can start 1 Apr 2026")
     assert explained["language"] == "speaks English, Twi; does not speak Dagbani"

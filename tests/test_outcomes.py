@@ -17,6 +17,7 @@ from missions.outcomes import services as outcomes
 from missions.outcomes.models import FollowUp, OutcomeReport, OutcomeTrainee, ReportWaiver
 
 from .conftest import START
+from .test_documents import tick_the_rest, verify_licence_for
 
 REPORT = {"trained_total": 12, "sessions_held": 6, "hours": 18, "patients_seen": 40,
           "procedures_done": 9, "tested_count": 10, "pre_score": 50, "post_score": 80,
@@ -64,8 +65,9 @@ def completed(host, make_need, make_professional, propose, manager):
                               weekdays=["TU"], session_start=time(14, 0), session_minutes=90, weeks=4)
         lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=START)
         lifecycle.transition(db.session, mission, "confirm", actor=manager, now=START)
-        for item in mission.checklist:
-            lifecycle.tick(db.session, mission, item.item, True, actor=manager, now=START)
+        if kind == "physical":
+            verify_licence_for(professional, manager)
+        tick_the_rest(mission, manager)
         lifecycle.transition(db.session, mission, "ready", actor=manager, now=START)
         lifecycle.transition(db.session, mission, "start", actor=lifecycle.SCHEDULER, now=mission.starts_at)
         lifecycle.transition(db.session, mission, "complete", actor=lifecycle.SCHEDULER, now=mission.ends_at)

@@ -163,6 +163,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "facility_requests.index": COORD | MGR, "facility_requests.new": COORD,
     "facility_requests.add": MGR, "facility_requests.decline": MGR,
     "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
+    # documents (issue 18): a professional's own papers, read by the managers of the programmes
+    # they consented to; a mission's, read by its people and added by its host and managers;
+    # the certificate is the professional's (409 before the mission ends); anyone checks a code
+    "documents.mine": PRO, "documents.download": PRO | MGR, "documents.delete": PRO,
+    "documents.of_professional": MGR, "documents.verify": MGR,
+    "mission_documents.index": PRO | COORD | MGR, "mission_documents.upload": COORD | MGR,
+    "mission_documents.download": PRO | COORD | MGR, "mission_documents.certificate": PRO | MGR,
+    "certificates.check": PUBLIC,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -206,6 +214,9 @@ PROGRAMME_BOUND = frozenset({
     "placements_api.tick_placement_item", "placements_api.answer_placement_follow_up",
     "placements_api.list_counterparts", "placements_api.add_counterpart",
     "placements_api.record_session_trainees",
+    "documents.download", "documents.of_professional", "documents.verify",
+    "mission_documents.index", "mission_documents.upload", "mission_documents.download",
+    "mission_documents.certificate",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",
@@ -256,8 +267,10 @@ def world(app, make_user, make_professional, make_facility):
     spare = {role: create_token(db.session, user, "spare", now=START)[0].id
              for role, user in users.items()}
     abroad = _placements_world(users, facility)
+    documents = _documents(professional, mission, users)
     return {
         **abroad,
+        "documents": documents,
         "users": users, "tokens": tokens, "spare_tokens": spare, "need": need,
         "mission": mission, "notice": notice, "professional": professional, "facility": facility,
         "programme": programme, "organisation": organisation,
@@ -310,6 +323,19 @@ def _mission(need, professional, manager):
     return propose_mission(db.session, need, professional,
                            {"kind": "physical", "starts_on": date(2026, 4, 6)},
                            actor=manager, now=START)
+
+
+def _documents(professional, mission, users) -> dict:
+    """A licence scan of the professional's and a letter of the mission's."""
+    from diaspora.documents import services as documents
+    from missions.documents import services as mission_documents
+    from tests.test_documents import png
+
+    own = documents.upload_own(db.session, professional.user, png(), filename="licence.png",
+                               purpose="licence", now=START)
+    letter = mission_documents.add(db.session, mission, png(), filename="letter.png",
+                                   purpose="invitation_letter", actor=users["manager"], now=START)
+    return {"own": own.id, "mission": letter.id}
 
 
 def _qualification():
@@ -373,6 +399,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = "cal_unknown"
         elif name == "line_id":  # the world's mission has no cost line: 404 once allowed
             values[name] = 1
+        elif name == "document_id":
+            values[name] = world["documents"]["mission" if endpoint.startswith("mission_") else "own"]
         elif name == "record_id":
             is_org = "organisation" in endpoint
             values[name] = (world["organisation"] if is_org else world["programme"]).id

@@ -62,6 +62,9 @@ SKIPPED = {  # endpoint → why it is not visited
     "jobs.status": "JSON for the job page's progress poll",
     "jobs.problems": "a CSV download",
     "facility_imports.export_mcsd": "a FHIR JSON download",
+    "documents.download": "an uploaded PDF or image, sent as a download",
+    "mission_documents.download": "an uploaded PDF or image, sent as a download",
+    "mission_documents.certificate": "a PDF certificate",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {

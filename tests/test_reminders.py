@@ -16,6 +16,7 @@ from missions.scheduler import reminders
 from missions.scheduler.process import run_once
 
 from .conftest import START, make_app
+from .test_documents import verify_licence_for
 
 
 def run(clock, at: datetime | None = None):
@@ -146,8 +147,9 @@ def test_readiness_reminders_reach_whoever_can_tick_the_open_items(confirmed, ma
         assert kinds(person).count("readiness_incomplete") == 1
     reminder = inbox(coordinator)[-1]
     assert reminder.payload["days"] == 30 and "counterpart_assigned" in reminder.payload["missing"]
-    for item in ("orientation", "licence_verified"):  # the managers' items are done
-        lifecycle.tick(db.session, confirmed, item, True, actor=manager, now=clock())
+    # the managers' items are done (the licence by its verification against a document)
+    lifecycle.tick(db.session, confirmed, "orientation", True, actor=manager, now=clock())
+    verify_licence_for(confirmed.professional, manager, now=clock())
     run(clock, confirmed.starts_at - timedelta(days=14))
     assert kinds(manager).count("readiness_incomplete") == 1
     assert kinds(professional).count("readiness_incomplete") == 2

@@ -246,7 +246,14 @@ def tickable_items(session: Session, mission: Mission, actor: Actor) -> set[str]
     if mission.status not in CHECKLIST_OPEN:
         return set()
     acting_as = relation(session, actor, mission)
-    return {item.item for item in mission.checklist if _may_tick(acting_as, item.item)}
+    return {item.item for item in mission.checklist if _may_tick(acting_as, item.item)
+            and not _ticked_by_verification(mission, item.item)}
+
+
+def _ticked_by_verification(mission: Mission, item: str) -> bool:
+    """A physical clinical mission's licence item is ticked by a licence verification
+    (``missions.documents.readiness``), never by hand."""
+    return item == "licence_verified" and needs_valid_licence(mission.need, mission.kind)
 
 
 def _may_tick(acting_as: str | None, item: str) -> bool:
@@ -263,10 +270,9 @@ def tick(session: Session, mission: Mission, item: str, done: bool, *, actor: Ac
         raise Forbidden(_("You cannot change this checklist item."))
     kept = Transition(CHECKLIST_OPEN, mission.status)
     statemachine.check(mission, kept, _checklist_closed)
-    if done and item == "licence_verified" and needs_valid_licence(mission.need, mission.kind) \
-            and not has_licence_for(mission.professional, mission.facility.country,
-                                    mission.starts_on, mission.ends_on):
-        raise Invalid(errors={"item": [_("No licence valid in the host country on every day of the mission.")]})
+    if _ticked_by_verification(mission, item):
+        raise Invalid(errors={"item": [_("This item is ticked when a manager verifies the "
+                                         "licence against a document.")]})
     # The mission's row is compare-and-set even when its status stays, so a tick never
     # crosses a transition: unticking while someone marks the mission ready is a 409.
     reopened = not done and mission.status == Status.READY

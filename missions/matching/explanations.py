@@ -63,10 +63,16 @@ def candidate(fit: Fit, terms: Terms, settings: Settings) -> Candidate:
 def _checks(fit: Fit, terms: Terms) -> list[str]:
     if fit.mode not in terms.licence_modes:
         return []
-    until = max(valid_until for valid_from, valid_until in fit.profile.licences
-                if valid_from <= fit.first_start and fit.first_end <= valid_until)
-    return [_("licence valid in %(country)s until %(date)s",
-              country=reference.country_name(terms.country), date=show_date(until))]
+    covering = [licence for licence in fit.profile.licences
+                if licence[0] <= fit.first_start and fit.first_end <= licence[1]]
+    until = max(valid_until for _valid_from, valid_until in covering)
+    checks = [_("licence valid in %(country)s until %(date)s",
+                country=reference.country_name(terms.country), date=show_date(until))]
+    if any(licence in fit.profile.verified_licences for licence in covering):
+        checks.append(_("licence verified against a document"))
+    else:
+        checks.append(_("licence not verified yet"))
+    return checks
 
 
 def _explain_skill(matched, fit: Fit, terms: Terms) -> str:

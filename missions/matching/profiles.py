@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from diaspora.documents.models import Verification
 from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, ProfessionalSkill
 from diaspora.vocabulary import Mode
 
@@ -49,6 +50,7 @@ class Profile:
     blackouts: tuple[tuple[date, date], ...] = ()
     booked: tuple[tuple[date, date], ...] = ()    # days in the host's zone
     licences: tuple[tuple[date, date], ...] = ()  # in the host country
+    verified_licences: frozenset[tuple[date, date]] = frozenset()   # of those, verified (issue 18)
 
 
 def load_profiles(session, terms: Terms, *, origin_match: bool, now: datetime,
@@ -179,12 +181,19 @@ def _attach_bookings(session, terms, profiles, ids) -> None:
 def _attach_licences(session, terms, profiles, ids) -> None:
     # The country is checked here, not in SQL: given it, SQLite's planner may pick the
     # (country, valid_until) index and read every licence of the country.
+    # Verified: a verification against a document still describes the licence as it stands.
+    verified = sa.exists().where(
+        Verification.licence_id == Licence.id, Verification.country == Licence.country,
+        Verification.number == Licence.number, Verification.valid_from == Licence.valid_from,
+        Verification.valid_until == Licence.valid_until)
     rows = session.execute(sa.select(Licence.professional_id, Licence.country, Licence.valid_from,
-                                     Licence.valid_until)
+                                     Licence.valid_until, verified)
                            .where(_among(session, Licence.professional_id, ids),
                                   Licence.valid_from <= terms.last,
                                   Licence.valid_until >= terms.first))
     for professional_id, licences in _grouped(rows).items():
-        profiles[professional_id].licences = tuple(
-            (valid_from, valid_until) for country, valid_from, valid_until in licences
-            if country == terms.country)
+        here = [(valid_from, valid_until, checked) for country, valid_from, valid_until, checked
+                in licences if country == terms.country]
+        profiles[professional_id].licences = tuple((first, last) for first, last, _ in here)
+        profiles[professional_id].verified_licences = frozenset(
+            (first, last) for first, last, checked in here if checked)
