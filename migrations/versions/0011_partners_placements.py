@@ -12,14 +12,14 @@ triggers before each write, as migration 0002 does for bookings. A placement car
 days and status, so unlike missions (0007) there is no separate booking row to keep in step.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ coordinators' requests for missing facilities; facilities gain the
 identifiers, district, hierarchy path and closing day of a DHIS2 or mCSD source.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 18:30:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

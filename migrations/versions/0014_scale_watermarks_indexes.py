@@ -7,7 +7,7 @@ bases), the pre-send re-checks (a professional's licences by country) and the sh
 hard filters (a partial index of the consenting professionals by cadre and mode).
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-07 18:30:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0009'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

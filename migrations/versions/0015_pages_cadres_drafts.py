@@ -6,7 +6,7 @@ coordinator who registers names the facility they coordinate (``users.facility_r
 the managers told of the registration know where to attach them.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-07 18:30:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0009'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ reach the inbox); essential notices are always mailed. ``programmes.reply_to`` i
 a reply to the programme's mail goes to.
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-07 18:20:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0009'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
