@@ -8,10 +8,11 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..clock import now
-from ..extensions import db, limiter
+from ..extensions import db
 from ..facilities.models import Facility
 from ..forms import load_form
 from ..idempotency import idempotent
+from ..ratelimit import rate_limited
 from ..security import roles_required
 from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
@@ -53,7 +54,7 @@ def new():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@rate_limited("10 per hour", methods=["POST"])
 @idempotent
 def register():
     """A host health worker registers themselves; a coordinator of the facility confirms."""

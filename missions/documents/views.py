@@ -13,8 +13,9 @@ from diaspora.documents.uploads import upload_route, uploaded_file
 from diaspora.documents.views import send
 from diaspora.documents.vocabulary import MISSION, DocumentPurpose
 from diaspora.errors import DomainError, Invalid
-from diaspora.extensions import db, limiter
+from diaspora.extensions import db
 from diaspora.forms import load_form
+from diaspora.ratelimit import rate_limited
 from diaspora.security import roles_required
 
 from ..core.access import get_mission
@@ -89,7 +90,7 @@ def _check_limit() -> str:
 
 
 @public.get("/certificates/check")
-@limiter.limit(_check_limit)
+@rate_limited(_check_limit)
 def check():
     """Public: a code in, only name, programme, facility, dates and hours out."""
     code = request.args.get("code")
