@@ -84,6 +84,7 @@ def register(app: Flask) -> None:
     registry.export_sections.extend((
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
+    registry.export_sections.append(notifications_privacy.mail_settings_of)
     registry.demo_loaders.append(missions_demo.load)
     registry.user_registered.append(notices.coordinator_registered)
     registry.demo_loaders.append(costs_demo.load)   # after the missions it costs

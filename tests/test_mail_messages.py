@@ -268,3 +268,14 @@ def test_a_link_of_an_earlier_proposal_stops_working_once_new_dates_are_proposed
     assert client.post(links["accept"], data={"csrf_token": token.group(1)}).status_code == 409
     db.session.refresh(mission)
     assert mission.status == "proposed"
+
+
+def test_a_persons_data_export_holds_their_mail_settings(make_professional):
+    from diaspora.privacy.services import export_person
+    from missions.notifications import preferences
+
+    user = make_professional().user
+    preferences.set_preferences(db.session, user, {"availability_stale": False}, actor=user, now=START)
+    exported = export_person(db.session, user, actor=user, now=START)
+    assert exported["mail_settings"]["availability_stale"] is False
+    assert exported["mail_settings"]["mission_starts"] is True

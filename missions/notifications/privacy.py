@@ -17,6 +17,7 @@ from ..core.privacy import missions_touching
 from ..core.vocabulary import EmailStatus, NotificationStatus
 from .messages import render
 from .models import Notification
+from .preferences import preferences
 
 
 def erase_notifications(session, user: User, now: datetime) -> None:
@@ -52,3 +53,8 @@ def _exported(notification: Notification, zone: str) -> dict:
             "sent_at": notification.sent_at.isoformat() if notification.sent_at else None,
             "read_at": notification.read_at.isoformat() if notification.read_at else None,
             "email_status": notification.email_status}
+
+
+def mail_settings_of(session, user: User) -> tuple[str, dict]:
+    """Export section: which reminders the person receives by e-mail."""
+    return "mail_settings", preferences(session, user)
