@@ -118,7 +118,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     # partners, host health workers, placements abroad (issue 16): staff read, managers record;
     # coordinators see and nominate their own facility's staff (see _url_values)
     "partners.index": COORD | MGR, "partners.new": MGR, "partners.detail": COORD | MGR,
-    "partners.add_agreement": MGR, "partners.new_partnership": MGR,
+    "partners.add_agreement": MGR, "partners.new_partnership": MGR, "partners.add_staff": MGR,
+    "partners_api.set_employer": MGR,
     "partners_api.list_partners": COORD | MGR, "partners_api.create_partner": MGR,
     "partners_api.get_partner": COORD | MGR, "partners_api.add_agreement": MGR,
     "partners_api.create_partnership": MGR, "partners_api.get_partnership": COORD | MGR,
@@ -360,6 +361,8 @@ def _body(rule, world) -> dict:
         "needs_api.update_need": {"title": "Obstetric emergencies"},
         "programmes_api.update_programme": {"name": "Programme A"},
         "placements.nominate": {"worker_id": world["worker"].id},
+        "partners.add_staff": {"professional_id": world["professional"].id},
+        "partners_api.set_employer": {"partner_id": world["partner"].id},
         "placements_api.nominate": {"worker_id": world["worker"].id},
         "placements_api.tick_placement_item": {"done": True},
         "placements_api.answer_placement_follow_up": {"in_post": True, "colleagues_trained": 1},

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
+from diaspora.partners import services as partners
 from diaspora.workforce import services as workforce
 from missions.core import lifecycle
 from missions.dashboards.fhir import workforce_bundle
@@ -319,3 +320,19 @@ def test_fhir_names_trained_host_workers_only_with_consent(setting, make_need, m
              if entry["resource"]["id"].startswith("host-worker-")
              and entry["resource"]["resourceType"] == "Practitioner"]
     assert names == ["Owusu"]
+
+
+def test_a_professionals_employer_is_a_partner(setting, api_client, make_professional, signed_in):
+    doctor = make_professional()
+    client, headers = api_client(setting["manager"])
+    response = client.put(f"/api/v1/professionals/{doctor.id}/employer", headers=headers,
+                          json={"partner_id": setting["partner"].id, "since": "2020-01-01"})
+    assert response.status_code == 204
+    assert partners.employer_of(db.session, doctor) == setting["partner"]
+    page = signed_in(setting["manager"]).get(f"/partners/{setting['partner'].id}")
+    assert doctor.full_name in page.get_data(as_text=True)
+    assert client.put(f"/api/v1/professionals/{doctor.id}/employer", headers=headers,
+                      json={"partner_id": None}).status_code == 204
+    assert partners.employer_of(db.session, doctor) is None
+    assert client.put("/api/v1/professionals/999999/employer", headers=headers,
+                      json={"partner_id": None}).status_code == 404
