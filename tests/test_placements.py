@@ -15,6 +15,7 @@ from diaspora.partners import services as partners
 from diaspora.workforce import services as workforce
 from missions.core import lifecycle
 from missions.dashboards.fhir import workforce_bundle
+from missions.notifications.models import Notification
 from missions.placements import counterparts, reminders, services
 from missions.placements.models import Placement
 from missions.placements.vocabulary import ChecklistItem
@@ -336,3 +337,16 @@ def test_a_professionals_employer_is_a_partner(setting, api_client, make_profess
     assert partners.employer_of(db.session, doctor) is None
     assert client.put("/api/v1/professionals/999999/employer", headers=headers,
                       json={"partner_id": None}).status_code == 404
+
+
+def test_the_home_coordinators_are_told_in_their_inbox(setting, signed_in):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    services.transition(db.session, placement, "select", actor=setting["manager"], now=START)
+    services.transition(db.session, placement, "postpone", actor=setting["manager"], now=START,
+                        reason="Visa delayed")
+    notices = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == setting["coordinator"].id).order_by(Notification.id)).all()
+    assert [n.kind for n in notices] == ["placement_selected", "placement_postponed"]
+    inbox = signed_in(setting["coordinator"]).get("/inbox").get_data(as_text=True)
+    assert "Placement postponed: Abena Owusu" in inbox and "Visa delayed" in inbox
