@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from diaspora import audit, safeguards, statemachine
 from diaspora.db import unit_of_work
@@ -107,7 +107,8 @@ def create_offer(session: Session, data: dict, *, actor: Actor, now: datetime) -
 
 
 def list_offers(session: Session, *, open_only: bool = False) -> list[PlacementOffer]:
-    query = sa.select(PlacementOffer).order_by(PlacementOffer.starts_on, PlacementOffer.id)
+    query = (sa.select(PlacementOffer).options(selectinload(PlacementOffer.partner))
+             .order_by(PlacementOffer.starts_on, PlacementOffer.id))
     if open_only:
         query = query.where(PlacementOffer.status == OfferStatus.OFFERED)
     return list(session.scalars(query))
