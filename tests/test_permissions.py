@@ -134,6 +134,7 @@ EXPECTED: dict[str, frozenset[str]] = {
        for name in ("offers", "offer", "nominate", "detail", "act", "tick", "follow_up",
                     "partnership", "add_counterpart", "remove_counterpart")},
     "placements.new_offer": MGR, "placements_api.create_offer": MGR,
+    "placements.withdraw_offer": MGR, "placements_api.withdraw_offer": MGR,
     **{f"placements_api.{name}": COORD | MGR
        for name in ("list_offers", "get_offer", "nominate", "list_placements", "get_placement",
                     "act_on_placement", "tick_placement_item", "answer_placement_follow_up",

@@ -350,3 +350,22 @@ def test_the_home_coordinators_are_told_in_their_inbox(setting, signed_in):
     assert [n.kind for n in notices] == ["placement_selected", "placement_postponed"]
     inbox = signed_in(setting["coordinator"]).get("/inbox").get_data(as_text=True)
     assert "Placement postponed: Abena Owusu" in inbox and "Visa delayed" in inbox
+
+
+def test_a_withdrawn_offer_takes_no_more_nominations_or_selections(setting, api_client):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    client, headers = api_client(setting["manager"])
+    response = client.post(f"/api/v1/placement-offers/{setting['offer'].id}/withdraw",
+                           headers=headers)
+    assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
+    assert client.post(f"/api/v1/placement-offers/{setting['offer'].id}/withdraw",
+                       headers=headers).status_code == 409
+    db.session.expire_all()
+    with pytest.raises(Conflict):
+        services.transition(db.session, db.session.get(Placement, placement.id), "select",
+                            actor=setting["manager"], now=START)
+    with pytest.raises(Conflict):
+        services.nominate(db.session, setting["offer"],
+                          make_worker(setting["coordinator"], setting["facility"]),
+                          actor=setting["coordinator"], now=START)

@@ -106,6 +106,23 @@ def create_offer(session: Session, data: dict, *, actor: Actor, now: datetime) -
     return offer
 
 
+WITHDRAW = Transition((OfferStatus.OFFERED,), OfferStatus.WITHDRAWN, MANAGERS)
+
+
+def withdraw_offer(session: Session, offer: PlacementOffer, *, actor: Actor,
+                   now: datetime) -> PlacementOffer:
+    """The partner takes its offer back: no more nominations or selections (those selected
+    keep their place until cancelled)."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers record placement offers."))
+    with unit_of_work(session):
+        statemachine.apply(session, offer, WITHDRAW,
+                           refusal=lambda status: _("This offer was withdrawn."))
+        audit.record(session, now=now, actor=actor, action="update", entity="placement_offer",
+                     entity_id=offer.id, detail={"to": OfferStatus.WITHDRAWN})
+    return offer
+
+
 def list_offers(session: Session, *, open_only: bool = False) -> list[PlacementOffer]:
     query = (sa.select(PlacementOffer).options(selectinload(PlacementOffer.partner))
              .order_by(PlacementOffer.starts_on, PlacementOffer.id))
