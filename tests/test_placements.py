@@ -15,8 +15,9 @@ from diaspora.partners import services as partners
 from diaspora.workforce import services as workforce
 from missions.core import lifecycle
 from missions.dashboards.fhir import workforce_bundle
+from missions.dashboards.filters import Filters
 from missions.notifications.models import Notification
-from missions.placements import counterparts, reminders, services
+from missions.placements import counterparts, figures, reminders, services
 from missions.placements.models import Placement
 from missions.placements.vocabulary import ChecklistItem
 
@@ -369,3 +370,17 @@ def test_a_withdrawn_offer_takes_no_more_nominations_or_selections(setting, api_
         services.nominate(db.session, setting["offer"],
                           make_worker(setting["coordinator"], setting["facility"]),
                           actor=setting["coordinator"], now=START)
+
+
+def test_placement_figures_keep_to_the_viewers_facilities(setting, make_user, make_facility):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    go_to(placement, "confirmed", setting)
+    other = make_user("coordinator")
+    elsewhere = make_facility()
+    elsewhere.coordinators.append(other)
+    db.session.commit()
+    ours = figures.compute(db.session, Filters(coordinator_id=setting["coordinator"].id))
+    theirs = figures.compute(db.session, Filters(coordinator_id=other.id))
+    assert ours.placements == 1 and sum(ours.by_cadre.values()) == 1
+    assert theirs.placements == 0 and theirs.chain_by_facility == {}
