@@ -135,7 +135,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     # partners, host health workers, placements abroad (issue 16): staff read, managers record;
     # coordinators see and nominate their own facility's staff (see _url_values)
     "partners.index": COORD | MGR, "partners.new": MGR, "partners.detail": COORD | MGR,
-    "partners.add_agreement": MGR, "partners.new_partnership": MGR,
+    "partners.add_agreement": MGR, "partners.new_partnership": MGR, "partners.add_staff": MGR,
+    "partners_api.set_employer": MGR,
     "partners_api.list_partners": COORD | MGR, "partners_api.create_partner": MGR,
     "partners_api.get_partner": COORD | MGR, "partners_api.add_agreement": MGR,
     "partners_api.create_partnership": MGR, "partners_api.get_partnership": COORD | MGR,
@@ -150,6 +151,7 @@ EXPECTED: dict[str, frozenset[str]] = {
        for name in ("offers", "offer", "nominate", "detail", "act", "tick", "follow_up",
                     "partnership", "add_counterpart", "remove_counterpart")},
     "placements.new_offer": MGR, "placements_api.create_offer": MGR,
+    "placements.withdraw_offer": MGR, "placements_api.withdraw_offer": MGR,
     **{f"placements_api.{name}": COORD | MGR
        for name in ("list_offers", "get_offer", "nominate", "list_placements", "get_placement",
                     "act_on_placement", "tick_placement_item", "answer_placement_follow_up",
@@ -427,6 +429,8 @@ def _body(rule, world) -> dict:
         "costs_api.change_mission_cost": {"note": "Express visa"},
         "costs_api.set_programme_budget_line": {"category": "visa", "year": 2026, "amount": "10"},
         "placements.nominate": {"worker_id": world["worker"].id},
+        "partners.add_staff": {"professional_id": world["professional"].id},
+        "partners_api.set_employer": {"partner_id": world["partner"].id},
         "placements_api.nominate": {"worker_id": world["worker"].id},
         "placements_api.tick_placement_item": {"done": True},
         "placements_api.answer_placement_follow_up": {"in_post": True, "colleagues_trained": 1},

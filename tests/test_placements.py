@@ -11,10 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from diaspora.errors import Conflict, Forbidden, Invalid
 from diaspora.extensions import db
+from diaspora.partners import services as partners
 from diaspora.workforce import services as workforce
 from missions.core import lifecycle
 from missions.dashboards.fhir import workforce_bundle
-from missions.placements import counterparts, reminders, services
+from missions.dashboards.filters import Filters
+from missions.notifications.models import Notification
+from missions.placements import counterparts, figures, reminders, services
 from missions.placements.models import Placement
 from missions.placements.vocabulary import ChecklistItem
 
@@ -319,3 +322,65 @@ def test_fhir_names_trained_host_workers_only_with_consent(setting, make_need, m
              if entry["resource"]["id"].startswith("host-worker-")
              and entry["resource"]["resourceType"] == "Practitioner"]
     assert names == ["Owusu"]
+
+
+def test_a_professionals_employer_is_a_partner(setting, api_client, make_professional, signed_in):
+    doctor = make_professional()
+    client, headers = api_client(setting["manager"])
+    response = client.put(f"/api/v1/professionals/{doctor.id}/employer", headers=headers,
+                          json={"partner_id": setting["partner"].id, "since": "2020-01-01"})
+    assert response.status_code == 204
+    assert partners.employer_of(db.session, doctor) == setting["partner"]
+    page = signed_in(setting["manager"]).get(f"/partners/{setting['partner'].id}")
+    assert doctor.full_name in page.get_data(as_text=True)
+    assert client.put(f"/api/v1/professionals/{doctor.id}/employer", headers=headers,
+                      json={"partner_id": None}).status_code == 204
+    assert partners.employer_of(db.session, doctor) is None
+    assert client.put("/api/v1/professionals/999999/employer", headers=headers,
+                      json={"partner_id": None}).status_code == 404
+
+
+def test_the_home_coordinators_are_told_in_their_inbox(setting, signed_in):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    services.transition(db.session, placement, "select", actor=setting["manager"], now=START)
+    services.transition(db.session, placement, "postpone", actor=setting["manager"], now=START,
+                        reason="Visa delayed")
+    notices = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == setting["coordinator"].id).order_by(Notification.id)).all()
+    assert [n.kind for n in notices] == ["placement_selected", "placement_postponed"]
+    inbox = signed_in(setting["coordinator"]).get("/inbox").get_data(as_text=True)
+    assert "Placement postponed: Abena Owusu" in inbox and "Visa delayed" in inbox
+
+
+def test_a_withdrawn_offer_takes_no_more_nominations_or_selections(setting, api_client):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    client, headers = api_client(setting["manager"])
+    response = client.post(f"/api/v1/placement-offers/{setting['offer'].id}/withdraw",
+                           headers=headers)
+    assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
+    assert client.post(f"/api/v1/placement-offers/{setting['offer'].id}/withdraw",
+                       headers=headers).status_code == 409
+    db.session.expire_all()
+    with pytest.raises(Conflict):
+        services.transition(db.session, db.session.get(Placement, placement.id), "select",
+                            actor=setting["manager"], now=START)
+    with pytest.raises(Conflict):
+        services.nominate(db.session, setting["offer"],
+                          make_worker(setting["coordinator"], setting["facility"]),
+                          actor=setting["coordinator"], now=START)
+
+
+def test_placement_figures_keep_to_the_viewers_facilities(setting, make_user, make_facility):
+    placement = services.nominate(db.session, setting["offer"], setting["worker"],
+                                  actor=setting["coordinator"], now=START)
+    go_to(placement, "confirmed", setting)
+    other = make_user("coordinator")
+    elsewhere = make_facility()
+    elsewhere.coordinators.append(other)
+    db.session.commit()
+    ours = figures.compute(db.session, Filters(coordinator_id=setting["coordinator"].id))
+    theirs = figures.compute(db.session, Filters(coordinator_id=other.id))
+    assert ours.placements == 1 and sum(ours.by_cadre.values()) == 1
+    assert theirs.placements == 0 and theirs.chain_by_facility == {}

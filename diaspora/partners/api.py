@@ -9,7 +9,7 @@ from ..extensions import db
 from ..idempotency import idempotent
 from ..security import roles_required
 from . import services
-from .schemas import AgreementSchema, PartnerSchema, PartnershipSchema
+from .schemas import AgreementSchema, EmployerSchema, PartnerSchema, PartnershipSchema
 
 blp = ApiBlueprint("partners_api", __name__, url_prefix="/api/v1", tags={
     "Partners": "Partner institutions abroad (hospitals, universities, professional bodies), "
@@ -71,3 +71,16 @@ def create_partnership(data):
 def get_partnership(partnership_id):
     """One partnership (managers, and coordinators of its facility)."""
     return services.get_partnership(db.session, partnership_id, actor=current_user)
+
+
+@blp.put("/professionals/<int:professional_id>/employer")
+@roles_required("manager")
+@blp.arguments(EmployerSchema)
+@blp.response(204)
+def set_employer(data, professional_id):
+    """Record the partner institution a professional works for (the basis of release and leave
+    agreements; ties their missions to its partnerships), or none."""
+    professional = services.get_professional(db.session, professional_id)
+    partner = services.get_partner(db.session, data["partner_id"]) if data["partner_id"] else None
+    services.set_employer(db.session, professional, partner, actor=current_user, now=now(),
+                          since=data.get("since"))

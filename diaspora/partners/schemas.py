@@ -53,3 +53,9 @@ class PartnershipSchema(BaseSchema):
     @validates_schema
     def _shape(self, data, **kwargs):
         _period(data)
+
+
+class EmployerSchema(BaseSchema):
+    partner_id = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The partner institution that employs the professional; null: none"})
+    since = fields.Date(allow_none=True)

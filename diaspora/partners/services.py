@@ -17,6 +17,7 @@ from ..db import unit_of_work
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..facilities.models import Facility
 from ..facilities.services import is_coordinator_of
+from ..professionals.models import Professional
 from ..programmes import access as programmes
 from ..security import Actor
 from ..vocabulary import Role
@@ -142,3 +143,18 @@ def set_employer(session: Session, professional, partner: PartnerInstitution | N
 def employer_of(session: Session, professional) -> PartnerInstitution | None:
     row = session.get(ProfessionalEmployer, professional.id)
     return row.partner if row else None
+
+
+def get_professional(session: Session, professional_id: int) -> Professional:
+    professional = session.get(Professional, professional_id)
+    if professional is None:
+        raise NotFound(_("No such professional."))
+    return professional
+
+
+def staff_of(session: Session, partner: PartnerInstitution) -> list[Professional]:
+    """The professionals recorded as employed by ``partner``."""
+    return list(session.scalars(sa.select(Professional).join(
+        ProfessionalEmployer, ProfessionalEmployer.professional_id == Professional.id)
+        .where(ProfessionalEmployer.partner_id == partner.id)
+        .order_by(Professional.family_name, Professional.id)))

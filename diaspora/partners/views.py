@@ -59,7 +59,7 @@ def detail(partner_id: int):
     visible = [p for p in partner.partnerships
                if services.may_see_partnership(db.session, current_user, p)]
     return render_template("partners/detail.html", partner=partner, partnerships=visible,
-                           errors={}, form={})
+                           staff=services.staff_of(db.session, partner), errors={}, form={})
 
 
 @bp.post("/<int:partner_id>/agreements")
@@ -73,8 +73,22 @@ def add_agreement(partner_id: int):
         flash(_("Agreement saved."), "success")
         return redirect(url_for("partners.detail", partner_id=partner.id))
     return render_template("partners/detail.html", partner=partner,
-                           partnerships=partner.partnerships, errors=errors,
+                           partnerships=partner.partnerships,
+                           staff=services.staff_of(db.session, partner), errors=errors,
                            form=request.form), 422
+
+
+@bp.post("/<int:partner_id>/staff")
+@roles_required("manager")
+def add_staff(partner_id: int):
+    """Record a professional as employed by this partner."""
+    partner = services.get_partner(db.session, partner_id)
+    professional = services.get_professional(
+        db.session, request.form.get("professional_id", type=int) or 0)
+    services.set_employer(db.session, professional, partner, actor=current_user, now=now())
+    flash(_("%(name)s works for %(partner)s.", name=professional.full_name, partner=partner.name),
+          "success")
+    return redirect(url_for("partners.detail", partner_id=partner.id))
 
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])

@@ -104,6 +104,26 @@ MESSAGES = {
            "%(partner)s. Please answer the follow-up: back in post? what was introduced? how "
            "many colleagues trained in turn?"),
         link="placement"),
+    "placement_selected": Message(
+        _l("Selected for a placement: %(worker)s"),
+        _l("%(worker)s is selected for “%(offer)s” at %(partner)s. The readiness checklist is "
+           "open."), link="placement"),
+    "placement_declined": Message(
+        _l("Not selected: %(worker)s"),
+        _l("%(worker)s was not selected for “%(offer)s” at %(partner)s. Reason: %(reason)s"),
+        link="placement"),
+    "placement_confirmed": Message(
+        _l("Placement confirmed: %(worker)s"),
+        _l("The placement of %(worker)s in “%(offer)s” at %(partner)s is confirmed."),
+        link="placement"),
+    "placement_postponed": Message(
+        _l("Placement postponed: %(worker)s"),
+        _l("The placement of %(worker)s in “%(offer)s” at %(partner)s is postponed. Reason: "
+           "%(reason)s"), link="placement"),
+    "placement_cancelled": Message(
+        _l("Placement cancelled: %(worker)s"),
+        _l("The placement of %(worker)s in “%(offer)s” at %(partner)s is cancelled. Reason: "
+           "%(reason)s"), link="placement"),
 }
 
 LINKS = {

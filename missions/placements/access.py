@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from diaspora.errors import Forbidden, NotFound
 from diaspora.facilities.models import Facility
@@ -53,6 +53,8 @@ def get_offer(session: Session, offer_id: int) -> PlacementOffer:
 def placement_query(session: Session, actor: Actor) -> sa.Select:
     """The placements ``actor`` may see, newest first."""
     query = (sa.select(Placement).join(PlacementOffer).join(Facility, Facility.id == Placement.facility_id)
+             .options(selectinload(Placement.worker), selectinload(Placement.facility),
+                      selectinload(Placement.offer))
              .order_by(Placement.starts_on.desc(), Placement.id.desc()))
     if actor.role == Role.COORDINATOR:
         return query.where(Placement.facility_id.in_(coordinated_facility_ids(session, actor)))

@@ -97,6 +97,16 @@ def get_offer(offer_id):
     return access.get_offer(db.session, offer_id)
 
 
+@blp.post("/placement-offers/<int:offer_id>/withdraw")
+@roles_required("manager")
+@blp.response(200, PlacementOfferSchema)
+@blp.answers(409, "The offer was withdrawn already (``current_status``).")
+def withdraw_offer(offer_id):
+    """The partner takes its offer back: no more nominations or selections."""
+    offer = access.get_offer(db.session, offer_id)
+    return services.withdraw_offer(db.session, offer, actor=current_user, now=now())
+
+
 @blp.post("/placement-offers/<int:offer_id>/nominations")
 @roles_required("coordinator", "manager")
 @idempotent

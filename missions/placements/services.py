@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from diaspora import audit, safeguards, statemachine
 from diaspora.db import unit_of_work
@@ -35,6 +35,7 @@ from diaspora.vocabulary import MANAGERS, Role
 from diaspora.workforce.models import HostHealthWorker
 from diaspora.workforce.services import facility_in_reach
 
+from ..notifications import outbox
 from ..outcomes.services import SURVEY_OPENS_BEFORE
 from . import booking
 from .access import relation
@@ -71,6 +72,8 @@ TRANSITIONS = {
 }
 # The reason of these is kept as the placement's status reason; "report"'s is its report.
 REASONED = (Action.DECLINE, Action.CANCEL, Action.POSTPONE)
+# The home facility's coordinators are told in their inbox (notice kind "placement_<target>").
+NOTIFIED = (Action.SELECT, Action.DECLINE, Action.CONFIRM, Action.POSTPONE, Action.CANCEL)
 
 
 def refusal(status: str) -> str:
@@ -103,8 +106,26 @@ def create_offer(session: Session, data: dict, *, actor: Actor, now: datetime) -
     return offer
 
 
+WITHDRAW = Transition((OfferStatus.OFFERED,), OfferStatus.WITHDRAWN, MANAGERS)
+
+
+def withdraw_offer(session: Session, offer: PlacementOffer, *, actor: Actor,
+                   now: datetime) -> PlacementOffer:
+    """The partner takes its offer back: no more nominations or selections (those selected
+    keep their place until cancelled)."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only programme managers record placement offers."))
+    with unit_of_work(session):
+        statemachine.apply(session, offer, WITHDRAW,
+                           refusal=lambda status: _("This offer was withdrawn."))
+        audit.record(session, now=now, actor=actor, action="update", entity="placement_offer",
+                     entity_id=offer.id, detail={"to": OfferStatus.WITHDRAWN})
+    return offer
+
+
 def list_offers(session: Session, *, open_only: bool = False) -> list[PlacementOffer]:
-    query = sa.select(PlacementOffer).order_by(PlacementOffer.starts_on, PlacementOffer.id)
+    query = (sa.select(PlacementOffer).options(selectinload(PlacementOffer.partner))
+             .order_by(PlacementOffer.starts_on, PlacementOffer.id))
     if open_only:
         query = query.where(PlacementOffer.status == OfferStatus.OFFERED)
     return list(session.scalars(query))
@@ -215,6 +236,8 @@ def _change(session: Session, placement: Placement, action: str, rule: Transitio
         _create_follow_ups(session, placement, now)
     _record(placement, previous, rule.target, actor=actor, now=now,
             reason=reason if action in REASONED else None)
+    if action in NOTIFIED:
+        _notify(session, placement, rule.target, actor=actor, now=now, reason=reason)
     audit.record(session, now=now, actor=actor if actor.id else None, action="update",
                  entity="placement", entity_id=placement.id,
                  detail={"from": previous, "to": rule.target})
@@ -238,6 +261,19 @@ def _record(placement: Placement, from_status, to_status, *, actor, now: datetim
     placement.events.append(PlacementEvent(at=now, actor_id=getattr(actor, "id", None),
                                            actor_label=actor.role, from_status=from_status,
                                            to_status=to_status, reason=reason))
+
+
+def _notify(session: Session, placement: Placement, status: str, *, actor: Actor, now: datetime,
+            reason: str | None) -> None:
+    """A notice to each of the home facility's coordinators (but the one who acted)."""
+    payload = {"placement": placement.id, "worker": placement.worker.full_name,
+               "offer": placement.offer.title, "partner": placement.offer.partner.name,
+               "reason": reason}
+    for user in placement.facility.coordinators:
+        if user.active and user.id != getattr(actor, "id", None):
+            outbox.notify_now(session, user=user, kind=f"placement_{status}", now=now,
+                              key=f"placement_{status}:{placement.id}:{len(placement.events)}:{user.id}",
+                              payload=payload)
 
 
 # --- readiness ----------------------------------------------------------------------------

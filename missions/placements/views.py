@@ -112,6 +112,15 @@ def offer(offer_id: int):
                            nominable=nominable, errors={})
 
 
+@bp.post("/placements/offers/<int:offer_id>/withdraw")
+@roles_required("manager")
+def withdraw_offer(offer_id: int):
+    found = access.get_offer(db.session, offer_id)
+    services.withdraw_offer(db.session, found, actor=current_user, now=now())
+    flash(_("Offer withdrawn."), "success")
+    return redirect(url_for("placements.offer", offer_id=found.id))
+
+
 @bp.post("/placements/offers/<int:offer_id>/nominations")
 @roles_required("coordinator", "manager")
 @idempotent
