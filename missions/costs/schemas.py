@@ -120,8 +120,8 @@ class ExchangeRateSchema(BaseSchema):
     rate_on = fields.Date(required=True, metadata={"description": "The day of the rate"})
     rate = fields.Decimal(as_string=True, required=True, metadata=DECIMAL_META | {
         "description": "Units of quote for one unit of base", "example": "15.42"},
-        validate=_between(Decimal("0.0000000001"), Decimal("999999999"),
-                          _l("Give a rate above 0 and below 1,000,000,000.")))
+        validate=_between(Decimal("0.000001"), Decimal("1000000"),
+                          _l("Give a rate from 0.000001 to 1,000,000.")))
     source = Trimmed(allow_none=True, validate=validate.Length(max=200))
 
     @validates_schema
