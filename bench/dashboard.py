@@ -140,8 +140,7 @@ class Generator:
             "exdates": [], "proposed_at": starts_at - timedelta(days=60),
             "created_at": starts_at - timedelta(days=60), "updated_at": starts_at,
             "confirmed_at": starts_at - timedelta(days=30) if status not in ("proposed", "accepted", "declined") else None,
-            "cost_amount": Decimal(rng.randrange(500, 5000)) if done and rng.random() < 0.6 else None,
-            "cost_currency": "USD"})
+            "cost_amount": None, "cost_currency": None})
         self.costs(mission_id, need_id, status, starts_at)
         holds = status in HOLDING
         if kind == "physical" and holds:
@@ -164,8 +163,11 @@ class Generator:
             self.outcomes(mission_id, starts_at + timedelta(days=14), status)
 
     def costs(self, mission_id, need_id, status, starts_at):
+        """8 lines at the stage the status implies; the mission keeps its actual programme-paid
+        cost, as the cost services do (``missions.costs.services``)."""
         stage = STAGE_OF[status]
         programme_id = self.rows["needs"][need_id - 1]["programme_id"]
+        mission = self.rows["missions"][mission_id - 1]
         for category in COST_CATEGORIES:
             amount = Decimal(self.rng.randrange(20, 2000))
             currency, rate = self.rng.choice((("EUR", Decimal(1)), ("GBP", Decimal("1.17")),
@@ -178,6 +180,10 @@ class Generator:
                 "reporting_amount": (amount * rate).quantize(Decimal("0.01")),
                 "reporting_currency": "EUR", "exchange_rate": rate, "rate_on": date(2023, 1, 1),
                 "created_at": NOW, "updated_at": NOW})
+            if stage == "actual" and category != "accommodation":
+                mission["cost_amount"] = (mission["cost_amount"] or 0) + (amount * rate).quantize(
+                    Decimal("0.01"))
+                mission["cost_currency"] = "EUR"
 
     def need(self, facility_id, kind, starts_at, mission_status) -> int:
         submitted = starts_at - timedelta(days=90)

@@ -168,6 +168,14 @@ def test_missing_rates_and_bad_input_are_refused_naming_what_is_missing(proposed
                                    "rate": "1"})
     with pytest.raises(Conflict):   # actuals wait for the mission to be under way
         line(mission, manager, stage="actual")
+    rates.set_exchange_rate(db.session, {"base": "EUR", "quote": "XOF", "rate_on": date(2026, 1, 1),
+                                         "rate": D("0.000001")}, actor=manager, now=START)
+    with pytest.raises(Invalid) as huge:   # 10^12 XOF is 10^18 EUR: more than a line holds
+        line(mission, manager, currency="XOF", amount=D("999999999999"))
+    assert "amount" in huge.value.errors
+    with pytest.raises(ValidationError):
+        ExchangeRateSchema().load({"base": "EUR", "quote": "GHS", "rate_on": "2026-01-01",
+                                   "rate": "0.0000001"})
 
 
 def test_approval_then_a_change_keeps_its_history(proposed, manager, rated):

@@ -56,32 +56,48 @@ def period_label(year: int, quarter: int) -> str:
     return str(year) if quarter == 0 else f"{year} Q{quarter}"
 
 
-def _bucket():
-    """SQL: which bucket of a budget a programme-paid cost line falls in (NULL: none)."""
-    actuals = CostLine.__table__.alias("actuals")
-    has_actual = sa.exists(sa.select(1).where(actuals.c.mission_id == CostLine.mission_id,
-                                              actuals.c.stage == CostStage.ACTUAL,
-                                              actuals.c.payer == Payer.PROGRAMME))
+def _with_actuals(programme_id: int):
+    """Subquery: the missions of the programme that have actual programme-paid lines."""
+    return (sa.select(CostLine.mission_id.label("mission_id"))
+            .where(CostLine.programme_id == programme_id, CostLine.stage == CostStage.ACTUAL,
+                   CostLine.payer == Payer.PROGRAMME)
+            .distinct().subquery("with_actuals"))
+
+
+def _bucket(with_actuals):
+    """SQL: which bucket of a budget a programme-paid cost line falls in (NULL: none), given
+    ``with_actuals`` outer-joined on the line's mission."""
+    no_actual = with_actuals.c.mission_id.is_(None)
     planned = tuple(status for status in HOLDING if status not in DONE)
     return sa.case(
         (CostLine.stage == CostStage.ACTUAL, "spent"),
         (sa.and_(CostLine.stage == CostStage.COMMITTED, Mission.status.in_(WENT_AHEAD),
-                 ~has_actual), "committed"),
+                 no_actual), "committed"),
         (sa.and_(CostLine.stage == CostStage.ESTIMATED, Mission.status.in_(planned),
-                 ~has_actual), "estimated"),
+                 no_actual), "estimated"),
         else_=None)
+
+
+def _lines_of(programme_id: int):
+    """A SELECT (columns to add) from the programme's programme-paid lines and their missions,
+    and the bucket expression of each line."""
+    with_actuals = _with_actuals(programme_id)
+    query = (sa.select().select_from(CostLine)
+             .join(Mission, Mission.id == CostLine.mission_id)
+             .outerjoin(with_actuals, with_actuals.c.mission_id == CostLine.mission_id)
+             .where(CostLine.programme_id == programme_id, CostLine.payer == Payer.PROGRAMME))
+    return query, _bucket(with_actuals)
 
 
 def _counted(programme_id: int, first: date, last: date, category: str | None = None):
     """(bucket, category, year, month, amount) of the programme's cost lines in the days."""
-    bucket = _bucket().label("bucket")
+    query, bucket = _lines_of(programme_id)
+    bucket = bucket.label("bucket")
     year = sa.extract("year", CostLine.incurred_on).label("year")
     month = sa.extract("month", CostLine.incurred_on).label("month")
-    query = (sa.select(bucket, CostLine.category, year, month,
-                       sa.func.sum(CostLine.reporting_amount))
-             .join(Mission, Mission.id == CostLine.mission_id)
-             .where(CostLine.programme_id == programme_id, CostLine.payer == Payer.PROGRAMME,
-                    CostLine.incurred_on >= first, CostLine.incurred_on <= last)
+    query = (query.add_columns(bucket, CostLine.category, year, month,
+                               sa.func.sum(CostLine.reporting_amount))
+             .where(CostLine.incurred_on >= first, CostLine.incurred_on <= last)
              .group_by(bucket, CostLine.category, year, month))
     if category:
         query = query.where(CostLine.category == category)
@@ -246,8 +262,8 @@ def overruns(session, programme_id: int, category: str, day: date, amount: Decim
 
 
 def _counted_amount(session, line: CostLine) -> Decimal:
-    bucket = session.scalar(sa.select(_bucket()).join(Mission, Mission.id == CostLine.mission_id)
-                            .where(CostLine.id == line.id))
+    query, bucket = _lines_of(line.programme_id)
+    bucket = session.scalar(query.add_columns(bucket).where(CostLine.id == line.id))
     return line.reporting_amount if bucket in BUCKETS and line.payer == Payer.PROGRAMME \
         else Decimal(0)
 

@@ -21,7 +21,6 @@ from diaspora.programmes.models import Programme
 
 from ..core.vocabulary import DONE
 from ..dashboards import indicators
-from ..dashboards.exports import _cell as safe_cell
 from ..dashboards.filters import Filters
 from . import budgets, value
 from .models import ResultTarget
@@ -128,6 +127,11 @@ def report(session, programme: Programme, year: int, quarter: int, *, now: datet
     lines = [line for line in execution.lines if line.quarter in (0, quarter)]
     return Report(programme, year, quarter, results, lines,
                   value.value_for_money(session, filters), now, execution.burn_down)
+
+
+def safe_cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (a programme's name) is quoted."""
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
 
 
 def to_xlsx(result: Report) -> bytes:

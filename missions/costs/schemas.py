@@ -31,11 +31,20 @@ class Currency(fields.String):
         return code
 
 
+def _between(low: Decimal, high: Decimal, message):
+    """A range check kept out of the OpenAPI document (whose bounds are numbers, while these
+    values travel as decimal strings)."""
+    def check(value) -> None:
+        if not low <= value <= high:
+            raise ValidationError(message)
+    return check
+
+
 def Amount(*, positive: bool = False, **kwargs) -> fields.Decimal:  # noqa: N802 - a field maker
     """A money amount as a decimal string: not negative (or above 0), below 10^12."""
     low = Decimal("0.001") if positive else Decimal(0)
     message = _l("Give an amount from %(low)s to 999,999,999,999.", low=str(low))
-    return fields.Decimal(as_string=True, validate=validate.Range(min=low, max=MOST, error=message),
+    return fields.Decimal(as_string=True, validate=_between(low, MOST, message),
                           metadata=DECIMAL_META | kwargs.pop("metadata", {}), **kwargs)
 
 
@@ -111,8 +120,8 @@ class ExchangeRateSchema(BaseSchema):
     rate_on = fields.Date(required=True, metadata={"description": "The day of the rate"})
     rate = fields.Decimal(as_string=True, required=True, metadata=DECIMAL_META | {
         "description": "Units of quote for one unit of base", "example": "15.42"},
-        validate=validate.Range(min=Decimal("0.0000000001"), max=Decimal("999999999"),
-                                error=_l("Give a rate above 0 and below 1,000,000,000.")))
+        validate=_between(Decimal("0.000001"), Decimal("1000000"),
+                          _l("Give a rate from 0.000001 to 1,000,000.")))
     source = Trimmed(allow_none=True, validate=validate.Length(max=200))
 
     @validates_schema

@@ -39,6 +39,8 @@ STAGES_BY_STATUS = {
     CostStage.ACTUAL: (MissionStatus.IN_PROGRESS,) + DONE,
 }
 # The fields a change may touch; the others (mission, conversion, approval) follow from them.
+# The largest amount a line holds (NUMERIC(16, 3)), in its currency and converted.
+LARGEST = Decimal("9999999999999")
 EDITABLE = ("category", "stage", "payer", "reimbursable", "payable_on", "amount", "currency",
             "incurred_on", "note")
 
@@ -270,6 +272,9 @@ def _fill(session, line: CostLine, mission: Mission, data: dict, target: str) ->
     line.amount = rates.rounded(data["amount"], line.currency)
     line.incurred_on = data.get("incurred_on") or _default_day(mission, data.get("stage", line.stage))
     conversion = rates.convert(session, line.amount, line.currency, target, line.incurred_on)
+    if line.amount > LARGEST or conversion.amount > LARGEST:
+        message = _("This amount is too large to keep.")
+        raise Invalid(message, errors={"amount": [message]})
     line.reporting_amount = conversion.amount
     line.reporting_currency = target
     line.exchange_rate = conversion.rate

@@ -6,7 +6,8 @@ Definitions (also in the README and beside the figures):
 - *costed missions*: missions done (completed, reported, closed) of the dashboard's selection
   (programme, country, region, period, cadre, mode) with at least one actual programme-paid
   cost line; their *cost* is the sum of those lines in the reporting currency (one row per
-  currency when programmes report in several);
+  currency when programmes report in several), which the cost services keep on the mission
+  (``Mission.cost_amount``, also read by the dashboard's cost per trained health worker);
 - *per mission*: cost ÷ costed missions;
 - *per person-day in country*: cost of in-person costed missions ÷ their whole days;
 - *per online hour*: cost of online costed missions ÷ the hours of their sessions not cancelled;
@@ -15,7 +16,7 @@ Definitions (also in the README and beside the figures):
 - *per practice in use at +12 months*: cost ÷ their +12-month follow-up surveys answering that
   the practice is still in use.
 
-Four aggregate queries, whatever the number of missions.
+One aggregate query, whatever the number of missions.
 """
 from __future__ import annotations
 
@@ -23,15 +24,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import DONE, SessionStatus
 from ..dashboards.filters import Filters, mission_conditions
 from ..dashboards.sql import seconds_between
 from ..outcomes.models import FollowUp, OutcomeReport
-from .models import CostLine
-from .vocabulary import CostStage, Payer
 
 CENT = Decimal("0.01")
 DAY = 86400.0
@@ -75,55 +73,41 @@ class Value:
         return self._per(self.cost, self.practices_in_use)
 
 
-def _costed(filters: Filters):
-    """Subquery: the costed missions of the selection with their cost and currency."""
-    return (sa.select(CostLine.mission_id.label("mission_id"),
-                      CostLine.reporting_currency.label("currency"),
-                      sa.func.sum(CostLine.reporting_amount).label("cost"))
-            .join(Mission, Mission.id == CostLine.mission_id)
-            .where(CostLine.stage == CostStage.ACTUAL, CostLine.payer == Payer.PROGRAMME,
-                   *mission_conditions(filters, DONE))
-            .group_by(CostLine.mission_id, CostLine.reporting_currency).subquery())
-
-
 def value_for_money(session, filters: Filters) -> list[Value]:
-    """In-person and online figures per reporting currency, in-person first."""
-    costed = _costed(filters)
-    days = sa.func.round(seconds_between(Mission.starts_at, Mission.ends_at) / DAY)
-    values: dict[tuple[str, str], Value] = {}
-    for kind, currency, missions, cost, person_days in session.execute(
-            sa.select(Mission.kind, costed.c.currency, sa.func.count(), sa.func.sum(costed.c.cost),
-                      sa.func.sum(sa.case((Mission.kind == "physical", days), else_=0)))
-            .join(costed, costed.c.mission_id == Mission.id)
-            .group_by(Mission.kind, costed.c.currency)):
-        values[(kind, currency)] = Value(kind, currency, missions, Decimal(cost),
-                                         int(person_days or 0))
-
+    """In-person and online figures per reporting currency, in-person first: one query over the
+    costed missions, with sessions, reports and follow-ups aggregated per mission."""
+    costed = (sa.select(Mission.id.label("mission_id"), Mission.cost_currency.label("currency"),
+                        Mission.cost_amount.label("cost"))
+              .where(*mission_conditions(filters, DONE), Mission.cost_amount.is_not(None))
+              .subquery("costed"))
     seconds = seconds_between(MissionSession.starts_at, MissionSession.ends_at)
-    for kind, currency, total in session.execute(
-            sa.select(Mission.kind, costed.c.currency, sa.func.sum(seconds))
-            .select_from(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
-            .join(costed, costed.c.mission_id == Mission.id)
-            .where(MissionSession.status != SessionStatus.CANCELLED, Mission.kind == "virtual")
-            .group_by(Mission.kind, costed.c.currency)):
-        values[(kind, currency)].online_hours = (Decimal(str(total or 0)) / 3600).quantize(CENT)
-
-    host = aliased(OutcomeReport)
-    for kind, currency, trained in session.execute(
-            sa.select(Mission.kind, costed.c.currency, sa.func.sum(OutcomeReport.trained_total))
-            .select_from(OutcomeReport).join(Mission, Mission.id == OutcomeReport.mission_id)
-            .join(costed, costed.c.mission_id == Mission.id)
-            .outerjoin(host, sa.and_(host.mission_id == OutcomeReport.mission_id,
-                                     host.side == "host"))
-            .where(sa.or_(OutcomeReport.side == "host", host.id.is_(None)))
-            .group_by(Mission.kind, costed.c.currency)):
-        values[(kind, currency)].trained = int(trained or 0)
-
-    for kind, currency, in_use in session.execute(
-            sa.select(Mission.kind, costed.c.currency, sa.func.count())
-            .select_from(FollowUp).join(Mission, Mission.id == FollowUp.mission_id)
-            .join(costed, costed.c.mission_id == Mission.id)
-            .where(FollowUp.months == 12, FollowUp.practice_in_use.is_(True))
-            .group_by(Mission.kind, costed.c.currency)):
-        values[(kind, currency)].practices_in_use = in_use
-    return sorted(values.values(), key=lambda value: (value.currency, value.mode != "physical"))
+    hours = (sa.select(MissionSession.mission_id.label("mission_id"),
+                       sa.func.sum(seconds).label("seconds"))
+             .where(MissionSession.status != SessionStatus.CANCELLED)
+             .group_by(MissionSession.mission_id).subquery())
+    trained_by = {side: sa.func.max(sa.case((OutcomeReport.side == side,
+                                             OutcomeReport.trained_total)))
+                  for side in ("host", "professional")}
+    trained = (sa.select(OutcomeReport.mission_id.label("mission_id"),
+                         sa.func.coalesce(trained_by["host"], trained_by["professional"])
+                         .label("people"))   # the reference report: the host's, else the other
+               .group_by(OutcomeReport.mission_id).subquery())
+    in_use = (sa.select(FollowUp.mission_id.label("mission_id"), sa.func.count().label("count"))
+              .where(FollowUp.months == 12, FollowUp.practice_in_use.is_(True))
+              .group_by(FollowUp.mission_id).subquery())
+    days = sa.func.round(seconds_between(Mission.starts_at, Mission.ends_at) / DAY)
+    rows = session.execute(
+        sa.select(Mission.kind, costed.c.currency, sa.func.count(), sa.func.sum(costed.c.cost),
+                  sa.func.sum(sa.case((Mission.kind == "physical", days), else_=0)),
+                  sa.func.sum(sa.case((Mission.kind == "virtual", hours.c.seconds), else_=0)),
+                  sa.func.sum(trained.c.people), sa.func.sum(in_use.c.count))
+        .select_from(costed).join(Mission, Mission.id == costed.c.mission_id)
+        .outerjoin(hours, hours.c.mission_id == Mission.id)
+        .outerjoin(trained, trained.c.mission_id == Mission.id)
+        .outerjoin(in_use, in_use.c.mission_id == Mission.id)
+        .group_by(Mission.kind, costed.c.currency))
+    values = [Value(kind, currency, missions, Decimal(cost), int(person_days or 0),
+                    (Decimal(str(seconds or 0)) / 3600).quantize(CENT), int(people or 0),
+                    int(practices or 0))
+              for kind, currency, missions, cost, person_days, seconds, people, practices in rows]
+    return sorted(values, key=lambda value: (value.currency, value.mode != "physical"))
