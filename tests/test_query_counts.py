@@ -131,3 +131,37 @@ def test_the_dashboard_and_the_inbox_do_not_grow(app, signed_in, manager, make_n
     seed(8, make_need, make_facility, make_professional, propose, make_user)
     large = [_counts_for(app, browser, path) for path in ("/dashboard", "/inbox")]
     assert large == small
+
+
+def test_a_mission_page_listing_its_sessions_does_not_grow(app, signed_in, manager, make_need,
+                                                           make_professional, propose):
+    """An online mission's page lists every session: 2 weeks or 8, the same queries."""
+    def online(weeks):
+        need = make_need(mode="virtual", purpose="teaching", duration_days=None,
+                         sessions_per_week=1, weeks=weeks, session_hours=1.0)
+        return propose(need, make_professional(), kind="virtual", weekdays=["TU"],
+                       starts_on=date(2026, 4, 7), session_minutes=60, weeks=weeks)
+
+    browser = signed_in(manager)
+    short, long = online(2), online(8)
+    _counts_for(app, browser, f"/missions/{short.id}")
+    small = _counts_for(app, browser, f"/missions/{short.id}")
+    large = _counts_for(app, browser, f"/missions/{long.id}")
+    assert len(long.sessions) == 4 * len(short.sessions)
+    assert large == small, f"{small} queries with 2 sessions, {large} with 8"
+
+
+def test_a_shortlist_page_does_not_grow_with_its_candidates(app, signed_in, manager, make_need,
+                                                            make_professional):
+    need = make_need()
+    browser = signed_in(manager)
+    for _ in range(2):
+        make_professional()
+    _counts_for(app, browser, f"/needs/{need.id}/shortlist")
+    small = _counts_for(app, browser, f"/needs/{need.id}/shortlist")
+    for _ in range(8):
+        make_professional()
+    large = _counts_for(app, browser, f"/needs/{need.id}/shortlist")
+    page = browser.get(f"/needs/{need.id}/shortlist").get_data(as_text=True)
+    assert page.count("Mensah") >= 10  # every candidate is listed
+    assert large == small, f"{small} queries with 2 candidates, {large} with 10"

@@ -364,9 +364,12 @@ def licences_expiring(session, now: datetime, since: datetime | None = None
     else:
         # the warning day d fell due when since < midnight(d) <= now, i.e. d > since's date;
         # one SELECT per reason, each served by its own index
-        query = sa.union(
-            expiring(Licence.valid_until > since.astimezone(UTC).date() + LICENCE_WARNING),
-            *(expiring(changed) for changed in _changed_professionals(since)))
+        in_window = expiring(Licence.valid_until > since.astimezone(UTC).date() + LICENCE_WARNING)
+        changed = sa.select(Professional.id).where(sa.or_(*_changed_professionals(since)))
+        # the changed profiles' licences only when there are any: asked together, SQLite
+        # would read every licence ending within the warning to find them
+        query = (sa.union(in_window, expiring(Licence.professional_id.in_(changed)))
+                 if session.scalar(changed.limit(1)) is not None else in_window)
     for licence_id, country, authority, valid_until, user_id in sorted(session.execute(query)):
         yield reminders.Reminder(
             user_id=user_id, kind="licence_expiring",
