@@ -6,21 +6,41 @@ refuse, no catch-all "default").
 
 schemathesis, from the app's own document, for each database under test and signed in as a
 programme manager (the widest access) and as a professional (with a proposed mission): every
-generated request, valid or not, one at a time and in stateful sequences following the links
-schemathesis infers, must answer no 5xx, a documented status, and a body, content type and
-headers that match what the document declares for that status.
+generated request, valid or not, one at a time (schemathesis's examples, coverage and fuzzing
+phases) and in stateful sequences following the links schemathesis infers, must answer no
+5xx, a documented status, and a body, content type and headers that match what the document
+declares for that status.
 
-Bounded: a few examples per operation and short stateful runs, so each backend stays under
-two minutes on a busy machine.
+Hostile values are generated too, by hypothesis strategies hooked into schemathesis's own
+(``flatmap_*`` hooks): in about half the generated cases one field — of the path, the query
+string or the JSON body, at any depth — is replaced by a NUL character, a lone surrogate (body
+only: a URL cannot carry one), an integer beyond 2^31 or 2^63, or a date near year 1 or 9999
+or just outside 1900–2200. schemathesis itself sends NUL characters in strings
+(``allow_x00``) and, in its coverage phase, each parameter's boundary values and every
+missing, wrongly typed or unexpected one.
+
+Bounded: the coverage phase makes about 5,000 cases per role (every boundary of every
+parameter of 86 operations); the suite sends a fixed share of them, ``FUZZ_COVERAGE`` (default
+0.05: the same cases every run, chosen by a hash of operation and scenario). The fuzzing phase
+draws ``FUZZ_EXAMPLES`` cases per operation (default 3) and the stateful phase
+``2 × FUZZ_EXAMPLES`` sequences of up to 5 calls, so the fuzz part stays within about three
+minutes per database on this machine. For a one-off measurement, raise both
+(``FUZZ_COVERAGE=1 FUZZ_EXAMPLES=20``) and set ``FUZZ_REPORT`` to a file: each test appends a
+JSON line with its database, role, number of requests by phase and of responses >= 500.
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+import zlib
+from datetime import date
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, settings, strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -38,13 +58,82 @@ from .conftest import START
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance, response_headers_conformance]
 ROLES = ("manager", "professional")
-QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
+QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
+         HealthCheck.data_too_large]
 METHODS = ("get", "put", "post", "patch", "delete")
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+COVERAGE_SHARE = float(os.environ.get("FUZZ_COVERAGE", "0.05"))
+REPORT = os.environ.get("FUZZ_REPORT")
 
 # schemathesis runs requests through the WSGI app in contexts of its own; a fresh app per test
 # keeps them apart from the shared app's rolled-back transaction (see conftest).
 pytestmark = pytest.mark.own_app
 
+
+# --- hostile values ------------------------------------------------------------------------
+
+HUGE_INTEGERS = st.sampled_from([2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**30]) | \
+    st.integers(min_value=2**31).map(lambda n: n * (1 if n % 2 else -1))
+EXTREME_DATES = st.sampled_from([date(1, 1, 1), date(9999, 12, 31), date(1899, 12, 31),
+                                 date(2201, 1, 1)]) | st.dates()
+EXTREME_DATE_TEXTS = EXTREME_DATES.flatmap(lambda day: st.sampled_from(
+    [day.isoformat(), f"{day.isoformat()}T00:00:00Z", f"{day.isoformat()}T23:59:59+14:00"]))
+UNSTORABLE = st.sampled_from(["\x00", "\ud800", "\udfff"]) | st.characters(categories=["Cs"])
+
+
+def text_holding(bad: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.tuples(st.text(max_size=8), bad, st.text(max_size=8)).map("".join)
+
+
+def hostile(surrogates: bool) -> st.SearchStrategy:
+    """A value no column can hold, or that the input boundary must refuse."""
+    bad = UNSTORABLE if surrogates else st.just("\x00")
+    return st.one_of(HUGE_INTEGERS, HUGE_INTEGERS.map(str), EXTREME_DATE_TEXTS,
+                     text_holding(bad))
+
+
+def _leaves(value, path=()):
+    """The paths to every value in a JSON document: the document itself and each member."""
+    yield path
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _leaves(item, (*path, key))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    head, *rest = path
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    return [*value[:head], _replaced(value[head], rest, new), *value[head + 1:]]
+
+
+def poisoned(value, *, surrogates: bool, whole: bool) -> st.SearchStrategy:
+    """``value`` as generated, or with one member (at any depth) replaced by a hostile value;
+    ``whole`` lets the replaced member be the document itself (a body, not a parameter set)."""
+    paths = [path for path in _leaves(value) if path or whole]
+    if not paths:
+        return st.just(value)
+    one = st.sampled_from(paths).flatmap(
+        lambda path: hostile(surrogates).map(lambda new: _replaced(value, path, new)))
+    return st.just(value) | one
+
+
+def flatmap_path_parameters(context, path_parameters):
+    return poisoned(path_parameters, surrogates=False, whole=False)
+
+
+def flatmap_query(context, query):
+    return poisoned(query, surrogates=False, whole=False)
+
+
+def flatmap_body(context, body):
+    return poisoned(body, surrogates=True, whole=True)
+
+
+# --- the runs ------------------------------------------------------------------------------
 
 @pytest.fixture
 def people(app, manager, make_need, make_professional, propose):
@@ -54,45 +143,31 @@ def people(app, manager, make_need, make_professional, propose):
     return {"manager": manager, "professional": professional.user}
 
 
-# Until the input boundary of issue 12 is in place, values the database cannot hold answer
-# 500: integers beyond PostgreSQL's integer, NUL bytes and lone surrogates. They are kept out
-# of the requests (clamped, or never generated) so that this suite checks the contract; drop
-# ``_tame`` and ``allow_x00``/``codec`` below to fuzz that boundary too.
-LARGEST = 2**31 - 1
-HUGE = re.compile(r"-?\d{10,}")
-
-
-def _tame(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return max(-LARGEST, min(LARGEST, value))
-    if isinstance(value, str) and HUGE.fullmatch(value):
-        return str(_tame(int(value)))
-    if isinstance(value, dict):
-        return {key: _tame(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_tame(item) for item in value]
-    return value
-
-
-def _tame_case(case) -> None:
-    case.path_parameters = _tame(case.path_parameters)
-    case.query = _tame(case.query)
-    case.body = _tame(case.body)
+@pytest.fixture
+def tally(request, backend):
+    """Counts the requests a test sends and the responses >= 500 it gets; written to
+    ``FUZZ_REPORT`` when set."""
+    counts = {"backend": backend, "test": request.node.name, "requests": 0, "server_errors": 0,
+              "phases": {}}
+    yield counts
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as report:
+            report.write(json.dumps(counts) + "\n")
 
 
 @pytest.fixture
-def call_as(client, people):
+def call_as(client, people, tally):
     """``call_as(role)(case)`` sends the case as that person, with a token of its own (a case
     may revoke the one before) and in an app context of its own, as in production."""
 
     def caller(role: str):
         def call(case):
-            _tame_case(case)
             _api_token, token = create_token(db.session, people[role], "fuzz", now=START)
             # identity: the WSGI transport does not decompress what flask-compress would send
             headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
+            tally["requests"] += 1
+            phase = str(case.meta.phase.name) if case.meta else "explicit"
+            tally["phases"][phase] = tally["phases"].get(phase, 0) + 1
             return {"headers": headers, "session": client}
 
         return call
@@ -100,16 +175,39 @@ def call_as(client, people):
     return caller
 
 
+def sent(case) -> bool:
+    """Whether the suite sends this case: every generated one, and of the coverage phase's the
+    share ``FUZZ_COVERAGE``, picked by a stable hash (the same cases every run)."""
+    if case.meta is None or case.meta.phase.name != TestPhase.COVERAGE:
+        return True
+    key = f"{case.operation.label} {case.meta.phase.data.description}"
+    return zlib.crc32(key.encode()) % 10_000 < COVERAGE_SHARE * 10_000
+
+
+def send(case, call_kwargs, tally):
+    """The response; an exception escaping the app (the test client raises it) counts as a
+    server error."""
+    try:
+        return case.call(**call_kwargs(case))
+    except Exception:
+        tally["server_errors"] += 1
+        raise
+
+
+def validate(case, response, tally, **kwargs):
+    tally["server_errors"] += response.status_code >= 500
+    case.validate_response(response, checks=CHECKS, **kwargs)
+
+
 @pytest.fixture
 def api_schema(app, people):
     api_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     # The bearer token is a real one (call_as), never generated, mutated or left out: who may
     # call what is the role-by-route matrix's business (test_permissions).
-    api_schema.config.generation.update(with_security_parameters=False, allow_x00=False,
+    api_schema.config.generation.update(with_security_parameters=False, allow_x00=True,
                                         codec="utf-8")
-    # The coverage phase's exhaustive boundary cases number thousands: beyond this suite's
-    # budget (the fuzzing phase draws valid and invalid inputs too).
-    api_schema.config.phases.coverage.enabled = False
+    for hook in (flatmap_path_parameters, flatmap_query, flatmap_body):
+        api_schema.hook(hook)
     return api_schema
 
 
@@ -117,25 +215,27 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 def one_at_a_time(examples: int) -> settings:
-    """Per operation: its examples and a few generated cases, valid and invalid."""
+    """Per operation: its examples, its coverage cases and ``examples`` generated cases."""
     return settings(max_examples=examples, deadline=None, derandomize=True,
                     suppress_health_check=QUIET)
 
 
 @schema.parametrize()
-@one_at_a_time(5)
-def test_api_keeps_its_contract_for_a_manager(case, call_as):
-    case.validate_response(case.call(**call_as("manager")(case)), checks=CHECKS)
+@one_at_a_time(EXAMPLES)
+def test_api_keeps_its_contract_for_a_manager(case, call_as, tally):
+    if sent(case):
+        validate(case, send(case, call_as("manager"), tally), tally)
 
 
 @schema.parametrize()
-@one_at_a_time(3)  # most operations are managers' and refuse a professional at once
-def test_api_keeps_its_contract_for_a_professional(case, call_as):
-    case.validate_response(case.call(**call_as("professional")(case)), checks=CHECKS)
+@one_at_a_time(max(1, EXAMPLES * 3 // 5))  # most operations refuse a professional at once
+def test_api_keeps_its_contract_for_a_professional(case, call_as, tally):
+    if sent(case):
+        validate(case, send(case, call_as("professional"), tally), tally)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_api_sequences_keep_the_contract(api_schema, call_as, role):
+def test_api_sequences_keep_the_contract(api_schema, call_as, tally, role):
     """The stateful phase: chains of calls (create, then read, act on, change what was made)."""
     call_kwargs = call_as(role)
 
@@ -144,10 +244,11 @@ def test_api_sequences_keep_the_contract(api_schema, call_as, role):
             return call_kwargs(case)
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+            validate(case, response, tally, transport_kwargs=kwargs)
 
-    Sequences.run(settings=settings(max_examples=8, stateful_step_count=5, deadline=None,
-                                    derandomize=True, suppress_health_check=QUIET))
+    Sequences.run(settings=settings(max_examples=2 * EXAMPLES, stateful_step_count=5,
+                                    deadline=None, derandomize=True,
+                                    suppress_health_check=QUIET))
 
 
 # --- the document as written ---------------------------------------------------------------

@@ -31,17 +31,11 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
     """Open an account. Professionals give their essentials and consent in the same step."""
     if data["role"] not in SELF_SERVICE_ROLES:
         raise Forbidden(_("This kind of account is created by an administrator."))
-    if find_user_by_email(session, data["email"]) is not None:
-        raise Conflict(_("An account with this e-mail already exists."),
-                       errors={"email": [_("An account with this e-mail already exists.")]})
     with unit_of_work(session):
-        user = User(email=data["email"], name=data["name"], role=data["role"],
-                    password_hash=hash_password(data["password"]), created_at=now,
-                    timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
-                    locale=data.get("locale"))
+        user = _new_account(session, data, now=now,
+                            timezone=data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"])
         if user.role == Role.COORDINATOR:
             user.facility_requested = " ".join(data["facility_requested"].split())
-        session.add(user)
         if user.role == Role.PROFESSIONAL:
             professionals.create_professional(
                 session, user, data["profile"], now=now,
@@ -51,6 +45,19 @@ def sign_up(session, data: dict, *, now: datetime) -> User:
                      entity_id=user.id)
         for hook in registry_hooks().user_registered:  # e.g. the managers are told of a coordinator
             hook(session, user, now)
+    return user
+
+
+def _new_account(session, data: dict, *, now: datetime, **settings) -> User:
+    """A new account from ``data`` (e-mail, name, role, password, locale); a taken e-mail is a
+    409 with a field message (the unique index answers the same if two arrive at once)."""
+    if find_user_by_email(session, data["email"]) is not None:
+        raise Conflict(_("An account with this e-mail already exists."),
+                       errors={"email": [_("An account with this e-mail already exists.")]})
+    user = User(email=data["email"], name=data["name"], role=data["role"],
+                password_hash=hash_password(data["password"]), created_at=now,
+                locale=data.get("locale"), **settings)
+    session.add(user)
     return user
 
 
@@ -183,15 +190,9 @@ def create_user(session, data: dict, *, actor: User, now: datetime) -> User:
     _check_role_grant(actor, data["role"])
     if data["role"] == Role.PROFESSIONAL:
         raise Invalid(errors={"role": [_("Professionals register themselves, giving their own consent.")]})
-    if find_user_by_email(session, data["email"]) is not None:
-        raise Conflict(_("An account with this e-mail already exists."),
-                       errors={"email": [_("An account with this e-mail already exists.")]})
     with unit_of_work(session):
-        user = User(email=data["email"], name=data["name"], role=data["role"],
-                    password_hash=hash_password(data["password"]), created_at=now,
-                    timezone=data.get("timezone") or "UTC", locale=data.get("locale"),
-                    active=data.get("active", True))
-        session.add(user)
+        user = _new_account(session, data, now=now, timezone=data.get("timezone") or "UTC",
+                            active=data.get("active", True))
         _set_facilities(session, user, data.get("facility_ids") or [])
         _flush_unique(session, "email")
         audit.record(session, now=now, actor=actor, action="create", entity="user",

@@ -10,6 +10,10 @@ in the README):
   items) come from its *reference report*: the host facility's report, else the professional's.
   Ratings come from every report: the host's rating of the professional, the professional's
   rating of the placement.
+
+Why one module of about 500 lines: every figure is an aggregate over the same filtered
+missions and the same reference-report join, built here once; split across modules, those
+shared pieces would have to be passed around or written again.
 """
 from __future__ import annotations
 

@@ -41,10 +41,15 @@ def erase_outcomes(session, user: User, now: datetime) -> None:
     scrubber.rows(follow_ups, "note")
 
 
+def _missions_of(user: User) -> sa.Select:
+    """The ids of the missions whose professional is ``user``."""
+    return sa.select(Mission.id).join(Professional, Professional.id == Mission.professional_id) \
+        .where(Professional.user_id == user.id)
+
+
 def reports_of(session, user: User) -> tuple[str, list[dict]]:
     """Export section: the outcome reports of the person's missions and those they filed."""
-    theirs = sa.select(Mission.id).join(Professional, Professional.id == Mission.professional_id) \
-        .where(Professional.user_id == user.id)
+    theirs = _missions_of(user)
     reports = session.scalars(sa.select(OutcomeReport).where(sa.or_(
         OutcomeReport.mission_id.in_(theirs), OutcomeReport.author_id == user.id))
         .order_by(OutcomeReport.mission_id, OutcomeReport.side)).all()
@@ -55,8 +60,7 @@ def reports_of(session, user: User) -> tuple[str, list[dict]]:
 
 def follow_ups_of(session, user: User) -> tuple[str, list[dict]]:
     """Export section: the follow-up surveys of the person's missions and those they answered."""
-    theirs = sa.select(Mission.id).join(Professional, Professional.id == Mission.professional_id) \
-        .where(Professional.user_id == user.id)
+    theirs = _missions_of(user)
     surveys = session.scalars(sa.select(FollowUp).where(sa.or_(
         FollowUp.mission_id.in_(theirs), FollowUp.answered_by_id == user.id))
         .order_by(FollowUp.mission_id, FollowUp.months)).all()
