@@ -72,6 +72,18 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
     return mission
 
 
+def preview(need: Need, professional: Professional, data: dict) -> list[tuple]:
+    """What a proposal with ``data`` would book, computed on a mission that is never stored:
+    in person, its first and last day (host zone); online, each session's start and end.
+    Invalid as the proposal would be."""
+    mission = Mission(kind=data["kind"], timezone=need.facility.timezone or "UTC")
+    mission.professional = professional
+    occurrences = booking.schedule(mission, need, data)
+    if occurrences is None:
+        return [(mission.starts_on, mission.ends_on)]
+    return [(occurrence.starts_at, occurrence.ends_at) for occurrence in occurrences]
+
+
 def open_missions_for(session: Session, need_id: int) -> dict[int, Mission]:
     """Professional id → their open mission (proposed, accepted … in progress, postponed) for
     the need: they are not proposed for it again (a finished mission may be followed by a
