@@ -161,11 +161,11 @@ def unanswered_proposals(session, user: User, now: datetime) -> Iterable[Todo]:
     for mission in session.scalars(_missions_of(user).where(
             Mission.status == MissionStatus.PROPOSED)):
         days = (now - producers.proposed_at(mission)).days
-        yield _item("proposal_unanswered", mission, ngettext(
-            "“%(mission)s”: %(professional)s, proposed %(num)d day ago",
-            "“%(mission)s”: %(professional)s, proposed %(num)d days ago", days,
-            mission=mission.need.title, professional=mission.professional.full_name),
-            mission.starts_at)
+        names = {"mission": mission.need.title, "professional": mission.professional.full_name}
+        text = _("“%(mission)s”: %(professional)s, proposed today", **names) if days < 1 else \
+            ngettext("“%(mission)s”: %(professional)s, proposed %(num)d day ago",
+                     "“%(mission)s”: %(professional)s, proposed %(num)d days ago", days, **names)
+        yield _item("proposal_unanswered", mission, text, mission.starts_at)
 
 
 def overdue_reports(session, user: User, now: datetime) -> Iterable[Todo]:
