@@ -18,7 +18,7 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.programmes import access as programmes
 from diaspora.security import Actor
-from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
+from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode, NeedStatus
 
 from . import booking, engagements, lifecycle
 from .licences import has_licence_for, needs_valid_licence
@@ -46,7 +46,8 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
         raise Forbidden(_("This need belongs to a programme you do not manage."))
     if need.status not in MATCHABLE:
         raise Conflict(_("Missions are proposed only for approved needs (this one is %(status)s).",
-                         status=need.status), extra={"current_status": need.status})
+                         status=NeedStatus.label_of(need.status)),
+                       extra={"current_status": need.status})
     kind = data["kind"]
     _check_fit(need, professional, kind)
     booking.lock_professional(session, professional.id)  # before anything of theirs is read or written
