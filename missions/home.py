@@ -15,12 +15,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask
 from flask_babel import gettext as _, ngettext
+from sqlalchemy.orm import selectinload
 
 from diaspora import reference
 from diaspora.auth.models import User
-from diaspora.facilities.models import facility_coordinators
+from diaspora.facilities.models import Facility, facility_coordinators
+from diaspora.needs.models import Need
 from diaspora.professionals.models import Licence, Professional
 from diaspora.programmes import access as programmes
+from diaspora.programmes.models import Programme
 from diaspora.todo import Todo, add_source
 from diaspora.vocabulary import MANAGERS, Role
 
@@ -40,7 +43,14 @@ STARTING_SOON = timedelta(days=7)
 def _missions_of(user: User) -> sa.Select:
     """``SELECT missions`` that concern ``user``: their own (a professional), their facilities'
     (a coordinator), their programmes' (a manager; all for an admin)."""
-    query = sa.select(Mission).order_by(Mission.starts_at, Mission.id)
+    query = sa.select(Mission).order_by(Mission.starts_at, Mission.id).options(
+        # what the items show and the reminders' rules read, loaded once for all the missions
+        selectinload(Mission.need).selectinload(Need.programme)
+        .selectinload(Programme.managers),
+        selectinload(Mission.facility).selectinload(Facility.coordinators),
+        selectinload(Mission.professional).joinedload(Professional.user),
+        selectinload(Mission.events), selectinload(Mission.checklist),
+        selectinload(Mission.proposed_by))
     if user.role == Role.PROFESSIONAL:
         return query.join(Professional, Professional.id == Mission.professional_id) \
             .where(Professional.user_id == user.id)
@@ -161,11 +171,11 @@ def unanswered_proposals(session, user: User, now: datetime) -> Iterable[Todo]:
     for mission in session.scalars(_missions_of(user).where(
             Mission.status == MissionStatus.PROPOSED)):
         days = (now - producers.proposed_at(mission)).days
-        yield _item("proposal_unanswered", mission, ngettext(
-            "“%(mission)s”: %(professional)s, proposed %(num)d day ago",
-            "“%(mission)s”: %(professional)s, proposed %(num)d days ago", days,
-            mission=mission.need.title, professional=mission.professional.full_name),
-            mission.starts_at)
+        names = {"mission": mission.need.title, "professional": mission.professional.full_name}
+        text = _("“%(mission)s”: %(professional)s, proposed today", **names) if days < 1 else \
+            ngettext("“%(mission)s”: %(professional)s, proposed %(num)d day ago",
+                     "“%(mission)s”: %(professional)s, proposed %(num)d days ago", days, **names)
+        yield _item("proposal_unanswered", mission, text, mission.starts_at)
 
 
 def overdue_reports(session, user: User, now: datetime) -> Iterable[Todo]:

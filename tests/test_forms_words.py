@@ -137,3 +137,15 @@ def test_the_error_summary_is_focused_and_links_to_each_field(signed_in, make_pr
     for field in ("authority", "number", "valid_until"):
         assert f'<a href="#{field}">' in summary and f'id="{field}"' in page
     assert '<span class="req" aria-hidden="true">*</span>' in page   # required fields marked
+
+
+def test_refusals_name_statuses_in_words(app):
+    from flask_babel import force_locale
+
+    from diaspora.needs import services as needs
+    from missions.core import lifecycle
+    with app.test_request_context():
+        assert lifecycle.refusal("in_progress").startswith("The mission is in progress:")
+        assert needs.refusal("returned").startswith("A returned need")
+        with force_locale("fr"):
+            assert "in_progress" not in lifecycle.refusal("in_progress")

@@ -270,3 +270,12 @@ def test_a_nurse_midwife_is_matched_for_either_cadre(make_need, make_professiona
     assert [c.professional_id for c in shortlist(db.session, make_need(cadre="2262",
                                                                          specialty=None),
                                                    now=START)] == []
+
+
+def test_a_managers_list_says_how_long_a_proposal_has_waited(proposed, manager):
+    def text(now):
+        [group] = [g for g in todo_for(db.session, manager, now) if g.kind == "proposal_unanswered"]
+        return group.items[0].text
+    assert text(START).endswith("proposed today")
+    assert text(START + timedelta(days=1)).endswith("proposed 1 day ago")
+    assert text(START + timedelta(days=5)).endswith("proposed 5 days ago")

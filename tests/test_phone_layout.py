@@ -1,4 +1,5 @@
-"""Every page at phone size, for every role, in English and French: no sideways scrolling.
+"""Every page at phone size, for every role, in English, French and Portuguese: no sideways
+scrolling.
 
 Generic over the app's URL map, so a new page is covered without touching this file: every GET
 rule is visited with its arguments filled from the demo data (``FILLS``: argument name → the
@@ -41,7 +42,7 @@ from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
 from .conftest import START, Browser
 
 PHONE = {"width": 360, "height": 740}
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr", "pt")
 FIXTURE = Path(__file__).parent / "data" / "who-format-fixture.csv"
 PEOPLE = {  # role → the demo account (None: not signed in)
     "visitor": None,

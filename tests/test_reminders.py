@@ -319,7 +319,8 @@ SAMPLE_PAYLOAD = {"mission": "Emergency obstetric care", "facility": "Tamale Tea
                   "since": "2025-09-01", "licence_id": 1, "professional_id": 1,
                   # placements abroad (issue 16)
                   "placement": 3, "offer": "Obstetric emergencies fellowship",
-                  "partner": "Radboudumc", "worker": "Abena Owusu"}
+                  "partner": "Radboudumc", "worker": "Abena Owusu",
+                  "name": "Esi Coordinator", "user_id": 1}
 
 
 @pytest.mark.parametrize("language, words", [("en", "Mission proposal"), ("fr", "Proposition de mission"),

@@ -69,3 +69,40 @@ def test_an_empty_shortlist_says_which_filter_removed_how_many(make_need, make_p
     assert "the licence in the host country filter removed the most (2)" in page
     assert "the consent filter removed 1 professional" in page
     assert "the licence in the host country filter removed 2 professionals" in page
+
+
+def test_the_proposal_form_previews_the_dates_before_sending(make_need, make_professional,
+                                                              manager, signed_in):
+    need = make_need(mode="virtual", purpose="teaching", duration_days=None, sessions_per_week=1,
+                     weeks=3, session_hours=1.5)
+    person = make_professional()
+    browser = signed_in(manager)
+    form = {"professional_id": person.id, "kind": "virtual", "starts_on": "2026-04-07",
+            "weekdays": "TU", "session_start": "14:00", "session_minutes": "90", "weeks": "3",
+            "step": "preview", "submission_token": "p1"}
+    page = browser.post(f"/needs/{need.id}/propose", form).get_data(as_text=True)
+    assert "The proposal books 3 sessions:" in page
+    assert "7 Apr 2026 14:00" in page and "21 Apr 2026 14:00" in page
+    assert 'name="confirm" value="1"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Mission.id))) == 0   # nothing booked yet
+
+    no_day = {**form, "submission_token": "p2"}
+    del no_day["weekdays"]
+    refused = browser.post(f"/needs/{need.id}/propose", {**no_day, "confirm": "1"})
+    assert refused.status_code == 422
+    assert "Tick at least one day of the week." in refused.get_data(as_text=True)
+
+    sent = browser.post(f"/needs/{need.id}/propose", {**form, "step": "", "confirm": "1",
+                                                      "submission_token": "p3"})
+    assert sent.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Mission.id))) == 1
+
+
+def test_an_in_person_preview_names_the_days(make_need, make_professional, manager, signed_in):
+    need = make_need(duration_days=7)
+    person = make_professional()
+    page = signed_in(manager).post(f"/needs/{need.id}/propose", {
+        "professional_id": person.id, "kind": "physical", "starts_on": "2026-04-06",
+        "step": "preview", "submission_token": "q1"}).get_data(as_text=True)
+    assert "The proposal books these days:" in page
+    assert "from 6 Apr 2026 to 12 Apr 2026" in page

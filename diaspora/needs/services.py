@@ -165,7 +165,7 @@ def update_need(session: Session, need: Need, changes: dict, *, actor: Actor,
     _require_visible(session, actor, need)
     if need.status not in NEED_EDITABLE:
         raise Conflict(_("Only a draft or returned need can be changed (this one is %(status)s).",
-                         status=need.status), extra={"current_status": need.status})
+                         status=Status.label_of(need.status)), extra={"current_status": need.status})
     try:
         data = NeedSchema().load({**NeedSchema().dump(need), **_jsonable(changes)})
     except ValidationError as error:
@@ -218,7 +218,7 @@ def _transition(session: Session, need: Need, action: str, *, actor: Actor, now:
 
 
 def refusal(status: str) -> str:
-    return _("A %(status)s need cannot be changed this way.", status=status)
+    return _("A %(status)s need cannot be changed this way.", status=Status.label_of(status))
 
 
 def _record(need: Need, from_status, to_status, *, actor: Actor | None, now: datetime,

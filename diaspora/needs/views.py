@@ -15,7 +15,7 @@ from ..idempotency import idempotent
 from ..limits import record_id
 from ..programmes.access import programmes_for
 from ..security import roles_required
-from ..vocabulary import NEED_ROLES, Role
+from ..vocabulary import NEED_ROLES, NeedStatus, Role
 from ..web import add_nav
 from . import next_steps, services
 from .schemas import NeedQuerySchema, NeedSchema
@@ -65,7 +65,7 @@ def new():
             except DomainError as error:
                 errors = error.errors or {"facility_id": [error.message]}
             else:
-                flash(_("Need saved as %(status)s.", status=need.status), "success")
+                flash(_("Need saved as %(status)s.", status=NeedStatus.label_of(need.status)), "success")
                 return redirect(url_for("needs.detail", need_id=need.id))
     facilities, programmes = _choices()
     preset = request.args.get("facility_id", type=record_id)

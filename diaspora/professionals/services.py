@@ -106,7 +106,7 @@ def profile_loading() -> tuple:
     return (joinedload(Professional.user),
             *(selectinload(getattr(Professional, part))
               for part in ("specialties", "skills", "languages", "qualifications", "licences",
-                           "windows")),
+                           "windows", "other_cadres")),
             selectinload(Professional.programme_consents).joinedload(ProgrammeConsent.programme))
 
 

@@ -74,7 +74,8 @@ RESCHEDULED = Transition((Status.POSTPONED,), Status.PROPOSED, MANAGERS)
 
 
 def refusal(status: str) -> str:
-    return _("The mission is %(status)s: it cannot be changed this way.", status=status)
+    return _("The mission is %(status)s: it cannot be changed this way.",
+             status=Status.label_of(status))
 
 
 # Who may tick each readiness item (managers may tick all).

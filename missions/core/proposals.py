@@ -18,7 +18,7 @@ from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
 from diaspora.programmes import access as programmes
 from diaspora.security import Actor
-from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode
+from diaspora.vocabulary import MANAGERS, MATCHABLE, Mode, NeedStatus
 
 from . import booking, engagements, lifecycle
 from .licences import has_licence_for, needs_valid_licence
@@ -46,7 +46,8 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
         raise Forbidden(_("This need belongs to a programme you do not manage."))
     if need.status not in MATCHABLE:
         raise Conflict(_("Missions are proposed only for approved needs (this one is %(status)s).",
-                         status=need.status), extra={"current_status": need.status})
+                         status=NeedStatus.label_of(need.status)),
+                       extra={"current_status": need.status})
     kind = data["kind"]
     _check_fit(need, professional, kind)
     booking.lock_professional(session, professional.id)  # before anything of theirs is read or written
@@ -70,6 +71,18 @@ def _propose(session: Session, need: Need, professional: Professional, data: dic
                  entity_id=mission.id, detail={"professional": professional.id, "need": need.id})
     lifecycle.run_hooks(session, mission, "propose", actor, now)
     return mission
+
+
+def preview(need: Need, professional: Professional, data: dict) -> list[tuple]:
+    """What a proposal with ``data`` would book, computed on a mission that is never stored:
+    in person, its first and last day (host zone); online, each session's start and end.
+    Invalid as the proposal would be."""
+    mission = Mission(kind=data["kind"], timezone=need.facility.timezone or "UTC")
+    mission.professional = professional
+    occurrences = booking.schedule(mission, need, data)
+    if occurrences is None:
+        return [(mission.starts_on, mission.ends_on)]
+    return [(occurrence.starts_at, occurrence.ends_at) for occurrence in occurrences]
 
 
 def open_missions_for(session: Session, need_id: int) -> dict[int, Mission]:

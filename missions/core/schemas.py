@@ -82,7 +82,8 @@ class AttendanceSchema(BaseSchema):
 
     @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _one_row_per_group(self, data, **kwargs):
-        groups = [(row["cadre"], row["gender"]) for row in data.get("attendance", [])]
+        groups = [(row.get("cadre"), row.get("gender")) for row in data.get("attendance", [])
+                  if "cadre" in row and "gender" in row]
         if len(groups) != len(set(groups)):
             raise ValidationError(_l("Give each cadre and gender once."), field_name="attendance")
 

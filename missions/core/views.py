@@ -141,19 +141,28 @@ def propose(need_id: int):
     if professional is None:
         raise NotFound(_("Choose a professional from the need's shortlist."))
     errors: dict = {}
-    if request.method == "POST" and request.form.get("confirm") == "1":
+    dates = None
+    sending = request.form.get("confirm") == "1"
+    if request.method == "POST" and (sending or request.form.get("step") == "preview"):
         data, errors = load_form(ProposalSchema())
+        if data and data["kind"] == "virtual" and not request.form.getlist("weekdays"):
+            data, errors = None, {"weekdays": [_("Tick at least one day of the week.")]}
         if data:
             try:
-                mission = proposals.propose_mission(db.session, need, professional, data,
-                                                   actor=current_user, now=now())
+                if not sending:   # the dates the proposal would book, before it is sent
+                    dates = proposals.preview(need, professional, data)
+                else:
+                    mission = proposals.propose_mission(db.session, need, professional, data,
+                                                       actor=current_user, now=now())
             except DomainError as error:
                 errors = error.errors or {"starts_on": [error.message]}
             else:
-                flash(_("Mission proposed to %(name)s.", name=professional.full_name), "success")
-                return redirect(url_for("missions.detail", mission_id=mission.id))
+                if sending:
+                    flash(_("Mission proposed to %(name)s.", name=professional.full_name)
+                          + " " + str(next_steps.NEXT[MissionStatus.PROPOSED]), "success")
+                    return redirect(url_for("missions.detail", mission_id=mission.id))
     return render_template("missions/propose.html", need=need, p=professional, errors=errors,
-                           form=source), 422 if errors else 200
+                           form=source, dates=dates), 422 if errors else 200
 
 
 @bp.route("/missions/<int:mission_id>/reschedule", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from diaspora.db import unit_of_work
 from diaspora.errors import Conflict
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
-from diaspora.vocabulary import MATCHABLE
+from diaspora.vocabulary import MATCHABLE, NeedStatus
 
 from .explanations import Candidate, candidate
 from .profiles import Profile, load_details, load_profiles
@@ -79,7 +79,7 @@ def require_matchable(need: Need) -> None:
     """Matching starts only from an approved need."""
     if need.status not in MATCHABLE:
         raise Conflict(_("Only an approved need can be matched (this one is %(status)s).",
-                         status=need.status), extra={"current_status": need.status})
+                         status=NeedStatus.label_of(need.status)), extra={"current_status": need.status})
 
 
 def shortlist(session, need: Need, *, now: datetime, limit: int = 20,

@@ -160,7 +160,7 @@ def require_author(session, actor, mission: Mission, side: str) -> None:
 def _require_reporting(mission: Mission) -> None:
     if mission.status not in REPORTING:
         raise Conflict(_("Reports are filed once the mission is completed and until it is closed "
-                         "(it is %(status)s).", status=mission.status),
+                         "(it is %(status)s).", status=MissionStatus.label_of(mission.status)),
                        extra={"current_status": mission.status})
 
 

@@ -22,7 +22,7 @@ from diaspora.vocabulary import MANAGERS, Role
 
 from ..core import access
 from ..core.models import Booking, Mission, MissionSession, SessionAttendance
-from ..core.vocabulary import RECORDING, SESSIONS_CANCELLABLE, SessionStatus
+from ..core.vocabulary import RECORDING, SESSIONS_CANCELLABLE, MissionStatus, SessionStatus
 from ..notifications import notices
 
 SESSION_ROLES = (Role.PROFESSIONAL, Role.COORDINATOR) + MANAGERS
@@ -103,7 +103,7 @@ def cancel_session(session, mission_session: MissionSession, reason: str | None,
     _check_actor(session, actor, mission)
     if mission.status not in SESSIONS_CANCELLABLE:
         raise Conflict(_("The mission is %(status)s: its sessions cannot be cancelled.",
-                         status=mission.status), extra={"current_status": mission.status})
+                         status=MissionStatus.label_of(mission.status)), extra={"current_status": mission.status})
     statemachine.check(mission_session, CALL_OFF, _not_scheduled)
     if not (reason and reason.strip()):
         raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
