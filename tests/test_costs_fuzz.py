@@ -8,7 +8,7 @@ import schemathesis
 
 from diaspora.extensions import db
 
-from .test_api_fuzz import CHECKS, call_as, one_at_a_time, people  # noqa: F401 - fixtures
+from .test_api_fuzz import CHECKS, call_as, one_at_a_time, people, tally  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.own_app
 

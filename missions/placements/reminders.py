@@ -20,7 +20,11 @@ KIND = "placement_follow_up_due"
 FRESH_FOR = relativedelta(months=3)
 
 
-def follow_ups_due(session, now: datetime) -> Iterator[reminders.Reminder]:
+def follow_ups_due(session, now: datetime, since: datetime | None = None
+                   ) -> Iterator[reminders.Reminder]:
+    """Follow-ups open and unanswered for at most ``FRESH_FOR``. ``since`` (the watermark) is
+    not needed: the query reads the unanswered follow-ups of three months, one indexed range
+    whatever the registry's size, and a follow-up recorded late is still found."""
     due = session.scalars(
         sa.select(PlacementFollowUp)
         .where(PlacementFollowUp.answered_at.is_(None), PlacementFollowUp.due_at <= now,
