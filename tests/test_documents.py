@@ -411,3 +411,15 @@ def test_evidence_must_fit_what_is_verified_and_an_ended_licence_is_not(
         documents.delete_own(db.session, diploma.id, actor=professional.user, now=START)
     documents.delete_own(db.session, scan.id, actor=professional.user, now=START)
     assert [p.name for p in stored_files(store_dir)] == [diploma.storage_key]
+
+
+def test_the_same_file_sent_twice_is_kept_once(signed_in, make_professional, store_dir):
+    browser = signed_in(make_professional().user)
+    scan = pdf()
+    for _ in range(2):   # a double click
+        assert browser.post("/documents", {"purpose": "licence", "file": (io.BytesIO(scan), "l.pdf")},
+                            content_type="multipart/form-data").status_code == 303
+    assert browser.post("/documents", {"purpose": "licence", "file": (io.BytesIO(png()), "l.png")},
+                        content_type="multipart/form-data").status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 2
+    assert len(stored_files(store_dir)) == 2
