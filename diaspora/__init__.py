@@ -18,7 +18,12 @@ from . import cli, extensions, hooks, i18n, limits, web
 from .admin import views as admin_views
 from .auth import api as auth_api, session as auth_session, views as auth_views
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
-from .documents import init_app as init_documents, uploads as document_uploads, views as documents_views
+from .documents import (
+    api as documents_api,
+    init_app as init_documents,
+    uploads as document_uploads,
+    views as documents_views,
+)
 from .errors import register_error_handlers
 from .facilities import api as facilities_api, views as facilities_views
 from .needs import api as needs_api, views as needs_views
@@ -118,6 +123,6 @@ def _register_blueprints(app: Flask) -> None:
                    needs_views, privacy_views, admin_views, documents_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
-                   privacy_api):
+                   privacy_api, documents_api):
         extensions.csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
         extensions.api.register_blueprint(module.blp)

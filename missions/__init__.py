@@ -23,6 +23,7 @@ from .core import (
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .documents import (
+    api as documents_api,
     certificates,
     demo as documents_demo,
     readiness,
@@ -54,7 +55,8 @@ def register(app: Flask) -> None:
                       documents_views.bp, documents_views.public):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
-                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp):
+                          notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
+                          documents_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 

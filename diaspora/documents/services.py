@@ -65,9 +65,10 @@ def store(session, data: bytes, *, filename: str | None, purpose: str, actor: Ac
     if same is None:
         same = sa.select(Document).where(Document.professional_id == professional.id) \
             if professional is not None else None
-    if same is not None:
-        kept = session.scalar(same.where(Document.purpose == purpose, Document.sha256 == digest)
-                              .limit(1))
+    same_file = same.where(Document.purpose == purpose, Document.sha256 == digest).limit(1) \
+        if same is not None else None
+    if same_file is not None:
+        kept = session.scalar(same_file)
         if kept is not None:
             return kept
     storage = storage_for()
@@ -86,6 +87,14 @@ def store(session, data: bytes, *, filename: str | None, purpose: str, actor: Ac
                 attach(document)
             audit.record(session, now=now, actor=actor, action="create", entity="document",
                          entity_id=document.id, detail={"purpose": purpose})
+    except sa.exc.IntegrityError:
+        storage.delete(key)   # nothing recorded: nothing kept
+        # The same file sent twice at once: the database kept the other upload (the unique
+        # owner + purpose + hash), which is the answer to this one too.
+        kept = session.scalar(same_file) if same_file is not None else None
+        if kept is None:
+            raise
+        return kept
     except BaseException:
         storage.delete(key)   # nothing recorded: nothing kept
         raise

@@ -346,14 +346,3 @@ def _touch(professional: Professional, kind: str, now: datetime) -> None:
     professional.updated_at = now
     if kind == "windows":
         professional.availability_updated_at = now
-
-
-def verify_licence(session, licence: Licence, *, actor: User, now: datetime) -> Licence:
-    if not actor.is_manager:
-        raise Forbidden(_("Only programme managers verify licences."))
-    licence.verified_at = now
-    licence.verified_by_id = actor.id
-    audit.record(session, now=now, actor=actor, action="update", entity="licence",
-                 entity_id=licence.id, detail={"verified": True})
-    session.commit()
-    return licence
