@@ -30,6 +30,9 @@ DemoLoader = Callable[..., Iterable[str]]
 # fn(session, verification, *, actor, now): a licence was verified against a document, inside
 # the verification's transaction (e.g. the readiness checklists it satisfies are ticked).
 LicenceVerified = Callable[..., None]
+# fn(session, professional, *, actor, now): one of their licences was changed or removed, inside
+# that change's transaction, flushed (e.g. readiness items it no longer satisfies are unticked).
+LicenceChanged = Callable[..., None]
 
 
 @dataclass
@@ -39,6 +42,7 @@ class RegistryHooks:
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     licence_verified: list[LicenceVerified] = field(default_factory=list)
+    licence_changed: list[LicenceChanged] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

@@ -74,6 +74,7 @@ def register(app: Flask) -> None:
     registry.demo_loaders.extend((missions_demo.load, documents_demo.load))
     # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
     registry.licence_verified.append(readiness.on_licence_verified)
+    registry.licence_changed.append(readiness.on_licence_changed)
     registry.erasure_steps.extend((certificates.erase_certificates,
                                    mission_documents.scrub_mission_documents))
     registry.export_sections.append(certificates.certificates_of)

@@ -186,3 +186,38 @@ def test_the_database_refuses_a_second_row_for_the_same_file(make_professional, 
                                     size=first.size, sha256=first.sha256, storage_key="x" * 32,
                                     uploaded_at=START))
             db.session.flush()
+
+
+def test_a_licence_changed_after_the_mission_is_ready_unticks_its_item(
+        make_professional, make_need, propose, manager, store_dir):
+    from diaspora.audit import AuditEvent
+    from diaspora.professionals import services as professionals
+
+    from .test_documents import verify_licence_for
+    nurse = make_professional()
+    mission = propose(make_need(), nurse)
+    lifecycle.transition(db.session, mission, "accept", actor=nurse.user, now=START)
+    verify_licence_for(nurse, manager)
+    tick_the_rest(mission, manager)
+    for action in ("confirm", "ready"):
+        lifecycle.transition(db.session, mission, action, actor=manager, now=START)
+    licence = nurse.licences[0]
+    professionals.update_child(db.session, nurse, "licences", licence.id, {"authority": "Council"},
+                               actor=nurse.user, now=later(1))   # the same licence: still ticked
+    db.session.expire_all()
+    item = next(c for c in mission.checklist if c.item == "licence_verified")
+    assert item.done_at is not None
+    professionals.update_child(db.session, nurse, "licences", licence.id, {"number": "GH-NEW-9"},
+                               actor=nurse.user, now=later(2))
+    db.session.expire_all()
+    item = next(c for c in mission.checklist if c.item == "licence_verified")
+    assert item.done_at is None and "verify it again" in item.note
+    assert mission.status == "ready"
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.entity == "mission", AuditEvent.entity_id == mission.id,
+        AuditEvent.actor_id == nurse.user.id).order_by(AuditEvent.id.desc()).limit(1)
+    ).detail["unticked"] == "licence_verified"
+    # verified again against the document: ticked again
+    verify_licence_for(nurse, manager, now=later(3))
+    db.session.expire_all()
+    assert next(c for c in mission.checklist if c.item == "licence_verified").done_at is not None

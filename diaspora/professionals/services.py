@@ -315,6 +315,7 @@ def update_child(session, professional: Professional, kind: str, child_id: int, 
     _touch(professional, kind, now)
     audit.record(session, now=now, actor=actor, action="update", entity="professional",
                  entity_id=professional.id, detail={"part": kind})
+    _licence_changed(session, professional, kind, actor=actor, now=now)
     session.commit()
     return child
 
@@ -327,7 +328,19 @@ def delete_child(session, professional: Professional, kind: str, child_id: int, 
     _touch(professional, kind, now)
     audit.record(session, now=now, actor=actor, action="delete", entity="professional",
                  entity_id=professional.id, detail={"part": kind})
+    _licence_changed(session, professional, kind, actor=actor, now=now)
     session.commit()
+
+
+def _licence_changed(session, professional: Professional, kind: str, *, actor: User,
+                     now: datetime) -> None:
+    """Tell the components that a licence changed or went (issue 18), before the commit."""
+    if kind != "licences":
+        return
+    session.flush()
+    session.expire(professional, ["licences"])
+    for hook in registry_hooks().licence_changed:
+        hook(session, professional, actor=actor, now=now)
 
 
 def _check_child(session, child, kind: str) -> None:
