@@ -221,3 +221,12 @@ def test_a_licence_changed_after_the_mission_is_ready_unticks_its_item(
     verify_licence_for(nurse, manager, now=later(3))
     db.session.expire_all()
     assert next(c for c in mission.checklist if c.item == "licence_verified").done_at is not None
+
+
+def test_an_upload_past_the_limit_is_refused_unread_with_413(app, api_client, make_professional,
+                                                            store_dir):
+    app.config["DOCUMENT_MAX_BYTES"] = 1000
+    client, headers = api_client(make_professional().user)
+    response = upload(client, headers, b"%PDF-" + b"0" * 200_000)
+    assert response.status_code == 413 and response.is_json
+    assert stored_files(store_dir) == []
