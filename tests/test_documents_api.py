@@ -230,3 +230,13 @@ def test_an_upload_past_the_limit_is_refused_unread_with_413(app, api_client, ma
     response = upload(client, headers, b"%PDF-" + b"0" * 200_000)
     assert response.status_code == 413 and response.is_json
     assert stored_files(store_dir) == []
+
+
+
+def test_a_form_field_without_a_value_is_not_a_crash(api_client, make_professional, store_dir):
+    """Found by fuzzing the multipart upload: a field sent without a value (as the WSGI test
+    transport sends None) used to crash the input check (500)."""
+    client, headers = api_client(make_professional().user)
+    response = client.post("/api/v1/documents", headers=headers, content_type="multipart/form-data",
+                           data={"\n": None, "file": (io.BytesIO(b"%PDF-"), "file.pdf")})
+    assert response.status_code == 422
