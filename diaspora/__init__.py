@@ -23,7 +23,12 @@ from .auth import (  # noqa: F401 - throttle registers the database:// rate-limi
     views as auth_views,
 )
 from .config import CONFIGS, MIN_SECRET_KEY_BYTES, PROJECT_ROOT, default_database_url
-from .documents import init_app as init_documents, uploads as document_uploads, views as documents_views
+from .documents import (
+    api as documents_api,
+    init_app as init_documents,
+    uploads as document_uploads,
+    views as documents_views,
+)
 from .errors import register_error_handlers
 from .facilities import (
     api as facilities_api,
@@ -134,6 +139,6 @@ def _register_blueprints(app: Flask) -> None:
                    jobs_views, facility_import_views, facility_request_views, documents_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
-                   privacy_api, partners_api, workforce_api):
+                   privacy_api, partners_api, workforce_api, documents_api):
         extensions.csrf.exempt(module.blp)  # the API authenticates by bearer token only, never by cookie
         extensions.api.register_blueprint(module.blp)

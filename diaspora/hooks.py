@@ -36,6 +36,9 @@ WorkerExportSection = Callable[[object, object], tuple[str, object]]
 # fn(session, verification, *, actor, now): a licence was verified against a document, inside
 # the verification's transaction (e.g. the readiness checklists it satisfies are ticked).
 LicenceVerified = Callable[..., None]
+# fn(session, professional, *, actor, now): one of their licences was changed or removed, inside
+# that change's transaction, flushed (e.g. readiness items it no longer satisfies are unticked).
+LicenceChanged = Callable[..., None]
 
 
 @dataclass
@@ -48,6 +51,7 @@ class RegistryHooks:
     worker_erasure_steps: list[WorkerErasureStep] = field(default_factory=list)
     worker_export_sections: list[WorkerExportSection] = field(default_factory=list)
     licence_verified: list[LicenceVerified] = field(default_factory=list)
+    licence_changed: list[LicenceChanged] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

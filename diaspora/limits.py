@@ -69,8 +69,8 @@ def refuse_unstorable_input() -> None:
            if isinstance(value, str)):
         raise NotFound()
     for location, values in (("query", request.args), ("form", request.form)):
-        bad = [key for key, value in values.items(multi=True)
-               if UNSTORABLE.search(key) or UNSTORABLE.search(value)]
+        bad = [key for key, value in values.items(multi=True)   # (a field may come without a value)
+               if any(isinstance(text, str) and UNSTORABLE.search(text) for text in (key, value))]
         if bad:
             message = _("Remove the characters that cannot be stored (NUL or an unpaired "
                         "surrogate).")

@@ -29,6 +29,7 @@ from .costs import (
 )
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .documents import (
+    api as documents_api,
     certificates,
     demo as documents_demo,
     readiness,
@@ -69,7 +70,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp,
-                          costs_api.blp, placements_api.blp):
+                          costs_api.blp, placements_api.blp, documents_api.blp):
         csrf.exempt(api_blueprint)  # bearer tokens only
         api.register_blueprint(api_blueprint)
 
@@ -95,6 +96,7 @@ def register(app: Flask) -> None:
     registry.demo_loaders.append(documents_demo.load)
     # Documents: a verified licence ticks the readiness item; certificates in export/erasure.
     registry.licence_verified.append(readiness.on_licence_verified)
+    registry.licence_changed.append(readiness.on_licence_changed)
     registry.erasure_steps.extend((certificates.erase_certificates,
                                    mission_documents.scrub_mission_documents))
     registry.export_sections.append(certificates.certificates_of)

@@ -21,6 +21,7 @@ from diaspora.documents.storage import LocalStorage, S3Storage
 from diaspora.errors import Conflict, Invalid
 from diaspora.extensions import db
 from diaspora.privacy import services as privacy
+from diaspora.professionals.models import Qualification
 from missions.core import lifecycle
 from missions.documents import certificates
 from missions.matching import ranking
@@ -380,3 +381,45 @@ def test_the_public_check_is_rate_limited_and_says_the_same_for_every_miss(app, 
     assert len({a.get_data(as_text=True).replace(code, "") for a, code in zip(
         answers, ("0000-0000-0000-0000", "not a code", "ZZZZ-ZZZZ-ZZZZ-ZZZZ"))}) == 1
     assert client.get("/certificates/check?code=1111-1111-1111-1111").status_code == 429
+
+
+def test_evidence_must_fit_what_is_verified_and_an_ended_licence_is_not(
+        make_professional, manager, store_dir):
+    professional = make_professional(licences=(("GH", date(2020, 1, 1), date(2025, 12, 31)),))
+    professional.qualifications.append(Qualification(title="BSc Nursing", issuing_body="UG",
+                                                     country="GH", year=2012))
+    db.session.commit()
+    scan = documents.upload_own(db.session, professional.user, pdf(), filename="l.pdf",
+                                purpose="licence", now=START)
+    diploma = documents.upload_own(db.session, professional.user, png(), filename="d.png",
+                                   purpose="qualification", now=START)
+    qualification = professional.qualifications[0]
+    with pytest.raises(Invalid) as wrong:   # a licence scan is no diploma
+        documents.verify(db.session, professional, "qualifications", qualification.id,
+                         {"document_id": scan.id, "register": "University register"},
+                         actor=manager, now=START)
+    assert "document_id" in wrong.value.errors
+    documents.verify(db.session, professional, "qualifications", qualification.id,
+                     {"document_id": diploma.id, "register": "University register"},
+                     actor=manager, now=START)
+    with pytest.raises(Invalid) as ended:   # the licence ended before today (START is 2026)
+        documents.verify(db.session, professional, "licences", professional.licences[0].id,
+                         {"document_id": scan.id, "register": "Council register"},
+                         actor=manager, now=START)
+    assert "ended" in ended.value.errors["_schema"][0]
+    with pytest.raises(Conflict):   # the diploma backs a verification: kept
+        documents.delete_own(db.session, diploma.id, actor=professional.user, now=START)
+    documents.delete_own(db.session, scan.id, actor=professional.user, now=START)
+    assert [p.name for p in stored_files(store_dir)] == [diploma.storage_key]
+
+
+def test_the_same_file_sent_twice_is_kept_once(signed_in, make_professional, store_dir):
+    browser = signed_in(make_professional().user)
+    scan = pdf()
+    for _ in range(2):   # a double click
+        assert browser.post("/documents", {"purpose": "licence", "file": (io.BytesIO(scan), "l.pdf")},
+                            content_type="multipart/form-data").status_code == 303
+    assert browser.post("/documents", {"purpose": "licence", "file": (io.BytesIO(png()), "l.png")},
+                        content_type="multipart/form-data").status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 2
+    assert len(stored_files(store_dir)) == 2

@@ -122,7 +122,7 @@ def test_a_professional_cannot_edit_another_persons_licence(signed_in, make_prof
     assert browser.post(f"/me/licences/{licence_id}/delete").status_code == 404
 
 
-def test_manager_reads_are_audited_and_licences_verified(signed_in, make_professional):
+def test_manager_reads_are_audited_and_one_click_verification_is_gone(signed_in, make_professional):
     professional = make_professional()
     browser = signed_in("manager")
     assert browser.get(f"/professionals/{professional.id}").status_code == 200
@@ -130,9 +130,10 @@ def test_manager_reads_are_audited_and_licences_verified(signed_in, make_profess
                                                          AuditEvent.entity == "professional"))
     assert (read.actor_id, read.entity_id) == (browser.user.id, professional.id)
     licence = professional.licences[0]
-    assert browser.post(f"/professionals/{professional.id}/licences/{licence.id}/verify").status_code == 302
+    # verified means verified against a document (issue 18): no one-click mark any more
+    assert browser.post(f"/professionals/{professional.id}/licences/{licence.id}/verify").status_code == 404
     db.session.refresh(licence)
-    assert licence.verified_by_id == browser.user.id
+    assert licence.verified_at is None and licence.verified_by_id is None
 
 
 def test_registry_list_is_for_managers_only(signed_in, make_professional):

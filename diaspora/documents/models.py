@@ -24,6 +24,8 @@ class Document(db.Model):
         sa.CheckConstraint(f"purpose IN {DocumentPurpose.codes()!r}", name="purpose"),
         sa.CheckConstraint(f"content_type IN {CONTENT_TYPES!r}", name="content_type"),
         sa.CheckConstraint("size > 0", name="size"),
+        # Two uploads of the same file for the same purpose keep one (services.store).
+        sa.UniqueConstraint("professional_id", "purpose", "sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

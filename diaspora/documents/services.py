@@ -52,10 +52,25 @@ def clean_filename(name: str | None) -> str:
 
 def store(session, data: bytes, *, filename: str | None, purpose: str, actor: Actor,
           now: datetime, professional: Professional | None = None,
-          attach: Callable[[Document], None] | None = None) -> Document:
+          attach: Callable[[Document], None] | None = None,
+          same: sa.Select | None = None) -> Document:
     """Check ``data``, keep it, and record it (``attach`` links it inside the same transaction).
-    The caller has checked that ``actor`` may add this document."""
+    The caller has checked that ``actor`` may add this document.
+
+    Uploads are idempotent by content: the same bytes sent again for the same purpose (a
+    double click, a form sent twice) give back the document already kept, among those
+    ``same`` selects (by default the professional's)."""
     content_type = checks.content_type_of(data, max_bytes())
+    digest = hashlib.sha256(data).hexdigest()
+    if same is None:
+        same = sa.select(Document).where(Document.professional_id == professional.id) \
+            if professional is not None else None
+    same_file = same.where(Document.purpose == purpose, Document.sha256 == digest).limit(1) \
+        if same is not None else None
+    if same_file is not None:
+        kept = session.scalar(same_file)
+        if kept is not None:
+            return kept
     storage = storage_for()
     key = new_key()
     storage.put(key, data, content_type)
@@ -64,7 +79,7 @@ def store(session, data: bytes, *, filename: str | None, purpose: str, actor: Ac
             document = Document(
                 professional_id=professional.id if professional else None, purpose=purpose,
                 filename=clean_filename(filename), content_type=content_type, size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(), storage_key=key,
+                sha256=digest, storage_key=key,
                 uploaded_by_id=actor.id, uploaded_at=now)
             session.add(document)
             session.flush()
@@ -72,6 +87,14 @@ def store(session, data: bytes, *, filename: str | None, purpose: str, actor: Ac
                 attach(document)
             audit.record(session, now=now, actor=actor, action="create", entity="document",
                          entity_id=document.id, detail={"purpose": purpose})
+    except sa.exc.IntegrityError:
+        storage.delete(key)   # nothing recorded: nothing kept
+        # The same file sent twice at once: the database kept the other upload (the unique
+        # owner + purpose + hash), which is the answer to this one too.
+        kept = session.scalar(same_file) if same_file is not None else None
+        if kept is None:
+            raise
+        return kept
     except BaseException:
         storage.delete(key)   # nothing recorded: nothing kept
         raise

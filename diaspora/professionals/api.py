@@ -162,14 +162,3 @@ def get_contact(args, professional_id):
     audited). For a mission, read it through ``GET /missions/<id>/contact``."""
     return services.manager_reads_contact(db.session, professional_id, args["purpose"],
                                           actor=current_user, now=now())
-
-
-@blp.post("/<int:professional_id>/licences/<int:licence_id>/verify", tags=["Professionals"])
-@roles_required(Role.MANAGER)
-@blp.response(200, LicenceSchema)
-def verify_licence(professional_id, licence_id):
-    """Record that a manager has checked a licence with its authority."""
-    professional = services.get_professional(db.session, professional_id, actor=current_user,
-                                             now=now())
-    licence = services.get_child(db.session, professional, "licences", licence_id)
-    return services.verify_licence(db.session, licence, actor=current_user, now=now())

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .. import reference
+from ..clock import now
 from ..schemas import BaseSchema, CountryCode, LanguageCode, Text, TimeZone, Trimmed, one_of
 from ..vocabulary import Mode, Recognition
 from .models import GENDERS, PROFICIENCY, WINDOW_KINDS
@@ -92,7 +93,15 @@ class LicenceSchema(BaseSchema):
     number = Trimmed(required=True, validate=validate.Length(min=1, max=80))
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
-    verified_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    verified_at = fields.Method("_verified_at", dump_only=True, allow_none=True, metadata={
+        "type": "string", "format": "date-time",
+        "description": "When a manager verified the licence, as it stands, against a document "
+                       "(issue 18); null when not verified, changed since, or ended."})
+
+    def _verified_at(self, licence):
+        if licence.verified_at is None or licence.valid_until < now().date():
+            return None
+        return fields.AwareDateTime()._serialize(licence.verified_at, "verified_at", licence)
 
     @validates_schema(skip_on_field_errors=False)  # with the field errors, in one round
     def _range(self, data, **kwargs):

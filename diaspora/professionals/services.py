@@ -331,6 +331,7 @@ def update_child(session, professional: Professional, kind: str, child_id: int, 
         _touch(professional, kind, now)
         audit.record(session, now=now, actor=actor, action="update", entity="professional",
                      entity_id=professional.id, detail={"part": kind})
+        _licence_changed(session, professional, kind, actor=actor, now=now)
     return child
 
 
@@ -343,6 +344,19 @@ def delete_child(session, professional: Professional, kind: str, child_id: int, 
         _touch(professional, kind, now)
         audit.record(session, now=now, actor=actor, action="delete", entity="professional",
                      entity_id=professional.id, detail={"part": kind})
+        _licence_changed(session, professional, kind, actor=actor, now=now)
+
+
+def _licence_changed(session, professional: Professional, kind: str, *, actor: User,
+                     now: datetime) -> None:
+    """Tell the components that a licence changed or went (issue 18), inside the change's unit
+    of work."""
+    if kind != "licences":
+        return
+    session.flush()
+    session.expire(professional, ["licences"])
+    for hook in registry_hooks().licence_changed:
+        hook(session, professional, actor=actor, now=now)
 
 
 def _check_child(child, kind: str) -> None:
@@ -361,14 +375,3 @@ def _touch(professional: Professional, kind: str, now: datetime) -> None:
     professional.updated_at = now
     if kind == "windows":
         professional.availability_updated_at = now
-
-
-def verify_licence(session, licence: Licence, *, actor: User, now: datetime) -> Licence:
-    if not actor.is_manager:
-        raise Forbidden(_("Only programme managers verify licences."))
-    with unit_of_work(session):
-        licence.verified_at = now
-        licence.verified_by_id = actor.id
-        audit.record(session, now=now, actor=actor, action="update", entity="licence",
-                     entity_id=licence.id, detail={"verified": True})
-    return licence

@@ -243,14 +243,3 @@ def contact(professional_id: int):
 def contact_purposes() -> dict:
     """The purposes a manager chooses from (reading for a mission is done on its page)."""
     return {code: PURPOSES[code] for code in CONTACT_PURPOSES}
-
-
-@bp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify")
-@roles_required(Role.MANAGER)
-def verify_licence(professional_id: int, licence_id: int):
-    professional = services.get_professional(db.session, professional_id, actor=current_user,
-                                             now=now())
-    licence = services.get_child(db.session, professional, "licences", licence_id)
-    services.verify_licence(db.session, licence, actor=current_user, now=now())
-    flash(_("Licence marked as verified."), "success")
-    return redirect(url_for("professionals.detail", professional_id=professional.id))

@@ -41,7 +41,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['professional_id'], ['professionals.id'], name=op.f('fk_documents_professional_id_professionals'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_documents_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
-    sa.UniqueConstraint('storage_key', name=op.f('uq_documents_storage_key'))
+    sa.UniqueConstraint('storage_key', name=op.f('uq_documents_storage_key')),
+    sa.UniqueConstraint('professional_id', 'purpose', 'sha256', name=op.f('uq_documents_professional_id'))
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_professional_id'), ['professional_id'], unique=False)
@@ -105,6 +106,12 @@ def upgrade():
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_professional_id'), ['professional_id'], unique=False)
+
+
+    # "Verified" now means verified against a document (issue 18): the one-click marks made
+    # before, with no evidence behind them, are taken back.
+    op.execute("UPDATE licences SET verified_at = NULL, verified_by_id = NULL "
+               "WHERE verified_at IS NOT NULL")
 
 
 def downgrade():

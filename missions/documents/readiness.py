@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from diaspora import audit
 from diaspora.documents import services as documents
 from diaspora.documents.models import Verification
 from diaspora.errors import Conflict
@@ -62,6 +63,24 @@ def on_licence_verified(session: Session, verification: Verification, *, actor, 
         if by_verification(mission) and mission.facility.country == licence.country \
                 and licence.covers(mission.starts_on, mission.ends_on):
             _tick(mission, verification, now)
+
+
+def on_licence_changed(session: Session, professional, *, actor, now: datetime) -> None:
+    """Registry hook: a licence was changed or removed. Every open mission of the professional
+    (ready ones included) whose licence item was ticked, and that no verification in force
+    covers any more, has the item unticked, with a note saying why, and the change audited."""
+    missions = session.scalars(sa.select(Mission).where(
+        Mission.professional_id == professional.id, Mission.status.in_(CHECKLIST_OPEN)))
+    for mission in missions:
+        entry = next((c for c in mission.checklist if c.item == ITEM), None)
+        if entry is None or entry.done_at is None or not by_verification(mission) \
+                or verification_for(session, mission) is not None:
+            continue
+        entry.done_at = None
+        entry.done_by_id = None
+        entry.note = _("The licence changed after it was verified: verify it again.")[:300]
+        audit.record(session, now=now, actor=actor, action="update", entity="mission",
+                     entity_id=mission.id, detail={"unticked": ITEM, "status": mission.status})
 
 
 def after_transition(session: Session, mission: Mission, action: str, actor, now: datetime) -> None:

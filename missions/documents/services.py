@@ -44,7 +44,9 @@ def add(session: Session, mission: Mission, data: bytes, *, filename: str | None
     return documents.store(
         session, data, filename=filename, purpose=purpose, actor=actor, now=now,
         attach=lambda document: session.add(MissionDocument(document_id=document.id,
-                                                            mission_id=mission.id)))
+                                                            mission_id=mission.id)),
+        same=sa.select(Document).join(MissionDocument, MissionDocument.document_id == Document.id)
+        .where(MissionDocument.mission_id == mission.id))
 
 
 def open_document(session: Session, mission: Mission, document_id: int, *, actor: Actor,
