@@ -35,6 +35,8 @@ class RegistryHooks:
     erasure_steps: list[ErasureStep] = field(default_factory=list)
     export_sections: list[ExportSection] = field(default_factory=list)
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    # fn(session, user, *, link, now, days): send an imported person their claim link.
+    invitation_senders: list[Callable[..., None]] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

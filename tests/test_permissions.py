@@ -123,6 +123,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "facility_requests.index": COORD | MGR, "facility_requests.new": COORD,
     "facility_requests.add": MGR, "facility_requests.decline": MGR,
     "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
+    # professionals from a spreadsheet (issue 17): managers import; the invited person claims
+    # their account with the signed link alone (tests/test_people_imports.py)
+    "people_imports.upload_page": MGR, "people_imports.preview": MGR,
+    "people_imports.claim": PUBLIC,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
