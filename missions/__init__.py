@@ -25,6 +25,7 @@ from .dashboards import api as dashboards_api, views as dashboards_views
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
+    invitations as notification_invitations,
     notices,
     privacy as notifications_privacy,
     producers,
@@ -62,6 +63,7 @@ def register(app: Flask) -> None:
         lifecycle.missions_of, notifications_privacy.notifications_of,
         outcomes_privacy.reports_of, outcomes_privacy.follow_ups_of))
     registry.demo_loaders.append(missions_demo.load)
+    registry.invitation_senders.append(notification_invitations.send_invitation)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)

@@ -22,6 +22,8 @@ from diaspora.people_imports.models import Invitation
 from diaspora.professionals.models import AvailabilityWindow, Licence, Professional
 from diaspora.security import verify_password
 from missions import matching
+from missions.notifications.messages import render
+from missions.notifications.models import Notification
 
 from .conftest import START, Browser
 
@@ -239,6 +241,15 @@ def test_manager_previews_remaps_and_imports_in_a_job(app, make_user):
     db.session.refresh(job)
     assert job.status == "done", job.error
     assert job.result["counts"]["created"] == expected["created"]
+    # each invited person gets their claim link through the missions component's outbox
+    notices = db.session.scalars(sa.select(Notification).where(
+        Notification.kind == "account_invitation")).all()
+    assert len(notices) == job.result["counts"]["invited"] == expected["created"]
+    link = render(notices[0], "UTC").link
+    assert "/claim/" in link
+    assert link.startswith(app.config["PUBLIC_URL"])
+    claim_page = Browser(app.test_client()).get(link.removeprefix(app.config["PUBLIC_URL"]))
+    assert claim_page.status_code == 200
     report = browser.get(f"/jobs/{job.id}/problems.csv").get_data(as_text=True)
     assert len(report.splitlines()) == 1 + expected["invalid"] + first_run(expected)["duplicate"]
     assert "people.csv" in browser.get("/facilities/imports/professionals").get_data(as_text=True)

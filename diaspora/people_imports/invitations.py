@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -42,7 +42,12 @@ def make_token(invitation: Invitation, *, now: datetime) -> str:
 
 
 def claim_url(invitation: Invitation, *, now: datetime) -> str:
-    return url_for("people_imports.claim", token=make_token(invitation, now=now), _external=True)
+    """The claim link on the public address (a job runs outside any request)."""
+    token = make_token(invitation, now=now)
+    if has_request_context():
+        return url_for("people_imports.claim", token=token, _external=True)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for("people_imports.claim", token=token, _external=True)
 
 
 def invitation_for(session, token: str, *, now: datetime) -> Invitation:

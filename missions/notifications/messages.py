@@ -89,12 +89,19 @@ MESSAGES = {
         _l("Your availability was last updated on %(since)s. Keeping it current helps host "
            "facilities plan missions with you."),
         link="availability"),
+    "account_invitation": Message(
+        _l("You are invited to the diaspora skills registry"),
+        _l("A programme added you to the diaspora skills registry. Open the link within "
+           "%(days)s days to check your data, choose a password and say whether you agree to "
+           "be in the registry. Nobody will contact you for a mission before you agree."),
+        link="payload"),
 }
 
 LINKS = {
     "mission": lambda n: url_for("missions.detail", mission_id=n.mission_id, _external=True),
     "licences": lambda n: url_for("professionals.me", _anchor="licences", _external=True),
     "availability": lambda n: url_for("professionals.me", _anchor="windows", _external=True),
+    "payload": lambda n: (n.payload or {}).get("link", ""),
 }
 
 
