@@ -19,6 +19,7 @@ from diaspora.jobs import services as jobs
 from diaspora.jobs.models import Job
 from diaspora.people_imports import invitations, services
 from diaspora.people_imports.models import Invitation
+from diaspora.privacy import services as privacy
 from diaspora.professionals.models import AvailabilityWindow, Licence, Professional
 from diaspora.security import verify_password
 from missions import matching
@@ -266,3 +267,15 @@ def test_bad_uploads_are_refused_with_messages(app, make_user):
     response = browser.post("/facilities/imports/professionals", {
         "file": (io.BytesIO(b"PK\x03\x04broken"), "people.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 422
+
+
+def test_an_invited_persons_export_and_erasure_cover_the_invitation(app, make_user):
+    manager, admin = make_user("manager"), make_user("admin")
+    services.import_people(db.session, as_csv([[
+        "Efua Asante", "efua@example.org", "", "2221", "", "GH", "", "F", "1984"]]), "p.csv",
+        mapping=services.guess_mapping(HEADER), actor=manager, now=START)
+    user = db.session.scalar(sa.select(User).where(User.email == "efua@example.org"))
+    exported = privacy.export_person(db.session, user, actor=admin, now=START)
+    assert exported["invitation"]["birth_year"] == 1984
+    privacy.erase_person(db.session, user, actor=admin, now=START)
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0

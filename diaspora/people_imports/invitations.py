@@ -116,3 +116,21 @@ def claim(session, token: str, *, password: str, consent: bool, now: datetime):
                         version=current_app.config["CONSENT_VERSION"])
         audit.record(session, now=now, actor=user, action="update", entity="invitation", entity_id=user.id)
     return user
+
+
+def erase_invitation(session, user, now: datetime) -> None:
+    """Erasure: the invitation (with the birth year the file gave) goes with the person."""
+    session.execute(sa.delete(Invitation).where(Invitation.user_id == user.id)
+                    .execution_options(synchronize_session=False))
+
+
+def invitation_of(session, user) -> tuple[str, object]:
+    """The person's data export: how they came into the registry."""
+    invitation = session.scalar(sa.select(Invitation).where(Invitation.user_id == user.id))
+    if invitation is None:
+        return "invitation", None
+    return "invitation", {"imported_at": invitation.created_at.isoformat(),
+                          "birth_year": invitation.birth_year,
+                          "sent_at": invitation.sent_at.isoformat() if invitation.sent_at else None,
+                          "claimed_at": (invitation.claimed_at.isoformat()
+                                         if invitation.claimed_at else None)}

@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields
 
@@ -15,6 +15,7 @@ from ..clock import now
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..forms import load_form
+from ..hooks import registry_hooks
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
 from ..security import SYSTEM, roles_required
@@ -51,7 +52,10 @@ def run_import(session, job, progress, now_) -> dict:
 
 @bp.record_once
 def _register(state):
-    jobs.register_handler(state.app, KIND, run_import, _("Professionals from a spreadsheet"))
+    jobs.register_handler(state.app, KIND, run_import, _l("Professionals from a spreadsheet"))
+    hooks = registry_hooks(state.app)
+    hooks.erasure_steps.append(invitations.erase_invitation)
+    hooks.export_sections.append(invitations.invitation_of)
 
 
 def _page(template: str, status: int = 200, **values):
