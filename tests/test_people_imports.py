@@ -233,9 +233,13 @@ def test_manager_previews_remaps_and_imports_in_a_job(app, make_user):
         "content": content, "filename": "people.csv", "mapped": "1", **ignore_email})
     assert "Invalid: 60" in response.get_data(as_text=True)  # no e-mail column: every row invalid
     mapped = {**ignore_email, "map-1": "email"}
-    response = browser.post("/facilities/imports/professionals", {
-        "content": content, "filename": "people.csv", "mapped": "1", "commit": "1", **mapped})
+    assert 'formaction="/facilities/imports/professionals/import"' in page
+    form = {"content": content, "filename": "people.csv", "mapped": "1", **mapped,
+            "submission_token": "import-once"}
+    response = browser.post("/facilities/imports/professionals/import", form)
     assert response.status_code == 302
+    again = browser.post("/facilities/imports/professionals/import", form)  # a double click
+    assert again.headers["Location"] == response.headers["Location"]
     job = db.session.scalars(sa.select(Job)).one()
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0  # not in the request
     assert jobs.run_pending(db.session, clock=lambda: START) == 1

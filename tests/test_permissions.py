@@ -125,7 +125,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "jobs.detail": SIGNED, "jobs.status": SIGNED, "jobs.problems": SIGNED,
     # professionals from a spreadsheet (issue 17): managers import; the invited person claims
     # their account with the signed link alone (tests/test_people_imports.py)
-    "people_imports.upload_page": MGR, "people_imports.preview": MGR,
+    "people_imports.upload_page": MGR, "people_imports.preview": MGR, "people_imports.start": MGR,
     "people_imports.claim": PUBLIC,
 }
 

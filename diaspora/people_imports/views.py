@@ -16,6 +16,7 @@ from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..forms import load_form
 from ..hooks import registry_hooks
+from ..idempotency import idempotent
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
 from ..security import SYSTEM, roles_required
@@ -71,11 +72,9 @@ def upload_page():
     return _page("people_imports/upload.html", errors={}, form={}, history=history)
 
 
-@bp.post("/facilities/imports/professionals")
-@roles_required("manager")
-def preview():
-    """Read the file (uploaded now, or carried by the preview form), guess or take the mapping,
-    and show the dry run's per-row report; with ``commit`` start the import job instead."""
+def _read_upload():
+    """(form data, file content, file name, header, mapping, errors) of an upload or of the
+    preview form that carries the file."""
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] * 2
     data, errors = load_form(UploadSchema())
     upload = request.files.get("file")
@@ -88,26 +87,34 @@ def preview():
         name = request.form.get("filename", "upload.csv")[:255]
     if not content:
         errors = {**errors, "file": [_("Choose a file to import.")]}
-    if errors or data is None:
-        return _page("people_imports/upload.html", 422, errors=errors, form=request.form,
-                     history=jobs.jobs_of_kind(db.session, (KIND,)))
-    try:
-        header, _rows = services.read_table(content, name)
-    except services.SpreadsheetError as error:
-        return _page("people_imports/upload.html", 422, errors={"file": [str(error)]},
-                     form=request.form, history=jobs.jobs_of_kind(db.session, (KIND,)))
-    if "mapped" in request.form:
+    header, mapping = [], {}
+    if content and not errors:
+        try:
+            header, _rows = services.read_table(content, name)
+        except services.SpreadsheetError as error:
+            errors = {"file": [str(error)]}
+    if header and "mapped" in request.form:
         mapping = {column: request.form.get(f"map-{index}", "")
                    for index, column in enumerate(header)}
         mapping = {c: f for c, f in mapping.items() if f in services.FIELDS}
-    else:
+    elif header:
         mapping = services.guess_mapping(header)
-    if "commit" in request.form:
-        job = jobs.enqueue(db.session, KIND, actor=current_user, now=now(),
-                           params={"mapping": mapping, "locale": str(get_locale()),
-                                   "country_of_origin": data["country_of_origin"]},
-                           input_name=name, input_data=content)
-        return redirect(url_for("jobs.detail", job_id=job.id))
+    return data, content, name, header, mapping, errors
+
+
+def _refused(errors: dict):
+    return _page("people_imports/upload.html", 422, errors=errors, form=request.form,
+                 history=jobs.jobs_of_kind(db.session, (KIND,)))
+
+
+@bp.post("/facilities/imports/professionals")
+@roles_required("manager")
+def preview():
+    """Read the file (uploaded now, or carried by the preview form), guess or take the mapping,
+    and show the dry run's per-row report."""
+    data, content, name, header, mapping, errors = _read_upload()
+    if errors or data is None:
+        return _refused(errors)
     try:
         report = services.import_people(db.session, content, name, mapping=mapping,
                                         actor=current_user, now=now(),
@@ -117,6 +124,21 @@ def preview():
     return _page("people_imports/preview.html", 200 if report else 422, header=header,
                  mapping=mapping, report=report, errors=errors, filename=name,
                  content=base64.b64encode(content).decode(), form=request.form)
+
+
+@bp.post("/facilities/imports/professionals/import")
+@roles_required("manager")
+@idempotent
+def start():
+    """Start the import job with the mapping of the preview (once, however often it is sent)."""
+    data, content, name, _header, mapping, errors = _read_upload()
+    if errors or data is None:
+        return _refused(errors)
+    job = jobs.enqueue(db.session, KIND, actor=current_user, now=now(),
+                       params={"mapping": mapping, "locale": str(get_locale()),
+                               "country_of_origin": data["country_of_origin"]},
+                       input_name=name, input_data=content)
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.route("/claim/<token>", methods=["GET", "POST"])
