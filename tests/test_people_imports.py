@@ -283,3 +283,21 @@ def test_an_invited_persons_export_and_erasure_cover_the_invitation(app, make_us
     assert exported["invitation"]["birth_year"] == 1984
     privacy.erase_person(db.session, user, actor=admin, now=START)
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == 0
+
+
+def test_an_email_taken_while_the_import_runs_is_skipped_not_fatal(app, make_user):
+    manager = make_user("manager")
+    rows, expected = people_rows(30)
+
+    def someone_signs_up(done, total):  # after the de-duplication, before the writes
+        if done == 0:
+            make_user("professional", email="person7@example.org")
+
+    report = services.import_people(db.session, as_csv(rows), "p.csv",
+                                    mapping=services.guess_mapping(HEADER), actor=manager,
+                                    now=START, progress=someone_signs_up)
+    assert counts(report) == {"rows": 30, "created": expected["created"] - 1, "skipped": 1,
+                              "invalid": expected["invalid"],
+                              "duplicate": first_run(expected)["duplicate"]}
+    assert report.rows[7].status == "skipped"
+    assert db.session.scalar(sa.select(sa.func.count(Invitation.id))) == expected["created"] - 1

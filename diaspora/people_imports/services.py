@@ -30,6 +30,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError, fields, pre_load, validate
 from openpyxl import load_workbook
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, geo, reference
 from ..auth.models import User
@@ -321,17 +322,30 @@ def import_people(session, data: bytes, filename: str, *, mapping: dict[str, str
                 _("Someone with this name and the same phone or birth year is already in the "
                   "registry or the file: a manager should check.")], email))
         else:
-            report.rows.append(RowReport(number, "created", [], email))
-            to_create.append(item)
+            row_report = RowReport(number, "created", [], email)
+            report.rows.append(row_report)
+            to_create.append((row_report, item))
         seen_emails.add(email)
         registry.add(name, item["phone"], item["birth_year"])
     if progress:
         progress(0, len(to_create))
     if not dry_run:
         for start in range(0, len(to_create), CHUNK):
-            with unit_of_work(session):
-                for item in to_create[start:start + CHUNK]:
-                    _create_invited(session, item, actor=actor, now=now, job_id=job_id)
+            chunk = to_create[start:start + CHUNK]
+            try:
+                with unit_of_work(session):
+                    for _row, item in chunk:
+                        _create_invited(session, item, actor=actor, now=now, job_id=job_id)
+            except IntegrityError:
+                # someone took one of these e-mails meanwhile (another import, a sign-up):
+                # the chunk again one by one, those rows skipped
+                for row_report, item in chunk:
+                    try:
+                        with unit_of_work(session):
+                            _create_invited(session, item, actor=actor, now=now, job_id=job_id)
+                    except IntegrityError:
+                        row_report.status = "skipped"
+                        row_report.messages = [_("An account with this e-mail already exists.")]
             if progress:
                 progress(min(start + CHUNK, len(to_create)), len(to_create))
         with unit_of_work(session):
