@@ -125,19 +125,23 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _choice(value: str, labels: dict) -> str | None:
-    """A code of ``labels`` from its code or its label in English, French or Portuguese."""
-    folded = fold(value)
-    if not folded:
-        return None
-    for code, label in labels.items():
-        if folded == fold(code):
-            return code
-        for locale in ("en", "fr", "pt"):
-            with force_locale(locale):
-                if folded == fold(str(label)):
-                    return code
-    return value
+VOCABULARIES = {"cadre": reference.CADRES, "specialty": reference.SPECIALTIES}
+
+
+@cache
+def _vocabulary(kind: str) -> dict[str, str]:
+    """Folded codes and labels (English, French, Portuguese) of a vocabulary → its code."""
+    labels = VOCABULARIES[kind]
+    names = {}
+    for locale in ("pt", "fr", "en"):
+        with force_locale(locale):
+            names.update({fold(str(label)): code for code, label in labels.items()})
+    return names | {fold(code): code for code in labels}
+
+
+def _choice(value: str, kind: str) -> str:
+    """A code from its code or its label in English, French or Portuguese (else as given)."""
+    return _vocabulary(kind).get(fold(value), value)
 
 
 @cache
@@ -176,9 +180,9 @@ class ImportRowSchema(BaseSchema):
         if "email" in data:
             data["email"] = data["email"].lower()
         if "cadre" in data:
-            data["cadre"] = _choice(data["cadre"], reference.CADRES)
+            data["cadre"] = _choice(data["cadre"], "cadre")
         if "specialty" in data:
-            data["specialty"] = _choice(data["specialty"], reference.SPECIALTIES)
+            data["specialty"] = _choice(data["specialty"], "specialty")
         if "gender" in data:
             data["gender"] = GENDER_WORDS.get(fold(data["gender"]), data["gender"])
         if "country_of_residence" in data:
