@@ -15,7 +15,6 @@ from ..clock import now
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..forms import load_form
-from ..hooks import registry_hooks
 from ..idempotency import idempotent
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
@@ -54,9 +53,6 @@ def run_import(session, job, progress, now_) -> dict:
 @bp.record_once
 def _register(state):
     jobs.register_handler(state.app, KIND, run_import, _l("Professionals from a spreadsheet"))
-    hooks = registry_hooks(state.app)
-    hooks.erasure_steps.append(invitations.erase_invitation)
-    hooks.export_sections.append(invitations.invitation_of)
 
 
 def _page(template: str, status: int = 200, **values):

@@ -24,6 +24,7 @@ from ..facilities.models import facility_coordinators
 from ..hooks import registry_hooks
 from ..needs import services as needs
 from ..needs.models import Need
+from ..people_imports import invitations
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..programmes.models import Organisation, Programme, programme_managers
@@ -48,7 +49,7 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     if professional is not None:
         data["professional"] = ProfessionalSchema().dump(professional)
         data["consent_history"] = ConsentRecordSchema(many=True).dump(professional.consent_history)
-    for section in registry_hooks().export_sections:
+    for section in (invitations.invitation_of, *registry_hooks().export_sections):
         name, value = section(session, user)
         data[name] = value
     audit.record(session, now=now, actor=actor, action="export", entity="user", entity_id=user.id)
@@ -80,6 +81,7 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
         session.rollback()
         raise
     _scrub_registry(session, user, scrub.scrubber_for(session, user))
+    invitations.erase_invitation(session, user, now)
     if professional is not None:
         _erase_professional(professional, now=now)
     _erase_account(user, now)
