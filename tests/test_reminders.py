@@ -314,7 +314,8 @@ SAMPLE_PAYLOAD = {"mission": "Emergency obstetric care", "facility": "Tamale Tea
                   "missing": ["insurance", "travel_booked"], "sequence": 2,
                   "join_url": "https://meet.example.org/x", "months": 6, "country": "GH",
                   "authority": "Medical and Dental Council", "valid_until": "2026-06-15",
-                  "since": "2025-09-01", "licence_id": 1, "professional_id": 1}
+                  "since": "2025-09-01", "licence_id": 1, "professional_id": 1,
+                  "link": "http://localhost/claim/sample"}  # an imported person's invitation
 
 
 @pytest.mark.parametrize("language, words", [("en", "Mission proposal"), ("fr", "Proposition de mission"),
