@@ -255,6 +255,8 @@ def test_manager_previews_remaps_and_imports_in_a_job(app, make_user):
     assert link.startswith(app.config["PUBLIC_URL"])
     claim_page = Browser(app.test_client()).get(link.removeprefix(app.config["PUBLIC_URL"]))
     assert claim_page.status_code == 200
+    job_page = browser.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Professionals from a spreadsheet" in job_page and "People invited" in job_page
     report = browser.get(f"/jobs/{job.id}/problems.csv").get_data(as_text=True)
     assert len(report.splitlines()) == 1 + expected["invalid"] + first_run(expected)["duplicate"]
     assert "people.csv" in browser.get("/facilities/imports/professionals").get_data(as_text=True)
