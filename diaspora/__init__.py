@@ -39,6 +39,7 @@ from .facilities import (
 from .jobs import views as jobs_views, worker as jobs_worker
 from .needs import api as needs_api, views as needs_views
 from .partners import api as partners_api, views as partners_views
+from .people_imports import views as people_imports_views
 from .privacy import api as privacy_api, views as privacy_views
 from .professionals import api as professionals_api, views as professionals_views
 from .programmes import api as programmes_api, views as programmes_views
@@ -136,7 +137,8 @@ def _configure_sqlite(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for module in (auth_views, professionals_views, facilities_views, programmes_views,
                    needs_views, privacy_views, admin_views, partners_views, workforce_views,
-                   jobs_views, facility_import_views, facility_request_views, documents_views):
+                   jobs_views, facility_import_views, facility_request_views, documents_views,
+                   people_imports_views):
         app.register_blueprint(module.bp)
     for module in (auth_api, professionals_api, facilities_api, programmes_api, needs_api,
                    privacy_api, partners_api, workforce_api, documents_api):

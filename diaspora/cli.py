@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 
+from . import reference
 from .auth.models import User
 from .auth.schemas import UserCreateSchema
 from .auth.services import find_user_by_email
@@ -20,6 +21,8 @@ from .documents import services as documents
 from .errors import DomainError
 from .extensions import db
 from .facilities.importer import HeaderError, import_facilities
+from .facilities.sources.store import SourceProblemError
+from .facilities.uploads import UnknownFormat, import_file
 from .jobs.services import run_pending
 from .jobs.worker import work
 from .privacy.services import erase_person, retention_candidates
@@ -36,7 +39,9 @@ group = AppGroup("diaspora", help="Registry administration.")
 @click.option("--show-errors", default=20, show_default=True,
               help="How many row problems to print (all are counted).")
 def import_facilities_command(path: Path, strict: bool, dry_run: bool, show_errors: int) -> None:
-    """Import a WHO-format facility CSV (idempotent: re-import updates, never duplicates)."""
+    """Import a WHO-format facility CSV (idempotent: re-import updates, never duplicates).
+
+    A ministry's list (DHIS2, mCSD) goes through ``import-ministry-facilities``."""
     progress = None
     bar = None
     if sys.stderr.isatty():
@@ -194,3 +199,30 @@ def documents_retention_command(apply_: bool) -> None:
         documents.apply_retention(db.session, now=instant)
     click.echo(f"{len(candidates)} document(s) past the retention period"
                + (": removed" if apply_ else " (use --apply to remove them)"))
+
+
+@group.command("import-ministry-facilities")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code of the ministry's list.")
+@click.option("--level", "facility_level", type=int, default=None,
+              help="DHIS2 level of the facilities (default: the deepest level in the file).")
+@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
+@click.option("--show-errors", default=20, show_default=True)
+def import_ministry_facilities_command(path: Path, country: str, facility_level: int | None,
+                                       dry_run: bool, show_errors: int) -> None:
+    """Import a DHIS2 organisation-unit export (JSON or CSV) or an mCSD FHIR Bundle."""
+    code = country.strip().upper()
+    if code not in reference.countries():
+        raise click.ClickException(f"unknown country code {country!r}")
+    try:
+        result = import_file(db.session, path.read_bytes(), country=code, now=now(),
+                             facility_level=facility_level, dry_run=dry_run)
+    except (UnknownFormat, SourceProblemError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{result['format']}: " + ", ".join(f"{k} {v}" for k, v in result["counts"].items()))
+    for line in result["notes"]:
+        click.echo("  " + line, err=True)
+    for problem in result["problems"][:show_errors]:
+        click.echo(f"  entry {problem['line']}: {problem['column']}: {problem['message']}", err=True)
+    if len(result["problems"]) > show_errors:
+        click.echo(f"  … and {len(result['problems']) - show_errors} more", err=True)

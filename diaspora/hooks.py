@@ -52,6 +52,8 @@ class RegistryHooks:
     worker_export_sections: list[WorkerExportSection] = field(default_factory=list)
     licence_verified: list[LicenceVerified] = field(default_factory=list)
     licence_changed: list[LicenceChanged] = field(default_factory=list)
+    # fn(session, user, *, link, now, days): send an imported person their claim link.
+    invitation_senders: list[Callable[..., None]] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> None:

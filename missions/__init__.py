@@ -39,6 +39,7 @@ from .documents import (
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
+    invitations as notification_invitations,
     notices,
     privacy as notifications_privacy,
     producers,
@@ -100,6 +101,7 @@ def register(app: Flask) -> None:
     registry.erasure_steps.extend((certificates.erase_certificates,
                                    mission_documents.scrub_mission_documents))
     registry.export_sections.append(certificates.certificates_of)
+    registry.invitation_senders.append(notification_invitations.send_invitation)
 
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)

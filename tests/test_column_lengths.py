@@ -143,6 +143,14 @@ COLUMNS.update({("SourceUnitSchema", "uid"): (Facility.source_uid,),
 FILTERS.add("ImportRequestSchema")
 STORED_IN["FacilityRequestSchema"] = (FacilityRequest,)
 COLUMNS[("DeclineSchema", "reason")] = (FacilityRequest.reason,)
+# professionals from a spreadsheet (issue 17): a row's profile is loaded again by ProfileSchema
+# (checked itself); the upload's country and the claim's password (hashed) are not stored as text.
+STORED_IN["ImportRowSchema"] = (Professional,)
+COLUMNS.update({("ImportRowSchema", "email"): (User.email,),
+                **{("ImportRowSchema", name): () for name in (
+                    "phone", "cadre", "specialty", "country_of_residence", "languages",
+                    "gender")}})
+FILTERS.update({"UploadSchema", "ClaimSchema"})
 
 
 def all_schemas(cls=BaseSchema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from diaspora.facilities.requests import FacilityRequest
 from diaspora.facilities.services import update_facility
 from diaspora.facilities.sources import dhis2, mcsd
 from diaspora.facilities.vocabulary import category_for, ownership_for
-from diaspora.jobs import services as jobs
+from diaspora.jobs import services as jobs, worker
 from diaspora.jobs.models import Job
 from diaspora.jobs.rq_entry import run_job_by_id
 from diaspora.professionals.models import Qualification
@@ -456,3 +457,34 @@ def test_a_manager_declines_a_request_with_a_reason(app, make_user):
                         {"reason": "Already listed as Kumasi South Regional Hospital"}).status_code == 302
     db.session.refresh(request)
     assert (request.status, request.decided_by_id) == ("declined", manager.id)
+
+
+def test_cli_imports_a_ministry_list(runner, tmp_path):
+    path = tmp_path / "units.json"
+    path.write_bytes(dhis2_json())
+    result = runner.invoke(args=["diaspora", "import-ministry-facilities", str(path),
+                                 "--country", "gh"])
+    assert result.exit_code == 0, result.output
+    assert "dhis2-json: rows 4, inserted 2" in result.output
+    assert "entry 6: latitude" in result.output
+    refused = runner.invoke(args=["diaspora", "import-ministry-facilities", str(path),
+                                  "--country", "XX"])
+    assert refused.exit_code != 0 and "unknown country" in refused.output
+
+
+@pytest.mark.own_app  # the worker is a thread with its own connection
+def test_the_embedded_worker_thread_runs_a_queued_job(app, make_user):
+    job = jobs.enqueue(db.session, uploads.KIND, actor=make_user("manager"), now=START,
+                       params={"country": "GH"}, input_data=dhis2_json())
+    app.config["JOBS_POLL_SECONDS"] = 0.05
+    stop = worker.start(app)
+    try:
+        deadline = time.monotonic() + 60
+        while db.session.scalar(sa.select(Job.status).where(Job.id == job.id)) != "done":
+            assert time.monotonic() < deadline, "timed out waiting for the worker thread"
+            db.session.rollback()  # read afresh what the worker committed
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        app.extensions["jobs_worker"][0].join(timeout=60)
+    assert db.session.scalar(sa.select(sa.func.count(Facility.id))) == 2

@@ -180,6 +180,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "documents_api.list_professional_documents": MGR,
     "documents_api.verify_against_document": MGR, "documents_api.verify_licence": MGR,
     "certificates_api.get_certificate": PRO | MGR, "certificates_api.check_certificate": PUBLIC,
+    # professionals from a spreadsheet (issue 17): managers import; the invited person claims
+    # their account with the signed link alone (tests/test_people_imports.py)
+    "people_imports.upload_page": MGR, "people_imports.preview": MGR, "people_imports.start": MGR,
+    "people_imports.claim": PUBLIC,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a

@@ -23,11 +23,14 @@ import sqlalchemy as sa
 from playwright.sync_api import expect, sync_playwright
 
 from diaspora.auth.models import User
+from diaspora.clock import now as clock_now
 from diaspora.demo import DEMO_ADMIN, load_demo_data
 from diaspora.extensions import db
 from diaspora.jobs.models import Job
 from diaspora.needs.models import Need
 from diaspora.partners.models import PartnerInstitution, Partnership
+from diaspora.people_imports import invitations, services as people_imports
+from diaspora.people_imports.models import Invitation
 from diaspora.professionals.models import Licence, Professional
 from diaspora.programmes.models import Organisation, Programme
 from diaspora.security import DEMO_PASSWORD
@@ -113,6 +116,18 @@ def finished_import_job() -> int:
     return job.id
 
 
+def claim_token() -> str:
+    """An imported person's invitation link, valid at the app's clock."""
+    manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
+    people_imports.import_people(
+        db.session, b"Name,Email,Cadre,Country\nKwame Invited,kwame.invited@example.org,2211,GH\n",
+        "people.csv", mapping={"Name": "name", "Email": "email", "Cadre": "cadre",
+                               "Country": "country_of_residence"}, actor=manager, now=clock_now())
+    invitation = db.session.scalar(sa.select(Invitation).join(User, User.id == Invitation.user_id)
+                                   .where(User.email == "kwame.invited@example.org"))
+    return invitations.make_token(invitation, now=clock_now())
+
+
 def fills() -> dict[str, tuple]:
     """Argument name → the values to try, from the demo records."""
     person = db.session.scalar(sa.select(Professional).join(Professional.user)
@@ -139,7 +154,7 @@ def fills() -> dict[str, tuple]:
         "line_id": tuple(db.session.scalars(sa.select(sa.func.min(CostLine.id))
                                             .group_by(CostLine.mission_id))),
         "job_id": (finished_import_job(),),
-        "token": (),  # feeds: listed in SKIPPED
+        "token": (claim_token(),),  # an imported person's claim link; feeds: in SKIPPED
         "file_format": (),
         **placement_fills(),
     }

@@ -320,7 +320,8 @@ SAMPLE_PAYLOAD = {"mission": "Emergency obstetric care", "facility": "Tamale Tea
                   # placements abroad (issue 16)
                   "placement": 3, "offer": "Obstetric emergencies fellowship",
                   "partner": "Radboudumc", "worker": "Abena Owusu",
-                  "name": "Esi Coordinator", "user_id": 1}
+                  "name": "Esi Coordinator", "user_id": 1,
+                  "link": "http://localhost/claim/sample"}  # an imported person's invitation
 
 
 @pytest.mark.parametrize("language, words", [("en", "Mission proposal"), ("fr", "Proposition de mission"),

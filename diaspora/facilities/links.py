@@ -2,7 +2,7 @@
 is the same place, proposed by name similarity and geodesic distance, decided by a manager.
 
 ``propose_links`` looks, for each ministry facility without a link, at the WHO-list facilities
-of its country within ``MAX_KM`` (a bounding box first, then geopy's geodesic distance) and
+of its country within ``MAX_KM`` (a grid of cells first, then geopy's geodesic distance) and
 proposes the best one whose score reaches ``MIN_SCORE``. The score is the similarity of the
 names once folded and stripped of the words every facility name has ("health centre", "CHPS",
 "hôpital" ...) less a penalty growing with the distance (``score``). A manager accepts (same place) or
@@ -81,35 +81,68 @@ def score(name_a: str, name_b: str, km: float | None) -> float:
 
 
 def propose_links(session, *, now: datetime, max_km: float = MAX_KM) -> int:
-    """Propose a WHO-list match for each ministry facility without a link; returns how many."""
+    """Propose a WHO-list match for each ministry facility without a link; returns how many.
+
+    The WHO-list facilities of each country are read once, as plain rows, into a grid of
+    ``CELL`` degrees; each ministry facility looks only at the cells around it.
+    """
     linked = sa.select(FacilityLink.facility_id)
-    pending = session.scalars(sa.select(Facility).where(
-        Facility.source != WHO_SOURCE, Facility.latitude.is_not(None),
-        Facility.id.not_in(linked)).order_by(Facility.id)).all()
-    degrees = max_km / 111.0
-    proposed = 0
-    with unit_of_work(session):
-        for facility in pending:
-            lat, lon = facility.latitude, facility.longitude
-            box = degrees / max(0.1, abs(math.cos(math.radians(lat))))
-            candidates = session.scalars(sa.select(Facility).where(
-                Facility.source == WHO_SOURCE, Facility.country == facility.country,
-                Facility.latitude.between(lat - degrees, lat + degrees),
-                Facility.longitude.between(lon - box, lon + box)))
-            best = None
-            for candidate in candidates:
-                km = distance_km((lat, lon), (candidate.latitude, candidate.longitude))
+    pending = session.execute(sa.select(
+        Facility.id, Facility.country, Facility.name, Facility.latitude, Facility.longitude)
+        .where(Facility.source != WHO_SOURCE, Facility.latitude.is_not(None),
+               Facility.id.not_in(linked)).order_by(Facility.country, Facility.id)).all()
+    links = []
+    for country in sorted({row.country for row in pending}):
+        grid = _who_grid(session, country)
+        if not grid:
+            continue
+        for row in (row for row in pending if row.country == country):
+            best = _best_match(grid, row.name, row.latitude, row.longitude, max_km)
+            if best is not None:
+                links.append({"facility_id": row.id, "master_id": best[2], "score": best[0],
+                              "distance_km": round(best[1], 3),
+                              "status": LinkStatus.PROPOSED, "proposed_at": now})
+    if links:
+        with unit_of_work(session):
+            session.execute(sa.insert(FacilityLink), links)
+    return len(links)
+
+
+CELL = 0.1  # degrees
+
+
+def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+    return math.floor(latitude / CELL), math.floor(longitude / CELL)
+
+
+def _who_grid(session, country: str) -> dict[tuple[int, int], list[tuple]]:
+    grid: dict[tuple[int, int], list[tuple]] = {}
+    for row in session.execute(sa.select(Facility.id, Facility.name, Facility.latitude,
+                                         Facility.longitude)
+                               .where(Facility.source == WHO_SOURCE, Facility.country == country,
+                                      Facility.latitude.is_not(None))):
+        grid.setdefault(_cell(row.latitude, row.longitude), []).append(tuple(row))
+    return grid
+
+
+def _best_match(grid, name: str, latitude: float, longitude: float,
+                max_km: float) -> tuple[float, float, int] | None:
+    """(score, km, WHO facility id) of the best candidate within ``max_km``, or None."""
+    span_lat = math.ceil(max_km / 111.0 / CELL)
+    span_lon = math.ceil(max_km / 111.0 / max(0.1, math.cos(math.radians(latitude))) / CELL)
+    row_cell, column_cell = _cell(latitude, longitude)
+    best = None
+    for d_lat in range(-span_lat, span_lat + 1):
+        for d_lon in range(-span_lon, span_lon + 1):
+            for master_id, master_name, master_lat, master_lon in grid.get(
+                    (row_cell + d_lat, column_cell + d_lon), ()):
+                km = distance_km((latitude, longitude), (master_lat, master_lon))
                 if km > max_km:
                     continue
-                value = score(facility.name, candidate.name, km)
+                value = score(name, master_name, km)
                 if value >= MIN_SCORE and (best is None or value > best[0]):
-                    best = (value, km, candidate)
-            if best is not None:
-                session.add(FacilityLink(facility_id=facility.id, master_id=best[2].id,
-                                         score=best[0], distance_km=round(best[1], 3),
-                                         status=LinkStatus.PROPOSED, proposed_at=now))
-                proposed += 1
-    return proposed
+                    best = (value, km, master_id)
+    return best
 
 
 def review_queue(session, status: str = LinkStatus.PROPOSED) -> list[FacilityLink]:

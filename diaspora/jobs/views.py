@@ -19,6 +19,8 @@ COUNT_LABELS = {
     "invalid": _l("Rows with errors"), "closed": _l("Closed in the source"),
     "without_coordinates": _l("Without coordinates"), "corrections_kept": _l("Corrections kept"),
     "links_proposed": _l("Links to the WHO list proposed"),
+    "created": _l("People invited"), "skipped": _l("Already in the registry (skipped)"),
+    "duplicate": _l("Possible duplicates (not created)"), "invited": _l("Invitations sent"),
 }
 
 

@@ -25,6 +25,7 @@ from ..facilities.models import facility_coordinators
 from ..hooks import registry_hooks
 from ..needs import services as needs
 from ..needs.models import Need
+from ..people_imports import invitations
 from ..professionals.models import Professional
 from ..professionals.schemas import ConsentRecordSchema, ProfessionalSchema
 from ..programmes.models import Organisation, Programme, programme_managers
@@ -49,7 +50,7 @@ def export_person(session, user: User, *, actor: User, now: datetime) -> dict:
     if professional is not None:
         data["professional"] = ProfessionalSchema().dump(professional)
         data["consent_history"] = ConsentRecordSchema(many=True).dump(professional.consent_history)
-    for section in registry_hooks().export_sections:
+    for section in (invitations.invitation_of, *registry_hooks().export_sections):
         name, value = section(session, user)
         data[name] = value
     with unit_of_work(session):
@@ -79,6 +80,7 @@ def erase_person(session, user: User, *, actor: User, now: datetime) -> User:
         for hook in registry_hooks().erasure_steps:
             hook(session, user, now)
         _scrub_registry(session, user, scrub.scrubber_for(session, user))
+        invitations.erase_invitation(session, user, now)
         if professional is not None:
             _erase_professional(professional, now=now)
         _erase_account(user, now)

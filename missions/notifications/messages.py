@@ -124,6 +124,12 @@ MESSAGES = {
         _l("Placement cancelled: %(worker)s"),
         _l("The placement of %(worker)s in “%(offer)s” at %(partner)s is cancelled. Reason: "
            "%(reason)s"), link="placement"),
+    "account_invitation": Message(
+        _l("You are invited to the diaspora skills registry"),
+        _l("A programme added you to the diaspora skills registry. Open the link within "
+           "%(days)s days to check your data, choose a password and say whether you agree to "
+           "be in the registry. Nobody will contact you for a mission before you agree."),
+        link="payload"),
 }
 
 LINKS = {
@@ -133,6 +139,7 @@ LINKS = {
     "user": lambda n: url_for("auth.user_edit", user_id=n.payload["user_id"], _external=True),
     "placement": lambda n: url_for("placements.detail", placement_id=n.payload["placement"],
                                    _external=True),
+    "payload": lambda n: (n.payload or {}).get("link", ""),
 }
 
 
