@@ -38,7 +38,8 @@ from datetime import date
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, Phase, settings, strategies as st
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
@@ -59,6 +60,9 @@ from .conftest import START
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance, response_headers_conformance]
 ROLES = ("manager", "professional")
+# A failure is reported as found, not shrunk: shrinking a sequence of API calls can take longer
+# than the whole suite (the failing example is printed either way).
+NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
          HealthCheck.data_too_large]
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -149,7 +153,7 @@ def tally(request, backend):
     """Counts the requests a test sends and the responses >= 500 it gets; written to
     ``FUZZ_REPORT`` when set."""
     counts = {"backend": backend, "test": request.node.name, "requests": 0, "server_errors": 0,
-              "phases": {}}
+              "failures": 0, "phases": {}}
     yield counts
     if REPORT:
         with open(REPORT, "a", encoding="utf-8") as report:
@@ -197,7 +201,11 @@ def send(case, call_kwargs, tally):
 
 def validate(case, response, tally, **kwargs):
     tally["server_errors"] += response.status_code >= 500
-    case.validate_response(response, checks=CHECKS, **kwargs)
+    try:
+        case.validate_response(response, checks=CHECKS, **kwargs)
+    except Exception:
+        tally["failures"] += 1
+        raise
 
 
 @pytest.fixture
@@ -217,7 +225,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 def one_at_a_time(examples: int) -> settings:
     """Per operation: its examples, its coverage cases and ``examples`` generated cases."""
-    return settings(max_examples=examples, deadline=None, derandomize=True,
+    return settings(max_examples=examples, deadline=None, derandomize=True, phases=NO_SHRINK,
                     suppress_health_check=QUIET)
 
 
@@ -247,9 +255,18 @@ def test_api_sequences_keep_the_contract(api_schema, call_as, tally, role):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             validate(case, response, tally, transport_kwargs=kwargs)
 
-    Sequences.run(settings=settings(max_examples=2 * EXAMPLES, stateful_step_count=5,
-                                    deadline=None, derandomize=True,
-                                    suppress_health_check=QUIET))
+    try:
+        Sequences.run(settings=settings(max_examples=2 * EXAMPLES, stateful_step_count=5,
+                                        deadline=None, derandomize=True, phases=NO_SHRINK,
+                                        suppress_health_check=QUIET))
+    except FlakyStrategyDefinition:
+        # Which rule a sequence may take next depends on what the API answered before (links
+        # need the records made earlier in the test's database), so Hypothesis cannot always
+        # replay a sequence draw for draw. Every response it got was validated all the same:
+        # the tally below holds each contract failure and each answer >= 500.
+        pass
+    assert tally["requests"] > 0
+    assert tally["failures"] == 0 and tally["server_errors"] == 0
 
 
 # --- the document as written ---------------------------------------------------------------
