@@ -14,6 +14,7 @@ from ..professionals import services as professionals
 from ..professionals.schemas import LicenceSchema
 from ..schemas import BaseSchema
 from ..security import roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import PersonalUploadSchema, VerificationSchema
 from .uploads import upload_route
@@ -55,7 +56,7 @@ class VerificationOutSchema(BaseSchema):
 
 
 @blp.get("/documents")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.response(200, DocumentSchema(many=True))
 @blp.answers(404, "You have no professional profile.")
 def list_documents():
@@ -65,7 +66,7 @@ def list_documents():
 
 
 @blp.post("/documents")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.arguments(PersonalUploadSchema, location="form")
 @blp.arguments(FileSchema, location="files")
 @blp.response(201, DocumentSchema)
@@ -82,7 +83,7 @@ def upload_document(form, files):
 
 
 @blp.get("/documents/<int:document_id>")
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 @blp.response(200, content_type="application/octet-stream",
               description="The file as uploaded (its own content type), as an attachment")
 @blp.answers(403, "Not your document, nor of someone in a programme you manage (audited).")
@@ -93,7 +94,7 @@ def download_document(document_id):
 
 
 @blp.delete("/documents/<int:document_id>")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 @blp.response(204)
 @blp.answers(409, "A verification rests on this document: it is kept.")
 def delete_document(document_id):
@@ -102,7 +103,7 @@ def delete_document(document_id):
 
 
 @blp.get("/professionals/<int:professional_id>/documents", tags=["Verification"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, DocumentSchema(many=True))
 @blp.answers(403, "This person is in none of your programmes.")
 def list_professional_documents(professional_id):
@@ -114,7 +115,7 @@ def list_professional_documents(professional_id):
 
 @blp.post(f"/professionals/<int:professional_id>/{KINDS}/<int:child_id>/verification",
           tags=["Verification"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(VerificationSchema)
 @blp.response(201, VerificationOutSchema)
 @blp.answers(403, "Only the managers of this person's programmes verify their papers.")
@@ -130,7 +131,7 @@ def verify_against_document(data, professional_id, kind, child_id):
 
 @blp.post("/professionals/<int:professional_id>/licences/<int:licence_id>/verify",
           tags=["Verification"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(VerificationSchema)
 @blp.response(200, LicenceSchema)
 @blp.answers(403, "Only the managers of this person's programmes verify their papers.")

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..forms import load_form
 from ..professionals import services as professionals
 from ..security import roles_required
+from ..vocabulary import Role
 from ..web import add_nav
 from . import checks, services
 from .schemas import PersonalUploadSchema, VerificationSchema
@@ -51,7 +52,7 @@ def _disposition(filename: str) -> str:
 
 
 @bp.route("/documents", methods=["GET", "POST"])
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def mine():
     professional = professionals.own_profile(db.session, current_user)
     errors, status = {}, 200
@@ -74,14 +75,14 @@ def mine():
 
 
 @bp.get("/documents/<int:document_id>")
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 def download(document_id: int):
     document, data = services.open_document(db.session, document_id, actor=current_user, now=now())
     return send(document, data)
 
 
 @bp.post("/documents/<int:document_id>/delete")
-@roles_required("professional")
+@roles_required(Role.PROFESSIONAL)
 def delete(document_id: int):
     services.delete_own(db.session, document_id, actor=current_user, now=now())
     flash(_("Document removed."), "success")
@@ -89,7 +90,7 @@ def delete(document_id: int):
 
 
 @bp.get("/professionals/<int:professional_id>/documents")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def of_professional(professional_id: int):
     professional = professionals.get_professional(db.session, professional_id, actor=current_user,
                                                   now=now())
@@ -110,7 +111,7 @@ def _review(professional, errors, status):
 
 @bp.post("/professionals/<int:professional_id>/<any(licences, qualifications):kind>/"
          "<int:child_id>/verification")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def verify(professional_id: int, kind: str, child_id: int):
     professional = professionals.get_professional(db.session, professional_id, actor=current_user,
                                                   now=now())

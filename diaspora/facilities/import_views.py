@@ -15,7 +15,7 @@ from ..forms import load_form
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
 from ..security import roles_required
-from ..vocabulary import JobStatus, LinkStatus
+from ..vocabulary import JobStatus, LinkStatus, Role
 from ..web import add_nav
 from . import links, uploads
 from .fhir import mcsd_bundle
@@ -45,13 +45,13 @@ def _page(errors: dict, status: int = 200):
 
 
 @bp.get("")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def index():
     return _page({})
 
 
 @bp.post("")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def upload():
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
     data, errors = load_form(ImportRequestSchema())
@@ -77,7 +77,7 @@ def upload():
 
 
 @bp.get("/mcsd.json")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def export_mcsd():
     """The facility list (``?country=`` one country) as an IHE mCSD FHIR Bundle."""
     asked = {"country": request.args["country"]} if request.args.get("country") else {}
@@ -91,7 +91,7 @@ def export_mcsd():
 
 
 @bp.get("/links")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def link_queue():
     """The review queue: ministry facilities and the WHO-list facility proposed as the same."""
     return render_template("facilities/links.html", queue=links.review_queue(db.session),
@@ -99,7 +99,7 @@ def link_queue():
 
 
 @bp.post("/links/<int:link_id>")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def decide_link(link_id: int):
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):

@@ -10,7 +10,7 @@ from ..clock import now
 from ..extensions import db
 from ..forms import form_data, load_form
 from ..security import roles_required
-from ..vocabulary import FacilityRequestStatus
+from ..vocabulary import FacilityRequestStatus, Role
 from ..web import add_nav
 from . import requests as services
 
@@ -24,7 +24,7 @@ def _nav(state):
 
 
 @bp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
     return render_template("facilities/requests.html",
                            requests=services.visible_requests(db.session, current_user),
@@ -32,7 +32,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("coordinator")
+@roles_required(Role.COORDINATOR)
 def new():
     errors: dict = {}
     if request.method == "POST":
@@ -46,7 +46,7 @@ def new():
 
 
 @bp.post("/<int:request_id>/add")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def add(request_id: int):
     facility = services.add_requested(db.session, request_id, actor=current_user, now=now())
     flash(_("Facility added."), "success")
@@ -54,7 +54,7 @@ def add(request_id: int):
 
 
 @bp.post("/<int:request_id>/decline")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def decline(request_id: int):
     data = form_data(services.DeclineSchema())
     services.decline_requested(db.session, request_id, data["reason"], actor=current_user,

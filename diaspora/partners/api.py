@@ -8,6 +8,7 @@ from ..clock import now
 from ..extensions import db
 from ..idempotency import idempotent
 from ..security import roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import AgreementSchema, EmployerSchema, PartnerSchema, PartnershipSchema
 
@@ -18,7 +19,7 @@ blp = ApiBlueprint("partners_api", __name__, url_prefix="/api/v1", tags={
 
 
 @blp.get("/partners")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PartnerSchema(many=True))
 def list_partners():
     """Every partner institution, by country and name."""
@@ -26,7 +27,7 @@ def list_partners():
 
 
 @blp.post("/partners")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(PartnerSchema)
 @blp.response(201, PartnerSchema)
@@ -37,7 +38,7 @@ def create_partner(data):
 
 
 @blp.get("/partners/<int:partner_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PartnerSchema)
 def get_partner(partner_id):
     """One partner institution with its agreements."""
@@ -45,7 +46,7 @@ def get_partner(partner_id):
 
 
 @blp.post("/partners/<int:partner_id>/agreements")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(AgreementSchema)
 @blp.response(201, AgreementSchema)
@@ -56,7 +57,7 @@ def add_agreement(data, partner_id):
 
 
 @blp.post("/partnerships")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(PartnershipSchema)
 @blp.response(201, PartnershipSchema)
@@ -66,7 +67,7 @@ def create_partnership(data):
 
 
 @blp.get("/partnerships/<int:partnership_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PartnershipSchema)
 def get_partnership(partnership_id):
     """One partnership (managers, and coordinators of its facility)."""
@@ -74,7 +75,7 @@ def get_partnership(partnership_id):
 
 
 @blp.put("/professionals/<int:professional_id>/employer")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(EmployerSchema)
 @blp.response(204)
 def set_employer(data, professional_id):

@@ -31,14 +31,14 @@ def _nav(state):
 
 
 @bp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
     return render_template("partners/index.html", partners=services.list_partners(db.session),
                            partnerships=services.partnerships_of(db.session, current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def new():
     errors: dict = {}
@@ -53,7 +53,7 @@ def new():
 
 
 @bp.get("/<int:partner_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def detail(partner_id: int):
     partner = services.get_partner(db.session, partner_id)
     visible = [p for p in partner.partnerships
@@ -63,7 +63,7 @@ def detail(partner_id: int):
 
 
 @bp.post("/<int:partner_id>/agreements")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def add_agreement(partner_id: int):
     partner = services.get_partner(db.session, partner_id)
@@ -79,7 +79,7 @@ def add_agreement(partner_id: int):
 
 
 @bp.post("/<int:partner_id>/staff")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def add_staff(partner_id: int):
     """Record a professional as employed by this partner."""
     partner = services.get_partner(db.session, partner_id)
@@ -92,7 +92,7 @@ def add_staff(partner_id: int):
 
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def new_partnership():
     errors: dict = {}

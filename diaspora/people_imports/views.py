@@ -19,7 +19,7 @@ from ..idempotency import idempotent
 from ..jobs import services as jobs
 from ..schemas import BaseSchema, CountryCode
 from ..security import SYSTEM, roles_required
-from ..vocabulary import JobStatus
+from ..vocabulary import JobStatus, Role
 from . import invitations, services
 from .models import Invitation
 
@@ -62,7 +62,7 @@ def _page(template: str, status: int = 200, **values):
 
 
 @bp.get("/facilities/imports/professionals")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def upload_page():
     history = jobs.jobs_of_kind(db.session, (KIND,))
     return _page("people_imports/upload.html", errors={}, form={}, history=history)
@@ -104,7 +104,7 @@ def _refused(errors: dict):
 
 
 @bp.post("/facilities/imports/professionals")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def preview():
     """Read the file (uploaded now, or carried by the preview form), guess or take the mapping,
     and show the dry run's per-row report."""
@@ -123,7 +123,7 @@ def preview():
 
 
 @bp.post("/facilities/imports/professionals/import")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def start():
     """Start the import job with the mapping of the preview (once, however often it is sent)."""

@@ -8,6 +8,7 @@ from ..clock import now
 from ..extensions import db
 from ..idempotency import idempotent
 from ..security import roles_required
+from ..vocabulary import Role
 from . import services
 from .schemas import HostHealthWorkerSchema, WorkerQuerySchema
 
@@ -19,7 +20,7 @@ blp = ApiBlueprint("workforce_api", __name__, url_prefix="/api/v1/host-workers",
 
 
 @blp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(WorkerQuerySchema, location="query")
 @blp.response(200, HostHealthWorkerSchema(many=True))
 def list_workers(args):
@@ -28,7 +29,7 @@ def list_workers(args):
 
 
 @blp.post("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 @blp.arguments(HostHealthWorkerSchema)
 @blp.response(201, HostHealthWorkerSchema)
@@ -38,7 +39,7 @@ def create_worker(data):
 
 
 @blp.get("/<int:worker_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, HostHealthWorkerSchema)
 def get_worker(worker_id):
     """One health worker."""
@@ -46,7 +47,7 @@ def get_worker(worker_id):
 
 
 @blp.post("/<int:worker_id>/confirm")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, HostHealthWorkerSchema)
 @blp.answers(409, "Confirmed already.")
 def confirm_worker(worker_id):
@@ -56,7 +57,7 @@ def confirm_worker(worker_id):
 
 
 @blp.get("/<int:worker_id>/export")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200)
 def export_worker(worker_id):
     """Everything held about the worker (their data-access request)."""
@@ -65,7 +66,7 @@ def export_worker(worker_id):
 
 
 @blp.post("/<int:worker_id>/erase")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(204)
 @blp.answers(409, "A placement is under way, or the record is erased already.")
 def erase_worker(worker_id):

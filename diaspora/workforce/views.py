@@ -29,7 +29,7 @@ def _nav(state):
 
 
 @bp.get("")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
     facility_id = request.args.get("facility_id", type=int)
     return render_template("workforce/index.html",
@@ -38,7 +38,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 def new():
     errors: dict = {}
@@ -73,7 +73,7 @@ def register():
 
 
 @bp.get("/<int:worker_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def detail(worker_id: int):
     worker = services.get_worker(db.session, worker_id, actor=current_user)
     return render_template("workforce/detail.html", worker=worker,
@@ -81,7 +81,7 @@ def detail(worker_id: int):
 
 
 @bp.post("/<int:worker_id>/confirm")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def confirm(worker_id: int):
     worker = services.get_worker(db.session, worker_id, actor=current_user)
     services.confirm(db.session, worker, actor=current_user, now=now())
@@ -90,7 +90,7 @@ def confirm(worker_id: int):
 
 
 @bp.get("/<int:worker_id>/export")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def export(worker_id: int):
     """Everything held about the worker, as JSON (for their data-access request)."""
     worker = services.get_worker(db.session, worker_id, actor=current_user)
@@ -100,7 +100,7 @@ def export(worker_id: int):
 
 
 @bp.post("/<int:worker_id>/erase")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def erase(worker_id: int):
     worker = services.get_worker(db.session, worker_id, actor=current_user)
     services.erase_worker(db.session, worker, actor=current_user, now=now())

@@ -9,6 +9,7 @@ from diaspora.clock import now
 from diaspora.extensions import db
 from diaspora.idempotency import idempotent
 from diaspora.security import login_required, roles_required
+from diaspora.vocabulary import Role
 
 from ..core import access
 from ..dashboards.filters import FilterSchema, filters_for
@@ -51,7 +52,7 @@ def list_mission_costs(mission_id):
 
 
 @blp.post("/missions/<int:mission_id>/costs")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(CostLineSchema)
 @blp.response(201, CostLineSchema)
@@ -67,7 +68,7 @@ def add_mission_cost(data, mission_id):
 
 
 @blp.post("/missions/<int:mission_id>/costs/estimate")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(EstimateSchema)
 @blp.response(201, CostLineSchema)
@@ -84,7 +85,7 @@ def estimate_mission_allowance(data, mission_id):
 
 
 @blp.patch(LINE)
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(CostLineChangeSchema(partial=True))
 @blp.response(200, CostLineSchema)
 @blp.answers(403, "Not a mission of your programmes.")
@@ -102,7 +103,7 @@ def change_mission_cost(data, mission_id, line_id):
 
 
 @blp.post(f"{LINE}/approval")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, CostLineSchema)
 @blp.answers(403, "Not a mission of your programmes.")
 @blp.answers(409, "The line is approved already.")
@@ -114,7 +115,7 @@ def approve_mission_cost(mission_id, line_id):
 
 
 @blp.get(f"{LINE}/history")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, CostLineHistorySchema(many=True))
 @blp.answers(403, "Not a mission of your programmes.")
 def mission_cost_history(mission_id, line_id):
@@ -124,7 +125,7 @@ def mission_cost_history(mission_id, line_id):
 
 
 @blp.delete(LINE)
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(204)
 @blp.answers(403, "Not a mission of your programmes.")
 @blp.answers(409, "An approved line is changed with a reason, not removed.")
@@ -136,7 +137,7 @@ def remove_mission_cost(mission_id, line_id):
 
 
 @blp.get("/rates/per-diem")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, PerDiemRateSchema(many=True))
 def list_per_diem_rates():
     """Per diem rates by host country (and city) and year."""
@@ -144,7 +145,7 @@ def list_per_diem_rates():
 
 
 @blp.put("/rates/per-diem")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(PerDiemRateSchema)
 @blp.response(200, PerDiemRateSchema)
 def set_per_diem_rate(data):
@@ -153,7 +154,7 @@ def set_per_diem_rate(data):
 
 
 @blp.get("/rates/exchange")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, ExchangeRateSchema(many=True))
 def list_exchange_rates():
     """Exchange rates, latest first (at most 200)."""
@@ -161,7 +162,7 @@ def list_exchange_rates():
 
 
 @blp.put("/rates/exchange")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(ExchangeRateSchema)
 @blp.response(200, ExchangeRateSchema)
 def set_exchange_rate(data):
@@ -170,7 +171,7 @@ def set_exchange_rate(data):
 
 
 @blp.get("/programmes/<int:programme_id>/budget")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(BudgetQuerySchema, location="query")
 @blp.response(200, BudgetReportSchema)
 @blp.answers(403, "Not your programme.")
@@ -183,7 +184,7 @@ def programme_budget(args, programme_id):
 
 
 @blp.put("/programmes/<int:programme_id>/budget")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(BudgetLineSchema)
 @blp.response(200, BudgetLineSchema)
 @blp.answers(403, "Not your programme.")
@@ -195,7 +196,7 @@ def set_programme_budget_line(data, programme_id):
 
 
 @blp.get("/value-for-money")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.arguments(FilterSchema, location="query")
 @blp.response(200, ValueSchema(many=True))
 @blp.answers(403, "A programme you do not manage.")

@@ -14,7 +14,7 @@ from diaspora.forms import load_form
 from diaspora.idempotency import idempotent
 from diaspora.programmes.access import programmes_for
 from diaspora.security import roles_required
-from diaspora.vocabulary import MANAGERS
+from diaspora.vocabulary import MANAGERS, Role
 from diaspora.web import add_nav
 
 from ..core import access
@@ -68,7 +68,7 @@ def _failed(error) -> dict:
 # --- a mission's costs ---------------------------------------------------------------------
 
 @bp.route("/missions/<int:mission_id>/costs", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def mission_costs(mission_id: int):
     """Every cost line of a mission, and the forms to add one or estimate the allowance."""
@@ -102,7 +102,7 @@ def _mission_page(mission, *, errors=None, over_budget=None, form_name=None, sta
 
 
 @bp.post("/missions/<int:mission_id>/costs/estimate")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def estimate(mission_id: int):
     """The living allowance from the per diem rates (days × rate), or an amount and a reason."""
@@ -126,7 +126,7 @@ def estimate(mission_id: int):
 
 
 @bp.route("/missions/<int:mission_id>/costs/<int:line_id>", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def edit_line(mission_id: int, line_id: int):
     """Change a line; an approved one needs a reason and keeps its history."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
@@ -152,7 +152,7 @@ def edit_line(mission_id: int, line_id: int):
 
 
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/approve")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def approve(mission_id: int, line_id: int):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     line = services.get_line(db.session, current_user, mission, line_id)
@@ -166,7 +166,7 @@ def approve(mission_id: int, line_id: int):
 
 
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/delete")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def remove_line(mission_id: int, line_id: int):
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     line = services.get_line(db.session, current_user, mission, line_id)
@@ -182,7 +182,7 @@ def remove_line(mission_id: int, line_id: int):
 # --- money home, rates ------------------------------------------------------------------------
 
 @bp.get("/money")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def index():
     """The programmes whose money the manager keeps, and the rates."""
     return render_template("costs/index.html",
@@ -190,7 +190,7 @@ def index():
 
 
 @bp.route("/money/rates", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def per_diem():
     errors = {}
     if request.method == "POST":
@@ -204,7 +204,7 @@ def per_diem():
 
 
 @bp.route("/money/exchange-rates", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def exchange_rates():
     errors = {}
     if request.method == "POST":
@@ -239,7 +239,7 @@ def _year(default: int) -> int:
 
 
 @bp.route("/programmes/<int:programme_id>/budget", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def budget(programme_id: int):
     """Budget lines against spending, with the burn-down and the form to plan a line."""
     programme = budgets.get_programme(db.session, current_user, programme_id)
@@ -272,7 +272,7 @@ def _period() -> tuple[int, int]:
 
 
 @bp.route("/programmes/<int:programme_id>/results", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def results_report(programme_id: int):
     """The funder's report: results against targets with the budget beside them (printable),
     and the form to set a target."""
@@ -292,7 +292,7 @@ def results_report(programme_id: int):
 
 
 @bp.get("/programmes/<int:programme_id>/results.xlsx")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def results_xlsx(programme_id: int):
     programme = budgets.get_programme(db.session, current_user, programme_id)
     year, quarter = _period()

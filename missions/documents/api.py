@@ -13,6 +13,7 @@ from diaspora.extensions import db
 from diaspora.ratelimit import rate_limited
 from diaspora.schemas import BaseSchema
 from diaspora.security import roles_required
+from diaspora.vocabulary import Role
 
 from ..core.access import get_mission
 from . import certificates, pdf
@@ -35,7 +36,7 @@ class CertificateCheckSchema(BaseSchema):
 
 
 @blp.get("/missions/<int:mission_id>/certificate")
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 @blp.response(200, content_type="application/pdf",
               description="The certificate of service (or CPD statement) as a PDF")
 @blp.answers(403, "Not your certificate (managers of the mission's programme may read it, "

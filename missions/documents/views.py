@@ -17,6 +17,7 @@ from diaspora.extensions import db
 from diaspora.forms import load_form
 from diaspora.ratelimit import rate_limited
 from diaspora.security import roles_required
+from diaspora.vocabulary import Role
 
 from ..core.access import get_mission
 from . import certificates, pdf, services
@@ -33,13 +34,13 @@ def _too_large(error):
 
 
 @bp.get("/missions/<int:mission_id>/documents")
-@roles_required("professional", "coordinator", "manager")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR, Role.MANAGER)
 def index(mission_id: int):
     return _page(get_mission(db.session, mission_id, actor=current_user), {}, 200)
 
 
 @bp.post("/missions/<int:mission_id>/documents")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def upload(mission_id: int):
     mission = get_mission(db.session, mission_id, actor=current_user)
     data, errors = load_form(MissionUploadSchema())
@@ -64,7 +65,7 @@ def _page(mission, errors: dict, status: int):
 
 
 @bp.get("/missions/<int:mission_id>/documents/<int:document_id>")
-@roles_required("professional", "coordinator", "manager")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR, Role.MANAGER)
 def download(mission_id: int, document_id: int):
     mission = get_mission(db.session, mission_id, actor=current_user)
     document, data = services.open_document(db.session, mission, document_id, actor=current_user,
@@ -73,7 +74,7 @@ def download(mission_id: int, document_id: int):
 
 
 @bp.get("/missions/<int:mission_id>/certificate.pdf")
-@roles_required("professional", "manager")
+@roles_required(Role.PROFESSIONAL, Role.MANAGER)
 def certificate(mission_id: int):
     mission = get_mission(db.session, mission_id, actor=current_user)
     issued = certificates.certificate_for(db.session, mission, actor=current_user, now=now())

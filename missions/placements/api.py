@@ -12,6 +12,7 @@ from diaspora.extensions import db
 from diaspora.idempotency import idempotent
 from diaspora.schemas import BaseSchema
 from diaspora.security import roles_required
+from diaspora.vocabulary import Role
 from diaspora.workforce import services as workforce
 
 from ..core import access as mission_access
@@ -72,7 +73,7 @@ class PlacementFiguresSchema(BaseSchema):
 
 
 @blp.get("/placement-offers")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PlacementOfferSchema(many=True))
 def list_offers():
     """Every placement offer, by first day."""
@@ -80,7 +81,7 @@ def list_offers():
 
 
 @blp.post("/placement-offers")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 @blp.arguments(PlacementOfferSchema)
 @blp.response(201, PlacementOfferSchema)
@@ -90,7 +91,7 @@ def create_offer(data):
 
 
 @blp.get("/placement-offers/<int:offer_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PlacementOfferSchema)
 def get_offer(offer_id):
     """One offer."""
@@ -98,7 +99,7 @@ def get_offer(offer_id):
 
 
 @blp.post("/placement-offers/<int:offer_id>/withdraw")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @blp.response(200, PlacementOfferSchema)
 @blp.answers(409, "The offer was withdrawn already (``current_status``).")
 def withdraw_offer(offer_id):
@@ -108,7 +109,7 @@ def withdraw_offer(offer_id):
 
 
 @blp.post("/placement-offers/<int:offer_id>/nominations")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 @blp.arguments(PlacementNominationSchema)
 @blp.response(201, PlacementSchema)
@@ -122,7 +123,7 @@ def nominate(data, offer_id):
 
 
 @blp.get("/placements")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PlacementSchema(many=True))
 def list_placements():
     """The placements you follow: your facilities' staff, or your programmes'."""
@@ -130,7 +131,7 @@ def list_placements():
 
 
 @blp.get("/placements/<int:placement_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PlacementSchema)
 def get_placement(placement_id):
     """One placement with its checklist and follow-ups."""
@@ -138,7 +139,7 @@ def get_placement(placement_id):
 
 
 @blp.post(f"/placements/<int:placement_id>/{ACTION}")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(PlacementActionSchema)
 @blp.response(200, PlacementSchema)
 @blp.answers(409, "Not from the placement's status (``current_status``), the worker has an "
@@ -153,7 +154,7 @@ def act_on_placement(data, placement_id, action):
 
 
 @blp.put(f"/placements/<int:placement_id>/checklist/{ITEM}")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(PlacementTickSchema)
 @blp.response(200, PlacementSchema)
 def tick_placement_item(data, placement_id, item):
@@ -164,7 +165,7 @@ def tick_placement_item(data, placement_id, item):
 
 
 @blp.put("/placements/<int:placement_id>/follow-ups/<int:months>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 @blp.arguments(PlacementFollowUpAnswerSchema)
 @blp.response(200, PlacementFollowUpSchema)
@@ -177,7 +178,7 @@ def answer_placement_follow_up(data, placement_id, months):
 
 
 @blp.get("/placement-figures")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, PlacementFiguresSchema)
 def placement_figures():
     """Placements by partner, country, cadre and gender; retention; the chain (your
@@ -186,7 +187,7 @@ def placement_figures():
 
 
 @blp.get("/missions/<int:mission_id>/counterparts")
-@roles_required("professional", "coordinator", "manager")
+@roles_required(Role.PROFESSIONAL, Role.COORDINATOR, Role.MANAGER)
 @blp.response(200, CounterpartWorkerSchema(many=True))
 def list_counterparts(mission_id):
     """The host health workers named as the mission's counterparts."""
@@ -195,7 +196,7 @@ def list_counterparts(mission_id):
 
 
 @blp.post("/missions/<int:mission_id>/counterparts")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(NamedCounterpartSchema)
 @blp.response(201)
 @blp.answers(409, "Named already, or the mission was called off.")
@@ -208,7 +209,7 @@ def add_counterpart(data, mission_id):
 
 
 @blp.put("/missions/<int:mission_id>/sessions/<int:session_id>/trainees")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @blp.arguments(SessionTraineesSchema)
 @blp.response(204)
 @blp.answers(409, "The session is not held.")

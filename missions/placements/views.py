@@ -66,7 +66,7 @@ def _training_history(worker):
 # --- offers -------------------------------------------------------------------------------
 
 @bp.get("/placements")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def offers():
     """Open offers, and the placements the viewer follows."""
     return render_template("placements/offers.html",
@@ -76,7 +76,7 @@ def offers():
 
 
 @bp.route("/placements/offers/new", methods=["GET", "POST"])
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 @idempotent
 def new_offer():
     errors: dict = {}
@@ -99,7 +99,7 @@ def new_offer():
 
 
 @bp.get("/placements/offers/<int:offer_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def offer(offer_id: int):
     found = access.get_offer(db.session, offer_id)
     visible = [p for p in found.placements if access.relation(db.session, current_user, p)]
@@ -113,7 +113,7 @@ def offer(offer_id: int):
 
 
 @bp.post("/placements/offers/<int:offer_id>/withdraw")
-@roles_required("manager")
+@roles_required(Role.MANAGER)
 def withdraw_offer(offer_id: int):
     found = access.get_offer(db.session, offer_id)
     services.withdraw_offer(db.session, found, actor=current_user, now=now())
@@ -122,7 +122,7 @@ def withdraw_offer(offer_id: int):
 
 
 @bp.post("/placements/offers/<int:offer_id>/nominations")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 def nominate(offer_id: int):
     found = access.get_offer(db.session, offer_id)
@@ -137,7 +137,7 @@ def nominate(offer_id: int):
 # --- a placement --------------------------------------------------------------------------
 
 @bp.get("/placements/<int:placement_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def detail(placement_id: int):
     placement = access.get_placement(db.session, placement_id, actor=current_user)
     acting_as = access.relation(db.session, current_user, placement)
@@ -149,7 +149,7 @@ def detail(placement_id: int):
 
 
 @bp.post(f"/placements/<int:placement_id>/{ACTION}")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def act(placement_id: int, action: str):
     placement = access.get_placement(db.session, placement_id, actor=current_user)
     data = form_data(PlacementActionSchema())
@@ -160,7 +160,7 @@ def act(placement_id: int, action: str):
 
 
 @bp.post("/placements/<int:placement_id>/checklist/<item>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def tick(placement_id: int, item: str):
     placement = access.get_placement(db.session, placement_id, actor=current_user)
     services.tick(db.session, placement, item, request.form.get("done") == "1",
@@ -169,7 +169,7 @@ def tick(placement_id: int, item: str):
 
 
 @bp.route("/placements/<int:placement_id>/follow-ups/<int:months>", methods=["GET", "POST"])
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 @idempotent
 def follow_up(placement_id: int, months: int):
     placement = access.get_placement(db.session, placement_id, actor=current_user)
@@ -188,7 +188,7 @@ def follow_up(placement_id: int, months: int):
 # --- a partnership ------------------------------------------------------------------------
 
 @bp.get("/partnerships/<int:partnership_id>")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def partnership(partnership_id: int):
     """Both directions of a twinning over its period, with their outcomes."""
     found = partners.get_partnership(db.session, partnership_id, actor=current_user)
@@ -199,7 +199,7 @@ def partnership(partnership_id: int):
 # --- named counterparts of a mission --------------------------------------------------------
 
 @bp.post("/missions/<int:mission_id>/counterparts")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def add_counterpart(mission_id: int):
     mission = mission_access.get_mission(db.session, mission_id, actor=current_user)
     worker = workforce.get_worker(db.session, request.form.get("worker_id", type=int) or 0,
@@ -210,7 +210,7 @@ def add_counterpart(mission_id: int):
 
 
 @bp.post("/missions/<int:mission_id>/counterparts/<int:worker_id>/remove")
-@roles_required("coordinator", "manager")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
 def remove_counterpart(mission_id: int, worker_id: int):
     mission = mission_access.get_mission(db.session, mission_id, actor=current_user)
     worker = workforce.get_worker(db.session, worker_id, actor=current_user)
