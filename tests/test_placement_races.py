@@ -45,50 +45,6 @@ def attempt(job, barrier) -> str:
         db.session.remove()
 
 
-def serve(url: str, barrier, connection) -> None:
-    app = make_app(url)
-    with app.app_context():
-        while (job := connection.recv()) is not None:
-            connection.send(attempt(job, barrier))
-        db.engine.dispose()
-
-
-class Processes(ProcessRacers):
-    """``ProcessRacers`` whose processes run this module's ``serve``."""
-
-    def __init__(self, url: str, parties: int):
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        self.barrier = context.Barrier(parties)
-        self.pipes, self.processes = [], []
-        for _ in range(parties):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=serve, args=(url, self.barrier, theirs), daemon=True)
-            process.start()
-            self.pipes.append(ours)
-            self.processes.append(process)
-
-
-class Threads(ThreadRacers):
-    def run(self, jobs):
-        import threading
-
-        barrier = threading.Barrier(len(jobs))
-        outcomes = [None] * len(jobs)
-
-        def race(index, job):
-            with self.app.app_context():
-                outcomes[index] = attempt(job, barrier)
-
-        threads = [threading.Thread(target=race, args=pair) for pair in enumerate(jobs)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(WAIT_SECONDS)
-        return outcomes
-
-
 class Job:
     def __init__(self, record_id: int, actor_id: int):
         self.record_id, self.actor_id = record_id, actor_id
@@ -151,7 +107,7 @@ def check(session, ids: list[int], outcomes: list[str], n: int) -> None:
 
 def replay(url: str, racers_of) -> None:
     app = make_app(url)
-    racers = racers_of(url, 2)
+    racers = racers_of(url, 2, attempt=attempt)
     try:
         with app.app_context():
             managers, partner, worker = seed(db.session)
@@ -174,8 +130,8 @@ def sqlite_url(sqlite_template, tmp_path):
 
 
 def test_processes_on_postgresql_one_trainee_one_winner(postgres_database_url):
-    replay(postgres_database_url, Processes)
+    replay(postgres_database_url, ProcessRacers)
 
 
 def test_threads_on_sqlite_one_trainee_one_winner(sqlite_url):
-    replay(sqlite_url, Threads)
+    replay(sqlite_url, ThreadRacers)

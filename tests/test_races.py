@@ -96,8 +96,9 @@ def attempt(job: Job, barrier) -> str:
         db.session.remove()
 
 
-def serve(url: str, barrier, connection) -> None:
-    """A racing process: its own app and connection; one attempt per job until told to stop."""
+def serve(url: str, barrier, connection, attempt=attempt) -> None:
+    """A racing process: its own app and connection; one ``attempt`` per job until told to stop
+    (``attempt`` is a module-level function, so a spawned process can import it)."""
     app = make_app(url)
     with app.app_context():
         while (job := connection.recv()) is not None:
@@ -106,8 +107,9 @@ def serve(url: str, barrier, connection) -> None:
 
 
 class ThreadRacers:
-    def __init__(self, url: str, parties: int):
+    def __init__(self, url: str, parties: int, attempt=attempt):
         self.app = make_app(url)
+        self.attempt = attempt
 
     def run(self, jobs: list[Job]) -> list[str]:
         barrier = threading.Barrier(len(jobs))
@@ -115,7 +117,7 @@ class ThreadRacers:
 
         def race(index: int, job: Job) -> None:
             with self.app.app_context():
-                outcomes[index] = attempt(job, barrier)
+                outcomes[index] = self.attempt(job, barrier)
 
         threads = [threading.Thread(target=race, args=pair) for pair in enumerate(jobs)]
         for thread in threads:
@@ -130,13 +132,14 @@ class ThreadRacers:
 
 
 class ProcessRacers:
-    def __init__(self, url: str, parties: int):
+    def __init__(self, url: str, parties: int, attempt=attempt):
         context = multiprocessing.get_context("spawn")
         self.barrier = context.Barrier(parties)
         self.pipes, self.processes = [], []
         for _ in range(parties):
             ours, theirs = context.Pipe()
-            process = context.Process(target=serve, args=(url, self.barrier, theirs), daemon=True)
+            process = context.Process(target=serve, args=(url, self.barrier, theirs, attempt),
+                                      daemon=True)
             process.start()
             self.pipes.append(ours)
             self.processes.append(process)
