@@ -154,28 +154,25 @@ def edit_line(mission_id: int, line_id: int):
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/approve")
 @roles_required(Role.MANAGER)
 def approve(mission_id: int, line_id: int):
-    mission = access.get_mission(db.session, mission_id, actor=current_user)
-    line = services.get_line(db.session, current_user, mission, line_id)
-    try:
-        services.approve(db.session, line, actor=current_user, now=now())
-    except Conflict as error:
-        flash(error.message, "error")
-    else:
-        flash(_("Cost line approved."), "success")
-    return redirect(url_for("costs.mission_costs", mission_id=mission.id))
+    return _act_on_line(mission_id, line_id, services.approve, _("Cost line approved."))
 
 
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/delete")
 @roles_required(Role.MANAGER)
 def remove_line(mission_id: int, line_id: int):
+    return _act_on_line(mission_id, line_id, services.delete_line, _("Cost line removed."))
+
+
+def _act_on_line(mission_id: int, line_id: int, act, done: str):
+    """Approve or remove a line; a refusal (409) is said on the mission's costs page."""
     mission = access.get_mission(db.session, mission_id, actor=current_user)
     line = services.get_line(db.session, current_user, mission, line_id)
     try:
-        services.delete_line(db.session, line, actor=current_user, now=now())
+        act(db.session, line, actor=current_user, now=now())
     except Conflict as error:
         flash(error.message, "error")
     else:
-        flash(_("Cost line removed."), "success")
+        flash(done, "success")
     return redirect(url_for("costs.mission_costs", mission_id=mission.id))
 
 
