@@ -1,6 +1,9 @@
 """The vocabularies: codes that are their strings, groups that partition what they must, labels."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from diaspora.security import roles_required
@@ -40,3 +43,28 @@ def test_label_filter_shows_labels_and_passes_unknown_codes():
 def test_a_route_cannot_name_a_role_that_does_not_exist():
     with pytest.raises(ValueError):
         roles_required("manger")
+
+
+# A template that compares a role or a status with a literal re-derives a rule (who may see,
+# what comes next) that a service owns; templates read booleans and labels instead.
+TEMPLATE_RULE = re.compile(
+    r"""(?:\brole|\bstatus|\.role|\.status)\s*(?:==|!=|\bnot\s+in\b|\bin\b)\s*[(\[]?\s*["']""")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rules_in_templates() -> list[str]:
+    return [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+            for path in sorted((ROOT / "templates").rglob("*.html"))
+            for number, line in enumerate(path.read_text().splitlines(), start=1)
+            if TEMPLATE_RULE.search(line) or "current_user.role" in line]
+
+
+def test_templates_read_booleans_not_roles_or_statuses():
+    assert rules_in_templates() == []
+
+
+@pytest.mark.parametrize("line", [
+    '{% if m.status in ("completed", "closed") %}', "{% if user.role != 'professional' %}",
+    '{% if current_user.role == "admin" %}', '{% if r.status == "requested" %}'])
+def test_the_template_rule_sees_a_comparison(line):
+    assert TEMPLATE_RULE.search(line) or "current_user.role" in line

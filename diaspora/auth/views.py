@@ -18,6 +18,7 @@ from ..security import login_required, roles_required
 from ..vocabulary import MANAGERS, Role
 from ..web import add_nav
 from . import services
+from .models import User
 from .schemas import (
     LoginSchema,
     PasswordChangeSchema,
@@ -105,8 +106,17 @@ def signup():
                 if user.role == Role.PROFESSIONAL:
                     return redirect(url_for("professionals.me"))
                 return redirect(url_for("main.index"))
-        return render_template("auth/signup.html", errors=errors, form=request.form), 422
-    return render_template("auth/signup.html", errors=errors, form=request.form)
+        return _signup_page(errors), 422
+    return _signup_page(errors)
+
+
+def _signup_page(errors: dict) -> str:
+    """The sign-up form: the two roles people may give themselves, the posted one chosen."""
+    choices = ((Role.PROFESSIONAL, _("a diaspora health professional")),
+               (Role.COORDINATOR, _("a coordinator at a host health facility")))
+    chosen = request.form.get("role", Role.PROFESSIONAL)
+    return render_template("auth/signup.html", errors=errors, form=request.form,
+                           role_choices=[(role, label, role == chosen) for role, label in choices])
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -193,10 +203,8 @@ def user_new():
             else:
                 flash(_("User %(name)s created.", name=user.name), "success")
                 return redirect(url_for("auth.user_edit", user_id=user.id))
-        return render_template("auth/user_form.html", errors=errors, form=request.form, user=None,
-                               facilities=[], roles=_grantable_roles()), 422
-    return render_template("auth/user_form.html", errors=errors, form={}, user=None,
-                           facilities=[], roles=_grantable_roles())
+        return _user_form(errors, request.form, None), 422
+    return _user_form(errors, {}, None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -217,9 +225,19 @@ def user_edit(user_id: int):
         status = 422
     else:
         status = 200
-    facilities = db.session.scalars(facility_query(coordinator=user)).all()
-    return render_template("auth/user_form.html", errors=errors, form=request.form, user=user,
-                           facilities=facilities, roles=_grantable_roles()), status
+    return _user_form(errors, request.form, user), status
+
+
+def _user_form(errors: dict, form, user: User | None) -> str:
+    """The user form, with what it may show decided here rather than in the template."""
+    coordinator = user is not None and user.role == Role.COORDINATOR
+    return render_template(
+        "auth/user_form.html", errors=errors, form=form, user=user, roles=_grantable_roles(),
+        role_editable=user is None or user.role != Role.PROFESSIONAL,
+        default_role=user.role if user else Role.COORDINATOR,
+        may_erase=user is not None and current_user.role == Role.ADMIN,
+        coordinates=coordinator,
+        facilities=db.session.scalars(facility_query(coordinator=user)).all() if coordinator else [])
 
 
 def _grantable_roles() -> tuple[str, ...]:

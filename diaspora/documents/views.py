@@ -28,7 +28,7 @@ upload_route("documents.mine")
 
 @bp.record_once
 def _nav(state):
-    add_nav(state.app, "documents.mine", _l("My documents"), ("professional",), 12, "documents.mine")
+    add_nav(state.app, "documents.mine", _l("My documents"), (Role.PROFESSIONAL,), 12, "documents.mine")
 
 
 @bp.errorhandler(RequestEntityTooLarge)

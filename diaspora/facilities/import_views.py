@@ -33,7 +33,7 @@ class ImportRequestSchema(BaseSchema):
 @bp.record_once
 def _register(state):
     uploads.init_app(state.app)
-    add_nav(state.app, "facility_imports.index", _l("Imports"), ("manager", "admin"), 45,
+    add_nav(state.app, "facility_imports.index", _l("Imports"), (Role.MANAGER, Role.ADMIN), 45,
             "facility_imports.index")
 
 

@@ -20,15 +20,16 @@ bp = Blueprint("facility_requests", __name__, url_prefix="/facilities/requests")
 @bp.record_once
 def _nav(state):
     add_nav(state.app, "facility_requests.index", _l("Facility requests"),
-            ("coordinator", "manager", "admin"), 46, "facility_requests.index")
+            (Role.COORDINATOR, Role.MANAGER, Role.ADMIN), 46, "facility_requests.index")
 
 
 @bp.get("")
 @roles_required(Role.COORDINATOR, Role.MANAGER)
 def index():
-    return render_template("facilities/requests.html",
-                           requests=services.visible_requests(db.session, current_user),
-                           Status=FacilityRequestStatus)
+    requests = services.visible_requests(db.session, current_user)
+    return render_template("facilities/requests.html", requests=requests,
+                           Status=FacilityRequestStatus, may_ask=services.may_ask(current_user),
+                           decidable=services.decidable(current_user, requests))
 
 
 @bp.route("/new", methods=["GET", "POST"])

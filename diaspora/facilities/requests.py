@@ -21,12 +21,12 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..schemas import BaseSchema, CountryCode, Trimmed
 from ..statemachine import Transition
-from ..vocabulary import FacilityRequestStatus as Status
+from ..vocabulary import MANAGERS, FacilityRequestStatus as Status, Role
 from .models import Facility
 from .vocabulary import CATEGORY_TIERS, category_for, setting_for
 
-ADD = Transition((Status.REQUESTED,), Status.ADDED, roles=("manager", "admin"))
-DECLINE = Transition((Status.REQUESTED,), Status.DECLINED, roles=("manager", "admin"))
+ADD = Transition((Status.REQUESTED,), Status.ADDED, roles=MANAGERS)
+DECLINE = Transition((Status.REQUESTED,), Status.DECLINED, roles=MANAGERS)
 
 
 class FacilityRequest(db.Model):
@@ -80,7 +80,7 @@ def _refusal(current: str) -> str:
 
 
 def request_facility(session, data: dict, *, actor, now: datetime) -> FacilityRequest:
-    if actor.role != "coordinator":
+    if not may_ask(actor):
         raise Forbidden(_("Facility coordinators ask for missing facilities."))
     with unit_of_work(session):
         request = FacilityRequest(**data, requested_by_id=actor.id, status=Status.REQUESTED,
@@ -90,6 +90,17 @@ def request_facility(session, data: dict, *, actor, now: datetime) -> FacilityRe
         audit.record(session, now=now, actor=actor, action="create", entity="facility_request",
                      entity_id=request.id)
     return request
+
+
+def may_ask(actor) -> bool:
+    """Coordinators ask for the facilities they miss."""
+    return actor.role == Role.COORDINATOR
+
+
+def decidable(actor, requests: list[FacilityRequest]) -> set[int]:
+    """The ids of ``requests`` that ``actor`` may add or decline now."""
+    return {request.id for request in requests
+            if actor.role in ADD.roles and ADD.allows(request.status)}
 
 
 def visible_requests(session, actor) -> list[FacilityRequest]:
@@ -126,7 +137,7 @@ def add_requested(session, request_id: int, *, actor, now: datetime) -> Facility
             timezone=geo.zone_at(request.latitude, request.longitude, request.country),
             setting=setting_for(request.facility_type), ict_ready=False,
             imported_at=now, updated_at=now)
-        if request.requested_by is not None and request.requested_by.role == "coordinator":
+        if request.requested_by is not None and request.requested_by.role == Role.COORDINATOR:
             facility.coordinators.append(request.requested_by)
         session.add(facility)
         session.flush()
@@ -142,4 +153,4 @@ def decline_requested(session, request_id: int, reason: str, *, actor, now: date
         statemachine.apply(session, request, DECLINE, refusal=_refusal, decided_by_id=actor.id,
                            decided_at=now, reason=reason)
         audit.record(session, now=now, actor=actor, action="update", entity="facility_request",
-                     entity_id=request.id, detail={"status": "declined"})
+                     entity_id=request.id, detail={"status": Status.DECLINED})

@@ -44,6 +44,19 @@ def relation(session: Session, actor: Actor, mission: Mission) -> str | None:
     return None
 
 
+CERTIFICATE_HOLDERS = (Role.PROFESSIONAL, Role.MANAGER, Role.ADMIN)
+
+
+def may_have_certificate(session: Session, actor: Actor, mission: Mission) -> bool:
+    """The certificate is the professional's own; managers of the mission may print it too."""
+    return relation(session, actor, mission) in CERTIFICATE_HOLDERS
+
+
+def certificate_open(session: Session, actor: Actor, mission: Mission) -> bool:
+    """Whether the mission's page offers its certificate: done, and the actor may have it."""
+    return mission.status in DONE and may_have_certificate(session, actor, mission)
+
+
 def get_mission(session: Session, mission_id: int, *, actor: Actor) -> Mission:
     mission = session.get(Mission, mission_id)
     if mission is None:

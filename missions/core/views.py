@@ -59,7 +59,9 @@ def index():
                                per_column=BOARD_CARDS)
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("missions/index.html", page=page, status=status,
-                           names_professionals=current_user.role != Role.PROFESSIONAL)
+                           names_professionals=current_user.role != Role.PROFESSIONAL,
+                           own_missions=current_user.role == Role.PROFESSIONAL,
+                           facility_missions=current_user.role == Role.COORDINATOR)
 
 
 @bp.get("/missions/<int:mission_id>")
@@ -94,6 +96,7 @@ def _detail(mission: Mission, *, contact: dict | None):
         contact=contact, contact_open=access.may_read_contact(db.session, mission, current_user, instant),
         contact_later=acting_as == Role.COORDINATOR,
         links_need=can_see_need(db.session, current_user, mission.need),
+        certificate_open=access.certificate_open(db.session, current_user, mission),
         chain=[visit for visit in mission.engagement.missions if visit.in_chain], acting_as=acting_as, now=instant)
 
 

@@ -27,7 +27,7 @@ from diaspora.vocabulary import MANAGERS, Role
 
 from ..core.access import relation
 from ..core.models import Mission
-from ..core.vocabulary import DONE, HOLDING, WENT_AHEAD, MissionStatus
+from ..core.vocabulary import CONFIRMED_AHEAD, DONE, HOLDING, WENT_AHEAD, MissionStatus
 from . import budgets, rates
 from .models import CostLine, CostLineChange
 from .vocabulary import CostCategory, CostStage, Payer
@@ -56,6 +56,11 @@ class Visible:
     def total(self, stage: str, payer: str = Payer.PROGRAMME) -> Decimal:
         return sum((line.reporting_amount for line in self.lines
                     if line.stage == stage and line.payer == payer), Decimal(0))
+
+    @property
+    def for_professional(self) -> bool:
+        """Seen by the professional: what is paid back to them, not what the host gives."""
+        return self.as_role == Role.PROFESSIONAL
 
     @property
     def reporting_currency(self) -> str | None:
@@ -247,6 +252,15 @@ def commit_on_confirm(session, mission: Mission, action: str, actor, now: dateti
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def default_stage(mission: Mission) -> str:
+    """The stage a new line most likely has at the mission's status (the form's default)."""
+    if mission.status in STAGES_BY_STATUS[CostStage.ACTUAL]:
+        return CostStage.ACTUAL
+    if mission.status in CONFIRMED_AHEAD:
+        return CostStage.COMMITTED
+    return CostStage.ESTIMATED
+
 
 def _check_stage(mission: Mission, stage: str) -> None:
     if mission.status not in STAGES_BY_STATUS[stage]:

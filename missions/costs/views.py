@@ -98,7 +98,7 @@ def _mission_page(mission, *, errors=None, over_budget=None, form_name=None, sta
     return render_template("costs/mission.html", m=mission,
                            costs=services.costs_of(db.session, current_user, mission),
                            errors=errors or {}, over_budget=over_budget, form_name=form_name,
-                           form=request.form), status
+                           form=request.form, default_stage=services.default_stage(mission)), status
 
 
 @bp.post("/missions/<int:mission_id>/costs/estimate")

@@ -26,7 +26,7 @@ from diaspora.professionals.models import Professional
 from diaspora.security import Actor
 from diaspora.vocabulary import Role
 
-from ..core.access import relation
+from ..core.access import may_have_certificate, relation
 from ..core.models import Mission
 from ..core.vocabulary import DONE, SessionStatus
 from ..outcomes.models import OutcomeReport
@@ -58,7 +58,7 @@ def normal_code(text: str | None) -> str | None:
 
 def may_have(session: Session, actor: Actor, mission: Mission) -> bool:
     """The certificate is the professional's own; managers of the mission may print it too."""
-    return relation(session, actor, mission) in (Role.PROFESSIONAL, Role.MANAGER, Role.ADMIN)
+    return may_have_certificate(session, actor, mission)
 
 
 def certificate_for(session: Session, mission: Mission, *, actor: Actor, now: datetime) -> Certificate:

@@ -67,6 +67,11 @@ class Answer:
         return self.mission.status == ACTIONS[self.action] and not self.superseded
 
     @property
+    def answerable_on_page(self) -> bool:
+        """Only the link ran out: the proposal still waits, on the mission's page."""
+        return self.expired and self.mission.status == MissionStatus.PROPOSED
+
+    @property
     def open(self) -> bool:
         """The answer can still be given with this link."""
         return (self.mission.status == MissionStatus.PROPOSED and not self.expired

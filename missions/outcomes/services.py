@@ -26,7 +26,7 @@ from diaspora.auth.models import User
 from diaspora.db import unit_of_work
 from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
 from diaspora.security import Actor
-from diaspora.vocabulary import MANAGERS, Mode
+from diaspora.vocabulary import MANAGERS, Mode, Role
 
 from ..core import access, lifecycle
 from ..core.models import Mission
@@ -45,7 +45,7 @@ from .models import (
 # A survey opens a week before it is due, so a reminder counted in days rather than calendar
 # months never lands on a closed form.
 SURVEY_OPENS_BEFORE = timedelta(days=7)
-SIDE_OF_RELATION = {"professional": "professional", "coordinator": "host"}
+SIDE_OF_RELATION = {Role.PROFESSIONAL: "professional", Role.COORDINATOR: "host"}
 # A report or an answer replaces the previous one whole: what it leaves out is cleared.
 REPORT_OPTIONAL = ("patients_seen", "procedures_done", "tested_count", "pre_score", "post_score",
                    "rating_comment", "barriers_note", "next_steps_note", "narrative")

@@ -58,6 +58,11 @@ class PlacementOffer(db.Model):
     placements: Mapped[list[Placement]] = relationship(back_populates="offer",
                                                        order_by="Placement.id")
 
+    @property
+    def open(self) -> bool:
+        """Places can still be taken (the partner has not withdrawn the offer)."""
+        return self.status == OfferStatus.OFFERED
+
 
 class Placement(db.Model):
     """One host health worker's training on one offer (see the module docstring)."""

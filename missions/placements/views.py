@@ -27,7 +27,7 @@ from .schemas import (
     PlacementNominationSchema,
     PlacementOfferSchema,
 )
-from .vocabulary import ChecklistItem, PlacementAction, PlacementStatus
+from .vocabulary import CHECKLIST_OPEN, ChecklistItem, PlacementAction, PlacementStatus
 
 bp = Blueprint("placements", __name__)
 STAFF = (Role.COORDINATOR,) + MANAGERS
@@ -144,7 +144,7 @@ def detail(placement_id: int):
     return render_template("placements/detail.html", p=placement,
                            actions=services.available_actions(db.session, placement, current_user),
                            may_tick=acting_as in services.COORDINATING
-                           and placement.status in ("selected", "confirmed", "ready"),
+                           and placement.status in CHECKLIST_OPEN,
                            service_ends_on=services.service_ends_on(placement), now=now())
 
 
