@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .errors import Conflict
+from .errors import Conflict, Forbidden, Invalid, NotFound
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,22 @@ def check(record, transition: Transition, refusal: Callable[[str], str]) -> None
     """409 with the current status if ``transition`` does not start from the record's status."""
     if not transition.allows(record.status):
         raise Conflict(refusal(record.status), extra={"current_status": record.status})
+
+
+def rule_for(transitions: dict[str, Transition], action: str, record, *, acting_as: str | None,
+             refusal: Callable[[str], str], forbidden: str, reason: str | None = None) -> Transition:
+    """The rule of ``action`` on ``record`` once every check before the write passes: a known
+    action (404), taken in a role it allows (403 with ``forbidden``), from the record's status
+    (409, see ``check``), with a reason when it needs one (422)."""
+    rule = transitions.get(action)
+    if rule is None:
+        raise NotFound(_("Unknown action."))
+    if acting_as is None or acting_as not in rule.roles:
+        raise Forbidden(forbidden)
+    check(record, rule, refusal)
+    if rule.needs_reason and not (reason and reason.strip()):
+        raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
+    return rule
 
 
 def apply(session, record, transition: Transition, *, refusal: Callable[[str], str],

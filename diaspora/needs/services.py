@@ -200,12 +200,9 @@ def act(session: Session, need: Need, action: str, *, actor: Actor, now: datetim
 
 def _transition(session: Session, need: Need, action: str, *, actor: Actor, now: datetime,
                 reason: str | None = None) -> None:
-    rule = TRANSITIONS[action]
-    if actor.role not in rule.roles:
-        raise Forbidden(_("Your role cannot %(action)s a need.", action=action))
-    statemachine.check(need, rule, refusal)
-    if rule.needs_reason and not (reason and reason.strip()):
-        raise Invalid(errors={"reason": [_("Give a reason.")]})
+    rule = statemachine.rule_for(
+        TRANSITIONS, action, need, acting_as=actor.role, refusal=refusal, reason=reason,
+        forbidden=_("Your role cannot %(action)s a need.", action=action))
     values = {"updated_at": now}
     if action == "submit":
         values.update(submitted_at=now, return_reason=None)

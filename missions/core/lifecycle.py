@@ -122,15 +122,10 @@ def may_reschedule(mission: Mission, actor: Actor) -> bool:
 def transition(session: Session, mission: Mission, action: str, *, actor: Actor, now: datetime,
                reason: str | None = None) -> Mission:
     """Apply ``action`` to ``mission`` (see ``TRANSITIONS``) in one unit of work."""
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise NotFound(_("Unknown action."))
-    acting_as = relation(session, actor, mission)
-    if acting_as is None or acting_as not in rule.roles:
-        raise Forbidden(_("You cannot %(action)s this mission.", action=action))
-    statemachine.check(mission, rule, refusal)
-    if rule.needs_reason and not (reason and reason.strip()):
-        raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
+    rule = statemachine.rule_for(
+        TRANSITIONS, action, mission, acting_as=relation(session, actor, mission),
+        refusal=refusal, reason=reason,
+        forbidden=_("You cannot %(action)s this mission.", action=action))
     _guard(session, mission, action, now)
     with unit_of_work(session):
         _change(session, mission, action, rule, actor=actor, now=now, reason=reason)

@@ -65,6 +65,19 @@ def _failed(error) -> dict:
     return error.errors or {"_schema": [error.message]}
 
 
+def _write(mission, write, done: str):
+    """Run a write that a budget may refuse: ``(redirect, {}, None)`` once saved, else
+    ``(None, errors, over_budget)`` for the form to show again (409 when over budget)."""
+    try:
+        write()
+    except Conflict as error:
+        return None, _failed(error), error.extra.get("over_budget")
+    except Invalid as error:
+        return None, _failed(error), None
+    flash(done, "success")
+    return redirect(url_for("costs.mission_costs", mission_id=mission.id)), {}, None
+
+
 # --- a mission's costs ---------------------------------------------------------------------
 
 @bp.route("/missions/<int:mission_id>/costs", methods=["GET", "POST"])
@@ -79,16 +92,11 @@ def mission_costs(mission_id: int):
         data, errors = load_form(CostLineSchema())
         if data:
             over = data.pop("over_budget_ok", False)
-            try:
-                services.add_line(db.session, mission, data, actor=current_user, now=now(),
-                                  over_budget_ok=over)
-            except Conflict as error:
-                errors, over_budget = _failed(error), error.extra.get("over_budget")
-            except Invalid as error:
-                errors = _failed(error)
-            else:
-                flash(_("Cost line saved."), "success")
-                return redirect(url_for("costs.mission_costs", mission_id=mission.id))
+            saved, errors, over_budget = _write(mission, lambda: services.add_line(
+                db.session, mission, data, actor=current_user, now=now(), over_budget_ok=over),
+                _("Cost line saved."))
+            if saved:
+                return saved
         status = 409 if over_budget else 422
     return _mission_page(mission, errors=errors, over_budget=over_budget, form_name="line",
                          status=status)
@@ -111,16 +119,11 @@ def estimate(mission_id: int):
     over_budget = None
     if data:
         over = data.pop("over_budget_ok", False)
-        try:
-            services.estimate_from_rate(db.session, mission, data, actor=current_user, now=now(),
-                                        over_budget_ok=over)
-        except Conflict as error:
-            errors, over_budget = _failed(error), error.extra.get("over_budget")
-        except Invalid as error:
-            errors = _failed(error)
-        else:
-            flash(_("Living allowance estimated."), "success")
-            return redirect(url_for("costs.mission_costs", mission_id=mission.id))
+        saved, errors, over_budget = _write(mission, lambda: services.estimate_from_rate(
+            db.session, mission, data, actor=current_user, now=now(), over_budget_ok=over),
+            _("Living allowance estimated."))
+        if saved:
+            return saved
     return _mission_page(mission, errors=errors, over_budget=over_budget, form_name="estimate",
                          status=409 if over_budget else 422)
 
@@ -136,16 +139,11 @@ def edit_line(mission_id: int, line_id: int):
         data, errors = load_form(CostLineChangeSchema())
         if data:
             reason, over = data.pop("reason", None), data.pop("over_budget_ok", False)
-            try:
-                services.change_line(db.session, line, data, actor=current_user, now=now(),
-                                     reason=reason, over_budget_ok=over)
-            except Conflict as error:
-                errors, over_budget = _failed(error), error.extra.get("over_budget")
-            except Invalid as error:
-                errors = _failed(error)
-            else:
-                flash(_("Cost line changed."), "success")
-                return redirect(url_for("costs.mission_costs", mission_id=mission.id))
+            saved, errors, over_budget = _write(mission, lambda: services.change_line(
+                db.session, line, data, actor=current_user, now=now(), reason=reason,
+                over_budget_ok=over), _("Cost line changed."))
+            if saved:
+                return saved
     status = 200 if not errors else (409 if over_budget else 422)
     return render_template("costs/line_form.html", m=mission, line=line, errors=errors,
                            over_budget=over_budget, form=request.form), status

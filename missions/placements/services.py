@@ -180,15 +180,10 @@ def transition(session: Session, placement: Placement, action: str, *, actor: Ac
                now: datetime, reason: str | None = None,
                returned_on: date | None = None) -> Placement:
     """Apply ``action`` (see ``TRANSITIONS``) in one unit of work."""
-    rule = TRANSITIONS.get(action)
-    if rule is None:
-        raise NotFound(_("Unknown action."))
-    acting_as = relation(session, actor, placement)
-    if acting_as is None or acting_as not in rule.roles:
-        raise Forbidden(_("You cannot %(action)s this placement.", action=action))
-    statemachine.check(placement, rule, refusal)
-    if rule.needs_reason and not (reason and reason.strip()):
-        raise Invalid(_("Give a reason."), errors={"reason": [_("Give a reason.")]})
+    rule = statemachine.rule_for(
+        TRANSITIONS, action, placement, acting_as=relation(session, actor, placement),
+        refusal=refusal, reason=reason,
+        forbidden=_("You cannot %(action)s this placement.", action=action))
     _guard(placement, action, now, returned_on)
     try:
         with unit_of_work(session):
