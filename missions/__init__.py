@@ -30,6 +30,7 @@ from .costs import (
 from .dashboards import api as dashboards_api, views as dashboards_views
 from .documents import (
     api as documents_api,
+    attendance as attendance_certificates,
     certificates,
     demo as documents_demo,
     readiness,
@@ -99,8 +100,11 @@ def register(app: Flask) -> None:
     registry.licence_verified.append(readiness.on_licence_verified)
     registry.licence_changed.append(readiness.on_licence_changed)
     registry.erasure_steps.extend((certificates.erase_certificates,
-                                   mission_documents.scrub_mission_documents))
+                                   mission_documents.scrub_mission_documents,
+                                   attendance_certificates.forget_trainer))
     registry.export_sections.append(certificates.certificates_of)
+    registry.worker_erasure_steps.append(attendance_certificates.erase_worker_certificates)
+    registry.worker_export_sections.append(attendance_certificates.worker_certificates)
     registry.invitation_senders.append(notification_invitations.send_invitation)
 
     own = hooks.init_app(app)

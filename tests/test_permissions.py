@@ -132,6 +132,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "costs.approve": MGR, "costs.remove_line": MGR, "costs.index": MGR, "costs.per_diem": MGR,
     "costs.exchange_rates": MGR, "costs.budget": MGR, "costs.results_report": MGR,
     "costs.results_xlsx": MGR,
+    # a cost line's receipts (issue 18): attached, detached and opened by managers, as the line
+    "costs.attach_receipt": MGR, "costs.detach_receipt": MGR, "costs.receipt": MGR,
     # partners, host health workers, placements abroad (issue 16): staff read, managers record;
     # coordinators see and nominate their own facility's staff (see _url_values)
     "partners.index": COORD | MGR, "partners.new": MGR, "partners.detail": COORD | MGR,
@@ -173,6 +175,12 @@ EXPECTED: dict[str, frozenset[str]] = {
     "mission_documents.index": PRO | COORD | MGR, "mission_documents.upload": COORD | MGR,
     "mission_documents.download": PRO | COORD | MGR, "mission_documents.certificate": PRO | MGR,
     "certificates.check": PUBLIC,
+    # a named trainee's or counterpart's attendance certificate (the health worker has no
+    # account): issued by the host's coordinators and the managers (409 before the mission
+    # ends); who attended a session by name, on a page, by the same people
+    "mission_documents.attendance_certificate": COORD | MGR,
+    "certificates_api.get_attendance_certificate": COORD | MGR,
+    "placements.session_trainees": COORD | MGR,
     # documents' and certificates' API (issue 18): as their pages; the old licence "verify"
     # now needs the evidence (document and register)
     "documents_api.list_documents": PRO, "documents_api.upload_document": PRO,
@@ -233,6 +241,8 @@ PROGRAMME_BOUND = frozenset({
     "documents_api.download_document", "documents_api.list_professional_documents",
     "documents_api.verify_against_document", "documents_api.verify_licence",
     "certificates_api.get_certificate",
+    "mission_documents.attendance_certificate", "certificates_api.get_attendance_certificate",
+    "placements.session_trainees", "costs.attach_receipt", "costs.detach_receipt", "costs.receipt",
 })
 # Asked with ?programme_id= of programme A.
 PROGRAMME_QUERY = frozenset({"dashboards.index", "dashboards.export", "dashboards.report",

@@ -69,6 +69,8 @@ SKIPPED = {  # endpoint → why it is not visited
     "documents.download": "an uploaded PDF or image, sent as a download",
     "mission_documents.download": "an uploaded PDF or image, sent as a download",
     "mission_documents.certificate": "a PDF certificate",
+    "mission_documents.attendance_certificate": "a PDF certificate",
+    "costs.receipt": "an uploaded PDF or image, sent as a download",
 }
 MAX_URLS_PER_RULE = 2  # e.g. two missions in different states, not every record
 OVERFLOW = """() => {

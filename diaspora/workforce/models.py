@@ -32,6 +32,8 @@ class HostHealthWorker(db.Model):
     gender: Mapped[str] = mapped_column(sa.String(12), default="undisclosed")
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
+    # The language their certificates are printed in (en, fr, pt); else the training's.
+    language: Mapped[str | None] = mapped_column(sa.String(10))
     consent_given: Mapped[bool] = mapped_column(default=False)
     consent_changed_at: Mapped[datetime | None]
     self_registered: Mapped[bool] = mapped_column(default=False)

@@ -7,6 +7,8 @@ from .. import reference
 from ..professionals.models import GENDERS
 from ..schemas import BaseSchema, Trimmed, one_of
 
+CERTIFICATE_LANGUAGES = ("en", "fr", "pt")
+
 
 class HostHealthWorkerSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
@@ -17,6 +19,8 @@ class HostHealthWorkerSchema(BaseSchema):
     gender = fields.String(load_default="undisclosed", validate=one_of(GENDERS))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = Trimmed(allow_none=True, validate=validate.Length(max=40))
+    language = fields.String(allow_none=True, validate=one_of(CERTIFICATE_LANGUAGES), metadata={
+        "description": "The language their certificates are printed in (else the training's)."})
     consent_given = fields.Boolean(required=True, metadata={
         "description": "The worker agreed to be named as a counterpart or trainee."})
     self_registered = fields.Boolean(dump_only=True)

@@ -161,6 +161,7 @@ def export_worker(session: Session, worker: HostHealthWorker, *, actor: Actor, n
     data = {"worker": {"id": worker.id, "given_name": worker.given_name,
                        "family_name": worker.family_name, "cadre": worker.cadre,
                        "gender": worker.gender, "email": worker.email, "phone": worker.phone,
+                       "language": worker.language,
                        "facility": worker.facility.name, "consent_given": worker.consent_given,
                        "created_at": worker.created_at.isoformat()}}
     for section in registry_hooks().worker_export_sections:

@@ -8,6 +8,7 @@ from flask_babel import format_currency, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from diaspora.clock import now
+from diaspora.documents.views import send
 from diaspora.errors import Conflict, Invalid
 from diaspora.extensions import db
 from diaspora.forms import load_form
@@ -19,6 +20,7 @@ from diaspora.web import add_nav
 
 from ..core import access
 from ..dashboards.filters import Filters
+from ..documents import receipts
 from . import budgets, rates, results, services, value
 from .schemas import (
     BudgetLineSchema,
@@ -145,8 +147,54 @@ def edit_line(mission_id: int, line_id: int):
             if saved:
                 return saved
     status = 200 if not errors else (409 if over_budget else 422)
-    return render_template("costs/line_form.html", m=mission, line=line, errors=errors,
-                           over_budget=over_budget, form=request.form), status
+    return _line_page(mission, line, errors=errors, over_budget=over_budget, status=status)
+
+
+def _line_page(mission, line, *, errors=None, receipt_errors=None, over_budget=None, status=200):
+    return render_template("costs/line_form.html", m=mission, line=line, errors=errors or {},
+                           over_budget=over_budget, form=request.form,
+                           receipts=receipts.of_line(db.session, line),
+                           attachable=[(d.id, d.filename) for d in receipts.attachable(db.session, line)],
+                           receipt_errors=receipt_errors or {}), status
+
+
+# --- receipts of a cost line ----------------------------------------------------------------
+
+@bp.post("/missions/<int:mission_id>/costs/<int:line_id>/receipts")
+@roles_required(Role.MANAGER)
+def attach_receipt(mission_id: int, line_id: int):
+    """Attach one of the mission's receipts to the line."""
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    line = services.get_line(db.session, current_user, mission, line_id)
+    try:
+        receipts.attach(db.session, line, request.form.get("document_id", type=int),
+                        actor=current_user, now=now())
+    except Invalid as error:
+        return _line_page(mission, line, receipt_errors=_failed(error), status=422)
+    flash(_("Receipt attached."), "success")
+    return redirect(url_for("costs.edit_line", mission_id=mission.id, line_id=line.id,
+                            _anchor="receipts"), code=303)
+
+
+@bp.post("/missions/<int:mission_id>/costs/<int:line_id>/receipts/<int:document_id>/detach")
+@roles_required(Role.MANAGER)
+def detach_receipt(mission_id: int, line_id: int, document_id: int):
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    line = services.get_line(db.session, current_user, mission, line_id)
+    receipts.detach(db.session, line, document_id, actor=current_user, now=now())
+    flash(_("Receipt detached (it stays among the mission's documents)."), "success")
+    return redirect(url_for("costs.edit_line", mission_id=mission.id, line_id=line.id,
+                            _anchor="receipts"), code=303)
+
+
+@bp.get("/missions/<int:mission_id>/costs/<int:line_id>/receipts/<int:document_id>")
+@roles_required(Role.MANAGER)
+def receipt(mission_id: int, line_id: int, document_id: int):
+    """Open a receipt of the line (audited)."""
+    mission = access.get_mission(db.session, mission_id, actor=current_user)
+    line = services.get_line(db.session, current_user, mission, line_id)
+    return send(*receipts.open_receipt(db.session, line, document_id, actor=current_user,
+                                       now=now()))
 
 
 @bp.post("/missions/<int:mission_id>/costs/<int:line_id>/approve")

@@ -16,11 +16,13 @@ from diaspora.security import roles_required
 from diaspora.vocabulary import Role
 
 from ..core.access import get_mission
-from . import certificates, pdf
+from . import attendance, certificates, pdf
+from .views import attendance_pdf
 
 blp = ApiBlueprint("certificates_api", __name__, url_prefix="/api/v1", tags={
-    "Certificates": "Certificates of service and CPD statements of completed missions, and "
-                    "the public check of the code printed on them.",
+    "Certificates": "Certificates of service and CPD statements of completed missions, "
+                    "attendance certificates of named trainees and counterparts, and the "
+                    "public check of the code printed on them.",
 })
 
 
@@ -52,6 +54,23 @@ def get_certificate(mission_id):
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{mission.id}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@blp.get("/missions/<int:mission_id>/attendance-certificates/<int:worker_id>")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
+@blp.response(200, content_type="application/pdf",
+              description="The health worker's certificate of attendance as a PDF")
+@blp.answers(403, "Only the host's coordinators and the programme's managers issue them.")
+@blp.answers(404, "No such health worker at the mission's facility (or erased).")
+@blp.answers(409, "The mission is not completed, or the worker was not a named counterpart "
+                  "(in person) or at any session held (online).")
+def get_attendance_certificate(mission_id, worker_id):
+    """A named trainee's or counterpart's attendance certificate, issued on first request, in
+    their language, as a PDF (every download audited)."""
+    mission = get_mission(db.session, mission_id, actor=current_user)
+    issued = attendance.certificate_for(db.session, mission, worker_id, actor=current_user,
+                                        now=now())
+    return attendance_pdf(issued, mission)
 
 
 def _check_limit() -> str:

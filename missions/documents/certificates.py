@@ -30,7 +30,7 @@ from ..core.access import may_have_certificate, relation
 from ..core.models import Mission
 from ..core.vocabulary import DONE, SessionStatus
 from ..outcomes.models import OutcomeReport
-from .models import Certificate
+from .models import AttendanceCertificate, Certificate
 
 # Crockford's base 32: no I, L, O, U, so a code read aloud or typed is not mistaken.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -112,11 +112,15 @@ def _issue(session: Session, mission: Mission, now: datetime) -> Certificate:
         people_trained=report.trained_total if report else None, issued_at=now)
 
 
-def check(session: Session, text: str | None) -> Certificate:
-    """The public check: one answer for every code that is not a certificate's."""
+def check(session: Session, text: str | None) -> Certificate | AttendanceCertificate:
+    """The public check: one answer for every code that is not a certificate's (a
+    professional's or a health worker's attendance certificate)."""
     code = normal_code(text)
-    certificate = session.scalar(sa.select(Certificate).where(Certificate.code == code)) \
-        if code else None
+    certificate = None
+    if code:
+        certificate = session.scalar(sa.select(Certificate).where(Certificate.code == code)) \
+            or session.scalar(sa.select(AttendanceCertificate).where(
+                AttendanceCertificate.code == code))
     if certificate is None:
         raise NotFound(_("No certificate has this code."))
     return certificate

@@ -44,8 +44,42 @@ class Certificate(db.Model):
     mission: Mapped[Mission] = relationship()
 
 
+class AttendanceCertificate(db.Model):
+    """A host health worker's certificate of attendance at a mission's training: the sessions
+    of an online series they attended by name, or a mission in person they were a named
+    counterpart of. Fixed when issued, like ``Certificate``; its ``code`` checks on the same
+    public page. ``trainer_name`` (the professional) is printed, never shown by the check."""
+
+    __tablename__ = "attendance_certificates"
+    __table_args__ = (sa.UniqueConstraint("mission_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("host_health_workers.id", ondelete="CASCADE"), index=True)
+    holder_name: Mapped[str] = mapped_column(sa.String(200))
+    programme_name: Mapped[str | None] = mapped_column(sa.String(200))
+    facility_name: Mapped[str] = mapped_column(sa.String(255))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    training: Mapped[str] = mapped_column(sa.String(200))      # the need's title
+    trainer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    online: Mapped[bool]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    hours: Mapped[float | None]
+    sessions: Mapped[int | None]
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    kind = "attendance"
+    mission: Mapped[Mission] = relationship()
+
+
 class MissionDocument(db.Model):
-    """A document of a mission: its terms, the invitation letter, receipts for costs."""
+    """A document of a mission: its terms, the invitation letter, receipts for costs. A
+    receipt may be attached to the cost line it proves (``cost_line_id``); removing the line
+    leaves the receipt with the mission."""
 
     __tablename__ = "mission_documents"
 
@@ -53,5 +87,7 @@ class MissionDocument(db.Model):
                                              primary_key=True)
     mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id", ondelete="CASCADE"),
                                             index=True)
+    cost_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cost_lines.id", ondelete="SET NULL"), index=True)
 
     document: Mapped[Document] = relationship()

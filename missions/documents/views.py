@@ -18,13 +18,28 @@ from diaspora.forms import load_form
 from diaspora.ratelimit import rate_limited
 from diaspora.security import roles_required
 from diaspora.vocabulary import Role
+from diaspora.workforce.models import HostHealthWorker
 
 from ..core.access import get_mission
-from . import certificates, pdf, services
+from . import attendance, certificates, pdf, services
 
 bp = Blueprint("mission_documents", __name__)
 upload_route("mission_documents.upload")
 public = Blueprint("certificates", __name__)
+
+
+@bp.record_once
+def _register(state):
+    state.app.extensions.setdefault("mission_panels", []).append(
+        "documents/_attendance_panel.html")
+    state.app.jinja_env.globals.update(attendance_certificates=_attendance_panel)
+
+
+def _attendance_panel(mission) -> dict:
+    """The mission page's panel: who may have an attendance certificate, for those who issue."""
+    if not attendance.may_issue(db.session, current_user, mission):
+        return {"attendees": []}
+    return {"attendees": attendance.attendees(db.session, mission)}
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -82,6 +97,25 @@ def certificate(mission_id: int):
     response = Response(body, mimetype="application/pdf")
     name = "certificate" if issued.kind == "service" else "cpd-statement"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{mission.id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/missions/<int:mission_id>/attendance-certificates/<int:worker_id>.pdf")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
+def attendance_certificate(mission_id: int, worker_id: int):
+    """A named trainee's or counterpart's attendance certificate, in their language."""
+    mission = get_mission(db.session, mission_id, actor=current_user)
+    issued = attendance.certificate_for(db.session, mission, worker_id, actor=current_user,
+                                        now=now())
+    return attendance_pdf(issued, mission)
+
+
+def attendance_pdf(issued, mission) -> Response:
+    response = Response(pdf.render(issued, attendance.language_of(
+        db.session.get(HostHealthWorker, issued.worker_id), mission)), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="attendance-{mission.id}-{issued.worker_id}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -100,6 +100,20 @@ def record_trainees(session: Session, mission_session: MissionSession, workers: 
                      entity_id=mission_session.id, detail={"workers": [w.id for w in workers]})
 
 
+def trainee_sessions(session: Session, actor: Actor, mission: Mission) -> frozenset[int]:
+    """The sessions of ``mission`` whose attendance by name ``actor`` may record (held ones)."""
+    if not may_name(session, actor, mission):
+        return frozenset()
+    return frozenset(s.id for s in mission.sessions if s.status == SessionStatus.HELD)
+
+
+def trainees_of(session: Session, mission_session: MissionSession) -> list[HostHealthWorker]:
+    return list(session.scalars(
+        sa.select(HostHealthWorker).join(SessionTrainee)
+        .where(SessionTrainee.session_id == mission_session.id)
+        .order_by(HostHealthWorker.family_name, HostHealthWorker.given_name, HostHealthWorker.id)))
+
+
 @dataclass
 class TrainingHistory:
     """A worker's missions as a counterpart, sessions attended and placements abroad."""

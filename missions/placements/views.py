@@ -4,11 +4,11 @@ panels shown on a mission (named counterparts) and a health worker (training his
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from diaspora.clock import now
-from diaspora.errors import DomainError
+from diaspora.errors import DomainError, Forbidden
 from diaspora.extensions import db
 from diaspora.forms import form_data, load_form
 from diaspora.idempotency import idempotent
@@ -20,6 +20,7 @@ from diaspora.web import add_nav
 from diaspora.workforce import services as workforce
 
 from ..core import access as mission_access
+from ..sessions import attendance
 from . import access, counterparts, figures, services
 from .schemas import (
     PlacementActionSchema,
@@ -44,6 +45,8 @@ def _register(state):
         PlacementStatus=PlacementStatus, PlacementAction=PlacementAction,
         ChecklistItem=ChecklistItem, mission_counterparts=_mission_counterparts,
         training_history=_training_history, placement_survey_open=services.survey_open,
+        trainee_sessions=lambda mission: counterparts.trainee_sessions(db.session, current_user,
+                                                                       mission),
         latest_answer=figures.latest_answer)
 
 
@@ -216,3 +219,46 @@ def remove_counterpart(mission_id: int, worker_id: int):
     worker = workforce.get_worker(db.session, worker_id, actor=current_user)
     counterparts.remove_counterpart(db.session, mission, worker, actor=current_user, now=now())
     return redirect(url_for("missions.detail", mission_id=mission.id, _anchor="counterparts"))
+
+
+# --- who attended a session, by name --------------------------------------------------------
+
+@bp.route("/missions/<int:mission_id>/sessions/<int:session_id>/trainees", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.MANAGER)
+def session_trainees(mission_id: int, session_id: int):
+    """Tick who attended a held session, by name, from the host facility's staff (phone-sized:
+    one tap target per person)."""
+    mission = mission_access.get_mission(db.session, mission_id, actor=current_user)
+    held = attendance.get_session(db.session, mission, session_id)
+    if not counterparts.may_name(db.session, current_user, mission):
+        raise Forbidden(_("Only the host's coordinators and managers name counterparts."))
+    recorded = counterparts.trainees_of(db.session, held)
+    staff = {w.id: w for w in recorded}
+    staff.update((w.id, w) for w in workforce.list_workers(db.session, current_user,
+                                                           facility_id=mission.facility_id)
+                 if w.active)
+    errors: dict = {}
+    chosen = {w.id for w in recorded}
+    if request.method == "POST":
+        ticked = request.form.getlist("worker_ids")
+        chosen = {int(v) for v in ticked if v.isdigit()}
+        if len(chosen) != len(ticked) or not chosen <= staff.keys():
+            errors = {"worker_ids": [_("Choose from the facility's staff listed here.")]}
+        else:
+            try:
+                counterparts.record_trainees(db.session, held, [staff[i] for i in sorted(chosen)],
+                                             actor=current_user, now=now())
+            except DomainError as error:
+                if error.code in (401, 403, 404):
+                    raise
+                errors = {"worker_ids": [m for ms in (error.errors or {}).values() for m in ms]
+                          or [error.message]}
+            else:
+                flash(ngettext("%(num)d person recorded at session %(n)d.",
+                               "%(num)d people recorded at session %(n)d.", len(chosen),
+                               n=held.sequence), "success")
+                return redirect(url_for("missions.detail", mission_id=mission.id,
+                                        _anchor="sessions"), code=303)
+    people = sorted(staff.values(), key=lambda w: (w.family_name, w.given_name, w.id))
+    return render_template("placements/session_trainees.html", m=mission, s=held, people=people,
+                           chosen=chosen, errors=errors), 422 if errors else 200
