@@ -188,6 +188,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "people_imports.duplicates_page": MGR, "people_imports.decide_duplicate": MGR,
     "people_imports.save_mapping": MGR, "people_imports.mappings_page": MGR,
     "people_imports.delete_mapping": MGR,
+    # past missions from a spreadsheet (tests/test_mission_history.py)
+    "mission_history.upload_page": MGR, "mission_history.preview": MGR,
+    "mission_history.start": MGR,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a

@@ -26,6 +26,7 @@ from .models import DuplicateHold, Invitation
 
 bp = Blueprint("people_imports", __name__)
 KIND = "professionals.import"
+HISTORY_PAGE = "mission_history.upload_page"   # the missions component's past missions, if there
 
 
 class UploadSchema(BaseSchema):
@@ -69,6 +70,8 @@ def _page(template: str, status: int = 200, **values):
                            countries=list(reference.countries().items()),
                            programmes=[(p.id, p.name) for p in
                                        access.programmes_for(db.session, current_user)],
+                           history_url=(url_for(HISTORY_PAGE)
+                                        if HISTORY_PAGE in current_app.view_functions else None),
                            **values), status
 
 
