@@ -155,6 +155,10 @@ def test_a_manager_skips_merges_or_creates_each_held_row_once(app, make_user, ko
                                     now=START)
     assert report.rows[0].status == "skipped" and "confirmed" in report.rows[0].messages[0]
     assert len(holds()) == 3
+    # erasing the person created from a held row takes the row's cells with them
+    from diaspora.privacy import services as privacy
+    privacy.erase_person(db.session, other.user, actor=make_user("admin"), now=START)
+    assert "esi.other0@example.org" not in holds()
 
 
 def test_creating_a_held_row_whose_email_was_taken_meanwhile_is_a_clear_conflict(
