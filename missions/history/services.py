@@ -310,10 +310,17 @@ def import_missions(session, data: bytes, filename: str, *, actor, now: datetime
             continue
         seen.add(key)
         ready.append((row_report, row, professional, facility))
+    imported = _imported(session, {professional.id for _r, _w, professional, _f in ready})
     if progress:
         progress(0, len(ready))
     planned: dict[int, list[tuple[date, date]]] = {}   # the rows' own spans (a dry run writes none)
     for done, (row_report, row, professional, facility) in enumerate(ready, start=1):
+        starts_at = series.day_span(row.starts_on, row.ends_on, facility.timezone or "UTC")[0]
+        mission_id = imported.get((professional.id, facility.id, starts_at))
+        if mission_id is not None:   # a re-import: no transaction for it
+            row_report.status = "skipped"
+            row_report.messages = [_("Already imported (mission %(id)s).", id=mission_id)]
+            continue
         spans = planned.setdefault(professional.id, [])
         clash = next(((a, b) for a, b in spans if a <= row.ends_on and row.starts_on <= b), None)
         if clash is not None:
@@ -340,6 +347,18 @@ def import_missions(session, data: bytes, filename: str, *, actor, now: datetime
             audit.record(session, now=now, actor=actor, action="create",
                          entity="mission_history_import", detail=report.counts())
     return report
+
+
+def _imported(session, professional_ids: set[int]) -> dict[tuple, int]:
+    """(professional, facility, first instant) → mission id, of these people's missions."""
+    ids, out = sorted(professional_ids), {}
+    for start in range(0, len(ids), CHUNK):
+        for mission_id, professional_id, facility_id, starts_at in session.execute(
+                sa.select(Mission.id, Mission.professional_id, Mission.facility_id,
+                          Mission.starts_at)
+                .where(Mission.professional_id.in_(ids[start:start + CHUNK]))):
+            out[(professional_id, facility_id, starts_at)] = mission_id
+    return out
 
 
 def _create(session, row: Row, professional: Professional, facility: Facility, *, actor,
