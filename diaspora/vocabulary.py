@@ -143,3 +143,13 @@ class FacilityRequestStatus(Vocabulary):
     REQUESTED = "requested", _l("requested")
     ADDED = "added", _l("added")
     DECLINED = "declined", _l("declined")
+
+
+class HoldStatus(Vocabulary):
+    """An imported row held as a possible duplicate of someone in the registry: pending → one
+    manager's decision (same person: skipped or merged; different person: created)."""
+
+    PENDING = "pending", _l("to confirm")
+    SKIPPED = "skipped", _l("same person, skipped")
+    MERGED = "merged", _l("same person, merged")
+    CREATED = "created", _l("different person, invited")

@@ -37,6 +37,7 @@ from .documents import (
     services as mission_documents,
     views as documents_views,
 )
+from .history import views as history_views
 from .matching import views as matching_views
 from .notifications import (
     api as notifications_api,
@@ -68,7 +69,7 @@ def register(app: Flask) -> None:
     for blueprint in (views.bp, matching_views.bp, session_views.bp, notification_views.bp,
                       calendar_views.bp, outcomes_views.bp, dashboards_views.bp,
                       costs_views.bp, placements_views.bp, documents_views.bp,
-                      documents_views.public):
+                      documents_views.public, history_views.bp):
         app.register_blueprint(blueprint)
     for api_blueprint in (missions_api.blp, matching_views.blp, session_views.blp,
                           notifications_api.blp, outcomes_api.blp, dashboards_api.blp,

@@ -192,6 +192,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     # their account with the signed link alone (tests/test_people_imports.py)
     "people_imports.upload_page": MGR, "people_imports.preview": MGR, "people_imports.start": MGR,
     "people_imports.claim": PUBLIC,
+    # held possible duplicates and saved column mappings (tests/test_people_import_duplicates.py)
+    "people_imports.duplicates_page": MGR, "people_imports.decide_duplicate": MGR,
+    "people_imports.save_mapping": MGR, "people_imports.mappings_page": MGR,
+    "people_imports.delete_mapping": MGR,
+    # past missions from a spreadsheet (tests/test_mission_history.py)
+    "mission_history.upload_page": MGR, "mission_history.preview": MGR,
+    "mission_history.start": MGR,
 }
 
 # Routes on programme A's objects (or asked for programme A, see _url_values and _body): a
@@ -417,7 +424,8 @@ def _url_values(rule, world, role) -> dict:
             values[name] = world["need"].id
         elif name == "session_id":  # the world's mission is physical: no session (404 once allowed)
             values[name] = 1
-        elif name in ("job_id", "link_id", "request_id"):  # none in the world: 404 (or 4xx) once allowed
+        elif name in ("job_id", "link_id", "request_id", "hold_id", "mapping_id"):
+            # none in the world: 404 (or 4xx) once allowed
             values[name] = 1
         elif name == "notification_id":  # the proposal notice, the professional's own
             values[name] = world["notice"]

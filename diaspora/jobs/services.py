@@ -65,10 +65,20 @@ def titles(app: Flask | None = None) -> dict[str, object]:
     return app.extensions.setdefault("job_titles", {})
 
 
-def register_handler(app: Flask, kind: str, handler: Handler, title) -> None:
-    """Make jobs of ``kind`` runnable in ``app`` (called once, when a blueprint registers)."""
+def register_handler(app: Flask, kind: str, handler: Handler, title,
+                     follow_up: tuple[str, object] | None = None) -> None:
+    """Make jobs of ``kind`` runnable in ``app`` (called once, when a blueprint registers).
+    ``follow_up``: (endpoint taking ``job_id``, label) of a page the finished job links to."""
     handlers(app)[kind] = handler
     titles(app)[kind] = title
+    if follow_up:
+        follow_ups(app)[kind] = follow_up
+
+
+def follow_ups(app: Flask | None = None) -> dict[str, tuple[str, object]]:
+    """The current app's follow-up pages of finished jobs, by kind."""
+    app = app or current_app
+    return app.extensions.setdefault("job_follow_ups", {})
 
 
 def worker_name() -> str:

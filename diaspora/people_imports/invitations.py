@@ -21,7 +21,7 @@ from ..hooks import registry_hooks
 from ..professionals.models import Professional
 from ..professionals.services import _record_consent
 from ..security import hash_password, is_easy_to_guess
-from .models import Invitation
+from .models import DuplicateHold, Invitation
 
 SALT = "diaspora.claim-account"
 CLAIM_DAYS = 14
@@ -119,9 +119,15 @@ def claim(session, token: str, *, password: str, consent: bool, now: datetime):
 
 
 def erase_invitation(session, user, now: datetime) -> None:
-    """Erasure: the invitation (with the birth year the file gave) goes with the person."""
+    """Erasure: the invitation (with the birth year the file gave) goes with the person, and
+    so do the rows of theirs an import held as possible duplicates (the file's cells)."""
     session.execute(sa.delete(Invitation).where(Invitation.user_id == user.id)
                     .execution_options(synchronize_session=False))
+    professional_id = sa.select(Professional.id).where(Professional.user_id == user.id) \
+        .scalar_subquery()
+    session.execute(sa.delete(DuplicateHold).where(sa.or_(
+        DuplicateHold.email == user.email, DuplicateHold.professional_id == professional_id))
+        .execution_options(synchronize_session=False))
 
 
 def invitation_of(session, user) -> tuple[str, object]:

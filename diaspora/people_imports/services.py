@@ -32,14 +32,15 @@ from marshmallow import ValidationError, fields, pre_load, validate
 from openpyxl import load_workbook
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, geo, reference
+from .. import audit, geo, library_messages, reference
 from ..auth.models import User
 from ..db import unit_of_work
 from ..professionals.models import GENDERS, Professional
 from ..professionals.schemas import ProfileSchema
 from ..professionals.services import _apply_profile
 from ..schemas import BaseSchema, CountryCode, Trimmed
-from .models import Invitation
+from ..vocabulary import HoldStatus
+from .models import DuplicateHold, Invitation
 
 FIELDS = {
     "name": _l("Full name"), "given_name": _l("Given name"), "family_name": _l("Family name"),
@@ -226,6 +227,7 @@ class Report:
 
 
 def _messages(errors: dict, mapping_back: dict[str, str]) -> list[str]:
+    errors = library_messages.translate(errors)
     out = []
     for key, value in errors.items():
         column = mapping_back.get(key, str(FIELDS.get(key, key)))
@@ -248,7 +250,7 @@ def _digits(phone: str | None) -> str | None:
 
 class _Registry:
     """What the registry already holds, for de-duplication: e-mails, and names with their
-    phones and birth years."""
+    phones, birth years and e-mails (the e-mail names the person a duplicate is held against)."""
 
     def __init__(self, session, emails: set[str]):
         self.emails: set[str] = set()
@@ -256,20 +258,50 @@ class _Registry:
         for start in range(0, len(listed), CHUNK):
             self.emails.update(session.scalars(
                 sa.select(User.email).where(User.email.in_(listed[start:start + CHUNK]))))
-        self.people: dict[str, list[tuple[str | None, int | None]]] = {}
+        self.people: dict[str, list[tuple[str | None, int | None, str]]] = {}
         query = (sa.select(Professional.given_name, Professional.family_name, Professional.phone,
-                           Invitation.birth_year)
+                           Invitation.birth_year, User.email)
+                 .join(User, User.id == Professional.user_id)
                  .outerjoin(Invitation, Invitation.user_id == Professional.user_id))
-        for given, family, phone, year in session.execute(query):
-            self.add(_name_key(given, family), phone, year)
+        for given, family, phone, year, email in session.execute(query):
+            self.add(_name_key(given, family), phone, year, email)
 
-    def add(self, name: str, phone: str | None, year: int | None) -> None:
-        self.people.setdefault(name, []).append((_digits(phone), year))
+    def add(self, name: str, phone: str | None, year: int | None, email: str) -> None:
+        self.people.setdefault(name, []).append((_digits(phone), year, email))
 
-    def same_person(self, name: str, phone: str | None, year: int | None) -> bool:
+    def same_person(self, name: str, phone: str | None, year: int | None) -> str | None:
+        """The e-mail of the first person with this name and the same phone or birth year."""
         phone = _digits(phone)
-        return any((phone and phone == p) or (year and year == y)
-                   for p, y in self.people.get(name, ()))
+        for p, y, email in self.people.get(name, ()):
+            if (phone and phone == p) or (year and year == y):
+                return email
+        return None
+
+
+def load_row(cells: dict[str, str], country_of_origin: str | None,
+             mapping_back: dict[str, str] | None = None,
+             schemas: tuple | None = None) -> tuple[dict | None, list[str]]:
+    """A row's cells (field → text) checked by ``ImportRowSchema`` then ``ProfileSchema``:
+    (the item with its ``profile``, []) or (None, the messages)."""
+    mapping_back = mapping_back or {}
+    row_schema, profile_schema = schemas or (ImportRowSchema(), ProfileSchema())
+    try:
+        item = row_schema.load(cells)
+    except ValidationError as error:
+        return None, _messages(error.messages, mapping_back)
+    item["cells"] = cells
+    profile = {"given_name": item["given_name"], "family_name": item["family_name"],
+               "phone": item["phone"], "gender": item["gender"], "cadre": item["cadre"],
+               "specialties": [item["specialty"]] if item["specialty"] else [],
+               "country_of_origin": country_of_origin or item["country_of_residence"],
+               "country_of_residence": item["country_of_residence"],
+               "timezone": (geo.country_zones(item["country_of_residence"]) or ["UTC"])[0],
+               "languages": [{"language": code} for code in item["languages"]]}
+    try:
+        item["profile"] = profile_schema.load(profile)
+    except ValidationError as error:
+        return None, _messages(error.messages, mapping_back)
+    return item, []
 
 
 def import_people(session, data: bytes, filename: str, *, mapping: dict[str, str], actor,
@@ -286,30 +318,14 @@ def import_people(session, data: bytes, filename: str, *, mapping: dict[str, str
     if "name" in positions:
         mapping_back.setdefault("given_name", mapping_back["name"])
         mapping_back.setdefault("family_name", mapping_back["name"])
-    schema, profile_schema = ImportRowSchema(), ProfileSchema()
+    schemas = ImportRowSchema(), ProfileSchema()
     loaded: list[tuple[int, dict | None, list[str]]] = []
     for number, row in enumerate(rows, start=2):
         cells = {name: row[index] if index < len(row) else "" for name, index in positions.items()}
-        try:
-            item = schema.load(cells)
-        except ValidationError as error:
-            loaded.append((number, None, _messages(error.messages, mapping_back)))
-            continue
-        profile = {"given_name": item["given_name"], "family_name": item["family_name"],
-                   "phone": item["phone"], "gender": item["gender"], "cadre": item["cadre"],
-                   "specialties": [item["specialty"]] if item["specialty"] else [],
-                   "country_of_origin": country_of_origin or item["country_of_residence"],
-                   "country_of_residence": item["country_of_residence"],
-                   "timezone": (geo.country_zones(item["country_of_residence"]) or ["UTC"])[0],
-                   "languages": [{"language": code} for code in item["languages"]]}
-        try:
-            item["profile"] = profile_schema.load(profile)
-        except ValidationError as error:
-            loaded.append((number, None, _messages(error.messages, mapping_back)))
-            continue
-        loaded.append((number, item, []))
+        item, messages = load_row(cells, country_of_origin, mapping_back, schemas)
+        loaded.append((number, item, messages))
     registry = _Registry(session, {item["email"] for _n, item, _m in loaded if item})
-    report, seen_emails, to_create = Report(), set(), []
+    report, seen_emails, to_create, held = Report(), set(), [], []
     for number, item, messages in loaded:
         if item is None:
             report.rows.append(RowReport(number, "invalid", messages))
@@ -318,19 +334,31 @@ def import_people(session, data: bytes, filename: str, *, mapping: dict[str, str
         if email in registry.emails:
             report.rows.append(RowReport(number, "skipped", [
                 _("An account with this e-mail already exists.")], email))
+            registry.add(name, item["phone"], item["birth_year"], email)
         elif email in seen_emails:
             report.rows.append(RowReport(number, "duplicate", [
                 _("The same e-mail is on an earlier row.")], email))
-        elif registry.same_person(name, item["phone"], item["birth_year"]):
-            report.rows.append(RowReport(number, "duplicate", [
+        elif existing := registry.same_person(name, item["phone"], item["birth_year"]):
+            row_report = RowReport(number, "duplicate", [
                 _("Someone with this name and the same phone or birth year is already in the "
-                  "registry or the file: a manager should check.")], email))
+                  "registry or the file: a manager should check.")], email)
+            report.rows.append(row_report)
+            held.append((row_report, item, existing))
         else:
             row_report = RowReport(number, "created", [], email)
             report.rows.append(row_report)
             to_create.append((row_report, item))
+            registry.add(name, item["phone"], item["birth_year"], email)
         seen_emails.add(email)
-        registry.add(name, item["phone"], item["birth_year"])
+    earlier = _earlier_holds(session, {row.email for row, _i, _e in held})
+    for row_report, _item, _existing in held:
+        decided = earlier.get(row_report.email)
+        if decided in (HoldStatus.SKIPPED, HoldStatus.MERGED):
+            row_report.status = "skipped"
+            row_report.messages = [_("A manager has confirmed this is someone already in the "
+                                     "registry.")]
+        elif decided == HoldStatus.PENDING:
+            row_report.messages.append(_("Already waiting for a manager's decision."))
     if progress:
         progress(0, len(to_create))
     if not dry_run:
@@ -353,9 +381,40 @@ def import_people(session, data: bytes, filename: str, *, mapping: dict[str, str
             if progress:
                 progress(min(start + CHUNK, len(to_create)), len(to_create))
         with unit_of_work(session):
+            _hold(session, [(row, item, existing) for row, item, existing in held
+                            if row.email not in earlier],
+                  job_id=job_id, country_of_origin=country_of_origin, now=now)
             audit.record(session, now=now, actor=actor, action="create", entity="professional_import",
                          detail=report.counts())
     return report
+
+
+def _earlier_holds(session, emails: set[str]) -> dict[str, str]:
+    """e-mail → the status of its latest hold, for the e-mails of this file held before."""
+    listed, out = sorted(emails), {}
+    for start in range(0, len(listed), CHUNK):
+        for email, status in session.execute(
+                sa.select(DuplicateHold.email, DuplicateHold.status)
+                .where(DuplicateHold.email.in_(listed[start:start + CHUNK]))
+                .order_by(DuplicateHold.id)):
+            out[email] = status
+    return out
+
+
+def _hold(session, held: list, *, job_id: int | None, country_of_origin: str | None,
+          now: datetime) -> None:
+    """Keep the rows held as possible duplicates, each with the person it may be."""
+    emails = sorted({existing for _r, _i, existing in held})
+    ids = {}
+    for start in range(0, len(emails), CHUNK):
+        ids.update(session.execute(
+            sa.select(User.email, Professional.id).join(Professional, Professional.user_id == User.id)
+            .where(User.email.in_(emails[start:start + CHUNK]))).all())
+    for row_report, item, existing in held:
+        session.add(DuplicateHold(job_id=job_id, row=row_report.row, email=item["email"],
+                                  cells=item["cells"], country_of_origin=country_of_origin,
+                                  existing_id=ids.get(existing), status=HoldStatus.PENDING,
+                                  created_at=now))
 
 
 def _create_invited(session, item: dict, *, actor, now: datetime, job_id: int | None) -> User:

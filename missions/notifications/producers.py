@@ -38,6 +38,7 @@ from ..core.hooks import MissionHooks
 from ..core.lifecycle import CHECKLIST_ROLES
 from ..core.models import Mission, MissionEvent, MissionSession
 from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, SessionStatus
+from ..outcomes.models import FollowUp
 from ..scheduler import reminders
 from . import recipients
 from .recipients import mission_facts
@@ -307,8 +308,12 @@ def reports_due(session, now: datetime, since: datetime | None = None
 def follow_ups_due(session, now: datetime, since: datetime | None = None
                    ) -> Iterator[reminders.Reminder]:
     earliest = now - relativedelta(months=max(FOLLOW_UP_MONTHS)) - FOLLOW_UP_FRESH_FOR
+    # only missions with a survey to answer (as ``follow_up_still_due`` checks at delivery):
+    # a mission imported from history has none, and nobody is reminded of it
+    surveyed = sa.exists().where(FollowUp.mission_id == Mission.id, FollowUp.answered_at.is_(None))
     query = (sa.select(Mission).where(Mission.status.in_(DONE), Mission.ends_at > earliest,
-                                      Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)))
+                                      Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)),
+                                      surveyed)
              .options(*_people()).order_by(Mission.id))
     if since is not None:
         # exactly the ends whose survey date fell in (since, now]

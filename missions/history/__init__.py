@@ -1,0 +1,1 @@
+"""Past missions imported from a programme's spreadsheet (issue 17)."""
