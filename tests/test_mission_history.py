@@ -13,6 +13,8 @@ from diaspora.extensions import db
 from diaspora.jobs import services as jobs
 from missions.core import lifecycle, proposals
 from missions.core.models import Mission
+from missions.dashboards import indicators
+from missions.dashboards.filters import Filters
 from missions.history import services as history
 from missions.notifications.models import Notification
 from missions.outcomes.models import FollowUp, OutcomeReport, ReportWaiver
@@ -92,6 +94,9 @@ def test_past_missions_are_closed_with_bookings_and_outcomes_and_notify_nobody(
         ("2211", "male", 3), ("2222", "female", 8)]
     third = db.session.scalar(sa.select(OutcomeReport).where(OutcomeReport.mission_id == missions[2].id))
     assert third.trained_total == 20 and third.trainees == []
+    # no rating in the file: none is made up, and the mean is of the ratings given
+    assert third.rating is None
+    assert indicators.ratings(db.session, Filters())["host"] == indicators.Rating(5, 1)
     # no figures: both sides waived, with the reason
     assert sorted(db.session.scalars(sa.select(ReportWaiver.side).where(
         ReportWaiver.mission_id == missions[1].id))) == ["host", "professional"]

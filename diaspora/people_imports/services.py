@@ -39,7 +39,7 @@ from ..professionals.models import GENDERS, Professional
 from ..professionals.schemas import ProfileSchema
 from ..professionals.services import _apply_profile
 from ..schemas import BaseSchema, CountryCode, Trimmed
-from ..vocabulary import HoldStatus
+from ..vocabulary import HoldStatus, Role
 from .models import DuplicateHold, Invitation
 
 FIELDS = {
@@ -420,7 +420,7 @@ def _hold(session, held: list, *, job_id: int | None, country_of_origin: str | N
 def _create_invited(session, item: dict, *, actor, now: datetime, job_id: int | None) -> User:
     profile = item["profile"]
     user = User(email=item["email"], name=f"{profile['given_name']} {profile['family_name']}"[:200],
-                role="professional", password_hash="", created_at=now,
+                role=Role.PROFESSIONAL, password_hash="", created_at=now,
                 timezone=profile["timezone"] or current_app.config["DEFAULT_TIMEZONE"])
     session.add(user)
     professional = Professional(user=user, created_at=now, updated_at=now, consent_given=False)

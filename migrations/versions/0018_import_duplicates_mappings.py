@@ -59,7 +59,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_import_mappings_header_key'), ['header_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_mappings_programme_id'), ['programme_id'], unique=False)
 
+    # A report imported from the programme's history may have no rating: none is made up.
+    with op.batch_alter_table('outcome_reports', schema=None) as batch_op:
+        batch_op.alter_column('rating', existing_type=sa.Integer(), nullable=True)
+
 
 def downgrade():
+    op.execute("UPDATE outcome_reports SET rating = 3 WHERE rating IS NULL")
+    with op.batch_alter_table('outcome_reports', schema=None) as batch_op:
+        batch_op.alter_column('rating', existing_type=sa.Integer(), nullable=False)
     op.drop_table('import_mappings')
     op.drop_table('import_duplicates')

@@ -442,11 +442,12 @@ def items_left(session, filters: Filters) -> dict[str, int]:
 def ratings(session, filters: Filters) -> dict[str, Rating]:
     """Mean rating (1–5) given in each side's reports."""
     rows = session.execute(
-        sa.select(OutcomeReport.side, sa.func.avg(OutcomeReport.rating), sa.func.count())
+        sa.select(OutcomeReport.side, sa.func.avg(OutcomeReport.rating),
+                  sa.func.count(OutcomeReport.rating))
         .join(Mission, Mission.id == OutcomeReport.mission_id)
         .where(*mission_conditions(filters))
         .group_by(OutcomeReport.side))
-    return {side: Rating(round(_number(average), 2), count) for side, average, count in rows}
+    return {side: Rating(round(_number(average), 2), count) for side, average, count in rows if count}
 
 
 def reporting(session, filters: Filters) -> Reporting:

@@ -81,7 +81,6 @@ MODE_WORDS = {"physical": Mode.PHYSICAL, "in person": Mode.PHYSICAL, "on site": 
 STATUSES = {"created": _l("Created"), "skipped": _l("Skipped: already imported"),
             "invalid": _l("Invalid")}
 IMPORTED = "Imported from the programme's records"   # the waivers' reason (data, not UI)
-DEFAULT_RATING = 3
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:
@@ -407,7 +406,7 @@ def _create(session, row: Row, professional: Professional, facility: Facility, *
             count for _c, _g, count in row.trainees)
         report = OutcomeReport(mission_id=mission.id, side="host", author_id=None,
                                filed_at=ends_at, updated_at=now, trained_total=total,
-                               sessions_held=0, hours=0, rating=row.rating or DEFAULT_RATING,
+                               sessions_held=0, hours=0, rating=row.rating,
                                narrative=IMPORTED, barriers=[], next_steps=[])
         report.trainees = [OutcomeTrainee(cadre=cadre, gender=gender, count=count)
                            for cadre, gender, count in row.trainees]

@@ -51,7 +51,7 @@ class OutcomeReport(db.Model):
     pre_score: Mapped[float | None]         # mean score before, percent
     post_score: Mapped[float | None]        # mean score after, percent
     # The professional rates the placement; the host rates the professional's contribution.
-    rating: Mapped[int]
+    rating: Mapped[int | None]              # None only in reports imported without one
     rating_comment: Mapped[str | None] = mapped_column(sa.Text)
     barriers: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     barriers_note: Mapped[str | None] = mapped_column(sa.Text)
