@@ -23,7 +23,8 @@ time in the plan.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -53,6 +54,7 @@ START_OPTIONS = 6                  # start dates considered per candidate
 EARLIER_START_PREFERENCE = 0.001   # weight given up per later start option
 TIME_LIMIT_SECONDS = 25.0
 MAX_PERIOD_DAYS = 731
+PROGRESS_EVERY = 10                # needs ranked between two reports of the progress
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class Unmet:
     need: NeedSummary
     reason: str            # "no_candidate", "taken" (by other needs) or "not_chosen"
     explanation: str
+    # what the explanation says, to write it again in another language (``explain``)
+    detail: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -138,17 +142,17 @@ def needs_in_period(session, *, period_start: date, period_end: date,
 
 def make_plan(session, *, now: datetime, period_start: date, period_end: date,
               programme_id: int | None = None, country: str | None = None,
-              within: sa.Select | None = None, settings: Settings | None = None) -> Plan:
+              within: sa.Select | None = None, settings: Settings | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Plan:
     """The plan for the approved needs of the period, of one programme or host country when
     given, of the needs ``within`` when given (see the module docstring); each unmet need
-    says why."""
+    says why. ``progress(done, total)`` is told of the needs ranked so far."""
     settings = settings or Settings()
     found = needs_in_period(session, period_start=period_start, period_end=period_end,
                             programme_id=programme_id, country=country, within=within)
     rankings, options = {}, []
-    for need in found:
-        terms = terms_of(need)
-        ranking = rank(session, terms, now=now, settings=settings, limit=TOP_K)
+    for need, terms, ranking in rank_needs(session, found, now=now, settings=settings,
+                                           progress=progress):
         rankings[need.id] = (terms, ranking)
         options.extend(options_for(need, terms, ranking))
     selection = choose(options)
@@ -160,6 +164,16 @@ def make_plan(session, *, now: datetime, period_start: date, period_end: date,
              for need in found if need.id not in chosen_by_need]
     return Plan(period_start=period_start, period_end=period_end, assignments=assignments,
                 unmet=unmet, optimal=selection.optimal)
+
+
+def rank_needs(session, needs: list[Need], *, now: datetime, settings: Settings,
+               progress: Callable[[int, int], None] | None = None):
+    """``(need, terms, ranking)`` of each need: its best ``TOP_K`` candidates."""
+    for done, need in enumerate(needs, start=1):
+        terms = terms_of(need)
+        yield need, terms, rank(session, terms, now=now, settings=settings, limit=TOP_K)
+        if progress and (done % PROGRESS_EVERY == 0 or done == len(needs)):
+            progress(done, len(needs))
 
 
 def plan_for(session, data: dict, *, actor, now: datetime,
@@ -272,18 +286,33 @@ def _assignment(need: NeedSummary, option: Option) -> Assignment:
 def _unmet(session, need: NeedSummary, terms: Terms, ranking: Ranking,
            selection: Selection, summaries: dict[int, NeedSummary]) -> Unmet:
     if not ranking.fits:
-        return Unmet(need=need, reason="no_candidate",
-                     explanation=why_nobody(diagnose(session, terms)))
+        diagnosis = diagnose(session, terms)
+        detail = {"of": diagnosis.of, "filter": diagnosis.filter, "removed": diagnosis.removed}
+        return unmet(need, "no_candidate", detail)
     candidates = {fit.profile.id for fit in ranking.fits}
     taken = [option for option in selection.chosen if option.professional_id in candidates]
     if {option.professional_id for option in taken} != candidates:
-        return Unmet(need=need, reason="not_chosen", explanation=_(
-            "The solver found no place for this need within its time limit."))
-    return Unmet(need=need, reason="taken", explanation=_(
-        "All %(count)d candidates are taken at the same time by needs that weigh more in the "
-        "plan: %(needs)s.", count=len(candidates),
-        needs=", ".join(f"#{i} {summaries[i].title}"
-                        for i in sorted({option.need_id for option in taken}))))
+        return unmet(need, "not_chosen", {})
+    needs = sorted({option.need_id for option in taken})
+    return unmet(need, "taken", {"count": len(candidates),
+                                 "needs": [[i, summaries[i].title] for i in needs]})
+
+
+def unmet(need: NeedSummary, reason: str, detail: dict) -> Unmet:
+    """An unmet need, explained in the current language from ``detail``."""
+    return Unmet(need=need, reason=reason, explanation=explain(reason, detail), detail=detail)
+
+
+def explain(reason: str, detail: dict) -> str:
+    """Why a need is unmet, in a sentence, from what ``_unmet`` found."""
+    if reason == "no_candidate":
+        return why_nobody(Diagnosis(of=detail["of"], filter=detail["filter"],
+                                    removed=detail["removed"]))
+    if reason == "not_chosen":
+        return _("The solver found no place for this need within its time limit.")
+    return _("All %(count)d candidates are taken at the same time by needs that weigh more in "
+             "the plan: %(needs)s.", count=detail["count"],
+             needs=", ".join(f"#{i} {title}" for i, title in detail["needs"]))
 
 
 def why_nobody(diagnosis: Diagnosis) -> str:
