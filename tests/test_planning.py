@@ -360,3 +360,119 @@ def test_the_solver_never_double_books_and_finds_the_best_plan(options):
                 for size in range(len(options) + 1)
                 for subset in combinations(options, size) if feasible(subset)), default=0)
     assert sum(o.weight for o in selection.chosen) == pytest.approx(best, rel=1e-6)
+
+
+# --- the plan ranks all needs in one pass, as need by need ---------------------------------
+
+def _random_world(rng, make_need, make_facility, make_professional, propose):
+    """Professionals and needs varied in every way the filters and scores look at."""
+    from diaspora.errors import Invalid
+    from diaspora.professionals.models import (
+        AvailabilityWindow,
+        ProfessionalCadre,
+        ProfessionalSkill,
+    )
+    from missions.core.models import Mission
+
+    programme = Programme(name="P", origin_country="GH", host_countries=[],
+                          starts_on=date(2026, 1, 1))
+    db.session.add(programme)
+    db.session.commit()
+    homes = [("GB", "London", "Europe/London", 51.5, -0.13), ("FR", "Paris", "Europe/Paris", 48.9, 2.35),
+             ("US", "Houston", "America/Chicago", 29.8, -95.4), ("GB", None, "Europe/London", None, None)]
+    day = lambda n: date(2026, 4, 1) + timedelta(days=n)  # noqa: E731
+    people = []
+    for _ in range(40):
+        residence, city, zone, latitude, longitude = rng.choice(homes)
+        physical, virtual = rng.choice([(True, True), (True, False), (False, True)])
+        windows = []
+        for _ in range(rng.randint(0, 3)):
+            start = rng.randint(-20, 80)
+            mode = rng.choice(["either", "physical", "virtual"])
+            windows.append((day(start), day(start + rng.randint(5, 60)), mode,
+                            None if mode == "physical" else rng.choice([1, 2, 4, 8])))
+        licences = [(rng.choice(["GH", "SN"]), day(rng.randint(-400, 30)),
+                     day(rng.randint(10, 400))) for _ in range(rng.randint(0, 2))]
+        professional = make_professional(
+            cadre=rng.choice(["2212", "2212", "2221"]), country_of_origin=rng.choice(["GH", "SN", "NG"]),
+            country_of_residence=residence, city_of_residence=city, timezone=zone,
+            latitude=latitude, longitude=longitude, offers_physical=physical,
+            offers_virtual=virtual, consent=rng.random() < 0.9,
+            programmes=[programme] if rng.random() < 0.6 else [],
+            specialties=rng.sample(["obstetrics-gynaecology", "paediatrics"], rng.randint(0, 2)),
+            languages=rng.sample(["en", "fr", "tw"], rng.randint(1, 3)),
+            licences=licences, windows=windows)
+        if rng.random() < 0.2:
+            start = rng.randint(0, 60)
+            professional.windows.append(AvailabilityWindow(
+                kind="blackout", mode="either", starts_on=day(start), ends_on=day(start + 5)))
+        if rng.random() < 0.2:
+            db.session.add(ProfessionalCadre(professional_id=professional.id, cadre="2221"))
+        for skill in rng.sample(["ultrasound", "caesarean section", "triage"], rng.randint(0, 2)):
+            db.session.add(ProfessionalSkill(professional_id=professional.id, skill=skill))
+        db.session.commit()
+        people.append(professional)
+    facilities = [make_facility(), make_facility(country="SN", timezone="Africa/Dakar",
+                                                 latitude=14.7, longitude=-17.4),
+                  make_facility(latitude=None, longitude=None, timezone=None)]
+    needs = []
+    for n in range(14):
+        mode = rng.choice(["physical", "virtual", "either"])
+        start = rng.randint(0, 40)
+        window = rng.randint(15, 70)
+        needs.append(make_need(
+            rng.choice(facilities), title=f"Need {n}", cadre=rng.choice(["2212", "2221"]),
+            specialty=rng.choice([None, "obstetrics-gynaecology", "paediatrics"]), mode=mode,
+            purpose=rng.choice(["clinical_service", "teaching"]), priority=rng.randint(1, 4),
+            programme_id=programme.id if rng.random() < 0.4 else None,
+            earliest_start=day(start), latest_end=day(start + window),
+            duration_days=rng.randint(3, 14) if mode != "virtual" else None,
+            weeks=rng.randint(1, 3) if mode != "physical" else None,
+            sessions_per_week=1 if mode != "physical" else None,
+            session_hours=rng.choice([1.0, 2.0]) if mode != "physical" else None,
+            skills=rng.sample(["ultrasound", "triage"], rng.randint(0, 2)),
+            languages=rng.sample(["en", "fr"], rng.randint(0, 2))))
+    # history: missions here and elsewhere (continuity, fairness), bookings in the window
+    done = make_need(facilities[0], title="Done", earliest_start=day(-20), latest_end=day(90))
+    for professional in people:
+        try:
+            mission = propose(done, professional, starts_on=day(rng.randint(0, 30)))
+        except Invalid:  # cannot go then (no window, no licence …)
+            db.session.rollback()
+            continue
+        if rng.random() < 0.5:
+            db.session.execute(sa.update(Mission).where(Mission.id == mission.id).values(
+                status="completed", starts_at=START - timedelta(days=40),
+                ends_at=START - timedelta(days=rng.choice([10, 30]))))
+    db.session.commit()
+    return needs
+
+
+def _as_shown(ranking, terms):
+    return [(fit.profile.id, fit.profile.name, fit.mode, fit.score, fit.origin_match,
+             fit.first_start, fit.span, tuple(fit.starts(terms)), fit.facts)
+            for fit in ranking.fits]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_one_pass_ranks_every_need_as_its_own_shortlist(seed, make_need, make_facility,
+                                                        make_professional, propose):
+    import random
+
+    from missions.matching import batch
+    from missions.matching.ranking import rank
+    from missions.matching.terms import Settings, terms_of
+
+    needs = _random_world(random.Random(seed), make_need, make_facility, make_professional,
+                          propose)
+    settings = Settings()
+    all_terms = [terms_of(need) for need in needs]
+    compared = 0
+    for limit in (2, planning.TOP_K):
+        together = dict(batch.rank_many(db.session, all_terms, now=START, settings=settings,
+                                        limit=limit))
+        for terms in all_terms:
+            alone = rank(db.session, terms, now=START, settings=settings, limit=limit)
+            assert _as_shown(together[terms], terms) == _as_shown(alone, terms), terms.need_id
+            compared += len(alone.fits)
+    assert compared > 20  # the world is not empty

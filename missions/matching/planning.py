@@ -42,8 +42,9 @@ from diaspora.programmes import access as programmes
 from diaspora.vocabulary import NeedStatus
 
 from ..sessions.series import day_span
+from . import batch
 from .filters import Diagnosis, diagnose
-from .ranking import Ranking, rank
+from .ranking import Ranking
 from .terms import Settings, Terms, terms_of
 
 PRIORITY_WEIGHTS = {1: 4.0, 2: 3.0, 3: 2.0, 4: 1.0}  # 1 critical … 4 low
@@ -150,30 +151,32 @@ def make_plan(session, *, now: datetime, period_start: date, period_end: date,
     settings = settings or Settings()
     found = needs_in_period(session, period_start=period_start, period_end=period_end,
                             programme_id=programme_id, country=country, within=within)
+    # Read before ranking: reporting the progress commits, which expires the needs.
+    summaries = {need.id: _summary(need) for need in found}
+    weights = {need.id: need_weight(need) for need in found}
+    ids = [need.id for need in found]
     rankings, options = {}, []
-    for need, terms, ranking in rank_needs(session, found, now=now, settings=settings,
-                                           progress=progress):
-        rankings[need.id] = (terms, ranking)
-        options.extend(options_for(need, terms, ranking))
+    for need_id, (terms, ranking) in zip(ids, rank_needs(session, found, now=now,
+                                                         settings=settings, progress=progress)):
+        rankings[need_id] = (terms, ranking)
+        options.extend(options_for(need_id, weights[need_id], terms, ranking))
     selection = choose(options)
     chosen_by_need = {option.need_id: option for option in selection.chosen}
-    summaries = {need.id: _summary(need) for need in found}
-    assignments = [_assignment(summaries[need.id], chosen_by_need[need.id])
-                   for need in found if need.id in chosen_by_need]
-    unmet = [_unmet(session, summaries[need.id], *rankings[need.id], selection, summaries)
-             for need in found if need.id not in chosen_by_need]
+    assignments = [_assignment(summaries[i], chosen_by_need[i]) for i in ids
+                   if i in chosen_by_need]
+    unmet = [_unmet(session, summaries[i], *rankings[i], selection, summaries) for i in ids
+             if i not in chosen_by_need]
     return Plan(period_start=period_start, period_end=period_end, assignments=assignments,
                 unmet=unmet, optimal=selection.optimal)
 
 
 def rank_needs(session, needs: list[Need], *, now: datetime, settings: Settings,
                progress: Callable[[int, int], None] | None = None):
-    """``(need, terms, ranking)`` of each need: its best ``TOP_K`` candidates."""
-    for done, need in enumerate(needs, start=1):
-        terms = terms_of(need)
-        yield need, terms, rank(session, terms, now=now, settings=settings, limit=TOP_K)
-        if progress and (done % PROGRESS_EVERY == 0 or done == len(needs)):
-            progress(done, len(needs))
+    """``(terms, ranking)`` of each need: its best ``TOP_K`` candidates, all needs ranked in
+    one pass (``batch.rank_many``: the rankings of ``ranking.rank``, need by need)."""
+    return batch.rank_many(session, [terms_of(need) for need in needs], now=now,
+                           settings=settings, limit=TOP_K, progress=progress,
+                           every=PROGRESS_EVERY)
 
 
 def plan_for(session, data: dict, *, actor, now: datetime,
@@ -200,8 +203,8 @@ def need_weight(need: Need) -> float:
     return PRIORITY_WEIGHTS[need.priority] * (1 + bonus)
 
 
-def options_for(need: Need, terms: Terms, ranking: Ranking) -> list[Option]:
-    weight = need_weight(need)
+def options_for(need_id: int, weight: float, terms: Terms, ranking: Ranking) -> list[Option]:
+    """The ways to meet a need (``weight``: ``need_weight``) from its ranking."""
     zone = terms.zone or "UTC"
     options = []
     for fit in ranking.fits:
@@ -211,7 +214,7 @@ def options_for(need: Need, terms: Terms, ranking: Ranking) -> list[Option]:
             ends_on = starts_on + timedelta(days=fit.span - 1)
             starts_at, ends_at = day_span(starts_on, ends_on, zone)
             options.append(Option(
-                need_id=need.id, professional_id=fit.profile.id, name=fit.profile.name,
+                need_id=need_id, professional_id=fit.profile.id, name=fit.profile.name,
                 mode=fit.mode, starts_on=starts_on, ends_on=ends_on, starts_at=starts_at,
                 ends_at=ends_at, score=fit.score,
                 weight=worth * (1 - EARLIER_START_PREFERENCE * order)))
