@@ -12,9 +12,10 @@ gives the same rankings (tests/test_planning.py compares them need by need) from
 2. **Per need, in arrays**: the hard filters of ``filters.hard_filters`` (cadre, consent,
    specialty; per mode: offered, a host-country licence that could cover a stay, windows that
    could hold the work), on the rows of the need's cadre only.
-3. **Upper bounds per kind of professional**: a professional's bound depends only on the modes
+3. **Upper bounds per kind of professional**: ``scoring.upper_bound`` depends only on the modes
    they offer, their home (zone, coordinates), the skills asked that they have and their
-   mission facts; ``scoring.upper_bound`` is computed once per distinct kind.
+   mission facts: it is computed once per distinct kind, then lowered by the days their
+   windows leave out (a bound still, and a tighter one: fewer professionals are checked).
 4. **Exact checks** as ``ranking._best_fits`` does them — in the order of the bound, in growing
    batches, until nobody left could enter the best ``limit`` — with profiles built from what is
    in memory (names and languages fetched for the professionals checked, kept for the next
@@ -358,8 +359,10 @@ class Ranker:
         return fits, checked
 
     def _bounds(self, group: np.ndarray, terms: Terms, scoring) -> np.ndarray:
-        """``scoring.upper_bound`` of each professional of ``group``, computed once per kind
-        (modes offered, home, skills asked held, mission facts)."""
+        """An upper bound of each score in ``group``: ``scoring.upper_bound`` per mode — computed
+        once per kind of professional (modes offered, home, skills asked held, mission facts) —
+        lowered by the days their windows of that mode leave out of the need's window (they
+        are free on no more days than their windows hold), with 0.1 for the rounding."""
         registry = self.registry
         skills = sorted(terms.skills)
         bits = np.zeros(len(group), dtype=np.int64)
@@ -368,24 +371,53 @@ class Ranker:
             bits |= held.astype(np.int64) << index
         facts = np.zeros(len(group), dtype=np.int64)
         kinds_of_facts: dict[tuple, int] = {(0, None, 0): 0}
-        for index, position in enumerate(group):
-            if int(position) in registry.missions:
-                fact = self._mission_facts(int(position), terms)
-                facts[index] = kinds_of_facts.setdefault(fact, len(kinds_of_facts))
+        with_missions = np.flatnonzero(self._with_missions()[group])
+        for index in with_missions:
+            fact = self._mission_facts(int(group[index]), terms)
+            facts[index] = kinds_of_facts.setdefault(fact, len(kinds_of_facts))
         facts_of = {index: fact for fact, index in kinds_of_facts.items()}
-        keys = np.stack([registry.offers[group], registry.home[group], bits, facts], axis=1)
-        kinds, inverse = np.unique(keys, axis=0, return_inverse=True)
-        values = np.empty(len(kinds))
-        for index, (offers, home, skill_bits, fact) in enumerate(kinds):
-            residence, city, zone, location = registry.homes[home]
-            done_here, last_return, this_year = facts_of[int(fact)]
-            profile = Profile(
-                id=0, name="", origin="", residence=residence, city=city, zone=zone,
-                location=location, modes=OFFERED[bool(offers & 2), bool(offers & 1)],
-                skills=frozenset(s for i, s in enumerate(skills) if skill_bits >> i & 1),
-                done_here=done_here, last_return=last_return, missions_this_year=this_year)
-            values[index] = upper_bound(profile, scoring)
-        return values[inverse.reshape(-1)]
+        keys = ((registry.offers[group] * len(registry.homes) + registry.home[group])
+                * (1 << len(skills)) + bits) * len(kinds_of_facts) + facts
+        kinds, first_of_kind, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        best = np.full(len(group), -np.inf)
+        for mode in terms.modes:
+            values = np.full(len(kinds), -np.inf)
+            for index, at in enumerate(first_of_kind):
+                offers = int(registry.offers[group[at]])
+                if mode not in OFFERED[bool(offers & 2), bool(offers & 1)]:
+                    continue
+                residence, city, zone, location = registry.homes[registry.home[group[at]]]
+                done_here, last_return, this_year = facts_of[int(facts[at])]
+                profile = Profile(
+                    id=0, name="", origin="", residence=residence, city=city, zone=zone,
+                    location=location, modes=(mode,),
+                    skills=frozenset(s for i, s in enumerate(skills) if bits[at] >> i & 1),
+                    done_here=done_here, last_return=last_return, missions_this_year=this_year)
+                values[index] = upper_bound(profile, scoring)
+            missing = 1 - np.minimum(self._window_days(group, terms, mode), terms.days) / terms.days
+            share = scoring.shares[mode].get("availability", 0.0)
+            best = np.maximum(best, values[inverse.reshape(-1)] + 0.1 - 100 * share * missing)
+        return best
+
+    def _with_missions(self) -> np.ndarray:
+        if not hasattr(self, "_missions_mask"):
+            self._missions_mask = self.registry.mask(np.fromiter(self.registry.missions,
+                                                                 dtype=np.int64))
+        return self._missions_mask
+
+    def _window_days(self, group: np.ndarray, terms: Terms, mode: str) -> np.ndarray:
+        """For each of ``group``, the days of the need's window their windows of ``mode`` hold
+        (counted once per window: at least the days they could be free)."""
+        windows = self._rows_of("windows", terms)
+        usable = (windows["kind"] == AVAILABLE) & np.isin(
+            windows["mode"], (MODE_CODES[mode], MODE_CODES[Mode.EITHER]))
+        if mode == Mode.VIRTUAL:
+            usable &= windows["hours"] >= terms.weekly_hours
+        first, last = terms.first.toordinal(), terms.last.toordinal()
+        days = np.minimum(windows["last"], last) - np.maximum(windows["first"], first) + 1
+        days = np.where(usable, np.maximum(days, 0), 0)
+        held = np.bincount(windows["pos"], weights=days, minlength=len(self.registry.ids))
+        return held[group]
 
     def _mission_facts(self, position: int, terms: Terms) -> tuple:
         """(done here, last return, missions this year), as ``profiles._attach_missions``."""
