@@ -255,7 +255,10 @@ class Ranker:
     def __init__(self, session, registry: Registry, *, now: datetime, settings: Settings):
         self.session, self.registry, self.now, self.settings = session, registry, now, settings
         self._common: dict[tuple, np.ndarray] = {}
+        self._common_masks: dict[tuple, np.ndarray] = {}
         self._cadre_rows: dict[tuple, dict[str, np.ndarray]] = {}
+        self._skill_masks: dict[str, np.ndarray] = {}
+        self._offering = {bit: registry.offers & bit > 0 for bit in (1, 2)}
 
     def rank(self, terms: Terms, limit: int) -> Ranking:
         """As ``ranking.rank(session, terms, limit=limit)``."""
@@ -292,28 +295,35 @@ class Ranker:
             if terms.programme_id is not None:
                 mask &= registry.mask(registry.consents.get(terms.programme_id, []))
             self._common[key] = np.flatnonzero(mask)
+            self._common_masks[key] = mask
         return self._common[key]
+
+    def _members_mask(self, terms: Terms) -> np.ndarray:
+        self._members(terms)
+        return self._common_masks[(terms.cadre, terms.specialty, terms.programme_id)]
+
+    def _skill_mask(self, skill: str) -> np.ndarray:
+        if skill not in self._skill_masks:
+            self._skill_masks[skill] = self.registry.mask(self.registry.skills.get(skill, []))
+        return self._skill_masks[skill]
 
     def _rows_of(self, table: str, terms: Terms) -> dict[str, np.ndarray]:
         """The rows of ``table`` (windows, licences) of the need's members."""
         key = (table, terms.cadre, terms.specialty, terms.programme_id)
         if key not in self._cadre_rows:
             rows = getattr(self.registry, table)
-            members = self.registry.mask(self._members(terms))
-            keep = members[rows["pos"]]
+            keep = self._members_mask(terms)[rows["pos"]]
             self._cadre_rows[key] = {name: values[keep] for name, values in rows.items()}
         return self._cadre_rows[key]
 
     def _passing(self, terms: Terms) -> np.ndarray:
         """Positions passing every hard filter, as ``filters.hard_filter_query``."""
         registry = self.registry
-        members = self._members(terms)
-        size = len(registry.ids)
-        passing = np.zeros(size, dtype=bool)
+        members = self._members_mask(terms)
+        passing = np.zeros(len(registry.ids), dtype=bool)
         windows = self._rows_of("windows", terms)
         for mode in terms.modes:
-            bit = 2 if mode == Mode.PHYSICAL else 1
-            ok = registry.mask(members) & (registry.offers & bit > 0)
+            ok = members & self._offering[2 if mode == Mode.PHYSICAL else 1]
             span = terms.span(mode) - 1
             last_start = (terms.last - timedelta(days=span)).toordinal()
             first_end = (terms.first + timedelta(days=span)).toordinal()
@@ -367,8 +377,7 @@ class Ranker:
         skills = sorted(terms.skills)
         bits = np.zeros(len(group), dtype=np.int64)
         for index, skill in enumerate(skills):
-            held = registry.mask(registry.skills.get(skill, []))[group]
-            bits |= held.astype(np.int64) << index
+            bits |= self._skill_mask(skill)[group].astype(np.int64) << index
         facts = np.zeros(len(group), dtype=np.int64)
         kinds_of_facts: dict[tuple, int] = {(0, None, 0): 0}
         with_missions = np.flatnonzero(self._with_missions()[group])
@@ -501,17 +510,10 @@ class Ranker:
             modes=OFFERED[bool(offers & 2), bool(offers & 1)],
             languages=frozenset(code for code in terms.languages
                                 if code in registry.languages[position]),
-            skills=frozenset(skill for skill in terms.skills
-                             if position in self._skill_sets(skill)),
+            skills=frozenset(skill for skill in terms.skills if self._skill_mask(skill)[position]),
             done_here=done_here, last_return=last_return, missions_this_year=this_year,
             windows=tuple(windows), blackouts=tuple(blackouts), booked=booked,
             licences=tuple(licences))
-
-    def _skill_sets(self, skill: str) -> frozenset[int]:
-        cache = self.__dict__.setdefault("_skill_cache", {})
-        if skill not in cache:
-            cache[skill] = frozenset(int(p) for p in self.registry.skills.get(skill, ()))
-        return cache[skill]
 
 
 def rank_many(session, all_terms: list[Terms], *, now: datetime, settings: Settings, limit: int,
