@@ -262,10 +262,9 @@ class Ranker:
 
     def rank(self, terms: Terms, limit: int) -> Ranking:
         """As ``ranking.rank(session, terms, limit=limit)``."""
-        registry = self.registry
         passing = self._passing(terms)
         scoring = scoring_for(terms, self.settings, self.now)
-        from_host = registry.origin[passing] == terms.country
+        from_host = self._from(terms.country)[passing]
         fits: list[Fit] = []
         checked = 0
         for origin_match in (True, False):
@@ -297,6 +296,13 @@ class Ranker:
             self._common[key] = np.flatnonzero(mask)
             self._common_masks[key] = mask
         return self._common[key]
+
+    def _from(self, country: str) -> np.ndarray:
+        """Whether each professional is of the diaspora of ``country``."""
+        cache = self.__dict__.setdefault("_origins", {})
+        if country not in cache:
+            cache[country] = self.registry.origin == country
+        return cache[country]
 
     def _members_mask(self, terms: Terms) -> np.ndarray:
         self._members(terms)
@@ -332,16 +338,22 @@ class Ranker:
                 held = (licences["country"] == terms.country) & \
                     (licences["first"] <= last_start) & (licences["last"] >= first_end)
                 ok &= registry.mask(licences["pos"][held])
-            usable = (windows["kind"] == AVAILABLE) & np.isin(
-                windows["mode"], (MODE_CODES[mode], MODE_CODES[Mode.EITHER]))
-            if mode == Mode.VIRTUAL:
-                usable &= windows["hours"] >= terms.weekly_hours   # NaN (none given): no
+            usable = self._usable(windows, terms, mode)
             first, last = terms.first.toordinal(), terms.last.toordinal()
             starts = usable & (windows["first"] <= last_start) & (windows["last"] >= first)
             ends = usable & (windows["first"] <= last) & (windows["last"] >= first_end)
             ok &= registry.mask(windows["pos"][starts]) & registry.mask(windows["pos"][ends])
             passing |= ok
         return np.flatnonzero(passing)
+
+    @staticmethod
+    def _usable(windows: dict[str, np.ndarray], terms: Terms, mode: str) -> np.ndarray:
+        """Rows of available windows of ``mode`` (online: with enough hours a week)."""
+        usable = (windows["kind"] == AVAILABLE) & (
+            (windows["mode"] == MODE_CODES[mode]) | (windows["mode"] == MODE_CODES[Mode.EITHER]))
+        if mode == Mode.VIRTUAL:
+            usable &= windows["hours"] >= terms.weekly_hours   # NaN (none given): no
+        return usable
 
     # bounds and checks
 
@@ -378,12 +390,14 @@ class Ranker:
         bits = np.zeros(len(group), dtype=np.int64)
         for index, skill in enumerate(skills):
             bits |= self._skill_mask(skill)[group].astype(np.int64) << index
+        # Missions enter the bound by continuity only (missions done here): fairness is taken
+        # at its best, 1, so that the bound holds for all with a few kinds.
         facts = np.zeros(len(group), dtype=np.int64)
         kinds_of_facts: dict[tuple, int] = {(0, None, 0): 0}
         with_missions = np.flatnonzero(self._with_missions()[group])
         for index in with_missions:
-            fact = self._mission_facts(int(group[index]), terms)
-            facts[index] = kinds_of_facts.setdefault(fact, len(kinds_of_facts))
+            done_here = self._mission_facts(int(group[index]), terms)[0]
+            facts[index] = kinds_of_facts.setdefault((done_here, None, 0), len(kinds_of_facts))
         facts_of = {index: fact for fact, index in kinds_of_facts.items()}
         keys = ((registry.offers[group] * len(registry.homes) + registry.home[group])
                 * (1 << len(skills)) + bits) * len(kinds_of_facts) + facts
@@ -418,10 +432,7 @@ class Ranker:
         """For each of ``group``, the days of the need's window their windows of ``mode`` hold
         (counted once per window: at least the days they could be free)."""
         windows = self._rows_of("windows", terms)
-        usable = (windows["kind"] == AVAILABLE) & np.isin(
-            windows["mode"], (MODE_CODES[mode], MODE_CODES[Mode.EITHER]))
-        if mode == Mode.VIRTUAL:
-            usable &= windows["hours"] >= terms.weekly_hours
+        usable = self._usable(windows, terms, mode)
         first, last = terms.first.toordinal(), terms.last.toordinal()
         days = np.minimum(windows["last"], last) - np.maximum(windows["first"], first) + 1
         days = np.where(usable, np.maximum(days, 0), 0)
