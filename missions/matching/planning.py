@@ -53,7 +53,7 @@ LOW_TIER_BONUS = 0.25              # … and for a health post or health centre 
 TOP_K = 25                         # candidates considered per need
 START_OPTIONS = 6                  # start dates considered per candidate
 EARLIER_START_PREFERENCE = 0.001   # weight given up per later start option
-TIME_LIMIT_SECONDS = 25.0
+TIME_LIMIT_SECONDS = 120.0        # wall clock: the plan is a background job, not a request
 MAX_PERIOD_DAYS = 731
 PROGRESS_EVERY = 10                # needs ranked between two reports of the progress
 
