@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: install translations migrate demo run dev test lint browser axe clean messages \
-        bench bench-import bench-matching bench-scheduler bench-dashboard bench-load
+        bench bench-import bench-matching bench-plan bench-scheduler bench-dashboard bench-load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,13 +68,16 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Benchmarks print their figures (SQLite and, when reachable, the local PostgreSQL); see README.
-bench: bench-import bench-matching bench-scheduler bench-dashboard bench-load
+bench: bench-import bench-matching bench-plan bench-scheduler bench-dashboard bench-load
 
 bench-import: install
 	$(BIN)/python bench/import_facilities.py
 
 bench-matching: install
 	$(BIN)/python bench/matching.py
+
+bench-plan: install
+	$(BIN)/python bench/plan.py
 
 bench-scheduler: install
 	$(BIN)/python bench/scheduler.py

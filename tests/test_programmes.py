@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from diaspora.extensions import db
+from diaspora.jobs import services as jobs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import ConsentRecord, ProgrammeConsent
 from diaspora.programmes.models import Programme
@@ -133,10 +134,14 @@ def test_shortlist_and_plan_of_another_programme_are_refused(two_programmes, mak
     assert client.get(f"/api/v1/needs/{need.id}/shortlist", headers=headers).status_code == 403
     assert client.post("/api/v1/plan", headers=headers,
                        json={**period, "programme_id": two_programmes["A"].id}).status_code == 403
-    plan = client.post("/api/v1/plan", headers=headers, json=period)
-    assert plan.status_code == 200 and plan.json["assignments"] == plan.json["unmet"] == []
-    client, headers = api_client(two_programmes["manager_A"])
-    plan = client.post("/api/v1/plan", headers=headers, json=period).json
+    theirs = client.post("/api/v1/plan", headers=headers, json=period)
+    assert theirs.status_code == 202
+    client_a, headers_a = api_client(two_programmes["manager_A"])
+    ours = client_a.post("/api/v1/plan", headers=headers_a, json=period).json
+    assert jobs.run_pending(db.session, clock=lambda: START) == 2
+    plan = client.get(theirs.json["url"], headers=headers).json["plan"]
+    assert plan["assignments"] == plan["unmet"] == []
+    plan = client_a.get(ours["url"], headers=headers_a).json["plan"]
     assert [a["need"]["id"] for a in plan["assignments"]] == [need.id]
 
 

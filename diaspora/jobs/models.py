@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from ..extensions import db
 from ..vocabulary import JobStatus
 
+ACTIVE = "status IN ('queued', 'running')"   # the jobs a key is unique among
+
 
 class Job(db.Model):
     """One piece of background work of a ``kind`` (the name of its handler).
@@ -16,17 +18,22 @@ class Job(db.Model):
     ``params`` are the handler's arguments (JSON), ``input_data`` the uploaded file it reads,
     ``result`` what it answered (counts, the per-row problems); ``error`` says why it failed.
     ``heartbeat_at`` is refreshed with the progress: a running job whose worker stopped beating
-    is queued again (``services.requeue_stale``), as every handler is idempotent.
+    is queued again (``services.requeue_stale``), as every handler is idempotent. ``key`` names
+    the work when asking twice must not start it twice (the plan of the same needs): at most one
+    queued or running job holds a key (``services.enqueue_once``).
     """
 
     __tablename__ = "jobs"
     __table_args__ = (
         sa.CheckConstraint(f"status IN {JobStatus.codes()!r}", name="status"),
         sa.Index("ix_jobs_status_id", "status", "id"),
+        sa.Index("uq_jobs_active_key", "key", unique=True,
+                 postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(60))
+    key: Mapped[str | None] = mapped_column(sa.String(120))
     status: Mapped[str] = mapped_column(sa.String(20), default=JobStatus.QUEUED)
     started_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)

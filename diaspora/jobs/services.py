@@ -66,19 +66,28 @@ def titles(app: Flask | None = None) -> dict[str, object]:
 
 
 def register_handler(app: Flask, kind: str, handler: Handler, title,
-                     follow_up: tuple[str, object] | None = None) -> None:
+                     follow_up: tuple[str, object] | None = None, page: str | None = None) -> None:
     """Make jobs of ``kind`` runnable in ``app`` (called once, when a blueprint registers).
-    ``follow_up``: (endpoint taking ``job_id``, label) of a page the finished job links to."""
+    ``follow_up``: (endpoint taking ``job_id``, label) of a page the finished job links to;
+    ``page``: the endpoint that shows them, instead of the generic job page."""
     handlers(app)[kind] = handler
     titles(app)[kind] = title
     if follow_up:
         follow_ups(app)[kind] = follow_up
+    if page:
+        pages(app)[kind] = page
 
 
 def follow_ups(app: Flask | None = None) -> dict[str, tuple[str, object]]:
     """The current app's follow-up pages of finished jobs, by kind."""
     app = app or current_app
     return app.extensions.setdefault("job_follow_ups", {})
+
+
+def pages(app: Flask | None = None) -> dict[str, str]:
+    """The endpoint (taking ``job_id``) that shows a job of each kind its own way, by kind."""
+    app = app or current_app
+    return app.extensions.setdefault("job_pages", {})
 
 
 def worker_name() -> str:
@@ -95,10 +104,40 @@ def enqueue(session, kind: str, *, actor, now: datetime, params: dict | None = N
                   started_by_id=getattr(actor, "id", None), input_name=input_name,
                   input_data=input_data, created_at=now)
         session.add(job)
+    _hand_to_backend(job)
+    return job
+
+
+def enqueue_once(session, kind: str, key: str, *, actor, now: datetime,
+                 params: dict | None = None) -> tuple[Job, bool]:
+    """The queued or running job of ``key``, or a new one: ``(job, started)``.
+
+    A compare-and-set on the database's unique index of active keys: of two people asking at
+    once, one inserts the job, the other's insert fails and they get the first one's job.
+    """
+    if kind not in handlers():
+        raise NotFound(_("No such kind of job."))
+    for _attempt in range(3):  # the active job may finish between our insert and our look
+        active = session.scalar(sa.select(Job).where(Job.key == key, Job.status.in_(
+            (JobStatus.QUEUED, JobStatus.RUNNING))))
+        if active is not None:
+            return active, False
+        try:
+            with unit_of_work(session):
+                job = Job(kind=kind, key=key, status=JobStatus.QUEUED, params=params or {},
+                          started_by_id=getattr(actor, "id", None), created_at=now)
+                session.add(job)
+        except sa.exc.IntegrityError:
+            continue  # someone else's job holds the key now: take theirs
+        _hand_to_backend(job)
+        return job, True
+    raise RuntimeError(f"no active job of key {key!r} and none could be queued")
+
+
+def _hand_to_backend(job: Job) -> None:
     if current_app.config.get("JOBS_BACKEND") == "rq":
         rq_queue().enqueue("diaspora.jobs.rq_entry.run_job_in_new_app", job.id,
                            job_id=f"diaspora-job-{job.id}")
-    return job
 
 
 def get_job(session, job_id: int, *, actor) -> Job:

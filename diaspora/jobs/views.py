@@ -2,7 +2,7 @@
 static script that polls the status instead when scripts run), its result and its report."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -28,6 +28,9 @@ COUNT_LABELS = {
 @login_required
 def detail(job_id: int):
     job = services.get_job(db.session, job_id, actor=current_user)
+    page = services.pages().get(job.kind)
+    if page:  # a kind shown its own way (the plan): that page checks who may see it
+        return redirect(url_for(page, job_id=job.id))
     follow_up = services.follow_ups().get(job.kind) if job.status == JobStatus.DONE else None
     return render_template("jobs/detail.html", job=job, JobStatus=JobStatus,
                            job_titles=services.titles(), count_labels=COUNT_LABELS,

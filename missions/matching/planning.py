@@ -23,7 +23,8 @@ time in the plan.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -41,8 +42,9 @@ from diaspora.programmes import access as programmes
 from diaspora.vocabulary import NeedStatus
 
 from ..sessions.series import day_span
+from . import batch
 from .filters import Diagnosis, diagnose
-from .ranking import Ranking, rank
+from .ranking import Ranking
 from .terms import Settings, Terms, terms_of
 
 PRIORITY_WEIGHTS = {1: 4.0, 2: 3.0, 3: 2.0, 4: 1.0}  # 1 critical … 4 low
@@ -51,8 +53,9 @@ LOW_TIER_BONUS = 0.25              # … and for a health post or health centre 
 TOP_K = 25                         # candidates considered per need
 START_OPTIONS = 6                  # start dates considered per candidate
 EARLIER_START_PREFERENCE = 0.001   # weight given up per later start option
-TIME_LIMIT_SECONDS = 25.0
+TIME_LIMIT_SECONDS = 120.0        # wall clock: the plan is a background job, not a request
 MAX_PERIOD_DAYS = 731
+PROGRESS_EVERY = 10                # needs ranked between two reports of the progress
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class Unmet:
     need: NeedSummary
     reason: str            # "no_candidate", "taken" (by other needs) or "not_chosen"
     explanation: str
+    # what the explanation says, to write it again in another language (``explain``)
+    detail: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -138,28 +143,40 @@ def needs_in_period(session, *, period_start: date, period_end: date,
 
 def make_plan(session, *, now: datetime, period_start: date, period_end: date,
               programme_id: int | None = None, country: str | None = None,
-              within: sa.Select | None = None, settings: Settings | None = None) -> Plan:
+              within: sa.Select | None = None, settings: Settings | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Plan:
     """The plan for the approved needs of the period, of one programme or host country when
     given, of the needs ``within`` when given (see the module docstring); each unmet need
-    says why."""
+    says why. ``progress(done, total)`` is told of the needs ranked so far."""
     settings = settings or Settings()
     found = needs_in_period(session, period_start=period_start, period_end=period_end,
                             programme_id=programme_id, country=country, within=within)
+    # Read before ranking: reporting the progress commits, which expires the needs.
+    summaries = {need.id: _summary(need) for need in found}
+    weights = {need.id: need_weight(need) for need in found}
+    ids = [need.id for need in found]
     rankings, options = {}, []
-    for need in found:
-        terms = terms_of(need)
-        ranking = rank(session, terms, now=now, settings=settings, limit=TOP_K)
-        rankings[need.id] = (terms, ranking)
-        options.extend(options_for(need, terms, ranking))
+    for need_id, (terms, ranking) in zip(ids, rank_needs(session, found, now=now,
+                                                         settings=settings, progress=progress)):
+        rankings[need_id] = (terms, ranking)
+        options.extend(options_for(need_id, weights[need_id], terms, ranking))
     selection = choose(options)
     chosen_by_need = {option.need_id: option for option in selection.chosen}
-    summaries = {need.id: _summary(need) for need in found}
-    assignments = [_assignment(summaries[need.id], chosen_by_need[need.id])
-                   for need in found if need.id in chosen_by_need]
-    unmet = [_unmet(session, summaries[need.id], *rankings[need.id], selection, summaries)
-             for need in found if need.id not in chosen_by_need]
+    assignments = [_assignment(summaries[i], chosen_by_need[i]) for i in ids
+                   if i in chosen_by_need]
+    unmet = [_unmet(session, summaries[i], *rankings[i], selection, summaries) for i in ids
+             if i not in chosen_by_need]
     return Plan(period_start=period_start, period_end=period_end, assignments=assignments,
                 unmet=unmet, optimal=selection.optimal)
+
+
+def rank_needs(session, needs: list[Need], *, now: datetime, settings: Settings,
+               progress: Callable[[int, int], None] | None = None):
+    """``(terms, ranking)`` of each need: its best ``TOP_K`` candidates, all needs ranked in
+    one pass (``batch.rank_many``: the rankings of ``ranking.rank``, need by need)."""
+    return batch.rank_many(session, [terms_of(need) for need in needs], now=now,
+                           settings=settings, limit=TOP_K, progress=progress,
+                           every=PROGRESS_EVERY)
 
 
 def plan_for(session, data: dict, *, actor, now: datetime,
@@ -186,8 +203,8 @@ def need_weight(need: Need) -> float:
     return PRIORITY_WEIGHTS[need.priority] * (1 + bonus)
 
 
-def options_for(need: Need, terms: Terms, ranking: Ranking) -> list[Option]:
-    weight = need_weight(need)
+def options_for(need_id: int, weight: float, terms: Terms, ranking: Ranking) -> list[Option]:
+    """The ways to meet a need (``weight``: ``need_weight``) from its ranking."""
     zone = terms.zone or "UTC"
     options = []
     for fit in ranking.fits:
@@ -197,7 +214,7 @@ def options_for(need: Need, terms: Terms, ranking: Ranking) -> list[Option]:
             ends_on = starts_on + timedelta(days=fit.span - 1)
             starts_at, ends_at = day_span(starts_on, ends_on, zone)
             options.append(Option(
-                need_id=need.id, professional_id=fit.profile.id, name=fit.profile.name,
+                need_id=need_id, professional_id=fit.profile.id, name=fit.profile.name,
                 mode=fit.mode, starts_on=starts_on, ends_on=ends_on, starts_at=starts_at,
                 ends_at=ends_at, score=fit.score,
                 weight=worth * (1 - EARLIER_START_PREFERENCE * order)))
@@ -272,18 +289,33 @@ def _assignment(need: NeedSummary, option: Option) -> Assignment:
 def _unmet(session, need: NeedSummary, terms: Terms, ranking: Ranking,
            selection: Selection, summaries: dict[int, NeedSummary]) -> Unmet:
     if not ranking.fits:
-        return Unmet(need=need, reason="no_candidate",
-                     explanation=why_nobody(diagnose(session, terms)))
+        diagnosis = diagnose(session, terms)
+        detail = {"of": diagnosis.of, "filter": diagnosis.filter, "removed": diagnosis.removed}
+        return unmet(need, "no_candidate", detail)
     candidates = {fit.profile.id for fit in ranking.fits}
     taken = [option for option in selection.chosen if option.professional_id in candidates]
     if {option.professional_id for option in taken} != candidates:
-        return Unmet(need=need, reason="not_chosen", explanation=_(
-            "The solver found no place for this need within its time limit."))
-    return Unmet(need=need, reason="taken", explanation=_(
-        "All %(count)d candidates are taken at the same time by needs that weigh more in the "
-        "plan: %(needs)s.", count=len(candidates),
-        needs=", ".join(f"#{i} {summaries[i].title}"
-                        for i in sorted({option.need_id for option in taken}))))
+        return unmet(need, "not_chosen", {})
+    needs = sorted({option.need_id for option in taken})
+    return unmet(need, "taken", {"count": len(candidates),
+                                 "needs": [[i, summaries[i].title] for i in needs]})
+
+
+def unmet(need: NeedSummary, reason: str, detail: dict) -> Unmet:
+    """An unmet need, explained in the current language from ``detail``."""
+    return Unmet(need=need, reason=reason, explanation=explain(reason, detail), detail=detail)
+
+
+def explain(reason: str, detail: dict) -> str:
+    """Why a need is unmet, in a sentence, from what ``_unmet`` found."""
+    if reason == "no_candidate":
+        return why_nobody(Diagnosis(of=detail["of"], filter=detail["filter"],
+                                    removed=detail["removed"]))
+    if reason == "not_chosen":
+        return _("The solver found no place for this need within its time limit.")
+    return _("All %(count)d candidates are taken at the same time by needs that weigh more in "
+             "the plan: %(needs)s.", count=detail["count"],
+             needs=", ".join(f"#{i} {title}" for i, title in detail["needs"]))
 
 
 def why_nobody(diagnosis: Diagnosis) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -21,11 +21,11 @@ from diaspora.programmes.access import programmes_for
 from diaspora.reference import country_name
 from diaspora.schemas import BaseSchema, CountryCode
 from diaspora.security import roles_required
-from diaspora.vocabulary import Role
+from diaspora.vocabulary import JobStatus, Role
 from diaspora.web import add_nav
 
 from ..core.proposals import open_missions_for
-from . import planning
+from . import plan_jobs, planning
 from .explanations import CRITERION_LABELS
 from .filters import FILTER_LABELS, diagnose
 from .ranking import shortlist_for
@@ -41,9 +41,13 @@ blp = ApiBlueprint("matching_api", __name__, url_prefix="/api/v1", tags={
 PROPOSE_ENDPOINT = "missions.propose"
 
 
+REFRESH_SECONDS = 3       # a plan being made: its page refreshes itself (without scripts)
+
+
 @bp.record_once
 def _nav(state):
     add_nav(state.app, "matching.plan", _l("Plan"), (Role.MANAGER, Role.ADMIN), 45, "matching.plan")
+    plan_jobs.init_app(state.app)
 
 
 # --- schemas ------------------------------------------------------------------------------
@@ -130,6 +134,20 @@ class PlanSchema(BaseSchema):
     unmet = fields.List(fields.Nested(UnmetSchema))
 
 
+class PlanJobSchema(BaseSchema):
+    job_id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    started = fields.Boolean(metadata={
+        "description": "false when the same plan was already being made: this is that job"})
+    done = fields.Integer(metadata={"description": "needs ranked so far"})
+    total = fields.Integer(allow_none=True, metadata={"description": "needs to rank"})
+    percent = fields.Integer(allow_none=True)
+    url = fields.String(metadata={"description": "where to ask for the job and its plan"})
+    error = fields.String(allow_none=True)
+    plan = fields.Nested(PlanSchema, allow_none=True,
+                         metadata={"description": "the plan, once the job is done"})
+
+
 # --- pages --------------------------------------------------------------------------------
 
 def _settings() -> Settings:
@@ -162,22 +180,44 @@ def shortlist(need_id: int):
 @bp.route("/plan", methods=["GET", "POST"])
 @roles_required(Role.MANAGER)
 def plan():
-    """The programme-wide plan for the approved needs of a period."""
-    result, errors = None, {}
+    """The programme-wide plan for the approved needs of a period: asked for here, made by a
+    background job whose page shows the progress, then the plan."""
+    errors = {}
     if request.method == "POST":
         data, errors = load_form(PlanRequestSchema())
         if data:
-            result = planning.plan_for(db.session, data, actor=current_user, now=now(),
-                                       settings=_settings())
+            job, started = plan_jobs.start(db.session, data, actor=current_user, now=now())
+            if not started:
+                flash(_("This plan is already being made: here it is."), "info")
+            return redirect(url_for("matching.plan_job", job_id=job.id), code=303)
+    return _plan_page(form=request.form if request.method == "POST" else _half_year(),
+                      errors=errors, status=422 if errors else 200)
+
+
+@bp.get("/plan/<int:job_id>")
+@roles_required(Role.MANAGER)
+def plan_job(job_id: int):
+    """A plan being made (its progress) or made (the plan, to propose missions from)."""
+    job, result = plan_jobs.plan_job_for(db.session, job_id, actor=current_user, now=now())
+    form = {key: job.params.get(key) or "" for key in
+            ("period_start", "period_end", "programme_id", "country")}
+    return _plan_page(form=form, errors={}, job=job, plan=result,
+                      refresh=None if job.finished else REFRESH_SECONDS)
+
+
+def _half_year() -> dict:
     today = now().date()
-    half_year = {"period_start": today.isoformat(),
-                 "period_end": (today + timedelta(days=182)).isoformat()}
+    return {"period_start": today.isoformat(),
+            "period_end": (today + timedelta(days=182)).isoformat()}
+
+
+def _plan_page(*, form, errors, status: int = 200, job=None, plan=None, refresh=None):
     return render_template(
-        "matching/plan.html", plan=result, errors=errors, propose_endpoint=_propose_endpoint(),
-        form=request.form if request.method == "POST" else half_year,
+        "matching/plan.html", plan=plan, job=job, errors=errors, refresh=refresh,
+        JobStatus=JobStatus, propose_endpoint=_propose_endpoint(), form=form,
+        recent=plan_jobs.recent_plans(db.session, actor=current_user),
         programmes=programmes_for(db.session, current_user),
-        countries=[(code, country_name(code)) for code in countries_present(db.session)]), \
-        422 if errors else 200
+        countries=[(code, country_name(code)) for code in countries_present(db.session)]), status
 
 
 # --- API ----------------------------------------------------------------------------------
@@ -197,9 +237,32 @@ def get_shortlist(args, need_id: int):
 @blp.post("/plan")
 @roles_required(Role.MANAGER)
 @blp.arguments(PlanRequestSchema)
-@blp.response(200, PlanSchema)
+@blp.response(202, PlanJobSchema)
 def plan_period(data):
-    """Propose one professional per approved need of the period, nobody double-booked.
+    """Start the plan of the period: one professional per approved need, nobody double-booked.
 
-    A proposal only: nothing is booked until missions are proposed."""
-    return planning.plan_for(db.session, data, actor=current_user, now=now(), settings=_settings())
+    The plan is made by a background job: follow ``url`` (also the ``Location`` header) until
+    its ``status`` is ``done``; the plan is then in ``plan``. Asking again for the same plan
+    while it is being made answers the same job. A proposal only: nothing is booked until
+    missions are proposed."""
+    job, started = plan_jobs.start(db.session, data, actor=current_user, now=now())
+    body = _job_body(job, None, started=started)
+    return body, {"Location": body["url"]}
+
+
+@blp.get("/plan/jobs/<int:job_id>")
+@roles_required(Role.MANAGER)
+@blp.response(200, PlanJobSchema)
+def get_plan_job(job_id: int):
+    """A plan's job: its progress and, once done, the plan."""
+    job, result = plan_jobs.plan_job_for(db.session, job_id, actor=current_user, now=now())
+    return _job_body(job, result)
+
+
+def _job_body(job, result, started: bool | None = None) -> dict:
+    body = {"job_id": job.id, "status": job.status, "done": job.progress_done,
+            "total": job.progress_total, "percent": job.percent, "error": job.error,
+            "url": url_for("matching_api.get_plan_job", job_id=job.id), "plan": result}
+    if started is not None:
+        body["started"] = started
+    return body

@@ -1,0 +1,543 @@
+"""Many needs ranked in one pass: what the plan does instead of one shortlist per need.
+
+``rank(session, terms, limit=k)`` per need runs the hard-filter SQL over the registry, loads the
+skills and missions of everyone who passes, bounds their scores and checks the best. For a
+plan of a thousand needs over a million professionals that is a thousand scans. ``rank_many``
+gives the same rankings (tests/test_planning.py compares them need by need) from one load:
+
+1. **Once for all needs**: the consenting professionals of the cadres asked, as columns
+   (numpy arrays); their other cadres, specialties and programme consents asked; their
+   availability windows and licences in the host countries that touch the period; their skills
+   asked; the missions that count for continuity or fairness; active bookings in the period.
+2. **Per need, in arrays**: the hard filters of ``filters.hard_filters`` (cadre, consent,
+   specialty; per mode: offered, a host-country licence that could cover a stay, windows that
+   could hold the work), on the rows of the need's cadre only.
+3. **Upper bounds per kind of professional**: ``scoring.upper_bound`` depends only on the modes
+   they offer, their home (zone, coordinates), the skills asked that they have and their
+   mission facts: it is computed once per distinct kind, then lowered by the days their
+   windows leave out (a bound still, and a tighter one: fewer professionals are checked).
+4. **Exact checks** as ``ranking._best_fits`` does them — in the order of the bound, in growing
+   batches, until nobody left could enter the best ``limit`` — with profiles built from what is
+   in memory (names and languages fetched for the professionals checked, kept for the next
+   needs), scored by ``scoring.best_fit``.
+
+The result is exact: the best ``limit`` under the shortlist's order (host country's diaspora
+first, score, earliest start, id). Only licence verifications are not loaded: the plan does not
+show them.
+"""
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import sqlalchemy as sa
+
+from diaspora.professionals.models import (
+    AvailabilityWindow,
+    Licence,
+    Professional,
+    ProfessionalCadre,
+    ProfessionalLanguage,
+    ProfessionalSkill,
+    ProfessionalSpecialty,
+    ProgrammeConsent,
+)
+from diaspora.vocabulary import Mode
+
+from ..core.models import Booking, Mission
+from ..core.vocabulary import DONE, HOLDING
+from ..sessions.series import day_span
+from .profiles import OFFERED, Profile
+from .ranking import FIRST_BATCH, Ranking
+from .scoring import Fit, best_fit, scoring_for, upper_bound
+from .terms import Settings, Terms
+
+CHUNK = 5000   # ids per IN (...) list of the look-ups of names and languages
+MODE_CODES = {Mode.PHYSICAL: 0, Mode.VIRTUAL: 1, Mode.EITHER: 2}
+AVAILABLE, BLACKOUT = 0, 1
+
+
+def _ordinals(values) -> np.ndarray:
+    return np.fromiter((value.toordinal() for value in values), dtype=np.int64)
+
+
+@dataclass
+class Registry:
+    """The professionals of the cadres asked and what the filters and checks read of them."""
+
+    ids: np.ndarray               # sorted professional ids; a professional's position indexes
+    cadre: np.ndarray             # main cadre (object)
+    origin: np.ndarray            # country of origin (object)
+    home: np.ndarray              # index into ``homes``
+    homes: list[tuple]            # (residence, city, zone, location)
+    offers: np.ndarray            # 0..3: 2 × physical + virtual
+    other_cadres: dict[str, np.ndarray]      # cadre → positions holding it as a further cadre
+    specialties: dict[str, np.ndarray]       # specialty → positions
+    consents: dict[int, np.ndarray]          # programme → positions consenting to it
+    skills: dict[str, np.ndarray]            # skill → positions
+    windows: dict[str, np.ndarray]           # columns, sorted by position
+    licences: dict[str, np.ndarray]          # columns, sorted by position
+    missions: dict[int, list[tuple]]         # position → (facility, status, starts, ends)
+    bookings: dict[int, list[tuple]]         # position → (starts_at, ends_at)
+    names: dict[int, str]
+    languages: dict[int, frozenset[str]]
+
+    def positions(self, ids) -> np.ndarray:
+        """Positions of ``ids`` that are in the registry (others dropped)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        found = np.searchsorted(self.ids, ids)
+        inside = found < len(self.ids)
+        found, ids = found[inside], ids[inside]
+        return found[self.ids[found] == ids]
+
+    def mask(self, positions: np.ndarray) -> np.ndarray:
+        mask = np.zeros(len(self.ids), dtype=bool)
+        mask[positions] = True
+        return mask
+
+
+def load_registry(session, all_terms: list[Terms], *, now: datetime,
+                  settings: Settings) -> Registry:
+    """Everything ``rank_many`` reads, in one query per table (see the module docstring)."""
+    cadres = sorted({terms.cadre for terms in all_terms})
+    eligible = sa.and_(Professional.consent_given.is_(True), sa.or_(
+        Professional.cadre.in_(cadres), Professional.id.in_(
+            sa.select(ProfessionalCadre.professional_id).where(ProfessionalCadre.cadre.in_(cadres)))))
+    rows = session.execute(sa.select(
+        Professional.id, Professional.cadre, Professional.country_of_origin,
+        Professional.country_of_residence, Professional.city_of_residence, Professional.timezone,
+        Professional.latitude, Professional.longitude, Professional.offers_physical,
+        Professional.offers_virtual).where(eligible).order_by(Professional.id)).all()
+    columns = list(zip(*rows)) or [()] * 10
+    homes: dict[tuple, int] = {}
+    home = np.fromiter((homes.setdefault(
+        (residence, city, zone, None if lat is None or lon is None else (lat, lon)), len(homes))
+        for residence, city, zone, lat, lon in zip(*columns[3:8])), dtype=np.int64)
+    registry = Registry(
+        ids=np.fromiter(columns[0], dtype=np.int64), cadre=np.array(columns[1], dtype=object),
+        origin=np.array(columns[2], dtype=object), home=home, homes=list(homes),
+        offers=np.fromiter((2 * bool(p) + bool(v) for p, v in zip(columns[8], columns[9])),
+                           dtype=np.int64),
+        other_cadres={}, specialties={}, consents={}, skills={}, windows={}, licences={},
+        missions={}, bookings={}, names={}, languages={})
+    inside = sa.select(Professional.id).where(eligible)   # professional_id IN (inside)
+    _load_sets(session, registry, all_terms, inside)
+    first = min(terms.first for terms in all_terms)
+    last = max(terms.last for terms in all_terms)
+    _load_windows(session, registry, inside, first, last)
+    _load_licences(session, registry, inside, first, last,
+                   sorted({terms.country for terms in all_terms if terms.licence_modes}))
+    _load_missions(session, registry, inside, all_terms, now=now, settings=settings)
+    _load_bookings(session, registry, inside, first, last)
+    return registry
+
+
+def _grouped_positions(registry: Registry, rows) -> dict:
+    by_key = defaultdict(list)
+    for professional_id, key in rows:
+        by_key[key].append(professional_id)
+    return {key: registry.positions(sorted(ids)) for key, ids in by_key.items()}
+
+
+def _load_sets(session, registry, all_terms, inside) -> None:
+    cadres = sorted({terms.cadre for terms in all_terms})
+    registry.other_cadres = _grouped_positions(registry, session.execute(
+        sa.select(ProfessionalCadre.professional_id, ProfessionalCadre.cadre)
+        .where(ProfessionalCadre.cadre.in_(cadres))))
+    specialties = sorted({terms.specialty for terms in all_terms if terms.specialty})
+    if specialties:
+        registry.specialties = _grouped_positions(registry, session.execute(
+            sa.select(ProfessionalSpecialty.professional_id, ProfessionalSpecialty.specialty)
+            .where(ProfessionalSpecialty.specialty.in_(specialties),
+                   ProfessionalSpecialty.professional_id.in_(inside))))
+    programmes = sorted({terms.programme_id for terms in all_terms
+                         if terms.programme_id is not None})
+    if programmes:
+        registry.consents = _grouped_positions(registry, session.execute(
+            sa.select(ProgrammeConsent.professional_id, ProgrammeConsent.programme_id)
+            .where(ProgrammeConsent.programme_id.in_(programmes),
+                   ProgrammeConsent.given.is_(True))))
+    skills = sorted({skill for terms in all_terms for skill in terms.skills})
+    if skills:
+        registry.skills = _grouped_positions(registry, session.execute(
+            sa.select(ProfessionalSkill.professional_id, ProfessionalSkill.skill)
+            .where(ProfessionalSkill.skill.in_(skills),
+                   ProfessionalSkill.professional_id.in_(inside))))
+
+
+def _columns(registry: Registry, rows, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Rows ``(professional_id, *values)`` as arrays by name, sorted by position."""
+    columns = list(zip(*rows)) or [()] * (len(names) + 1)
+    ids = np.fromiter(columns[0], dtype=np.int64)
+    position = np.searchsorted(registry.ids, ids)
+    order = np.argsort(position, kind="stable")
+    arrays = {"pos": position[order]}
+    for name, values in zip(names, columns[1:]):
+        arrays[name] = values[order] if isinstance(values, np.ndarray) else \
+            _as_array(name, values)[order]
+    return arrays
+
+
+def _as_array(name: str, values) -> np.ndarray:
+    if name in ("first", "last"):
+        return _ordinals(values)
+    if name == "hours":
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    if name in ("kind", "mode"):
+        return np.fromiter(values, dtype=np.int64)
+    return np.array(values, dtype=object)
+
+
+def _load_windows(session, registry, inside, first: date, last: date) -> None:
+    window = AvailabilityWindow
+    rows = session.execute(sa.select(
+        window.professional_id,
+        sa.case((window.kind == "available", AVAILABLE), else_=BLACKOUT),
+        sa.case(*((window.mode == mode, code) for mode, code in MODE_CODES.items()), else_=-1),
+        window.starts_on, window.ends_on, window.hours_per_week, window.hours_per_week)
+        .where(window.professional_id.in_(inside),
+               window.starts_on <= last, window.ends_on >= first)).all()
+    registry.windows = _columns(registry, rows, ("kind", "mode", "first", "last", "hours",
+                                                 "hours_value"))
+
+
+def _load_licences(session, registry, inside, first: date, last: date,
+                   countries: list[str]) -> None:
+    rows = session.execute(sa.select(Licence.professional_id, Licence.country,
+                                     Licence.valid_from, Licence.valid_until)
+                           .where(Licence.professional_id.in_(inside),
+                                  Licence.country.in_(countries), Licence.valid_from <= last,
+                                  Licence.valid_until >= first)).all() if countries else []
+    registry.licences = _columns(registry, rows, ("country", "first", "last"))
+
+
+def _load_missions(session, registry, inside, all_terms, *, now, settings) -> None:
+    """The missions any need's ``profiles._attach_missions`` could select."""
+    year_start = datetime(now.year, 1, 1, tzinfo=UTC)
+    recent = now - timedelta(days=settings.recent_return_days)
+    facilities = sorted({terms.facility_id for terms in all_terms})
+    rows = session.execute(sa.select(Mission.professional_id, Mission.facility_id, Mission.status,
+                                     Mission.starts_at, Mission.ends_at)
+                           .where(Mission.status.in_(HOLDING),
+                                  Mission.professional_id.in_(inside),
+                                  sa.or_(Mission.facility_id.in_(facilities),
+                                         Mission.ends_at >= recent,
+                                         Mission.starts_at >= year_start)))
+    for professional_id, *values in rows:
+        position = registry.positions([professional_id])
+        if len(position):
+            registry.missions.setdefault(int(position[0]), []).append(tuple(values))
+
+
+def _load_bookings(session, registry, inside, first: date, last: date) -> None:
+    start = datetime.combine(first - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    rows = session.execute(sa.select(Booking.professional_id, Booking.starts_at, Booking.ends_at)
+                           .where(Booking.active.is_(True), Booking.starts_at < end,
+                                  Booking.ends_at > start,
+                                  Booking.professional_id.in_(inside)))
+    for professional_id, starts_at, ends_at in rows:
+        position = registry.positions([professional_id])
+        if len(position):
+            registry.bookings.setdefault(int(position[0]), []).append((starts_at, ends_at))
+
+
+# --- per need -------------------------------------------------------------------------------
+
+class Ranker:
+    """Ranks needs one after the other over one ``Registry``, keeping what needs share."""
+
+    def __init__(self, session, registry: Registry, *, now: datetime, settings: Settings):
+        self.session, self.registry, self.now, self.settings = session, registry, now, settings
+        self._common: dict[tuple, np.ndarray] = {}
+        self._common_masks: dict[tuple, np.ndarray] = {}
+        self._cadre_rows: dict[tuple, dict[str, np.ndarray]] = {}
+        self._skill_masks: dict[str, np.ndarray] = {}
+        self._offering = {bit: registry.offers & bit > 0 for bit in (1, 2)}
+
+    def rank(self, terms: Terms, limit: int) -> Ranking:
+        """As ``ranking.rank(session, terms, limit=limit)``."""
+        passing = self._passing(terms)
+        scoring = scoring_for(terms, self.settings, self.now)
+        from_host = self._from(terms.country)[passing]
+        fits: list[Fit] = []
+        checked = 0
+        for origin_match in (True, False):
+            group = passing[from_host if origin_match else ~from_host]
+            found, count = self._best_fits(group, terms, scoring, wanted=limit - len(fits))
+            fits.extend(found)
+            checked += count
+            if len(fits) >= limit:
+                break
+        fits.sort(key=lambda fit: (not fit.origin_match, -fit.score, fit.first_start,
+                                   fit.profile.id))
+        for fit in fits[:limit]:
+            fit.profile.name = self._name(fit.profile.id)
+        return Ranking(fits=fits[:limit], checked=checked)
+
+    # the hard filters
+
+    def _members(self, terms: Terms) -> np.ndarray:
+        """Positions passing cadre, consent and specialty."""
+        key = (terms.cadre, terms.specialty, terms.programme_id)
+        if key not in self._common:
+            registry = self.registry
+            mask = registry.cadre == terms.cadre
+            mask[registry.other_cadres.get(terms.cadre, [])] = True
+            if terms.specialty:
+                mask &= registry.mask(registry.specialties.get(terms.specialty, []))
+            if terms.programme_id is not None:
+                mask &= registry.mask(registry.consents.get(terms.programme_id, []))
+            self._common[key] = np.flatnonzero(mask)
+            self._common_masks[key] = mask
+        return self._common[key]
+
+    def _from(self, country: str) -> np.ndarray:
+        """Whether each professional is of the diaspora of ``country``."""
+        cache = self.__dict__.setdefault("_origins", {})
+        if country not in cache:
+            cache[country] = self.registry.origin == country
+        return cache[country]
+
+    def _members_mask(self, terms: Terms) -> np.ndarray:
+        self._members(terms)
+        return self._common_masks[(terms.cadre, terms.specialty, terms.programme_id)]
+
+    def _skill_mask(self, skill: str) -> np.ndarray:
+        if skill not in self._skill_masks:
+            self._skill_masks[skill] = self.registry.mask(self.registry.skills.get(skill, []))
+        return self._skill_masks[skill]
+
+    def _rows_of(self, table: str, terms: Terms) -> dict[str, np.ndarray]:
+        """The rows of ``table`` (windows, licences) of the need's members."""
+        key = (table, terms.cadre, terms.specialty, terms.programme_id)
+        if key not in self._cadre_rows:
+            rows = getattr(self.registry, table)
+            keep = self._members_mask(terms)[rows["pos"]]
+            self._cadre_rows[key] = {name: values[keep] for name, values in rows.items()}
+        return self._cadre_rows[key]
+
+    def _passing(self, terms: Terms) -> np.ndarray:
+        """Positions passing every hard filter, as ``filters.hard_filter_query``."""
+        registry = self.registry
+        members = self._members_mask(terms)
+        passing = np.zeros(len(registry.ids), dtype=bool)
+        windows = self._rows_of("windows", terms)
+        for mode in terms.modes:
+            ok = members & self._offering[2 if mode == Mode.PHYSICAL else 1]
+            span = terms.span(mode) - 1
+            last_start = (terms.last - timedelta(days=span)).toordinal()
+            first_end = (terms.first + timedelta(days=span)).toordinal()
+            if mode in terms.licence_modes:
+                licences = self._rows_of("licences", terms)
+                held = (licences["country"] == terms.country) & \
+                    (licences["first"] <= last_start) & (licences["last"] >= first_end)
+                ok &= registry.mask(licences["pos"][held])
+            usable = self._usable(windows, terms, mode)
+            first, last = terms.first.toordinal(), terms.last.toordinal()
+            starts = usable & (windows["first"] <= last_start) & (windows["last"] >= first)
+            ends = usable & (windows["first"] <= last) & (windows["last"] >= first_end)
+            ok &= registry.mask(windows["pos"][starts]) & registry.mask(windows["pos"][ends])
+            passing |= ok
+        return np.flatnonzero(passing)
+
+    @staticmethod
+    def _usable(windows: dict[str, np.ndarray], terms: Terms, mode: str) -> np.ndarray:
+        """Rows of available windows of ``mode`` (online: with enough hours a week)."""
+        usable = (windows["kind"] == AVAILABLE) & (
+            (windows["mode"] == MODE_CODES[mode]) | (windows["mode"] == MODE_CODES[Mode.EITHER]))
+        if mode == Mode.VIRTUAL:
+            usable &= windows["hours"] >= terms.weekly_hours   # NaN (none given): no
+        return usable
+
+    # bounds and checks
+
+    def _best_fits(self, group: np.ndarray, terms: Terms, scoring, *,
+                   wanted: int) -> tuple[list[Fit], int]:
+        """As ``ranking._best_fits`` over the positions ``group``."""
+        if not len(group):
+            return [], 0
+        bounds = self._bounds(group, terms, scoring)
+        order = np.argsort(-bounds, kind="stable")
+        queue, bounds = group[order], bounds[order]
+        fits: list[Fit] = []
+        checked, batch = 0, FIRST_BATCH
+        while checked < len(queue):
+            if len(fits) >= wanted and \
+                    heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > bounds[checked]:
+                break
+            chunk = queue[checked:checked + batch]
+            self._fetch([int(p) for p in chunk])
+            fits.extend(fit for position in chunk
+                        if (fit := best_fit(self._profile(int(position), terms), scoring))
+                        is not None)
+            checked += len(chunk)
+            batch *= 2
+        return fits, checked
+
+    def _bounds(self, group: np.ndarray, terms: Terms, scoring) -> np.ndarray:
+        """An upper bound of each score in ``group``: ``scoring.upper_bound`` per mode — computed
+        once per kind of professional (modes offered, home, skills asked held, mission facts) —
+        lowered by the days their windows of that mode leave out of the need's window (they
+        are free on no more days than their windows hold), with 0.1 for the rounding."""
+        registry = self.registry
+        skills = sorted(terms.skills)
+        bits = np.zeros(len(group), dtype=np.int64)
+        for index, skill in enumerate(skills):
+            bits |= self._skill_mask(skill)[group].astype(np.int64) << index
+        # Missions enter the bound by continuity only (missions done here): fairness is taken
+        # at its best, 1, so that the bound holds for all with a few kinds.
+        facts = np.zeros(len(group), dtype=np.int64)
+        kinds_of_facts: dict[tuple, int] = {(0, None, 0): 0}
+        with_missions = np.flatnonzero(self._with_missions()[group])
+        for index in with_missions:
+            done_here = self._mission_facts(int(group[index]), terms)[0]
+            facts[index] = kinds_of_facts.setdefault((done_here, None, 0), len(kinds_of_facts))
+        facts_of = {index: fact for fact, index in kinds_of_facts.items()}
+        keys = ((registry.offers[group] * len(registry.homes) + registry.home[group])
+                * (1 << len(skills)) + bits) * len(kinds_of_facts) + facts
+        kinds, first_of_kind, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        best = np.full(len(group), -np.inf)
+        for mode in terms.modes:
+            values = np.full(len(kinds), -np.inf)
+            for index, at in enumerate(first_of_kind):
+                offers = int(registry.offers[group[at]])
+                if mode not in OFFERED[bool(offers & 2), bool(offers & 1)]:
+                    continue
+                residence, city, zone, location = registry.homes[registry.home[group[at]]]
+                done_here, last_return, this_year = facts_of[int(facts[at])]
+                profile = Profile(
+                    id=0, name="", origin="", residence=residence, city=city, zone=zone,
+                    location=location, modes=(mode,),
+                    skills=frozenset(s for i, s in enumerate(skills) if bits[at] >> i & 1),
+                    done_here=done_here, last_return=last_return, missions_this_year=this_year)
+                values[index] = upper_bound(profile, scoring)
+            missing = 1 - np.minimum(self._window_days(group, terms, mode), terms.days) / terms.days
+            share = scoring.shares[mode].get("availability", 0.0)
+            best = np.maximum(best, values[inverse.reshape(-1)] + 0.1 - 100 * share * missing)
+        return best
+
+    def _with_missions(self) -> np.ndarray:
+        if not hasattr(self, "_missions_mask"):
+            self._missions_mask = self.registry.mask(np.fromiter(self.registry.missions,
+                                                                 dtype=np.int64))
+        return self._missions_mask
+
+    def _window_days(self, group: np.ndarray, terms: Terms, mode: str) -> np.ndarray:
+        """For each of ``group``, the days of the need's window their windows of ``mode`` hold
+        (counted once per window: at least the days they could be free)."""
+        windows = self._rows_of("windows", terms)
+        usable = self._usable(windows, terms, mode)
+        first, last = terms.first.toordinal(), terms.last.toordinal()
+        days = np.minimum(windows["last"], last) - np.maximum(windows["first"], first) + 1
+        days = np.where(usable, np.maximum(days, 0), 0)
+        held = np.bincount(windows["pos"], weights=days, minlength=len(self.registry.ids))
+        return held[group]
+
+    def _mission_facts(self, position: int, terms: Terms) -> tuple:
+        """(done here, last return, missions this year), as ``profiles._attach_missions``."""
+        now, settings = self.now, self.settings
+        year_start = datetime(now.year, 1, 1, tzinfo=UTC)
+        next_year = datetime(now.year + 1, 1, 1, tzinfo=UTC)
+        recent = now - timedelta(days=settings.recent_return_days)
+        done_here, last_return, this_year = 0, None, 0
+        for facility_id, status, starts_at, ends_at in self.registry.missions[position]:
+            if not (facility_id == terms.facility_id or ends_at >= recent or starts_at >= year_start):
+                continue
+            done = status in DONE
+            if done and facility_id == terms.facility_id:
+                done_here += 1
+            if done and ends_at <= now:
+                last_return = max(ends_at, last_return or ends_at)
+            if year_start <= starts_at < next_year:
+                this_year += 1
+        return done_here, last_return, this_year
+
+    def _fetch(self, positions: list[int]) -> None:
+        """Names and languages of ``positions`` not fetched yet."""
+        registry = self.registry
+        missing = [int(registry.ids[p]) for p in positions if p not in registry.languages]
+        for start in range(0, len(missing), CHUNK):
+            ids = missing[start:start + CHUNK]
+            spoken = defaultdict(set)
+            for professional_id, language in self.session.execute(
+                    sa.select(ProfessionalLanguage.professional_id, ProfessionalLanguage.language)
+                    .where(ProfessionalLanguage.professional_id.in_(ids))):
+                spoken[professional_id].add(language)
+            for professional_id, given, family in self.session.execute(
+                    sa.select(Professional.id, Professional.given_name, Professional.family_name)
+                    .where(Professional.id.in_(ids))):
+                registry.names[professional_id] = f"{given} {family}"
+            for professional_id, position in zip(ids, registry.positions(ids)):
+                registry.languages[int(position)] = frozenset(spoken.get(professional_id, ()))
+
+    def _name(self, professional_id: int) -> str:
+        return self.registry.names[professional_id]
+
+    def _profile(self, position: int, terms: Terms) -> Profile:
+        """The professional as ``profiles.load_profiles`` and ``load_details`` make them."""
+        registry = self.registry
+        residence, city, zone, location = registry.homes[registry.home[position]]
+        offers = int(registry.offers[position])
+        done_here, last_return, this_year = self._mission_facts(position, terms) \
+            if position in registry.missions else (0, None, 0)
+        first, last = terms.first.toordinal(), terms.last.toordinal()
+        windows, blackouts = [], []
+        rows = registry.windows
+        lo, hi = np.searchsorted(rows["pos"], [position, position + 1])
+        modes = {code: mode for mode, code in MODE_CODES.items()}
+        for i in range(lo, hi):
+            if rows["first"][i] <= last and rows["last"][i] >= first:
+                start, end = date.fromordinal(int(rows["first"][i])), \
+                    date.fromordinal(int(rows["last"][i]))
+                if rows["kind"][i] == AVAILABLE:
+                    windows.append((modes[int(rows["mode"][i])], start, end,
+                                    rows["hours_value"][i]))
+                else:
+                    blackouts.append((start, end))
+        licences = []
+        if terms.licence_modes:
+            rows = registry.licences
+            lo, hi = np.searchsorted(rows["pos"], [position, position + 1])
+            licences = [(date.fromordinal(int(rows["first"][i])),
+                         date.fromordinal(int(rows["last"][i])))
+                        for i in range(lo, hi) if rows["country"][i] == terms.country
+                        and rows["first"][i] <= last and rows["last"][i] >= first]
+        host = terms.zone or "UTC"
+        window_start, window_end = day_span(terms.first, terms.last, host)
+        zone_info = ZoneInfo(host)
+        booked = tuple((starts_at.astimezone(zone_info).date(),
+                        (ends_at - timedelta(microseconds=1)).astimezone(zone_info).date())
+                       for starts_at, ends_at in registry.bookings.get(position, ())
+                       if starts_at < window_end and ends_at > window_start)
+        return Profile(
+            id=int(registry.ids[position]), name="", origin=registry.origin[position],
+            residence=residence, city=city, zone=zone, location=location,
+            modes=OFFERED[bool(offers & 2), bool(offers & 1)],
+            languages=frozenset(code for code in terms.languages
+                                if code in registry.languages[position]),
+            skills=frozenset(skill for skill in terms.skills if self._skill_mask(skill)[position]),
+            done_here=done_here, last_return=last_return, missions_this_year=this_year,
+            windows=tuple(windows), blackouts=tuple(blackouts), booked=booked,
+            licences=tuple(licences))
+
+
+def rank_many(session, all_terms: list[Terms], *, now: datetime, settings: Settings, limit: int,
+              progress: Callable[[int, int], None] | None = None, every: int = 10):
+    """``(terms, ranking)`` of each of ``all_terms``, as ``ranking.rank(..., limit=limit)``."""
+    if not all_terms:
+        return
+    if progress:
+        progress(0, len(all_terms))
+    ranker = Ranker(session, load_registry(session, all_terms, now=now, settings=settings),
+                    now=now, settings=settings)
+    for done, terms in enumerate(all_terms, start=1):
+        ranking = ranker.rank(terms, limit)
+        if progress and (done % every == 0 or done == len(all_terms)):
+            progress(done, len(all_terms))
+        yield terms, ranking
