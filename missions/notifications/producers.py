@@ -448,7 +448,9 @@ def preload_for_checks(session, batch: list) -> list:
             Professional.id.in_(professional_ids))).all()
     return loaded
 
-# The rules above, for the to-do list that must agree with them (``missions.home``).
+# The rules above, for the to-do list that must agree with them (``missions.home``), and the
+# loader options of what a message about a mission names (``scheduler.automation``).
+people_options = _people
 who_can_tick = _who_can_tick
 renewed = _renewed
 
