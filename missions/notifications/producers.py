@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -72,6 +73,7 @@ def fell_due(moment: datetime, since: datetime | None) -> bool:
     return since is None or moment > since
 
 
+@lru_cache(maxsize=64)   # a run asks again for its predecessor's ``now`` (its ``since``)
 def ended_by(instant: datetime, months: int) -> datetime:
     """The latest end whose ``months``-later date is at or before ``instant``: adding months is
     monotone but clips at month ends, so it is found by bisection (to the microsecond)."""
