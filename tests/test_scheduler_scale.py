@@ -18,6 +18,7 @@ from diaspora.extensions import db
 from diaspora.professionals.models import Professional
 from missions.core import lifecycle
 from missions.core.hooks import mission_hooks
+from missions.core.models import Mission
 from missions.scheduler import automation
 from missions.scheduler.models import SchedulerWatermark
 from missions.scheduler.process import run_once
@@ -121,6 +122,38 @@ def test_a_catch_up_runs_the_same_statements_for_three_times_the_missions(
     assert counts["sent"] >= 3 * sent
     assert all(mission.status == "completed" for mission in missions)
     assert many == few
+
+
+def test_a_hook_refusing_one_mission_of_a_batch_leaves_the_others_moving(
+        app, make_professional, make_need, make_facility, propose, manager):
+    """A transition hook that raises a domain error rolls the batch back; the scheduler then
+    moves its missions one at a time, so only the refused one stays (asked again later)."""
+    from diaspora.errors import Conflict
+
+    facility = make_facility()
+    missions = []
+    for _ in range(3):
+        professional = make_professional()
+        mission = propose(make_need(facility), professional)
+        lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=START)
+        lifecycle.transition(db.session, mission, "confirm", actor=manager, now=START)
+        missions.append(mission)
+    refused = missions[1].id
+
+    def refuse(session, mission, action, actor, now):
+        if action == "start" and mission.id == refused:
+            raise Conflict("not this one")
+
+    hooks = mission_hooks()
+    hooks.after_transition.append(refuse)
+    try:
+        counts = automation.run(db.session, missions[0].starts_at + timedelta(hours=1))
+    finally:
+        hooks.after_transition.remove(refuse)
+    statuses = {mission.id: db.session.get(Mission, mission.id).status for mission in missions}
+    assert counts["started"] == 2
+    assert statuses == {mission.id: "confirmed" if mission.id == refused else "in_progress"
+                        for mission in missions}
 
 
 def keys(reminders) -> set[str]:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from diaspora.db import unit_of_work
+from diaspora.errors import DomainError
 from diaspora.needs.models import Need
 from diaspora.programmes.models import Programme
 
@@ -61,13 +62,29 @@ def _move_all(session, action: str, when, now: datetime) -> int:
                           .order_by(Mission.starts_at, Mission.id)).all()
     moved = 0
     for ids in _chunks(due):
-        with unit_of_work(session):
-            missions = _take(session, sa.select(Mission).where(
-                Mission.id.in_(ids), Mission.status.in_(sources), when).options(
-                selectinload(Mission.need)))
-            moved += len(lifecycle.transition_many(session, missions, action,
-                                                   actor=lifecycle.SCHEDULER, now=now))
+        try:
+            with unit_of_work(session):
+                missions = _take(session, sa.select(Mission).where(
+                    Mission.id.in_(ids), Mission.status.in_(sources), when).options(
+                    selectinload(Mission.need)))
+                moved += len(lifecycle.transition_many(session, missions, action,
+                                                       actor=lifecycle.SCHEDULER, now=now))
+        except DomainError:
+            # a hook refused one of them (the batch rolled back): one at a time, as a person
+            # would, so the others still move
+            moved += sum(_move(session, mission_id, action, now) for mission_id in ids)
     return moved
+
+
+def _move(session, mission_id: int, action: str, now: datetime) -> bool:
+    mission = session.get(Mission, mission_id, populate_existing=True)
+    if mission is None:
+        return False
+    try:
+        lifecycle.transition(session, mission, action, actor=lifecycle.SCHEDULER, now=now)
+    except DomainError:
+        return False   # refused, or someone was first: asked again next run
+    return True
 
 
 def _take(session, query: sa.Select) -> list[Mission]:
