@@ -65,8 +65,9 @@ def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
                                         .where(Notification.key.in_(keys))))
             rows = [_row(candidates[key], now) for key in keys if key not in known]
             if rows:
-                inserted = session.execute(_insert_new(session).values(rows)
-                                           .returning(Notification.id))
+                # executemany (one cached statement, batched by the driver) rather than a
+                # VALUES list of 500 rows, which SQLAlchemy would compile anew every time
+                inserted = session.execute(_insert_new(session).returning(Notification.id), rows)
                 added += len(inserted.all())
     return added
 
