@@ -68,25 +68,26 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Benchmarks print their figures (SQLite and, when reachable, the local PostgreSQL); see README.
+# BENCH_QUICK=1 runs each at small sizes, to see every one work end to end in a few minutes.
 bench: bench-import bench-matching bench-plan bench-scheduler bench-dashboard bench-load
 
 bench-import: install
-	$(BIN)/python bench/import_facilities.py
+	$(BIN)/python bench/import_facilities.py $(if $(BENCH_QUICK),--rows 5000)
 
 bench-matching: install
-	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/matching.py $(if $(BENCH_QUICK),--professionals 10000 --needs 100 --samples 10 --plan-needs 20)
 
 bench-plan: install
-	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/plan.py $(if $(BENCH_QUICK),--professionals 10000 --sqlite-professionals 5000 --needs 50 --sample 5)
 
 bench-scheduler: install
-	$(BIN)/python bench/scheduler.py
+	$(BIN)/python bench/scheduler.py $(if $(BENCH_QUICK),--professionals 10000 --repeat 2)
 
 bench-dashboard: install
-	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/dashboard.py $(if $(BENCH_QUICK),--sizes 2000 --runs 2)
 
 bench-load: install
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/load.py $(if $(BENCH_QUICK),--requests 50)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .axe

@@ -14,10 +14,15 @@ fresh child process:
 
 Each prints seconds, SQL statements, what it stored and sent, the child's peak RSS, and the
 floor: the bare SQL selects that find the same due rows (one per producer, ids only, no
-reminder built, stored or delivered) with the ratio to it.
+reminder built or delivered) plus the bare INSERT of the reminders the run stored (one
+``executemany`` into an index-free copy of the table), with the ratio to it. Then a few idle
+runs in one process, as a long-lived scheduler makes them, print the RSS after each.
 
     .venv/bin/python bench/scheduler.py [--professionals 100000 1000000] [--downtime-days 30]
-                                        [--postgres URL] [--no-sqlite]
+                                        [--postgres URL] [--no-sqlite] [--sqlite-up-to 100000]
+                                        [--repeat 5]
+
+SQLite is measured up to ``--sqlite-up-to`` professionals (its 1,000,000 load takes long).
 
 Targets (issue 19): an idle run at 1,000,000 professionals in under 1 s and under 50
 statements; a catch-up bounded by what fell due.
@@ -274,22 +279,22 @@ def _missions(loader, rng, missions: int, professionals: int, facilities: int) -
 
 # --- one run, in a child process ----------------------------------------------------------
 
-def child_run(url: str, at: str) -> dict:
+def child_run(url: str, since: str, at: str) -> dict:
     import sqlalchemy as sa
 
     from diaspora import create_app
     from diaspora.extensions import db
-    from missions.core.hooks import mission_hooks
     from missions.scheduler.process import run_once
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     at = datetime.fromisoformat(at)
     with app.app_context():
-        # A running scheduler is a warm process: connect, configure the mappers and compile
-        # the producers' queries (over an empty window) before measuring.
-        for producer in mission_hooks().reminder_producers:
-            list(producer(db.session, at, since=at))
-        db.session.rollback()
+        # A running scheduler is a warm process: it has connected, configured the mappers and
+        # compiled its statements in earlier runs. So first a run at the previous run's moment
+        # (``since``, where the watermarks are): nothing is due in an empty window, and every
+        # lifecycle move due then was made by that run, so it changes nothing.
+        run_once(db.session, datetime.fromisoformat(since), worker="bench")
+        db.session.remove()
         statements = []
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
         rss_before = _rss_mb()
@@ -303,22 +308,105 @@ def child_run(url: str, at: str) -> dict:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process so far."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_floor(url: str, since: str, at: str) -> dict:
-    """The bare selects of the due rows over ``(since, at]``, ids only."""
+def _current_rss_mb() -> float:
+    """RSS now (Linux: /proc/self/statm), to see memory stay flat run after run."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return _rss_mb()
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child_repeat(url: str, at: str, runs: str) -> dict:
+    """``runs`` idle runs a minute apart in one process, as a long-lived scheduler does:
+    the RSS after each."""
     from diaspora import create_app
     from diaspora.extensions import db
+    from missions.scheduler.process import run_once
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    at = datetime.fromisoformat(at)
+    rss, seconds = [], []
+    with app.app_context():
+        for n in range(int(runs)):
+            started = time.perf_counter()
+            run_once(db.session, at + timedelta(minutes=n), worker="bench")
+            seconds.append(time.perf_counter() - started)
+            db.session.remove()
+            rss.append(round(_current_rss_mb()))
+        db.engine.dispose()
+    return {"rss_mb": rss, "seconds": seconds}
+
+
+def child_floor(url: str, since: str, at: str, repeat: str = "1") -> dict:
+    """The floor of a run over ``(since, at]``: the bare selects of the due rows (ids only),
+    plus the bare INSERT (one ``executemany``, committed) of the reminders the run stored —
+    the same rows, into a scratch copy of the notifications table without its indexes."""
+    import sqlalchemy as sa
+
+    from diaspora import create_app
+    from diaspora.extensions import db
+    from missions.notifications.models import Notification
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    at = datetime.fromisoformat(at)
     with app.app_context(), db.engine.connect() as connection:
-        connection.exec_driver_sql("SELECT 1")
-        queries = floor_queries(datetime.fromisoformat(since), datetime.fromisoformat(at))
-        started = time.perf_counter()
-        rows = sum(len(connection.execute(query).all()) for query in queries)
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rows": rows, "statements": len(queries)}
+        # warm, as the run is: the same queries over an empty window first
+        for query in floor_queries(datetime.fromisoformat(since), datetime.fromisoformat(since)):
+            connection.execute(query).all()
+        queries = floor_queries(datetime.fromisoformat(since), at)
+        timings = []
+        for _ in range(int(repeat)):   # the fastest of ``repeat`` (the machine is shared)
+            started = time.perf_counter()
+            rows = sum(len(connection.execute(query).all()) for query in queries)
+            timings.append(time.perf_counter() - started)
+        seconds = min(timings)
+        # what the run stored (its rows carry created_at = its now), as plain values
+        table = Notification.__table__
+        columns = [c.name for c in table.columns if c.name != "id"]
+        stored = connection.execute(sa.select(*(table.c[name] for name in columns))
+                                    .where(table.c.created_at == at)).all()
+        connection.rollback()
+        inserting = _insert_seconds(db.engine, url, columns, stored)
+    return {"seconds": seconds + inserting, "select_seconds": seconds,
+            "insert_seconds": inserting, "rows": rows, "inserted": len(stored),
+            "statements": len(queries) + (1 if stored else 0)}
+
+
+def _insert_seconds(engine, url: str, columns: list[str], stored: list) -> float:
+    """Seconds of the bare INSERT of ``stored`` into an index-free copy of notifications."""
+    inserting = 0.0
+    if stored:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("DROP TABLE IF EXISTS bench_floor_notifications")
+            cursor.execute("CREATE TABLE bench_floor_notifications AS SELECT * FROM notifications "
+                           "WHERE 1 = 0")
+            connection.commit()
+            marker = "%s" if url.startswith("postgresql") else "?"
+            values = [tuple(_plain(value, url) for value in row) for row in stored]
+            started = time.perf_counter()
+            cursor.executemany(f"INSERT INTO bench_floor_notifications ({', '.join(columns)}) "
+                               f"VALUES ({', '.join([marker] * len(columns))})", values)
+            connection.commit()
+            inserting = time.perf_counter() - started
+            cursor.execute("DROP TABLE bench_floor_notifications")
+            connection.commit()
+        finally:
+            connection.close()
+    return inserting
+
+
+def _plain(value, url: str):
+    """A value as the DB-API driver takes it (JSON as text)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value if url.startswith("postgresql") else _sqlite(value)
 
 
 def floor_queries(since: datetime, now: datetime) -> list:
@@ -375,21 +463,26 @@ def floor_queries(since: datetime, now: datetime) -> list:
 
 # --- the report ---------------------------------------------------------------------------
 
-def measure(url: str, since: datetime, at: datetime) -> dict:
-    result = run_child(__file__, "run", url, at.isoformat())
-    result["floor"] = run_child(__file__, "floor", url, since.isoformat(), at.isoformat())
+def measure(url: str, since: datetime, at: datetime, repeat: int = 1) -> dict:
+    result = run_child(__file__, "run", url, since.isoformat(), at.isoformat())
+    result["floor"] = run_child(__file__, "floor", url, since.isoformat(), at.isoformat(), repeat)
     return result
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         mode, *args = sys.argv[2:]
-        print(json.dumps(child_run(*args) if mode == "run" else child_floor(*args)))
+        child = {"run": child_run, "floor": child_floor, "repeat": child_repeat}[mode]
+        print(json.dumps(child(*args)))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--professionals", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--downtime-days", type=int, default=30)
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--sqlite-up-to", type=int, default=100_000,
+                        help="SQLite only at sizes up to this (its 1,000,000 load is long)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="idle runs in one process at the end, RSS printed after each")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_SCHEDULER_DATABASE_URL",
                                                              DEFAULT_POSTGRES),
                         help="PostgreSQL URL of a scratch database (created if missing; its "
@@ -405,11 +498,15 @@ def main() -> None:
         if args.no_sqlite:
             targets = [target for target in targets if target[0] != "SQLite"]
         print("scheduler runs over a registry already watermarked at its last run; each in a "
-              "fresh process; floor = the bare selects of the same due rows")
+              "fresh process; floor = the bare selects of the same due rows + the bare INSERT of "
+              "the reminders stored")
         print(f"{'database':<11} {'profess.':>9} {'run':<15} {'seconds':>8} {'stmts':>6} "
               f"{'stored':>7} {'sent':>7} {'peak MB':>8} {'floor s':>8} {'rows':>7} {'ratio':>6}")
         for name, url in targets:
             for size in args.professionals:
+                if name == "SQLite" and size > args.sqlite_up_to:
+                    print(f"{name:<11} {size:>9,} skipped (--sqlite-up-to {args.sqlite_up_to:,})")
+                    continue
                 if name == "SQLite":
                     Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
                 started = time.perf_counter()
@@ -417,7 +514,8 @@ def main() -> None:
                 print(f"{name:<11} {size:>9,} generated in {time.perf_counter() - started:.0f} s",
                       flush=True)
                 for label, since, at in steps:
-                    result = measure(url, since, at)
+                    # an idle floor is short: the fastest of a few (the catch-up's: once)
+                    result = measure(url, since, at, 5 if label.startswith("idle") else 1)
                     floor = result["floor"]
                     counts = result["counts"]
                     print(f"{name:<11} {size:>9,} {label:<15} {result['seconds']:>8.2f} "
@@ -425,6 +523,18 @@ def main() -> None:
                           f"{counts.get('sent', 0):>7,} {result['rss_mb']:>8.0f} "
                           f"{floor['seconds']:>8.3f} {floor['rows']:>7,} "
                           f"{result['seconds'] / max(floor['seconds'], 1e-6):>6.1f}", flush=True)
+                if args.repeat:
+                    last = steps[-1][2]
+                    back_idle = last + timedelta(minutes=1)
+                    repeated = run_child(__file__, "repeat", url, back_idle.isoformat(), args.repeat)
+                    floor = run_child(__file__, "floor", url, last.isoformat(),
+                                      back_idle.isoformat(), args.repeat)
+                    fastest = min(repeated["seconds"])
+                    print(f"{name:<11} {size:>9,} {args.repeat} idle runs in one process: RSS MB "
+                          f"{' '.join(map(str, repeated['rss_mb']))}; seconds "
+                          f"{' '.join(f'{s:.2f}' for s in repeated['seconds'])}; fastest "
+                          f"{fastest:.3f} s, floor (fastest of {args.repeat}) {floor['seconds']:.3f} s, "
+                          f"ratio {fastest / max(floor['seconds'], 1e-6):.1f}", flush=True)
     print("targets: idle run < 1 s and < 50 statements at 1,000,000 professionals")
 
 

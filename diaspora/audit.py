@@ -49,3 +49,16 @@ def record(session, *, now: datetime, actor, action: str, entity: str,
     )
     session.add(event)
     return event
+
+
+def record_many(session, *, now: datetime, actor, action: str, entity: str,
+                details: dict[int, dict | None]) -> None:
+    """``record`` of one action on many records, ``{entity_id: detail}``, in one INSERT
+    (executemany) of the caller's transaction."""
+    if not details:
+        return
+    ip = request.remote_addr if has_request_context() else None
+    session.execute(sa.insert(AuditEvent), [
+        {"at": now, "actor_id": getattr(actor, "id", None), "actor_role": getattr(actor, "role", None),
+         "action": action, "entity": entity, "entity_id": entity_id, "ip": ip, "detail": detail}
+        for entity_id, detail in details.items()])

@@ -111,6 +111,7 @@ def register(app: Flask) -> None:
     own = hooks.init_app(app)
     own.after_transition.append(notices.on_transition)
     own.after_transition.append(outcomes.create_follow_ups)
+    own.after_transition_batch[outcomes.create_follow_ups] = outcomes.create_follow_ups_many
     own.after_transition.append(costs.commit_on_confirm)
     own.add_guard("close", outcomes.reports_in_before_close)
     own.after_transition.append(readiness.after_transition)
@@ -120,6 +121,9 @@ def register(app: Flask) -> None:
     own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
     own.reminder_producers.append(placement_reminders.follow_ups_due)
     own.reminder_validators[placement_reminders.KIND] = placement_reminders.follow_up_still_due
+    own.reminder_batch_checks.update({
+        "report_due": outcomes.reports_still_due, "follow_up_due": outcomes.follow_ups_still_due,
+        placement_reminders.KIND: placement_reminders.follow_ups_still_due})
 
     home.register(app)
     cli.init_app(app)

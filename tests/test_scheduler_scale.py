@@ -2,7 +2,9 @@
 
 - An idle run is a handful of statements, the same for a registry ten times larger.
 - A catch-up after downtime runs the same statements for 9 or 81 licences fallen due: the
-  reminders are produced and re-checked in bulk, not one query per row.
+  reminders are produced and re-checked in bulk, not one query per row; and the same for 2 or
+  6 missions that start, complete, fall overdue and have their report and follow-up reminders
+  re-checked: lifecycle moves and outcome checks go by batches, not by missions.
 - Asked with their watermark, the producers yield exactly what the old full reading, run at
   every step, would have stored.
 """
@@ -13,8 +15,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from diaspora.extensions import db
+from diaspora.professionals.models import Professional
 from missions.core import lifecycle
 from missions.core.hooks import mission_hooks
+from missions.core.models import Mission
 from missions.scheduler import automation
 from missions.scheduler.models import SchedulerWatermark
 from missions.scheduler.process import run_once
@@ -75,6 +79,81 @@ def test_a_catch_up_runs_the_same_statements_for_ten_times_the_due_rows(app, mak
     many, counts = statements_of_run(app, before + timedelta(days=30 + 90))
     assert counts["sent"] == 81
     assert many == few
+
+
+def test_a_catch_up_runs_the_same_statements_for_three_times_the_missions(
+        app, make_professional, make_need, make_facility, make_user, propose, manager):
+    """Missions that start, complete, fall overdue and have their report, follow-up and
+    availability reminders re-checked during the downtime: 2 of them, then 6, cost the same
+    statements (one batch each)."""
+    coordinator = make_user("coordinator")
+    facility = make_facility()
+    facility.coordinators.append(coordinator)
+    downtime = timedelta(days=130)
+
+    def confirmed(count: int, starts_on: date) -> list:
+        missions = []
+        for _ in range(count):
+            professional = make_professional()
+            need = make_need(facility, earliest_start=starts_on,
+                             latest_end=starts_on + timedelta(days=60))
+            mission = propose(need, professional, starts_on=starts_on)
+            lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=START)
+            lifecycle.transition(db.session, mission, "confirm", actor=manager, now=START)
+            missions.append(mission)
+        # their availability goes stale a month after the start, inside the same downtime
+        db.session.execute(sa.update(Professional).where(
+            Professional.id.in_([mission.professional_id for mission in missions])).values(
+            availability_updated_at=missions[0].starts_at - timedelta(days=152), updated_at=START))
+        db.session.commit()
+        return missions
+
+    before = START + timedelta(days=1)
+    run_once(db.session, before)
+    confirmed(2, date(2026, 3, 20))
+    few, counts = statements_of_run(app, before + downtime)
+    assert (counts["started"], counts["completed"], counts["reports_overdue"]) == (2, 2, 2)
+    sent = counts["sent"]
+    assert sent >= 2 * (2 + 2 + 1)   # report due and 3-month survey to both people, stale profile
+
+    missions = confirmed(6, date(2026, 3, 20) + downtime)
+    many, counts = statements_of_run(app, before + 2 * downtime)
+    assert (counts["started"], counts["completed"], counts["reports_overdue"]) == (6, 6, 6)
+    assert counts["sent"] >= 3 * sent
+    assert all(mission.status == "completed" for mission in missions)
+    assert many == few
+
+
+def test_a_hook_refusing_one_mission_of_a_batch_leaves_the_others_moving(
+        app, make_professional, make_need, make_facility, propose, manager):
+    """A transition hook that raises a domain error rolls the batch back; the scheduler then
+    moves its missions one at a time, so only the refused one stays (asked again later)."""
+    from diaspora.errors import Conflict
+
+    facility = make_facility()
+    missions = []
+    for _ in range(3):
+        professional = make_professional()
+        mission = propose(make_need(facility), professional)
+        lifecycle.transition(db.session, mission, "accept", actor=professional.user, now=START)
+        lifecycle.transition(db.session, mission, "confirm", actor=manager, now=START)
+        missions.append(mission)
+    refused = missions[1].id
+
+    def refuse(session, mission, action, actor, now):
+        if action == "start" and mission.id == refused:
+            raise Conflict("not this one")
+
+    hooks = mission_hooks()
+    hooks.after_transition.append(refuse)
+    try:
+        counts = automation.run(db.session, missions[0].starts_at + timedelta(hours=1))
+    finally:
+        hooks.after_transition.remove(refuse)
+    statuses = {mission.id: db.session.get(Mission, mission.id).status for mission in missions}
+    assert counts["started"] == 2
+    assert statuses == {mission.id: "confirmed" if mission.id == refused else "in_progress"
+                        for mission in missions}
 
 
 def keys(reminders) -> set[str]:

@@ -237,17 +237,52 @@ def follow_missions(session: Session, need: Need, *, now: datetime, has_committe
                     label: str | None = None) -> None:
     """Keep ``matched`` / ``fulfilled`` in step with the need's missions (the caller holds the
     need's lock, see ``lock``, and its unit of work commits)."""
-    target = need.status
-    if has_completed and need.status in MATCHABLE:
-        target = Status.FULFILLED
-    elif has_committed and need.status == Status.APPROVED:
-        target = Status.MATCHED
-    elif not has_committed and not has_completed and need.status == Status.MATCHED:
-        target = Status.APPROVED
+    target = _followed(need, has_committed, has_completed)
     if target != need.status:
         previous = statemachine.apply(session, need, Transition((need.status,), target),
                                       refusal=refusal, updated_at=now)
         _record(need, previous, target, actor=actor, now=now, label=label)
+
+
+def _followed(need: Need, has_committed: bool, has_completed: bool) -> str:
+    """The status a need takes from what its missions are."""
+    if has_completed and need.status in MATCHABLE:
+        return Status.FULFILLED
+    if has_committed and need.status == Status.APPROVED:
+        return Status.MATCHED
+    if not has_committed and not has_completed and need.status == Status.MATCHED:
+        return Status.APPROVED
+    return need.status
+
+
+def lock_many(session: Session, need_ids) -> list[Need]:
+    """``lock`` for many needs at once, in id order (one SELECT … FOR UPDATE)."""
+    return list(session.scalars(
+        sa.select(Need).where(Need.id.in_(need_ids)).order_by(Need.id).with_for_update()
+        .execution_options(populate_existing=True)))
+
+
+def follow_missions_many(session: Session, facts: list[tuple[Need, bool, bool]], *,
+                         now: datetime, actor: Actor | None = None,
+                         label: str | None = None) -> None:
+    """``follow_missions`` for many locked needs, ``(need, has_committed, has_completed)``
+    each: one compare-and-set UPDATE per change of status and one INSERT of the histories,
+    whatever the number of needs."""
+    changes: dict[tuple[str, str], list[Need]] = {}
+    for need, has_committed, has_completed in facts:
+        target = _followed(need, has_committed, has_completed)
+        if target != need.status:
+            changes.setdefault((need.status, target), []).append(need)
+    events = []
+    for (source, target), group in changes.items():
+        for need, previous in statemachine.apply_many(session, group, Transition((source,), target),
+                                                      updated_at=now):
+            events.append({"need_id": need.id, "at": now, "actor_id": getattr(actor, "id", None),
+                           "actor_label": label or getattr(actor, "role", None),
+                           "from_status": previous, "to_status": target, "reason": None})
+            session.expire(need, ["events"])   # read afresh if asked
+    if events:
+        session.execute(sa.insert(NeedEvent), events)
 
 
 # --- erasure ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from ..scheduler.reminders import Producer, Validator
+from ..scheduler.reminders import BatchCheck, Producer, Validator
 from .models import Mission
 
 EXTENSION = "missions.hooks"
@@ -21,6 +21,9 @@ EXTENSION = "missions.hooks"
 # fn(session, mission, action, actor, now): after every change of status, inside its
 # transaction (e.g. notifications, follow-up surveys).
 TransitionHook = Callable[[object, Mission, str, object, datetime], None]
+# fn(session, missions, action, actor, now): the same hook for many missions moved at once
+# (``lifecycle.transition_many``), in a constant number of statements.
+BatchTransitionHook = Callable[[object, list, str, object, datetime], None]
 # fn(session, mission, now): raises a DomainError to refuse the action (e.g. "close" needs both
 # outcome reports or a waiver).
 Guard = Callable[[object, Mission, datetime], None]
@@ -29,9 +32,14 @@ Guard = Callable[[object, Mission, datetime], None]
 @dataclass
 class MissionHooks:
     after_transition: list[TransitionHook] = field(default_factory=list)
+    # hook → its batch form, run instead of it when many missions move at once
+    after_transition_batch: dict[TransitionHook, BatchTransitionHook] = field(default_factory=dict)
     guards: dict[str, list[Guard]] = field(default_factory=dict)   # action → guards
     reminder_producers: list[Producer] = field(default_factory=list)
     reminder_validators: dict[str, Validator] = field(default_factory=dict)   # kind → validator
+    # kind → the same check for a whole delivery batch, one query for all its rows; the
+    # dispatcher prefers it to the row-by-row validator
+    reminder_batch_checks: dict[str, BatchCheck] = field(default_factory=dict)
 
     def add_guard(self, action: str, guard: Guard) -> None:
         self.guards.setdefault(action, []).append(guard)

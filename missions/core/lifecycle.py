@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from diaspora import audit, statemachine
 from diaspora.auth.models import User
 from diaspora.db import unit_of_work
-from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
+from diaspora.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from diaspora.needs import services as needs
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Professional
@@ -156,6 +156,67 @@ def _change(session: Session, mission: Mission, action: str, rule: Transition, *
     run_hooks(session, mission, action, actor, now)
 
 
+def transition_many(session: Session, missions: list[Mission], action: str, *, actor: Actor,
+                    now: datetime) -> list[Mission]:
+    """``transition`` for many missions in one unit of work and a constant number of
+    statements (the scheduler's starts and completions after downtime); returns those that
+    moved. Each mission is checked and guarded as ``transition`` does and left out if refused
+    (asked again next time); the statuses change by compare-and-set, one UPDATE per status
+    seen; then the histories and audit rows (one INSERT each), the needs (locked together, in
+    id order) and the hooks follow, a hook's batch form (``MissionHooks.after_transition_batch``)
+    running once for all. The caller loads the missions with their needs (else they load one
+    by one).
+    Not for actions that need a reason or give time back."""
+    rule = TRANSITIONS[action]
+    if rule.needs_reason or action in RELEASING:
+        raise ValueError(f"{action} is taken one mission at a time")
+    allowed = []
+    for mission in missions:
+        if relation(session, actor, mission) not in rule.roles or not rule.allows(mission.status):
+            continue
+        try:
+            _guard(session, mission, action, now)
+        except DomainError:
+            continue
+        allowed.append(mission)
+    if not allowed:
+        return []
+    with unit_of_work(session):
+        moved = statemachine.apply_many(session, allowed, rule, updated_at=now)
+        if not moved:
+            return []
+        # the histories and audit rows in one INSERT each (the histories read afresh if asked)
+        session.execute(sa.insert(MissionEvent), [
+            {"mission_id": mission.id, "at": now, "actor_id": getattr(actor, "id", None),
+             "actor_label": actor.role, "from_status": previous, "to_status": rule.target,
+             "reason": None} for mission, previous in moved])
+        audit.record_many(session, now=now, actor=actor if actor.id else None, action="update",
+                          entity="mission", details={mission.id: {"from": previous, "to": rule.target}
+                                                     for mission, previous in moved})
+        missions = [mission for mission, _previous in moved]
+        for mission in missions:
+            session.expire(mission, ["events"])
+        _follow_needs(session, {mission.need_id for mission in missions}, now=now, actor=actor)
+        run_hooks_many(session, missions, action, actor, now)
+    return missions
+
+
+def _follow_needs(session, need_ids: set[int], *, now: datetime, actor) -> None:
+    """``_follow_need`` for many needs: locked together, their missions' statuses in one query."""
+    if not need_ids:
+        return
+    locked = needs.lock_many(session, need_ids)
+    statuses: dict[int, set[str]] = {need_id: set() for need_id in need_ids}
+    for need_id, status in session.execute(sa.select(Mission.need_id, Mission.status).distinct()
+                                           .where(Mission.need_id.in_(need_ids))):
+        statuses[need_id].add(status)
+    needs.follow_missions_many(
+        session, [(need, bool(statuses[need.id] & set(COMMITTED)), bool(statuses[need.id] & set(DONE)))
+                  for need in locked],
+        now=now, actor=actor if getattr(actor, "id", None) else None,
+        label=getattr(actor, "role", None))
+
+
 def _too_early(mission: Mission, now: datetime) -> bool:
     return now < mission.starts_at
 
@@ -199,6 +260,19 @@ def record(mission: Mission, from_status, to_status, *, actor, now: datetime,
 def run_hooks(session, mission, action, actor, now) -> None:
     for hook in mission_hooks().after_transition:
         hook(session, mission, action, actor, now)
+
+
+def run_hooks_many(session, missions: list[Mission], action, actor, now) -> None:
+    """The hooks of ``missions``' transition: a hook's batch form once for all, else the hook
+    for each mission."""
+    hooks = mission_hooks()
+    for hook in hooks.after_transition:
+        batch = hooks.after_transition_batch.get(hook)
+        if batch is not None:
+            batch(session, missions, action, actor, now)
+            continue
+        for mission in missions:
+            hook(session, mission, action, actor, now)
 
 
 def reschedule(session: Session, mission: Mission, data: dict, *, actor: Actor,

@@ -67,6 +67,15 @@ def report_overdue(session, mission: Mission, now: datetime) -> None:
                           payload=recipients.mission_facts(mission))
 
 
+def reports_overdue(session, missions: list[Mission], now: datetime) -> None:
+    """``report_overdue`` for many missions, in one INSERT (their managers, needs and people
+    loaded by the caller)."""
+    outbox.notify_all(session, [
+        {"user_id": user.id, "kind": "report_overdue", "mission_id": mission.id,
+         "key": f"report_overdue:{mission.id}:{user.id}", "payload": recipients.mission_facts(mission)}
+        for mission in missions for user in recipients.managers(session, mission)], now)
+
+
 def coordinator_registered(session, user, now: datetime) -> None:
     """Registry hook (``user_registered``): tell the active managers and admins that a facility
     coordinator registered and waits to be attached to the facility they named."""

@@ -25,7 +25,7 @@ import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -65,8 +65,9 @@ def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
                                         .where(Notification.key.in_(keys))))
             rows = [_row(candidates[key], now) for key in keys if key not in known]
             if rows:
-                inserted = session.execute(_insert_new(session).values(rows)
-                                           .returning(Notification.id))
+                # executemany (one cached statement, batched by the driver) rather than a
+                # VALUES list of 500 rows, which SQLAlchemy would compile anew every time
+                inserted = session.execute(_insert_new(session).returning(Notification.id), rows)
                 added += len(inserted.all())
     return added
 
@@ -103,6 +104,19 @@ def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
         created_at=now, attempts=0, email_status=_email_status())
     session.add(notification)
     return notification
+
+
+def notify_all(session, notices: list[dict], now: datetime) -> None:
+    """``notify_now`` for many notices at once (dicts of its keyword arguments, with
+    ``user_id`` for ``user``), in one INSERT of the caller's transaction."""
+    if not notices:
+        return
+    email_status = _email_status()
+    session.execute(sa.insert(Notification), [
+        {"user_id": notice["user_id"], "kind": notice["kind"], "key": notice["key"], "due_at": now,
+         "payload": notice.get("payload") or {}, "mission_id": notice.get("mission_id"),
+         "session_id": notice.get("session_id"), "status": Status.SENT, "sent_at": now,
+         "created_at": now, "attempts": 0, "email_status": email_status} for notice in notices])
 
 
 def _email_status() -> str | None:
@@ -147,6 +161,7 @@ def _claim_due(session, now: datetime, worker: str, limit: int) -> list[sa.Row]:
 def _decide(session, batch: list[sa.Row], now: datetime) -> dict[str | None, list[int]]:
     """Row ids by outcome: None (deliver) or the reason to skip."""
     context = _Context.load(session, batch)
+    context.checked = _batch_checks(session, batch, now)
     outcomes: dict[str | None, list[int]] = defaultdict(list)
     for notification in batch:
         outcomes[skip_reason(session, context, notification, now)].append(notification.id)
@@ -154,17 +169,33 @@ def _decide(session, batch: list[sa.Row], now: datetime) -> dict[str | None, lis
     return outcomes
 
 
+def _batch_checks(session, batch: list[sa.Row], now: datetime) -> dict[int, bool]:
+    """The answers of the kinds that check a whole batch at once (one call per kind present),
+    by row id."""
+    checks = mission_hooks().reminder_batch_checks
+    by_kind: dict[str, list[sa.Row]] = defaultdict(list)
+    for notification in batch:
+        if notification.kind in checks:
+            by_kind[notification.kind].append(notification)
+    answers = {}
+    for kind, rows in by_kind.items():
+        answers.update(zip((row.id for row in rows), checks[kind](session, rows, now), strict=True))
+    return answers
+
+
 @dataclass
 class _Context:
     """What a batch refers to, loaded at once, a query per kind of record: its recipients, its
-    missions (with what the validators read) and sessions, and the records the reminder
-    validators check (``producers.preload_for_checks``). Holding these also keeps them in the
+    missions (with what the validators read) and sessions, the records the reminder
+    validators check (``producers.preload_for_checks``), and the answers of the kinds checked
+    a batch at a time (``MissionHooks.reminder_batch_checks``). Holding these also keeps them in the
     session's identity map, where validators find them with ``session.get`` without a query."""
 
     inactive_users: set[int]
     missions: dict[int, Mission]
     sessions: dict[int, MissionSession]
     held: list
+    checked: dict[int, bool] = field(default_factory=dict)   # the batch checks' answers by row id
 
     @classmethod
     def load(cls, session, batch: list[sa.Row]) -> _Context:
@@ -192,6 +223,8 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
     mission = context.missions.get(notification.mission_id)
     if mission is not None and mission.status in WITHDRAWN:
         return "mission_withdrawn"
+    if notification.id in context.checked:
+        return None if context.checked[notification.id] else "no_longer_valid"
     validator = mission_hooks().reminder_validators.get(notification.kind)
     if validator is not None and not validator(session, notification, now):
         return "no_longer_valid"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -73,6 +74,7 @@ def fell_due(moment: datetime, since: datetime | None) -> bool:
     return since is None or moment > since
 
 
+@lru_cache(maxsize=64)   # a run asks again for its predecessor's ``now`` (its ``since``)
 def ended_by(instant: datetime, months: int) -> datetime:
     """The latest end whose ``months``-later date is at or before ``instant``: adding months is
     monotone but clips at month ends, so it is found by bisection (to the microsecond)."""
@@ -453,7 +455,9 @@ def preload_for_checks(session, batch: list) -> list:
             Professional.id.in_(professional_ids))).all()
     return loaded
 
-# The rules above, for the to-do list that must agree with them (``missions.home``).
+# The rules above, for the to-do list that must agree with them (``missions.home``), and the
+# loader options of what a message about a mission names (``scheduler.automation``).
+people_options = _people
 who_can_tick = _who_can_tick
 renewed = _renewed
 

@@ -25,6 +25,8 @@ from diaspora import audit
 from diaspora.auth.models import User
 from diaspora.db import unit_of_work
 from diaspora.errors import Conflict, Forbidden, Invalid, NotFound
+from diaspora.facilities.models import facility_coordinators
+from diaspora.professionals.models import Professional
 from diaspora.security import Actor
 from diaspora.vocabulary import MANAGERS, Mode, Role
 
@@ -46,6 +48,7 @@ from .models import (
 # months never lands on a closed form.
 SURVEY_OPENS_BEFORE = timedelta(days=7)
 SIDE_OF_RELATION = {Role.PROFESSIONAL: "professional", Role.COORDINATOR: "host"}
+SIDE_ROLE = {side: role for role, side in SIDE_OF_RELATION.items()}   # who files each side
 # A report or an answer replaces the previous one whole: what it leaves out is cleared.
 REPORT_OPTIONAL = ("patients_seen", "procedures_done", "tested_count", "pre_score", "post_score",
                    "rating_comment", "barriers_note", "next_steps_note", "narrative")
@@ -260,6 +263,20 @@ def create_follow_ups(session, mission: Mission, action: str, actor, now: dateti
                                  due_at=follow_up_due_at(mission, months)))
 
 
+def create_follow_ups_many(session, missions: list[Mission], action: str, actor, now: datetime) -> None:
+    """``create_follow_ups`` for many missions moved at once (one query for what exists, one
+    INSERT)."""
+    if action != "complete" or not missions:
+        return
+    existing = set(map(tuple, session.execute(sa.select(FollowUp.mission_id, FollowUp.months).where(
+        FollowUp.mission_id.in_([mission.id for mission in missions])))))
+    rows = [{"mission_id": mission.id, "months": months, "created_at": now,
+             "due_at": follow_up_due_at(mission, months)}
+            for mission in missions for months in FOLLOW_UP_MONTHS if (mission.id, months) not in existing]
+    if rows:
+        session.execute(sa.insert(FollowUp), rows)
+
+
 def reports_in_before_close(session, mission: Mission, now: datetime) -> None:
     """Transition guard for "close": both reports filed, or the missing ones waived."""
     missing = missing_sides(session, mission)
@@ -271,18 +288,47 @@ def reports_in_before_close(session, mission: Mission, now: datetime) -> None:
 
 def report_still_due(session, notification, now: datetime) -> bool:
     """Reminder validator for "report_due": the addressee has yet to file their side."""
-    mission = session.get(Mission, notification.mission_id or 0)
-    user = session.get(User, notification.user_id or 0)
-    if mission is None or user is None or mission.status not in REPORTING:
-        return False
-    side = side_of(session, user, mission)
-    return side is not None and side in missing_sides(session, mission)
+    return reports_still_due(session, [notification], now)[0]
+
+
+def reports_still_due(session, notifications: list, now: datetime) -> list[bool]:
+    """Batch check of "report_due" (``MissionHooks.reminder_batch_checks``): for each row,
+    whether its addressee still has a side to file on a mission that awaits reports — one
+    query for the whole batch. The side is the one ``side_of`` gives: the mission's
+    professional reports for "professional", a coordinator of the host facility for "host"."""
+    mission_ids = {n.mission_id for n in notifications if n.mission_id is not None}
+    user_ids = {n.user_id for n in notifications if n.user_id is not None}
+    if not mission_ids or not user_ids:
+        return [False] * len(notifications)
+    coordinating = facility_coordinators
+
+    def awaited(side: str, people, user_column, *on):
+        filed = sa.exists().where(OutcomeReport.mission_id == Mission.id, OutcomeReport.side == side)
+        waived = sa.exists().where(ReportWaiver.mission_id == Mission.id, ReportWaiver.side == side)
+        return (sa.select(Mission.id, User.id).select_from(Mission)
+                .join(people, sa.and_(*on)).join(User, User.id == user_column)
+                .where(Mission.id.in_(mission_ids), user_column.in_(user_ids),
+                       Mission.status.in_(REPORTING), User.role == SIDE_ROLE[side], ~filed, ~waived))
+
+    still = set(map(tuple, session.execute(sa.union_all(
+        awaited("professional", Professional, Professional.user_id,
+                Professional.id == Mission.professional_id),
+        awaited("host", coordinating, coordinating.c.user_id,
+                coordinating.c.facility_id == Mission.facility_id)))))
+    return [(n.mission_id, n.user_id) in still for n in notifications]
 
 
 def follow_up_still_due(session, notification, now: datetime) -> bool:
     """Reminder validator for "follow_up_due": the survey exists and is unanswered."""
-    months = (notification.payload or {}).get("months")
-    follow_up = session.scalar(sa.select(FollowUp).where(FollowUp.mission_id == notification.mission_id,
-                                                         FollowUp.months == months))
-    return (follow_up is not None and follow_up.answered_at is None
-            and follow_up.mission.status in DONE)
+    return follow_ups_still_due(session, [notification], now)[0]
+
+
+def follow_ups_still_due(session, notifications: list, now: datetime) -> list[bool]:
+    """Batch check of "follow_up_due": the survey exists, is unanswered and its mission is
+    done — one query for the whole batch."""
+    mission_ids = {n.mission_id for n in notifications if n.mission_id is not None}
+    open_surveys = set(map(tuple, session.execute(
+        sa.select(FollowUp.mission_id, FollowUp.months).join(Mission, Mission.id == FollowUp.mission_id)
+        .where(FollowUp.mission_id.in_(mission_ids), FollowUp.answered_at.is_(None),
+               Mission.status.in_(DONE))))) if mission_ids else set()
+    return [(n.mission_id, (n.payload or {}).get("months")) in open_surveys for n in notifications]

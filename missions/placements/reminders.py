@@ -44,8 +44,16 @@ def follow_ups_due(session, now: datetime, since: datetime | None = None
 
 
 def follow_up_still_due(session, notification, now: datetime) -> bool:
-    payload = notification.payload or {}
-    follow_up = session.scalar(sa.select(PlacementFollowUp).where(
-        PlacementFollowUp.placement_id == payload.get("placement"),
-        PlacementFollowUp.months == payload.get("months")))
-    return follow_up is not None and follow_up.answered_at is None
+    return follow_ups_still_due(session, [notification], now)[0]
+
+
+def follow_ups_still_due(session, notifications: list, now: datetime) -> list[bool]:
+    """The batch check (``MissionHooks.reminder_batch_checks``): each row's survey exists and
+    is unanswered — one query for the whole batch."""
+    placements = {(n.payload or {}).get("placement") for n in notifications} - {None}
+    unanswered = set(map(tuple, session.execute(
+        sa.select(PlacementFollowUp.placement_id, PlacementFollowUp.months).where(
+            PlacementFollowUp.placement_id.in_(placements),
+            PlacementFollowUp.answered_at.is_(None))))) if placements else set()
+    return [((n.payload or {}).get("placement"), (n.payload or {}).get("months")) in unanswered
+            for n in notifications]

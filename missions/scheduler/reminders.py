@@ -15,8 +15,14 @@ Any part of the missions package can declare reminders without knowing how they 
   costs no query. Whatever the kind, the dispatcher itself drops a reminder whose recipient
   was deactivated or whose mission was cancelled, declined or postponed.
 
-Producers and validators are registered per app, on its ``MissionHooks``
-(``missions.core.hooks``: ``reminder_producers``, ``reminder_validators``).
+A kind whose check needs a query may also declare a *batch check*,
+``fn(session, notifications, now) -> list[bool]``: the same answer for every row of a delivery
+batch at once (one query for all of them, not one per row); the dispatcher prefers it, and the
+row validator can simply be ``batch(session, [notification], now)[0]``.
+
+Producers, validators and batch checks are registered per app, on its ``MissionHooks``
+(``missions.core.hooks``: ``reminder_producers``, ``reminder_validators``,
+``reminder_batch_checks``).
 """
 from __future__ import annotations
 
@@ -41,3 +47,4 @@ ROW_FIELDS = ("id", "user_id", "kind", "key", "due_at", "payload", "mission_id",
 
 Producer = Callable[..., Iterable[Reminder]]   # (session, now, since=None)
 Validator = Callable[[object, object, datetime], bool]
+BatchCheck = Callable[[object, list, datetime], list[bool]]
