@@ -1,21 +1,24 @@
-"""Benchmark: shortlists and the programme-wide plan over 100,000 professionals.
+"""Benchmark: shortlists over 1,000,000 professionals (PostgreSQL) and 100,000 (SQLite).
 
-For SQLite and PostgreSQL, a fresh scratch database is migrated and filled (bulk inserts) with
-the shipped WHO facility lists, 100,000 professionals (about 3 licences, 2 availability windows,
-2–3 languages, 1–2 specialties and skills each; some with past missions or a booking) and
-1,000 approved needs. Then, in a separate process, it prints:
+For SQLite and PostgreSQL, a fresh scratch database is migrated and filled — ``COPY`` on
+PostgreSQL, ``executemany`` on SQLite, streamed 50,000 professionals at a time — with the
+shipped WHO facility lists, the professionals (about 3 licences, 2 availability windows, 2–3
+languages, 1–2 specialties and skills each; some with past missions or a booking) and 1,000
+approved needs. Then, in a separate process, it prints:
 
-- p50/p95 of one shortlist (top 20 with explanations) over 50 needs (for each need, the median
-  of 3 runs);
-- p50/p95 of the floor: the bare SQL query of the hard filters alone (ids only), same needs,
-  timed the same way;
+- p50/p95 of one shortlist (top 20 with explanations) over ``--samples`` needs (for each need,
+  the median of 3 runs);
+- p50/p95 of the floor: the bare SQL query of the hard filters alone (ids only, the same
+  indexes), same needs, timed the same way;
 - their ratio;
-- the time of the programme-wide plan for 200 needs.
+- the time of the programme-wide plan for ``--plan-needs`` needs (0: none).
 
-Targets: shortlist p95 < 250 ms, ratio < 4, plan < 30 s. The query plan of the floor (the
-need most professionals pass) is printed with the indexes it uses.
+Targets (issue 19): shortlist p95 < 250 ms, ratio <= 2. The query plan of the floor (the need
+most professionals pass) is printed with the indexes it uses.
 
-    .venv/bin/python bench/matching.py [--professionals 100000] [--needs 1000] [--postgres URL]
+    .venv/bin/python bench/matching.py [--professionals 1000000] [--sqlite-professionals 100000]
+                                       [--needs 1000] [--samples 50] [--plan-needs 200]
+                                       [--postgres URL] [--keep]
 """
 from __future__ import annotations
 
