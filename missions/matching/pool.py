@@ -60,14 +60,14 @@ def pool_query(session, scoring: Scoring, *, origin_match: bool | None = None,
     done_here = (sa.select(Mission.professional_id, sa.func.count().label("done"))
                  .where(Mission.facility_id == terms.facility_id, Mission.status.in_(DONE))
                  .group_by(Mission.professional_id).subquery("done_here"))
-    selects = [select.add_columns(ceiling(scoring, mode, dialect, done_here.c.done).label("ceiling"))
-               for mode in terms.modes
-               for select in hard_filter_selects(
-                   replace(terms, modes=(mode,)),
-                   sa.select(Professional.id.label("id"), from_host.label("host"))
-                   .select_from(Professional)
-                   .outerjoin(done_here, done_here.c.professional_id == Professional.id),
-                   where=where)]
+    selects = []
+    for mode in terms.modes:
+        columns = (Professional.id.label("id"), from_host.label("host"),
+                   ceiling(scoring, mode, dialect, done_here.c.done).label("ceiling"))
+        selects += hard_filter_selects(
+            replace(terms, modes=(mode,)),
+            sa.select(*columns).select_from(Professional)
+            .outerjoin(done_here, done_here.c.professional_id == Professional.id), where=where)
     rows = selects[0].subquery() if len(selects) == 1 else sa.union_all(*selects).subquery()
     query = sa.select(rows.c.id, rows.c.host, rows.c.ceiling).order_by(
         rows.c.host.desc(), rows.c.ceiling.desc(), rows.c.id)
@@ -149,8 +149,10 @@ def _zone_score(zone: str | None, first: date, last: date) -> sa.ColumnElement[f
     groups = _zones_by_score(zone, first, last)
     if not groups:
         return sa.literal(1.0, sa.Float)
-    return sa.case(*((Professional.timezone.in_(zones), score) for score, zones in groups),
-                   else_=1.0)
+    # one expanding parameter per group: SQLAlchemy does not coerce hundreds of literals
+    return sa.case(*((Professional.timezone.in_(sa.bindparam(None, list(zones), type_=sa.String,
+                                                             expanding=True)), score)
+                     for score, zones in groups), else_=1.0)
 
 
 @lru_cache(maxsize=256)
