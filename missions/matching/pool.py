@@ -47,30 +47,28 @@ GEODESIC_MARGIN = 0.99       # so the ceiling's distance is never longer than th
 ROUNDING = 0.06              # scores are rounded to 0.1: the ceiling covers that, and float error
 
 
-def pool_query(session, scoring: Scoring, *, origin_match: bool | None = None,
-               limit: int | None, offset: int = 0) -> sa.Select:
-    """``(id, host, ceiling)`` of the professionals who pass the hard filters — from the host
-    country (``host``) first, then highest ceiling first; only one of the two groups when
-    ``origin_match`` says which. A professional who passes in both modes may come twice (one
-    row per mode)."""
+def pool_query(session, scoring: Scoring, *, origin_match: bool, limit: int | None,
+               offset: int = 0) -> sa.Select:
+    """``(id, ceiling)`` of the professionals who pass the hard filters, from the host country
+    (``origin_match``) or not, highest ceiling first. A professional who passes in both modes
+    may come twice (one row per mode)."""
     terms = scoring.terms
     dialect = session.get_bind().dialect.name
     from_host = Professional.country_of_origin == terms.country
-    where = [] if origin_match is None else [from_host if origin_match else ~from_host]
     done_here = (sa.select(Mission.professional_id, sa.func.count().label("done"))
                  .where(Mission.facility_id == terms.facility_id, Mission.status.in_(DONE))
                  .group_by(Mission.professional_id).subquery("done_here"))
     selects = []
     for mode in terms.modes:
-        columns = (Professional.id.label("id"), from_host.label("host"),
+        columns = (Professional.id.label("id"),
                    ceiling(scoring, mode, dialect, done_here.c.done).label("ceiling"))
         selects += hard_filter_selects(
             replace(terms, modes=(mode,)),
             sa.select(*columns).select_from(Professional)
-            .outerjoin(done_here, done_here.c.professional_id == Professional.id), where=where)
+            .outerjoin(done_here, done_here.c.professional_id == Professional.id),
+            where=[from_host if origin_match else ~from_host])
     rows = selects[0].subquery() if len(selects) == 1 else sa.union_all(*selects).subquery()
-    query = sa.select(rows.c.id, rows.c.host, rows.c.ceiling).order_by(
-        rows.c.host.desc(), rows.c.ceiling.desc(), rows.c.id)
+    query = sa.select(rows.c.id, rows.c.ceiling).order_by(rows.c.ceiling.desc(), rows.c.id)
     if limit is not None:
         query = query.limit(limit)
     return query.offset(offset) if offset else query

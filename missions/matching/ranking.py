@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,51 +35,56 @@ def rank(session, terms: Terms, *, now: datetime, settings: Settings,
     """The best ``limit`` professionals who can do the work (all when no limit), best first.
 
     The host country's diaspora ranks first, so they are checked first, the others only when
-    fewer than ``limit`` of them can do the work. The database ranks those who pass the hard
-    filters (``pool``: host country first, then by ceiling) and hands them over ``POOL`` rows at
-    a time; they are checked in that order, in batches of ``FIRST_BATCH`` then twice as many
-    each time, until nobody left could enter the best ``limit``: the result is exact, and most
-    of a large group is never loaded.
+    fewer than ``limit`` of them can do the work. Within each group, the database ranks those
+    who pass the hard filters by their ceiling (``pool``); they are checked in that order, in
+    growing batches, until nobody left could enter the best ``limit``: the result is exact, and
+    most of a large group is never loaded.
     """
     scoring = scoring_for(terms, settings, now)
-    rows = _pool(session, scoring, limited=limit is not None)
-    fits: dict[bool, list[Fit]] = {True: [], False: []}   # host country's diaspora or not
+    fits: list[Fit] = []
+    checked = 0
+    for origin_match in (True, False):
+        found, count = _best_fits(session, scoring, origin_match=origin_match, now=now,
+                                  wanted=limit - len(fits) if limit else None)
+        fits.extend(found)
+        checked += count
+        if limit and len(fits) >= limit:
+            break
+    fits.sort(key=lambda fit: (not fit.origin_match, -fit.score, fit.first_start, fit.profile.id))
+    return Ranking(fits=fits[:limit] if limit else fits, checked=checked)
+
+
+def _best_fits(session, scoring: Scoring, *, origin_match: bool, now: datetime,
+               wanted: int | None) -> tuple[list[Fit], int]:
+    """The fits of one group that could be among the best ``wanted`` (all when None), and how
+    many professionals were checked to find them.
+
+    The pool comes from the database highest ceiling first, ``POOL`` rows at a time; its
+    professionals are checked in batches of ``FIRST_BATCH``, then twice as many each time.
+    """
+    terms = scoring.terms
+    fits: list[Fit] = []
     seen: set[int] = set()
-    pending = next(rows, None)
-    group, batch = True, FIRST_BATCH
-    while pending is not None:
-        if bool(pending[1]) != group:
-            group, batch = bool(pending[1]), FIRST_BATCH
-        wanted = limit - len(fits[True]) * (not group) if limit else None
-        if wanted is not None and (wanted <= 0 or (
-                len(fits[group]) >= wanted and
-                heapq.nlargest(wanted, (fit.score for fit in fits[group]))[-1] > pending[2])):
-            break   # nobody left could enter the list
-        chunk = []
-        while pending is not None and bool(pending[1]) == group and len(chunk) < batch:
-            chunk.append(pending[0])
-            pending = next(rows, None)
-        ids = [professional_id for professional_id in dict.fromkeys(chunk)
-               if professional_id not in seen]
-        seen.update(ids)
-        profiles = load_batch(session, terms, ids, now=now, settings=settings)
-        fits[group].extend(fit for profile in profiles.values()
-                           if (fit := best_fit(profile, scoring)) is not None)
-        batch *= 2
-    ranked = sorted(fits[True] + fits[False], key=lambda fit: (
-        not fit.origin_match, -fit.score, fit.first_start, fit.profile.id))
-    return Ranking(fits=ranked[:limit] if limit else ranked, checked=len(seen))
-
-
-def _pool(session, scoring: Scoring, *, limited: bool) -> Iterator[tuple[int, bool, float]]:
-    """The pool's rows ``(id, host, ceiling)`` in order, fetched ``POOL`` rows at a time (then
-    four times as many each time), or all at once when not ``limited``."""
-    offset, size = 0, POOL if limited else None
+    offset, size, batch = 0, POOL if wanted else None, FIRST_BATCH
     while True:
-        rows = session.execute(pool_query(session, scoring, limit=size, offset=offset)).all()
-        yield from rows
+        rows = session.execute(pool_query(session, scoring, origin_match=origin_match,
+                                          limit=size, offset=offset)).all()
+        position = 0
+        while position < len(rows):
+            if wanted and len(fits) >= wanted and \
+                    heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > rows[position][1]:
+                return fits, len(seen)
+            ids = list(dict.fromkeys(professional_id for professional_id, _ceiling
+                                     in rows[position:position + batch]
+                                     if professional_id not in seen))
+            seen.update(ids)
+            profiles = load_batch(session, terms, ids, now=now, settings=scoring.settings)
+            fits.extend(fit for profile in profiles.values()
+                        if (fit := best_fit(profile, scoring)) is not None)
+            position += batch
+            batch *= 2
         if size is None or len(rows) < size:
-            return
+            return fits, len(seen)
         offset += len(rows)
         size *= 4
 
