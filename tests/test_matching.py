@@ -365,6 +365,53 @@ def test_checking_the_most_promising_first_gives_the_exact_ranking(make_need, ma
     assert best.checked < everyone.checked == 8
 
 
+@pytest.mark.parametrize("mode", ["physical", "virtual", "either"])
+def test_the_ceiling_in_sql_is_never_below_the_score(mode, make_need, make_facility,
+                                                     make_professional):
+    """What makes checking the SQL ranking's pool only exact: for every professional who
+    passes the hard filters, the ceiling the database ranks on is at least their score."""
+    from missions.matching.pool import pool_query
+    from missions.matching.profiles import load_batch
+
+    facility = make_facility()
+    places = [("Europe/London", 51.5, -0.13), ("America/New_York", 40.7, -74.0),
+              ("Africa/Accra", 5.6, -0.19), ("Asia/Kolkata", None, None)]
+    windows = [(APRIL,), (SPRING,), ((date(2026, 3, 20), date(2026, 4, 20), "physical", None),
+                                     (date(2026, 4, 10), date(2026, 5, 30), "virtual", 6)),
+               ((date(2026, 5, 1), date(2026, 7, 31), "either", 2),)]
+    skills = [[], ["caesarean section"], ["caesarean section", "partograph"]]
+    people = []
+    for n in range(12):
+        zone, latitude, longitude = places[n % 4]
+        people.append(make_professional(
+            skills=skills[n % 3], windows=windows[n % 4], languages=(("en",), ("fr",))[n % 2],
+            timezone=zone, latitude=latitude, longitude=longitude,
+            country_of_origin=("GH", "NG")[n % 2]))
+    need = make_need(facility=facility, mode=mode, skills=["caesarean section", "partograph"],
+                     languages=["en", "tw"], weeks=6, sessions_per_week=2, session_hours=1.5,
+                     duration_days=14 if mode != "virtual" else None)
+    past_mission(people[0], facility, need, ended=date(2025, 6, 1))
+    past_mission(people[4], facility, need, ended=date(2026, 2, 1))
+    terms = matching.terms_of(need)
+    scoring = scoring_for(terms, matching.Settings(), START)
+    fits = 0
+    for origin_match in (True, False):
+        rows = db.session.execute(pool_query(db.session, scoring, origin_match=origin_match,
+                                             limit=None)).all()
+        ceilings = {}
+        for professional_id, ceiling in rows:
+            ceilings[professional_id] = max(ceiling, ceilings.get(professional_id, 0))
+        assert [c for _id, c in rows] == sorted((c for _id, c in rows), reverse=True)
+        profiles = load_batch(db.session, terms, list(ceilings), now=START,
+                              settings=matching.Settings())
+        for profile in profiles.values():
+            fit = best_fit(profile, scoring)
+            if fit is not None:
+                fits += 1
+                assert ceilings[profile.id] >= fit.score, profile
+    assert fits >= 6
+
+
 # --- properties (pure: no database) -------------------------------------------------------
 
 FIRST = date(2026, 4, 1)

@@ -165,3 +165,38 @@ def test_a_shortlist_page_does_not_grow_with_its_candidates(app, signed_in, mana
     page = browser.get(f"/needs/{need.id}/shortlist").get_data(as_text=True)
     assert page.count("Mensah") >= 10  # every candidate is listed
     assert large == small, f"{small} queries with 2 candidates, {large} with 10"
+
+
+def test_a_shortlist_runs_as_many_queries_for_30_candidates_as_for_3(app, make_need,
+                                                                     make_facility,
+                                                                     make_professional,
+                                                                     propose):
+    """The shortlist service: the hard filters and the ranking in SQL, then one query per
+    kind of row for the pool checked (profiles, skills, missions, windows, bookings, licences,
+    languages), whatever the number of candidates."""
+    from missions import matching
+    from tests.conftest import START
+
+    facility = make_facility()
+    need = make_need(facility=facility, mode="either", skills=["partograph"], weeks=4,
+                     sessions_per_week=1, session_hours=2.0)
+
+    def queries():
+        with app.app_context(), count_queries(app) as counted:
+            shortlist = matching.shortlist(db.session, need, now=START, limit=40)
+        return len(counted), len(shortlist)
+
+    def grow(n):
+        for i in range(n):
+            professional = make_professional(skills=["partograph"] if i % 2 else [],
+                                             country_of_origin=("GH", "NG")[i % 2])
+            if i % 5 == 0:
+                propose(make_need(facility=facility), professional,
+                        starts_on=date(2026, 5, 4) + timedelta(days=i))
+
+    grow(3)
+    small, listed_small = queries()
+    grow(27)
+    large, listed_large = queries()
+    assert (listed_small, listed_large) == (3, 30)
+    assert large == small <= 20, f"{small} queries for 3 candidates, {large} for 30"

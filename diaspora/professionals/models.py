@@ -27,8 +27,10 @@ class Professional(db.Model):
         sa.Index("ix_professionals_availability_updated", "availability_updated_at"),
         sa.Index("ix_professionals_created", "created_at"),
         # the shortlist's first hard filters: consenting professionals of a cadre
+        # (SQLite: as the queries state consent; PostgreSQL: read by index-only scans)
         sa.Index("ix_professionals_consenting_cadre", "cadre", "offers_physical", "offers_virtual",
-                 postgresql_where=sa.text("consent_given"), sqlite_where=sa.text("consent_given")),
+                 postgresql_where=sa.text("consent_given"), sqlite_where=sa.text("consent_given = 1"),
+                 postgresql_include=["id", "country_of_origin"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,10 +120,15 @@ class Professional(db.Model):
 
 class ProfessionalSpecialty(db.Model):
     __tablename__ = "professional_specialties"
+    __table_args__ = (
+        # the shortlist's specialty filter (PostgreSQL: read by index-only scans)
+        sa.Index("ix_professional_specialties_specialty", "specialty",
+                 postgresql_include=["professional_id"]),
+    )
 
     professional_id: Mapped[int] = mapped_column(
         sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
-    specialty: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+    specialty: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
 class ProfessionalCadre(db.Model):
@@ -179,7 +186,8 @@ class Licence(db.Model):
         sa.CheckConstraint("valid_until >= valid_from", name="valid_range"),
         sa.Index("ix_licences_country_valid", "country", "valid_until"),
         sa.Index("ix_licences_valid_until", "valid_until"),      # expiry reminders
-        sa.Index("ix_licences_professional_country", "professional_id", "country", "valid_until"),
+        sa.Index("ix_licences_professional_country", "professional_id", "country", "valid_until",
+                 postgresql_include=["valid_from"]),   # the shortlist's licence filter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +223,7 @@ class AvailabilityWindow(db.Model):
         sa.CheckConstraint("hours_per_week IS NULL OR (hours_per_week > 0 AND hours_per_week <= 80)",
                            name="hours_per_week"),
         sa.Index("ix_availability_windows_professional_range", "professional_id", "starts_on",
-                 "ends_on"),
+                 "ends_on", postgresql_include=["kind", "mode", "hours_per_week"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,25 +2,26 @@
 
 How a shortlist is made:
 
-1. **Hard filters, in SQL** (one query, ``hard_filters``): consent given; the cadre (and the
+1. **Hard filters, in SQL** (``filters.hard_filter_query``): consent given; the cadre (and the
    specialty when the need names one); a mode the need accepts and the professional offers; for
    in-person clinical work a licence in the host country that could cover a stay inside the
    need's window; availability windows that could hold the work. The query is a necessary
-   condition, cheap enough to run over the whole registry.
+   condition, served by indexes (one SELECT per mode and way of holding the cadre: no OR).
 2. **Ranking**: the diaspora of the host country first, then by score, then by the earliest
    start. So the host country's diaspora is examined first, the others only when fewer than
    the number asked for can do the work.
-3. **Upper bounds**: for those who pass, the skills asked for that they have and their
-   missions are loaded in bulk (one query each, ``IN`` on their ids). That bounds each
-   professional's score: what it would be were they free on every day of the window and
-   speaking every language asked.
-4. **Exact checks**, in the order of the upper bound and in growing batches, until nobody left
-   could enter the list: windows, blackouts, bookings, licences and languages are loaded for
-   the batch, and availability is worked out day by day over the need's window, mode by mode
-   — available
-   days (windows of that mode; online, with enough hours a week) minus blackouts minus days
-   already booked; a run of consecutive days long enough for the work; for in-person clinical
-   work one licence valid in the host country on every day of the run (the rule of
+3. **Ceilings, in SQL** (``pool``): the same query gives each professional who passes a
+   ceiling — the score they would reach were they free on every day their windows cover, with
+   no recent mission — from the skills and languages asked that they have, their windows, their
+   home or time zone and their missions at the facility. The database sorts on it and hands
+   over only the top (ids and ceilings): a bounded pool, not everyone who passes.
+4. **Exact checks**, in the pool's order and in growing batches, until nobody left could enter
+   the list: the batch's profiles, skills, missions, windows, blackouts, bookings, licences and
+   languages are loaded (one query each, ``profiles.load_batch``), and availability is worked
+   out day by day over the need's window, mode by mode — available days (windows of that mode;
+   online, with enough hours a week) minus blackouts minus days already booked; a run of
+   consecutive days long enough for the work; for in-person clinical work one licence valid in
+   the host country on every day of the run (the rule of
    ``missions.core.licences.has_licence_for``).
 5. **Soft scores** (each 0..1, weighted by ``MATCH_WEIGHTS``) make a score of 0..100; the
    professional's best mode is suggested, with the earliest start that works.
@@ -28,8 +29,8 @@ How a shortlist is made:
 Explanations (translatable sentences) are written only for the candidates shown.
 
 The modules, in the order a shortlist is made: ``terms`` (what the need asks), ``filters``
-(1, and ``diagnose``), ``profiles`` (3, 4: loading), ``scoring`` (4, 5), ``ranking`` (2, 4,
-``shortlist``), ``explanations``; ``planning`` plans several needs at once, ``views`` serves
+(1, and ``diagnose``), ``pool`` (3), ``profiles`` (4: loading), ``scoring`` (4, 5),
+``ranking`` (2, 4, ``shortlist``), ``explanations``; ``planning`` plans several needs at once, ``views`` serves
 shortlists and plans.
 """
 from .explanations import CRITERION_LABELS, Candidate, Criterion

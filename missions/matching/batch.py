@@ -480,7 +480,7 @@ class Ranker:
         return self.registry.names[professional_id]
 
     def _profile(self, position: int, terms: Terms) -> Profile:
-        """The professional as ``profiles.load_profiles`` and ``load_details`` make them."""
+        """The professional as ``profiles.load_batch`` makes them."""
         registry = self.registry
         residence, city, zone, location = registry.homes[registry.home[position]]
         offers = int(registry.offers[position])

@@ -73,7 +73,7 @@ def _cadre(terms: Terms) -> sa.ColumnElement[bool]:
 def _consent(terms: Terms) -> sa.ColumnElement[bool]:
     """The registry consent and, for a need of a programme, consent to that programme (see
     ``Professional.consents_to``)."""
-    registry = Professional.consent_given.is_(True)
+    registry = Professional.consent_given == sa.true()   # as the partial index states it
     if terms.programme_id is None:
         return registry
     return sa.and_(registry, sa.exists().where(
@@ -85,7 +85,7 @@ def _mode_conditions(terms: Terms, mode: str) -> dict[str, sa.ColumnElement[bool
     offered = Professional.offers_physical if mode == Mode.PHYSICAL else Professional.offers_virtual
     span = timedelta(days=terms.span(mode) - 1)
     last_start, first_end = terms.last - span, terms.first + span
-    conditions = {"mode": offered.is_(True)}
+    conditions = {"mode": offered == sa.true()}
     if mode in terms.licence_modes:
         conditions["licence"] = sa.exists().where(
             Licence.professional_id == Professional.id, Licence.country == terms.country,
@@ -112,26 +112,28 @@ def _window_exists(terms: Terms, mode: str, *, starts_by: date,
 def hard_filter_query(terms: Terms, *columns, where=()) -> sa.Select | sa.CompoundSelect:
     """``columns`` (the id by default) of the professionals who pass the hard filters.
 
-    One SELECT per mode the need accepts, joined by UNION: PostgreSQL plans each mode's
-    EXISTS conditions as joins, which it cannot do for an OR of them.
+    One SELECT per mode the need accepts and way of holding the cadre (``hard_filter_selects``),
+    joined by UNION.
     """
-    common = list(_common_conditions(terms).values())
-    selects = [sa.select(*(columns or [Professional.id]))
-               .where(*common, *_mode_conditions(terms, mode).values(), *where)
-               for mode in terms.modes]
+    selects = hard_filter_selects(terms, sa.select(*(columns or [Professional.id])), where=where)
     return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 
-def candidates_query(terms: Terms, *, origin_match: bool) -> sa.Select | sa.CompoundSelect:
-    """The professionals who pass the hard filters, with the columns a profile needs: those
-    from the host country, or (``origin_match`` false) the others."""
-    from_host = Professional.country_of_origin == terms.country
-    return hard_filter_query(
-        terms, Professional.id, Professional.given_name, Professional.family_name,
-        Professional.country_of_origin, Professional.country_of_residence,
-        Professional.city_of_residence, Professional.timezone, Professional.latitude,
-        Professional.longitude, Professional.offers_physical, Professional.offers_virtual,
-        where=[from_host if origin_match else ~from_host])
+def hard_filter_selects(terms: Terms, select: sa.Select, *, where=()) -> list[sa.Select]:
+    """``select`` restricted to the professionals who pass the hard filters: one copy per mode
+    the need accepts (PostgreSQL plans each mode's EXISTS conditions as joins, which it cannot
+    do for an OR of them) and per way of holding the cadre (as the main one, served by the
+    partial index ``ix_professionals_consenting_cadre``; or as another one, from
+    ``professional_cadres``), so that no OR hides an index. A professional may pass in several
+    copies: join them by UNION to count each once."""
+    common = [condition for name, condition in _common_conditions(terms).items()
+              if name != "cadre"]
+    others = sa.select(ProfessionalCadre.professional_id).where(
+        ProfessionalCadre.cadre == terms.cadre)
+    cadre_held = [Professional.cadre == terms.cadre,
+                  sa.and_(Professional.cadre != terms.cadre, Professional.id.in_(others))]
+    return [select.where(held, *common, *_mode_conditions(terms, mode).values(), *where)
+            for mode in terms.modes for held in cadre_held]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Professionals as matching sees them, loaded in bulk in two steps (see ``ranking.rank``)."""
+"""Professionals as matching sees them, loaded in bulk batch by batch (see ``ranking.rank``)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -11,13 +11,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from diaspora.documents.models import Verification
-from diaspora.professionals.models import AvailabilityWindow, Licence, ProfessionalLanguage, ProfessionalSkill
+from diaspora.professionals.models import (
+    AvailabilityWindow,
+    Licence,
+    Professional,
+    ProfessionalLanguage,
+    ProfessionalSkill,
+)
 from diaspora.vocabulary import Mode
 
 from ..core.models import Booking, Mission
 from ..core.vocabulary import DONE, HOLDING
 from ..sessions.series import day_span
-from .filters import candidates_query
 from .terms import MODES, Settings, Terms
 
 OFFERED = {(True, True): MODES, (True, False): (Mode.PHYSICAL,), (False, True): (Mode.VIRTUAL,),
@@ -29,8 +34,7 @@ CHUNK = 5000                 # ids per IN (...) list
 class Profile:
     """A professional as matching sees them: what the checks and scores are computed from.
 
-    Loaded in two steps (see ``rank``): first what the upper bound needs, then, for the
-    professionals checked, their windows, blackouts, bookings, licences and languages.
+    Loaded for the professionals checked, a batch at a time (``load_batch``).
     """
 
     id: int
@@ -53,17 +57,29 @@ class Profile:
     verified_licences: frozenset[tuple[date, date]] = frozenset()   # of those, verified (issue 18)
 
 
-def load_profiles(session, terms: Terms, *, origin_match: bool, now: datetime,
-                  settings: Settings) -> dict[int, Profile]:
-    """Run the hard-filter query, then load the skills and missions of those who pass (one
-    query each)."""
-    query = candidates_query(terms, origin_match=origin_match)
-    profiles = {row[0]: _profile(row) for row in session.execute(query)}
-    for chunk in _chunks(list(profiles)):
+PROFILE_COLUMNS = (Professional.id, Professional.given_name, Professional.family_name,
+                   Professional.country_of_origin, Professional.country_of_residence,
+                   Professional.city_of_residence, Professional.timezone, Professional.latitude,
+                   Professional.longitude, Professional.offers_physical,
+                   Professional.offers_virtual)
+
+
+def load_batch(session, terms: Terms, ids: list[int], *, now: datetime,
+               settings: Settings) -> dict[int, Profile]:
+    """The profiles of ``ids`` with everything the checks and scores need, in a constant
+    number of queries (one per kind of row) whatever the number of ids."""
+    profiles: dict[int, Profile] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(sa.select(*PROFILE_COLUMNS)
+                               .where(_among(session, Professional.id, chunk)))
+        batch = {row[0]: _profile(row) for row in rows}
         if terms.skills:
-            _attach_skills(session, terms, profiles, chunk)
-        _attach_missions(session, terms, profiles, chunk, now=now, settings=settings)
-    return profiles
+            _attach_skills(session, terms, batch, chunk)
+        _attach_missions(session, terms, batch, chunk, now=now, settings=settings)
+        load_details(session, terms, batch)
+        profiles.update(batch)
+    return {professional_id: profiles[professional_id] for professional_id in ids
+            if professional_id in profiles}
 
 
 def load_details(session, terms: Terms, profiles: dict[int, Profile]) -> None:
@@ -79,7 +95,7 @@ def load_details(session, terms: Terms, profiles: dict[int, Profile]) -> None:
 
 
 def _profile(row) -> Profile:
-    """A profile from a row of ``candidates_query``."""
+    """A profile from a row of ``PROFILE_COLUMNS``."""
     (professional_id, given_name, family_name, origin, residence, city, zone, latitude,
      longitude, physical, virtual) = row
     location = None if latitude is None or longitude is None else (latitude, longitude)

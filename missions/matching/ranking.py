@@ -15,11 +15,13 @@ from diaspora.needs.models import Need
 from diaspora.vocabulary import MATCHABLE, NeedStatus
 
 from .explanations import Candidate, candidate
-from .profiles import Profile, load_details, load_profiles
-from .scoring import Fit, Scoring, best_fit, scoring_for, upper_bound
+from .pool import pool_query
+from .profiles import load_batch
+from .scoring import Fit, Scoring, best_fit, scoring_for
 from .terms import Settings, Terms, terms_of
 
 FIRST_BATCH = 100            # professionals checked first; each further batch twice as many
+POOL = 1000                  # rows of the SQL ranking fetched at a time
 
 
 @dataclass(frozen=True)
@@ -33,18 +35,16 @@ def rank(session, terms: Terms, *, now: datetime, settings: Settings,
     """The best ``limit`` professionals who can do the work (all when no limit), best first.
 
     The host country's diaspora ranks first, so they are checked first, the others only when
-    fewer than ``limit`` of them can do the work. Within each group, professionals are checked
-    in the order of their upper bound (``upper_bound``), in growing batches, until nobody left
-    could enter the best ``limit``: the result is exact, and most of a large group is never
-    checked.
+    fewer than ``limit`` of them can do the work. Within each group, the database ranks those
+    who pass the hard filters by their ceiling (``pool``); they are checked in that order, in
+    growing batches, until nobody left could enter the best ``limit``: the result is exact, and
+    most of a large group is never loaded.
     """
     scoring = scoring_for(terms, settings, now)
     fits: list[Fit] = []
     checked = 0
     for origin_match in (True, False):
-        profiles = load_profiles(session, terms, now=now, settings=settings,
-                                 origin_match=origin_match)
-        found, count = _best_fits(session, profiles, scoring,
+        found, count = _best_fits(session, scoring, origin_match=origin_match, now=now,
                                   wanted=limit - len(fits) if limit else None)
         fits.extend(found)
         checked += count
@@ -54,25 +54,39 @@ def rank(session, terms: Terms, *, now: datetime, settings: Settings,
     return Ranking(fits=fits[:limit] if limit else fits, checked=checked)
 
 
-def _best_fits(session, profiles: dict[int, Profile], scoring: Scoring, *,
+def _best_fits(session, scoring: Scoring, *, origin_match: bool, now: datetime,
                wanted: int | None) -> tuple[list[Fit], int]:
-    """The fits among ``profiles`` that could be among the best ``wanted`` (all when None),
-    and how many professionals were checked to find them."""
-    bounds = {profile.id: upper_bound(profile, scoring) for profile in profiles.values()}
-    queue = sorted(profiles.values(), key=lambda profile: -bounds[profile.id])
+    """The fits of one group that could be among the best ``wanted`` (all when None), and how
+    many professionals were checked to find them.
+
+    The pool comes from the database highest ceiling first, ``POOL`` rows at a time; its
+    professionals are checked in batches of ``FIRST_BATCH``, then twice as many each time.
+    """
+    terms = scoring.terms
     fits: list[Fit] = []
-    checked, batch = 0, FIRST_BATCH
-    while checked < len(queue):
-        if wanted and len(fits) >= wanted and \
-                heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > bounds[queue[checked].id]:
-            break
-        chunk = {profile.id: profile for profile in queue[checked:checked + batch]}
-        load_details(session, scoring.terms, chunk)
-        fits.extend(fit for profile in chunk.values()
-                    if (fit := best_fit(profile, scoring)) is not None)
-        checked += len(chunk)
-        batch *= 2
-    return fits, checked
+    seen: set[int] = set()
+    offset, size, batch = 0, POOL if wanted else None, FIRST_BATCH
+    while True:
+        rows = session.execute(pool_query(session, scoring, origin_match=origin_match,
+                                          limit=size, offset=offset)).all()
+        position = 0
+        while position < len(rows):
+            if wanted and len(fits) >= wanted and \
+                    heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > rows[position][1]:
+                return fits, len(seen)
+            ids = list(dict.fromkeys(professional_id for professional_id, _ceiling
+                                     in rows[position:position + batch]
+                                     if professional_id not in seen))
+            seen.update(ids)
+            profiles = load_batch(session, terms, ids, now=now, settings=scoring.settings)
+            fits.extend(fit for profile in profiles.values()
+                        if (fit := best_fit(profile, scoring)) is not None)
+            position += batch
+            batch *= 2
+        if size is None or len(rows) < size:
+            return fits, len(seen)
+        offset += len(rows)
+        size *= 4
 
 
 def require_matchable(need: Need) -> None:

@@ -81,8 +81,8 @@ def best_fit(profile: Profile, scoring: Scoring) -> Fit | None:
 
 def upper_bound(profile: Profile, scoring: Scoring) -> float:
     """The best score the professional could reach, were they free every day of the window and
-    speaking every language asked: computed before those are loaded, it tells who is worth
-    checking."""
+    speaking every language asked (the Python counterpart of ``pool.ceiling``, which the
+    database ranks on)."""
     terms = scoring.terms
     best = 0.0
     for mode in terms.modes:
