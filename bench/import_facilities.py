@@ -122,7 +122,7 @@ def measure_floor(url: str, path: Path) -> dict:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader)
-            mapped, _problems = validate_rows(header, list(enumerate(reader, start=2)), now)
+            mapped, _keys, _problems = validate_rows(header, list(enumerate(reader, start=2)), now)
         seen, prepared = set(), []
         for row in mapped:
             if row["external_id"] not in seen:

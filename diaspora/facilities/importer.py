@@ -24,18 +24,18 @@ import hashlib
 import io
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
-from .. import geo, reference
+from .. import bulk, geo, reference
+from ..fastload import FastLoader
 from ..schemas import BaseSchema
 from .corrections import apply_corrections
 from .models import Facility
@@ -139,16 +139,23 @@ class FacilityRowSchema(BaseSchema):
             raise ValidationError(_l("Unknown ISO 3166 alpha-3 code."), field_name="iso3c")
 
 
+def place_key(iso3: str, admin1: str | None, name: str, facility_type: str | None) -> str:
+    """Country, region, name and type of a row, folded: the same place but for coordinates
+    (``external_id`` adds them; ``nearby`` merges rows with this key a few metres apart)."""
+    return "|".join((iso3.upper(), fold(admin1), fold(name), fold(facility_type)))
+
+
 def external_id(iso3: str, admin1: str | None, name: str, facility_type: str | None,
-                latitude: float | None, longitude: float | None) -> str:
-    """A stable identity for a source row (see the module docstring)."""
+                latitude: float | None, longitude: float | None, *, key: str | None = None) -> str:
+    """A stable identity for a source row (see the module docstring); ``key`` is its
+    ``place_key`` when already known."""
     coordinates = "" if latitude is None else f"{latitude:.5f},{longitude:.5f}"
-    key = "|".join((iso3.upper(), fold(admin1), fold(name), fold(facility_type), coordinates))
+    key = f"{key or place_key(iso3, admin1, name, facility_type)}|{coordinates}"
     return f"{SOURCE}:{hashlib.sha1(key.encode()).hexdigest()[:24]}"
 
 
-def to_facility(row: dict, now: datetime) -> dict:
-    """Map a validated row to the columns of ``facilities``."""
+def to_facility(row: dict, now: datetime, key: str | None = None) -> dict:
+    """Map a validated row to the columns of ``facilities`` (``key``: its ``place_key``)."""
     latitude, longitude = row["latitude"], row["longitude"]
     if latitude == 0 and longitude == 0:  # "null island": a placeholder, not a location
         latitude = longitude = None
@@ -157,7 +164,7 @@ def to_facility(row: dict, now: datetime) -> dict:
     tier = int(row["tier"]) if row["tier"] is not None else CATEGORY_TIERS.get(category)
     return {
         "external_id": external_id(row["iso3"], row["admin1"], row["name"], row["facility_type"],
-                                   latitude, longitude),
+                                   latitude, longitude, key=key),
         "source": SOURCE,
         "name": " ".join(row["name"].split()),
         "country": country,
@@ -209,42 +216,6 @@ def as_record(header: list[str], values: list[str]) -> dict:
     return record
 
 
-def _upsert(session, rows: list[dict]) -> None:
-    """One multi-row upsert (``INSERT ... ON CONFLICT (external_id) DO UPDATE``).
-
-    This is the hot path of a 100,000-row import, so it goes straight to the driver's
-    ``executemany``; values are converted by the columns' own SQLAlchemy bind processors.
-    """
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO facilities ({', '.join(columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))}) "
-           f"ON CONFLICT (external_id) DO UPDATE SET "
-           + ", ".join(f"{column} = excluded.{column}" for column in UPDATED_COLUMNS))
-    table = Facility.__table__
-    processors = [table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-                  for column in columns]
-    converted: dict = {}  # the same value (e.g. "now") is converted once
-
-    def bind(processor, value):
-        if processor is None or value is None:
-            return value
-        key = (id(processor), value)
-        if key not in converted:
-            converted[key] = processor(value)
-        return converted[key]
-
-    values = [tuple(bind(p, row[c]) for p, c in zip(processors, columns)) for row in rows]
-    connection.exec_driver_sql(sql, values)
-
-
-def _existing(session, keys: Iterable[str]) -> set[str]:
-    return set(session.scalars(sa.select(Facility.external_id)
-                               .where(Facility.external_id.in_(list(keys)))))
-
-
 def plain_messages(messages):
     """Error messages as plain strings (lazy translations resolved), safe to pickle."""
     if isinstance(messages, dict):
@@ -254,20 +225,41 @@ def plain_messages(messages):
     return str(messages)
 
 
-def validate_rows(header: list[str], numbered_rows: list[tuple[int, list[str]]],
-                  now: datetime) -> tuple[list[dict], list[RowProblem]]:
-    """Validate and map a chunk of ``(line, values)``: the CPU-bound half of an import.
+def _row_checks(data: dict) -> bool:
+    """``FacilityRowSchema``'s schema-level validators, for the fast path."""
+    return ((data["latitude"] is None) == (data["longitude"] is None)
+            and reference.alpha2_from_alpha3(data["iso3"]) is not None)
 
-    Runs in the importing process or in a worker process (see ``workers``).
+
+def validate_rows(header: list[str], numbered_rows: list[tuple[int, list[str]]],
+                  now: datetime) -> tuple[list[dict], list[str], list[RowProblem]]:
+    """Validate and map a chunk of ``(line, values)``: the CPU-bound half of an import. The
+    facilities (columns), their ``place_key``s and the invalid rows.
+
+    A row goes through ``FastLoader`` (plain checks built from the schema's own fields); a row
+    it is not sure of goes through ``FacilityRowSchema``, which answers the same data or the
+    row's error messages. Runs in the importing process or in a worker process (``workers``).
     """
     schema = FacilityRowSchema()
-    facilities, problems = [], []
+    fast = FastLoader(schema, handled_hooks=("_blanks", "_coordinates_together", "_known_country"),
+                      check=_row_checks)
+    # Each column's cell (the last one when a name repeats), blank → None like ``_blanks``.
+    positions = list(dict(zip(header, range(len(header)))).items())
+    facilities, keys, problems = [], [], []
     for line, values in numbered_rows:
-        try:
-            facilities.append(to_facility(schema.load(as_record(header, values)), now))
-        except ValidationError as error:
-            problems.append(RowProblem(line, plain_messages(error.messages)))
-    return facilities, problems
+        size = len(values)
+        data = fast.load({column: (values[i].strip() or None) if i < size else None
+                          for column, i in positions})
+        if data is None:
+            try:
+                data = schema.load(as_record(header, values))
+            except ValidationError as error:
+                problems.append(RowProblem(line, plain_messages(error.messages)))
+                continue
+        key = place_key(data["iso3"], data["admin1"], data["name"], data["facility_type"])
+        facilities.append(to_facility(data, now, key))
+        keys.append(key)
+    return facilities, keys, problems
 
 
 def _chunks(rows: Iterator[list[str]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
@@ -317,28 +309,27 @@ def import_facilities(session, source, *, now: datetime, strict: bool = False,
     workers = default_workers(source) if workers is None else workers
     header, rows, close = open_rows(source)
 
-    def store(facilities: list[dict], problems: list[RowProblem]) -> None:
+    def store(facilities: list[dict], keys: list[str], problems: list[RowProblem]) -> None:
         report.invalid.extend(problems)
         batch = []
-        for facility in facilities:
+        for facility, key in zip(facilities, keys, strict=True):
             if facility["external_id"] in seen:
                 report.duplicates += 1
                 continue
             seen.add(facility["external_id"])
-            if nearby.is_merged(facility):
+            if nearby.is_merged(facility, key):
                 report.merged += 1
                 continue
             _count_unmapped(report.unmapped, facility)
             report.without_coordinates += facility["latitude"] is None
             batch.append(facility)
         if batch:
-            existing = _existing(session, (row["external_id"] for row in batch))
-            report.updated += len(existing)
-            report.inserted += len(batch) - len(existing)
-            if not dry_run:
-                _upsert(session, batch)
-                if not hold_commits:
-                    session.commit()
+            existing = bulk.upsert(session, Facility.__table__, batch, key="external_id",
+                                   update=UPDATED_COLUMNS, dry_run=dry_run)
+            report.updated += existing
+            report.inserted += len(batch) - existing
+            if not dry_run and not hold_commits:
+                session.commit()
         if progress:
             progress(report.rows)
 
