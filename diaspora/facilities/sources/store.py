@@ -29,7 +29,7 @@ from ..vocabulary import CATEGORY_TIERS, category_for, ownership_for, setting_fo
 BATCH_SIZE = 2000
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceUnit:
     """One facility as a source states it (before validation)."""
 
