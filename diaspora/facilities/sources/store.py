@@ -26,7 +26,7 @@ from ..importer import plain_messages
 from ..models import Facility
 from ..vocabulary import CATEGORY_TIERS, category_for, ownership_for, setting_for
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000  # rows a commit: fewer commits (an fsync each), a batch is ~15 MB
 
 
 @dataclass(slots=True)
