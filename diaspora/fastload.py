@@ -48,7 +48,8 @@ class FastLoader:
             raise TypeError(f"{type(schema).__name__}: hooks {sorted(unknown)} are not handled")
         self.check = check
         self.plan = [self._plan(name, field) for name, field in schema.load_fields.items()]
-        self._load = self._compile()
+        self.load: Callable[[dict], dict | None] = self._compile()
+        """What ``schema.load(data)`` answers, or None when the row needs the schema."""
 
     @staticmethod
     def _plan(name: str, field: fields.Field) -> tuple:
@@ -85,10 +86,6 @@ class FastLoader:
             raise TypeError(f"{name}: a callable default is not handled")
         return (field.data_key or name, name, kind, field.required, field.allow_none, default,
                 lowest, highest, choices, pattern)
-
-    def load(self, data: dict) -> dict | None:
-        """What ``schema.load(data)`` answers, or None when the row needs the schema."""
-        return self._load(data)
 
     def _compile(self) -> Callable[[dict], dict | None]:
         """``load`` as straight-line code, one block per field (a loop over the fields with

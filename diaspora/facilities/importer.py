@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -231,6 +232,13 @@ def _row_checks(data: dict) -> bool:
             and reference.alpha2_from_alpha3(data["iso3"]) is not None)
 
 
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[FacilityRowSchema, FastLoader]:
+    schema = FacilityRowSchema()
+    return schema, FastLoader(schema, handled_hooks=("_blanks", "_coordinates_together",
+                                                     "_known_country"), check=_row_checks)
+
+
 def validate_rows(header: list[str], numbered_rows: list[tuple[int, list[str]]],
                   now: datetime) -> tuple[list[dict], list[str], list[RowProblem]]:
     """Validate and map a chunk of ``(line, values)``: the CPU-bound half of an import. The
@@ -240,9 +248,7 @@ def validate_rows(header: list[str], numbered_rows: list[tuple[int, list[str]]],
     it is not sure of goes through ``FacilityRowSchema``, which answers the same data or the
     row's error messages. Runs in the importing process or in a worker process (``workers``).
     """
-    schema = FacilityRowSchema()
-    fast = FastLoader(schema, handled_hooks=("_blanks", "_coordinates_together", "_known_country"),
-                      check=_row_checks)
+    schema, fast = _loaders()
     # Each column's cell (the last one when a name repeats), blank → None like ``_blanks``.
     positions = list(dict(zip(header, range(len(header)))).items())
     facilities, keys, problems = [], [], []

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -168,16 +169,21 @@ def _coordinates_together(data: dict) -> bool:
     return (data.get("latitude") is None) == (data.get("longitude") is None)
 
 
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[SourceUnitSchema, FastLoader]:
+    schema = SourceUnitSchema()
+    return schema, FastLoader(schema, handled_hooks=("_coordinates_together",),
+                              check=_coordinates_together)
+
+
 def store_units(session, source: str, country: str, units: Iterable[SourceUnit], *,
                 now: datetime, dry_run: bool = False, batch_size: int = BATCH_SIZE,
                 progress: Callable[[int], None] | None = None) -> SourceReport:
     """Validate and write ``units`` of ``source`` in ``country`` (see the module docstring)."""
     report = SourceReport()
-    schema = SourceUnitSchema()
     # Plain checks built from the schema; a unit they are not sure of goes through the schema
     # (same data, or the unit's error messages). See ``diaspora.fastload``.
-    fast = FastLoader(schema, handled_hooks=("_coordinates_together",),
-                      check=_coordinates_together)
+    schema, fast = _loaders()
     seen: set[str] = set()
     batch: list[dict] = []
 
