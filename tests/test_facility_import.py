@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import example, given, settings, strategies as st
 
 from diaspora.extensions import db
 from diaspora.facilities.importer import HeaderError, import_facilities
 from diaspora.facilities.models import Facility
-from diaspora.facilities.vocabulary import category_for, ownership_for
+from diaspora.facilities.vocabulary import category_for, fold, ownership_for
 
 from .conftest import START, later
 
@@ -183,3 +185,21 @@ def test_real_who_files_import_completely_and_idempotently(app, name, rows, with
     unmapped = db.session.scalar(sa.select(sa.func.count(Facility.id)).where(
         Facility.category == "other"))
     assert unmapped == 0
+
+
+def whole_text_fold(text):
+    """``fold`` as it was written first (the whole text at once): identities depend on it."""
+    if not text:
+        return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.text(alphabet=st.one_of(
+    st.characters(), st.sampled_from(" \u00a0\u2002\u0301\u00a8\u1680\x85ΣςéÉßİﬁ\u0345"))))
+@example(text="Alto Molócuè  Centro de Saúde ¨ Rural")
+def test_folding_word_by_word_keeps_every_identity(text):
+    assert fold(text) == whole_text_fold(text)

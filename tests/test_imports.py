@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings, strategies as st
 
 from diaspora.extensions import db
 from diaspora.facilities import fhir as fhir_ids, links, requests as facility_requests, uploads
@@ -154,6 +155,43 @@ def test_a_unit_closed_in_the_future_is_still_open():
     units = dhis2.read_json(dhis2_json(dhis2_units(closed_date="2099-01-01")).decode())
     closing = {u.uid: u.closed_on for u in dhis2.facilities(units, today=START.date())}
     assert closing["OldChps0001"] is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                  max_size=3), max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(document=st.dictionaries(st.sampled_from(["organisationUnits", "pager", "x", ""]),
+                                json_values, max_size=4),
+       units=st.lists(st.sampled_from(dhis2_units()) | json_values, max_size=4),
+       indent=st.sampled_from([None, 0, 2, "\t"]), cut=st.integers(min_value=0, max_value=400))
+def test_dhis2_json_is_read_unit_by_unit_as_json_loads_reads_it(document, units, indent, cut):
+    """The streamed reader gives what reading the whole document gives, and refuses what
+    json.loads refuses (a text cut short, a value that is not an object)."""
+    if isinstance(document.get("organisationUnits"), list) or not document:
+        document["organisationUnits"] = units
+    whole_text = json.dumps(document, indent=indent)
+    repeated = (f'{{"organisationUnits": {json.dumps(units)}, "x": 1, '
+                f'"organisationUnits": {json.dumps(document.get("x"))}}}')
+    for text in (whole_text, whole_text[:cut], whole_text + " ]", whole_text[:cut] + "}",
+                 json.dumps(units), " " + json.dumps(document) + " \n", repeated,
+                 repeated.replace("1, ", "1 ")):
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            with pytest.raises(dhis2.SourceProblemError, match="not JSON"):
+                dhis2.read_json(text)
+            continue
+        expected = whole.get("organisationUnits") if isinstance(whole, dict) else None
+        if not isinstance(expected, list):
+            with pytest.raises(dhis2.SourceProblemError, match="no list of organisationUnits"):
+                dhis2.read_json(text)
+            continue
+        assert dhis2.read_json(text) == [dhis2._org_unit(unit, position)
+                                         for position, unit in enumerate(expected, start=1)]
 
 
 def test_a_managers_correction_survives_every_reimport(app, make_user):

@@ -17,13 +17,15 @@ class NearDuplicates:
         self.tolerance = tolerance
         self.kept: dict[tuple, list[tuple[float, float]]] = {}
 
-    def is_merged(self, facility: dict) -> bool:
-        """Whether ``facility`` repeats a kept one nearby; otherwise it is kept."""
+    def is_merged(self, facility: dict, key: str | tuple | None = None) -> bool:
+        """Whether ``facility`` repeats a kept one nearby; otherwise it is kept. ``key``: its
+        country, region, name and type already folded (``importer.place_key``)."""
         latitude, longitude = facility["latitude"], facility["longitude"]
         if latitude is None:
             return False
-        key = (facility["country"], fold(facility["admin1"]), fold(facility["name"]),
-               fold(facility["facility_type"]))
+        if key is None:
+            key = (facility["country"], fold(facility["admin1"]), fold(facility["name"]),
+                   fold(facility["facility_type"]))
         points = self.kept.setdefault(key, [])
         for kept_latitude, kept_longitude in points:
             if (abs(kept_latitude - latitude) <= self.tolerance

@@ -83,7 +83,16 @@ def fold(text: str | None) -> str:
         return ""
     if text.isascii():
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Word by word (words repeat: "centre", "santé"): the same as folding the whole text, as
+    # every step works per character and whitespace stays whitespace.
+    return " ".join(filter(None, map(_fold_word, text.split())))
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
 

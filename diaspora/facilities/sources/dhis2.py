@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,7 @@ REGION_LEVEL = 2
 DISTRICT_LEVEL = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class OrgUnit:
     line: int
     uid: str | None
@@ -34,34 +35,100 @@ class OrgUnit:
     level: int | None
     parent: str | None
     path: str | None
-    geometry: object
+    point: tuple  # (latitude, longitude, how) from the geometry: see ``_point``
     closed: str | None
     groups: tuple[str, ...] = ()
 
 
 def read_json(text: str) -> list[OrgUnit]:
+    """The units of the export. Each unit is read as soon as it is decoded, so the whole
+    document is never held as Python objects (100,000 units: a few tens of MB, not hundreds)."""
     try:
-        document = json.loads(text)
+        units = _top_level_list(text, "organisationUnits", _org_unit)
     except ValueError as error:
         raise SourceProblemError(f"not JSON: {error}") from error
-    units = document.get("organisationUnits") if isinstance(document, dict) else None
-    if not isinstance(units, list):
+    if units is None:
         raise SourceProblemError("not a DHIS2 export: no list of organisationUnits")
-    read = []
-    for position, unit in enumerate(units, start=1):
-        if not isinstance(unit, dict):
-            unit = {}
-        parent = unit.get("parent")
-        groups = unit.get("organisationUnitGroups") or []
-        read.append(OrgUnit(
-            line=position, uid=_text(unit.get("id")), code=_text(unit.get("code")),
-            name=_text(unit.get("name")), level=_level(unit.get("level")),
-            parent=_text(parent.get("id") if isinstance(parent, dict) else parent),
-            path=_text(unit.get("path")),
-            geometry=unit.get("geometry") or _old_coordinates(unit),
-            closed=_text(unit.get("closedDate")),
-            groups=tuple(_text(g.get("name")) or "" for g in groups if isinstance(g, dict))))
-    return read
+    return units
+
+
+def _org_unit(unit, position: int) -> OrgUnit:
+    if not isinstance(unit, dict):
+        unit = {}
+    parent = unit.get("parent")
+    groups = unit.get("organisationUnitGroups") or []
+    return OrgUnit(
+        line=position, uid=_text(unit.get("id")), code=_text(unit.get("code")),
+        name=_text(unit.get("name")), level=_level(unit.get("level")),
+        parent=_text(parent.get("id") if isinstance(parent, dict) else parent),
+        path=_text(unit.get("path")),
+        point=_point(unit.get("geometry") or _old_coordinates(unit)),
+        closed=_text(unit.get("closedDate")),
+        groups=tuple(_text(g.get("name")) or "" for g in groups if isinstance(g, dict)))
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")  # what ``json`` skips between tokens
+
+
+def _top_level_list(text: str, key: str, convert) -> list | None:
+    """``convert(item, position)`` of each item of the list at ``key`` of the JSON object in
+    ``text``, decoded one item at a time; None when the document is not an object with such a
+    list. Raises ``json.JSONDecodeError`` where ``json.loads`` would, before anything is
+    written: the whole text is read first."""
+    skip = _SPACE.match
+    position = skip(text).end()
+    if not text.startswith("{", position):
+        json.loads(text)  # not an object: json's own error, or a value without the list
+        return None
+    found = None
+    position = skip(text, position + 1).end()
+    closed = text.startswith("}", position)
+    while not closed:
+        if not text.startswith('"', position):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes",
+                                       text, position)
+        name, position = _DECODER.raw_decode(text, position)
+        position = skip(text, position).end()
+        if not text.startswith(":", position):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, position)
+        position = skip(text, position + 1).end()
+        if name == key and text.startswith("[", position):
+            found, position = _decode_list(text, position, convert)
+        else:
+            _value, position = _DECODER.raw_decode(text, position)
+            if name == key:
+                found = None  # the last value of a repeated key counts, as in json.loads
+        position = skip(text, position).end()
+        if text.startswith(",", position):
+            position = skip(text, position + 1).end()
+        elif text.startswith("}", position):
+            closed = True
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+    position = skip(text, position + 1).end()
+    if position != len(text):
+        raise json.JSONDecodeError("Extra data", text, position)
+    return found
+
+
+def _decode_list(text: str, position: int, convert) -> tuple[list, int]:
+    """The JSON array starting at ``position``, each item converted; and the position after."""
+    skip = _SPACE.match
+    items: list = []
+    position = skip(text, position + 1).end()
+    if text.startswith("]", position):
+        return items, position + 1
+    while True:
+        item, position = _DECODER.raw_decode(text, position)
+        items.append(convert(item, len(items) + 1))
+        position = skip(text, position).end()
+        if text.startswith(",", position):
+            position = skip(text, position + 1).end()
+        elif text.startswith("]", position):
+            return items, position + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
 
 
 CSV_NAMES = {  # column aliases of DHIS2's CSV exports → our names
@@ -97,7 +164,8 @@ def read_csv(text: str) -> list[OrgUnit]:
         read.append(OrgUnit(
             line=line, uid=row.get("uid") or None, code=row.get("code") or None,
             name=row.get("name") or None, level=_level(row.get("level")),
-            parent=row.get("parent") or None, path=row.get("path") or None, geometry=geometry,
+            parent=row.get("parent") or None, path=row.get("path") or None,
+            point=_point(geometry),
             closed=row.get("closedDate") or None,
             groups=tuple(g.strip() for g in (row.get("groups") or "").split(";") if g.strip())))
     return read
@@ -107,11 +175,40 @@ def facilities(units: list[OrgUnit], *, today: date, facility_level: int | None 
                region_level: int = REGION_LEVEL,
                district_level: int = DISTRICT_LEVEL) -> Iterator[SourceUnit]:
     """The facility-level units, with their region, district and closing day."""
+    by_uid, ancestry, levels = _hierarchy(units)
+    if facility_level is None:
+        facility_level = _deepest(levels)
+    for unit in units:
+        if levels[unit.line] != facility_level:
+            continue
+        chain = ancestry(unit) if unit.uid else []
+        region = _name_at(by_uid, chain, region_level, facility_level)
+        district = _name_at(by_uid, chain, district_level, facility_level)
+        latitude, longitude, how = unit.point
+        yield SourceUnit(
+            line=unit.line, uid=unit.uid, name=unit.name, code=unit.code,
+            facility_type=None, ownership="; ".join(unit.groups) or None,
+            admin1=region, admin2=district,
+            path=("/" + "/".join(chain)) if chain else None,
+            latitude=latitude, longitude=longitude, location_source=how,
+            closed_on=_closed_on(unit.closed, today))
+
+
+def facility_count(units: list[OrgUnit], *, facility_level: int | None = None) -> int:
+    """How many units ``facilities`` yields (for a progress bar, before reading them)."""
+    _by_uid, _ancestry, levels = _hierarchy(units)
+    if facility_level is None:
+        facility_level = _deepest(levels)
+    return sum(level == facility_level for level in levels.values())
+
+
+def _hierarchy(units: list[OrgUnit]):
+    """Units by uid, a unit's ancestry (uids from the root down to it, from ``path``, else by
+    walking ``parent``) and each unit's level (by line)."""
     by_uid = {unit.uid: unit for unit in units if unit.uid}
     paths: dict[str, list[str]] = {}
 
     def ancestry(unit: OrgUnit) -> list[str]:
-        """uids from the root down to ``unit`` (from ``path``, else by walking ``parent``)."""
         if unit.path:
             return [part for part in unit.path.split("/") if part]
         if unit.uid in paths:
@@ -125,25 +222,13 @@ def facilities(units: list[OrgUnit], *, today: date, facility_level: int | None 
         paths[unit.uid] = chain
         return chain
 
-    levels = {}
-    for unit in units:
-        levels[unit.line] = unit.level or (len(ancestry(unit)) if unit.uid else None)
-    if facility_level is None:
-        facility_level = max((level for level in levels.values() if level), default=1)
-    for unit in units:
-        if levels[unit.line] != facility_level:
-            continue
-        chain = ancestry(unit) if unit.uid else []
-        region = _name_at(by_uid, chain, region_level, facility_level)
-        district = _name_at(by_uid, chain, district_level, facility_level)
-        latitude, longitude, how = _point(unit.geometry)
-        yield SourceUnit(
-            line=unit.line, uid=unit.uid, name=unit.name, code=unit.code,
-            facility_type=None, ownership="; ".join(unit.groups) or None,
-            admin1=region, admin2=district,
-            path=("/" + "/".join(chain)) if chain else None,
-            latitude=latitude, longitude=longitude, location_source=how,
-            closed_on=_closed_on(unit.closed, today))
+    levels = {unit.line: unit.level or (len(ancestry(unit)) if unit.uid else None)
+              for unit in units}
+    return by_uid, ancestry, levels
+
+
+def _deepest(levels: dict) -> int:
+    return max((level for level in levels.values() if level), default=1)
 
 
 def _name_at(by_uid: dict, chain: list[str], level: int, facility_level: int) -> str | None:
