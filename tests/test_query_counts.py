@@ -275,3 +275,27 @@ def test_every_list_page_of_a_role_does_not_grow(app, world, signed_in, api_clie
     large = counts()
     grew = {path: (small[path], large[path]) for path in paths if large[path] != small[path]}
     assert not grew, f"{role}: queries (with 2 rows, with 6) of pages that grew: {grew}"
+
+
+def test_a_mission_page_listing_its_engagement_visits_does_not_grow(
+        app, signed_in, manager, make_facility, make_need, make_professional, propose):
+    """A mission's page lists the earlier and later visits of its circular engagement."""
+    facility, professional = make_facility(), make_professional()
+    first = propose(make_need(facility), professional, starts_on=date(2026, 4, 1))
+    browser = signed_in(manager)
+
+    def grow(n, offset):
+        for i in range(n):   # online visits: each shows when its sessions are
+            need = make_need(facility, mode="virtual", purpose="teaching", duration_days=None,
+                             sessions_per_week=1, weeks=2, session_hours=1.0)
+            propose(need, professional, kind="virtual", weekdays=["TU"],
+                    starts_on=date(2026, 4, 21) + timedelta(days=14 * (offset + i)),
+                    session_minutes=60, weeks=2)
+
+    grow(1, 0)
+    _counts_for(app, browser, f"/missions/{first.id}")
+    small = _counts_for(app, browser, f"/missions/{first.id}")
+    grow(3, 1)
+    large = _counts_for(app, browser, f"/missions/{first.id}")
+    assert len(first.engagement.missions) == 5
+    assert large == small, f"{small} queries with 2 visits, {large} with 5"
