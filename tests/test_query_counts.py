@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from diaspora.extensions import db
 
-from .conftest import is_savepoint
+from .conftest import START, is_savepoint
 
 
 @contextmanager
@@ -200,3 +200,137 @@ def test_a_shortlist_runs_as_many_queries_for_30_candidates_as_for_3(app, make_n
     large, listed_large = queries()
     assert (listed_small, listed_large) == (3, 30)
     assert large == small <= 20, f"{small} queries for 3 candidates, {large} for 30"
+
+
+# --- every list page of every role (issue 19) -----------------------------------------------
+# Each role's list and map pages are counted with the world at one size and again after it grew
+# (facilities, needs, missions, cost lines, professionals, users, partners, offers, nominations,
+# staff, rates, notifications and audit entries all multiply): the counts must not move.
+
+PROFESSIONAL_PAGES = ["/", "/missions", "/inbox", "/documents", "/me", "/calendar",
+                      "/api/v1/missions", "/api/v1/notifications", "/api/v1/documents",
+                      "/api/v1/professionals/me/licences", "/api/v1/professionals/me/windows"]
+COORDINATOR_PAGES = ["/", "/facilities/mine", "/needs", "/missions", "/staff", "/placements",
+                     "/facilities/requests", "/facilities/{facility}", "/inbox",
+                     "/api/v1/needs", "/api/v1/missions", "/api/v1/host-workers",
+                     "/api/v1/placements"]
+MANAGER_PAGES = ["/", "/dashboard", "/dashboard/report", "/plan", "/money",
+                 "/money/exchange-rates", "/money/rates", "/programmes/{programme}/budget",
+                 "/programmes/{programme}/results", "/partners", "/placements",
+                 "/organisations", "/programmes", "/overview", "/facilities/imports",
+                 "/facilities/imports/links", "/facilities/requests", "/staff",
+                 "/professionals", "/facilities", "/needs", "/missions",
+                 "/missions?status=proposed", "/missions/{mission}/costs",
+                 "/missions/{mission}/outcomes", "/api/v1/programmes", "/api/v1/organisations",
+                 "/api/v1/partners", "/api/v1/placements", "/api/v1/placement-offers",
+                 "/api/v1/host-workers", "/api/v1/rates/exchange", "/api/v1/rates/per-diem",
+                 "/api/v1/placement-figures", "/api/v1/value-for-money",
+                 "/api/v1/programmes/{programme}/budget", "/api/v1/missions/{mission}/costs",
+                 "/api/v1/missions/{mission}/sessions", "/api/v1/missions/{mission}/outcomes",
+                 "/api/v1/missions/{mission}/counterparts"]
+ADMIN_PAGES = ["/users", "/admin/audit", "/admin/safeguards", "/admin/retention",
+               "/api/v1/users", "/api/v1/auth/tokens"]
+
+
+@pytest.fixture
+def world(make_user, make_facility, make_need, make_professional, propose, manager,
+          test_programme):
+    """People of every role, and ``grow(n)``: n more of every kind of row their lists show."""
+    from decimal import Decimal
+
+    from missions.costs import rates, services as costs
+    from missions.placements import services as placements
+
+    from .placement_factories import make_offer, make_partner, make_worker
+
+    programme = test_programme()
+    programme.currency = "EUR"
+    db.session.commit()
+    coordinator, admin = make_user("coordinator"), make_user("admin")
+    home = make_facility()
+    home.coordinators.append(coordinator)
+    professional = make_professional()
+    mission = propose(make_need(home, programme_id=programme.id), make_professional())
+    grown = []
+
+    def grow(n):
+        for _ in range(n):
+            k = len(grown)
+            grown.append(k)
+            facility = make_facility(latitude=6.0 + k * 0.3, longitude=-1.5 + k * 0.1)
+            facility.coordinators.append(coordinator)
+            need = make_need(facility, programme_id=programme.id)
+            propose(need, make_professional())
+            # the professional's own missions: one fortnight each, April to June
+            propose(make_need(home, programme_id=programme.id), professional,
+                    starts_on=date(2026, 4, 1) + timedelta(days=15 * k))
+            costs.add_line(db.session, mission, {"category": "visa", "amount": Decimal(10 + k),
+                                                 "currency": "EUR"}, actor=manager, now=START)
+            make_user("professional")
+            partner = make_partner(manager, name=f"Partner {k}")
+            offer = make_offer(manager, partner)
+            worker = make_worker(coordinator, home, family_name=f"Owusu {k}")
+            placements.nominate(db.session, offer, worker, actor=coordinator, now=START)
+            rates.set_exchange_rate(db.session, {"base": "GHS", "quote": "EUR",
+                                                 "rate_on": date(2026, 1, 1) + timedelta(days=k),
+                                                 "rate": Decimal("0.06")}, actor=manager, now=START)
+            rates.set_per_diem(db.session, {"country": "GH", "city": f"City {k}", "year": 2026,
+                                            "daily_amount": Decimal(200), "currency": "GHS"},
+                               actor=manager, now=START)
+        db.session.commit()
+
+    return {"professional": professional.user, "coordinator": coordinator,
+            "manager": manager, "admin": admin, "grow": grow,
+            "ids": {"facility": home.id, "programme": programme.id, "mission": mission.id}}
+
+
+@pytest.mark.parametrize("role, paths", [("professional", PROFESSIONAL_PAGES),
+                                         ("coordinator", COORDINATOR_PAGES),
+                                         ("manager", MANAGER_PAGES), ("admin", ADMIN_PAGES)])
+def test_every_list_page_of_a_role_does_not_grow(app, world, signed_in, api_client, role, paths):
+    user = world[role]
+    browser = signed_in(user)
+    client, headers = api_client(user)
+    paths = [path.format(**world["ids"]) for path in paths]
+
+    def counts():
+        found = {}
+        for path in paths:
+            with count_queries(app) as counted:
+                response = client.get(path, headers=headers) if path.startswith("/api/") \
+                    else browser.get(path, follow_redirects=True)   # / leads to the role's home
+                assert response.status_code == 200, (role, path, response.status_code)
+            found[path] = len(counted)
+        return found
+
+    world["grow"](2)
+    counts()   # warm up: the first API call records the token's use
+    small = counts()
+    world["grow"](4)
+    large = counts()
+    grew = {path: (small[path], large[path]) for path in paths if large[path] != small[path]}
+    assert not grew, f"{role}: queries (with 2 rows, with 6) of pages that grew: {grew}"
+
+
+def test_a_mission_page_listing_its_engagement_visits_does_not_grow(
+        app, signed_in, manager, make_facility, make_need, make_professional, propose):
+    """A mission's page lists the earlier and later visits of its circular engagement."""
+    facility, professional = make_facility(), make_professional()
+    first = propose(make_need(facility), professional, starts_on=date(2026, 4, 1))
+    browser = signed_in(manager)
+
+    def grow(n, offset):
+        for i in range(n):   # online visits: each shows when its sessions are
+            need = make_need(facility, mode="virtual", purpose="teaching", duration_days=None,
+                             sessions_per_week=1, weeks=2, session_hours=1.0)
+            propose(need, professional, kind="virtual", weekdays=["TU"],
+                    starts_on=date(2026, 4, 21) + timedelta(days=14 * (offset + i)),
+                    session_minutes=60, weeks=2)
+
+    grow(1, 0)
+    _counts_for(app, browser, f"/missions/{first.id}")
+    small = _counts_for(app, browser, f"/missions/{first.id}")
+    grow(3, 1)
+    large = _counts_for(app, browser, f"/missions/{first.id}")
+    assert len(first.engagement.missions) == 5
+    assert large == small, f"{small} queries with 2 visits, {large} with 5"

@@ -168,7 +168,7 @@ def _check_role_grant(actor: User, role: str) -> None:
 
 def list_users(session, *, actor: User, role: str | None = None, q: str | None = None) -> sa.Select:
     _require_manager(actor)
-    query = sa.select(User).order_by(User.name)
+    query = sa.select(User).options(sa.orm.selectinload(User.facilities)).order_by(User.name)
     if role:
         query = query.where(User.role == role)
     if q:

@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
 from ..db import unit_of_work
@@ -31,6 +31,7 @@ def _require_manager(actor: Actor) -> None:
 
 def list_partners(session: Session) -> list[PartnerInstitution]:
     return list(session.scalars(sa.select(PartnerInstitution)
+                                .options(selectinload(PartnerInstitution.agreements))
                                 .order_by(PartnerInstitution.country, PartnerInstitution.name)))
 
 

@@ -1,9 +1,11 @@
 """Mission pages: propose, a mission with its checklist and history, and the lists by role."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from diaspora.clock import now
 from diaspora.errors import DomainError, NotFound
@@ -18,7 +20,7 @@ from diaspora.vocabulary import MANAGERS, Role
 from diaspora.web import add_nav
 
 from . import access, lifecycle, next_steps, proposals
-from .models import CHECKLIST, Mission
+from .models import CHECKLIST, Engagement, Mission, MissionSession
 from .schemas import ProposalSchema, ScheduleSchema
 from .vocabulary import (
     BOARD,
@@ -87,6 +89,12 @@ def contact(mission_id: int):
 
 def _detail(mission: Mission, *, contact: dict | None):
     acting_as = access.relation(db.session, current_user, mission)
+    # its sessions with their attendance, and the engagement's visits with theirs, in a fixed
+    # number of queries (not one more per session or per visit)
+    db.session.scalars(sa.select(Mission).where(Mission.id == mission.id).options(
+        selectinload(Mission.sessions).selectinload(MissionSession.attendance),
+        selectinload(Mission.engagement).selectinload(Engagement.missions)
+        .selectinload(Mission.sessions))).one()
     instant = now()
     return render_template(
         "missions/detail.html", m=mission,

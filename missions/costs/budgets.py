@@ -56,18 +56,29 @@ def period_label(year: int, quarter: int) -> str:
     return str(year) if quarter == 0 else f"{year} Q{quarter}"
 
 
-def _with_actuals(programme_id: int):
-    """Subquery: the missions of the programme that have actual programme-paid lines."""
-    return (sa.select(CostLine.mission_id.label("mission_id"))
-            .where(CostLine.programme_id == programme_id, CostLine.stage == CostStage.ACTUAL,
-                   CostLine.payer == Payer.PROGRAMME)
-            .distinct().subquery("with_actuals"))
+def _has_actuals(programme_id: int, dialect: str):
+    """(a subquery to outer-join on the line's mission or None, the SQL condition) that a
+    line's mission has actual programme-paid lines of the programme. PostgreSQL hash-joins a
+    DISTINCT subquery (6 x faster than the probes below); SQLite puts no index on it (quadratic:
+    15 s at 20,000 missions), so there it is a correlated EXISTS served by
+    ``ix_cost_lines_mission_stage``."""
+    if dialect == "postgresql":
+        with_actuals = (sa.select(CostLine.mission_id.label("mission_id"))
+                        .where(CostLine.programme_id == programme_id,
+                               CostLine.stage == CostStage.ACTUAL,
+                               CostLine.payer == Payer.PROGRAMME)
+                        .distinct().subquery("with_actuals"))
+        return with_actuals, with_actuals.c.mission_id.is_not(None)
+    actual = sa.orm.aliased(CostLine, name="actual")
+    return None, sa.exists().where(actual.mission_id == CostLine.mission_id,
+                                   actual.stage == CostStage.ACTUAL,
+                                   actual.programme_id == programme_id,
+                                   actual.payer == Payer.PROGRAMME)
 
 
-def _bucket(with_actuals):
-    """SQL: which bucket of a budget a programme-paid cost line falls in (NULL: none), given
-    ``with_actuals`` outer-joined on the line's mission."""
-    no_actual = with_actuals.c.mission_id.is_(None)
+def _bucket(has_actuals):
+    """SQL: which bucket of a budget a programme-paid cost line falls in (NULL: none)."""
+    no_actual = ~has_actuals
     planned = tuple(status for status in HOLDING if status not in DONE)
     return sa.case(
         (CostLine.stage == CostStage.ACTUAL, "spent"),
@@ -78,20 +89,21 @@ def _bucket(with_actuals):
         else_=None)
 
 
-def _lines_of(programme_id: int):
+def _lines_of(session, programme_id: int):
     """A SELECT (columns to add) from the programme's programme-paid lines and their missions,
     and the bucket expression of each line."""
-    with_actuals = _with_actuals(programme_id)
+    joined, has_actuals = _has_actuals(programme_id, session.get_bind().dialect.name)
     query = (sa.select().select_from(CostLine)
-             .join(Mission, Mission.id == CostLine.mission_id)
-             .outerjoin(with_actuals, with_actuals.c.mission_id == CostLine.mission_id)
-             .where(CostLine.programme_id == programme_id, CostLine.payer == Payer.PROGRAMME))
-    return query, _bucket(with_actuals)
+             .join(Mission, Mission.id == CostLine.mission_id))
+    if joined is not None:
+        query = query.outerjoin(joined, joined.c.mission_id == CostLine.mission_id)
+    query = query.where(CostLine.programme_id == programme_id, CostLine.payer == Payer.PROGRAMME)
+    return query, _bucket(has_actuals)
 
 
-def _counted(programme_id: int, first: date, last: date, category: str | None = None):
+def _counted(session, programme_id: int, first: date, last: date, category: str | None = None):
     """(bucket, category, year, month, amount) of the programme's cost lines in the days."""
-    query, bucket = _lines_of(programme_id)
+    query, bucket = _lines_of(session, programme_id)
     bucket = bucket.label("bucket")
     year = sa.extract("year", CostLine.incurred_on).label("year")
     month = sa.extract("month", CostLine.incurred_on).label("month")
@@ -165,7 +177,7 @@ def execution(session, programme: Programme, year: int, today: date) -> BudgetRe
     budget = list(session.scalars(sa.select(BudgetLine).where(
         BudgetLine.programme_id == programme.id, BudgetLine.year == year)
         .order_by(BudgetLine.quarter, BudgetLine.category)))
-    rows = session.execute(_counted(programme.id, date(year, 1, 1), date(year, 12, 31))).all()
+    rows = session.execute(_counted(session, programme.id, date(year, 1, 1), date(year, 12, 31))).all()
     lines = []
     for item in budget:
         line = Execution(item.id, item.category, item.year, item.quarter, item.amount,
@@ -244,8 +256,8 @@ def overruns(session, programme_id: int, category: str, day: date, amount: Decim
         BudgetLine.year == day.year, BudgetLine.quarter.in_((0, quarter_of(day))))))
     if not budget:
         return []
-    rows = session.execute(_counted(programme_id, date(day.year, 1, 1), date(day.year, 12, 31),
-                                    category)).all()
+    rows = session.execute(_counted(session, programme_id, date(day.year, 1, 1),
+                                    date(day.year, 12, 31), category)).all()
     found = []
     for item in budget:
         first, last = period_of(item.year, item.quarter)
@@ -262,7 +274,7 @@ def overruns(session, programme_id: int, category: str, day: date, amount: Decim
 
 
 def _counted_amount(session, line: CostLine) -> Decimal:
-    query, bucket = _lines_of(line.programme_id)
+    query, bucket = _lines_of(session, line.programme_id)
     bucket = session.scalar(query.add_columns(bucket).where(CostLine.id == line.id))
     return line.reporting_amount if bucket in BUCKETS and line.payer == Payer.PROGRAMME \
         else Decimal(0)

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from diaspora import audit
 from diaspora.db import unit_of_work
@@ -89,7 +90,9 @@ def costs_of(session, actor, mission: Mission) -> Visible:
                             CostLine.stage != CostStage.ESTIMATED)
     elif as_role == Role.COORDINATOR:
         query = query.where(CostLine.payer == Payer.HOST)
-    lines = list(session.scalars(query.order_by(CostLine.stage, CostLine.category, CostLine.id)))
+    lines = list(session.scalars(query.options(selectinload(CostLine.approved_by),
+                                               selectinload(CostLine.changes))
+                                 .order_by(CostLine.stage, CostLine.category, CostLine.id)))
     return Visible(lines, as_role in MANAGERS, as_role)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import fields
+from sqlalchemy.orm import selectinload
 
 from diaspora.apispec import ApiBlueprint
 from diaspora.clock import now
@@ -19,6 +20,7 @@ from ..core import access as mission_access
 from ..core.models import MissionSession
 from ..dashboards.filters import filters_for
 from . import access, counterparts, figures, services
+from .models import Placement
 from .schemas import (
     NamedCounterpartSchema,
     PlacementActionSchema,
@@ -127,7 +129,8 @@ def nominate(data, offer_id):
 @blp.response(200, PlacementSchema(many=True))
 def list_placements():
     """The placements you follow: your facilities' staff, or your programmes'."""
-    return db.session.scalars(access.placement_query(db.session, current_user)).all()
+    return db.session.scalars(access.placement_query(db.session, current_user).options(
+        selectinload(Placement.checklist), selectinload(Placement.follow_ups))).all()
 
 
 @blp.get("/placements/<int:placement_id>")
