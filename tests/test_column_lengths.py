@@ -151,6 +151,10 @@ COLUMNS.update({("ImportRowSchema", "email"): (User.email,),
                     "phone", "cadre", "specialty", "country_of_residence", "languages",
                     "gender")}})
 FILTERS.update({"UploadSchema", "ClaimSchema"})
+# a held duplicate's decision: one of a few action codes, stored as the hold's status
+FILTERS.add("DecisionSchema")
+# the plan as a job (issue 19): its answer, never stored from input
+OUTPUT.add("PlanJobSchema")
 
 
 def all_schemas(cls=BaseSchema):
