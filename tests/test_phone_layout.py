@@ -26,6 +26,7 @@ from diaspora.auth.models import User
 from diaspora.clock import now as clock_now
 from diaspora.demo import DEMO_ADMIN, load_demo_data
 from diaspora.extensions import db
+from diaspora.jobs import services as jobs
 from diaspora.jobs.models import Job
 from diaspora.needs.models import Need
 from diaspora.partners.models import PartnerInstitution, Partnership
@@ -39,6 +40,7 @@ from missions.core import lifecycle
 from missions.core.models import Mission, MissionSession
 from missions.core.vocabulary import MissionAction as Action, MissionStatus
 from missions.costs.models import CostLine
+from missions.matching import plan_jobs
 from missions.placements.models import Placement, PlacementOffer
 
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, sign_in
@@ -118,6 +120,29 @@ def finished_import_job() -> int:
     return job.id
 
 
+def people_import_job() -> int:
+    """A spreadsheet of professionals the demo manager imported through its job: the job's
+    page links to its held duplicates (issue 17)."""
+    manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
+    job = jobs.enqueue(db.session, "professionals.import", actor=manager, now=START,
+                       params={"mapping": {"Name": "name", "Email": "email", "Cadre": "cadre",
+                                           "Country": "country_of_residence"}, "locale": "en"},
+                       input_name="people.csv",
+                       input_data=b"Name,Email,Cadre,Country\nAma Phone,ama.phone@example.org,2221,GH\n")
+    jobs.run_pending(db.session, clock=lambda: START)
+    return job.id
+
+
+def plan_job() -> int:
+    """A plan the demo manager asked for, made by the job worker (issue 19)."""
+    manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
+    job, _ = plan_jobs.start(db.session, {"period_start": START.date(),
+                                          "period_end": START.date() + timedelta(days=180)},
+                             actor=manager, now=START)
+    jobs.run_pending(db.session, clock=lambda: START)
+    return job.id
+
+
 def claim_token() -> str:
     """An imported person's invitation link, valid at the app's clock."""
     manager = db.session.scalar(sa.select(User).where(User.email == PEOPLE["manager"]))
@@ -155,7 +180,7 @@ def fills() -> dict[str, tuple]:
         "programme_id": (db.session.scalar(sa.select(sa.func.min(Programme.id))),),
         "line_id": tuple(db.session.scalars(sa.select(sa.func.min(CostLine.id))
                                             .group_by(CostLine.mission_id))),
-        "job_id": (finished_import_job(),),
+        "job_id": (finished_import_job(), people_import_job(), plan_job()),
         "token": (claim_token(),),  # an imported person's claim link; feeds: in SKIPPED
         "file_format": (),
         **placement_fills(),
