@@ -6,6 +6,8 @@ set of rules serves the pages, the API and the importers.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 from flask import request
@@ -66,6 +68,21 @@ def _nested_rows(form) -> dict[str, dict[int, dict]]:
             for sub in [k for k, v in row.items() if v == ""]:
                 del row[sub]
     return rows
+
+
+def uploaded_file(default_name: str) -> tuple[bytes, str]:
+    """``(content, name)`` of the form's ``file``, or of the file a preview form carries back
+    (base64 in ``content``, its name in ``filename``); empty content when there is neither or
+    the carried text is not base64."""
+    upload = request.files.get("file")
+    content, name = (upload.read(), upload.filename or default_name) if upload else (b"", "")
+    if not content and request.form.get("content"):
+        try:
+            content = base64.b64decode(request.form["content"], validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        name = request.form.get("filename", default_name)[:255]
+    return content, name
 
 
 def load_form(schema: Schema) -> tuple[dict | None, dict]:

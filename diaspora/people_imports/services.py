@@ -209,10 +209,13 @@ class RowReport:
 
 @dataclass
 class Report:
+    """A spreadsheet import's rows, each with its status (a key of ``statuses``, their labels)."""
+
+    statuses: dict = field(default_factory=lambda: STATUSES)
     rows: list[RowReport] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        counts = {"rows": len(self.rows)} | {status: 0 for status in STATUSES}
+        counts = {"rows": len(self.rows)} | {status: 0 for status in self.statuses}
         for row in self.rows:
             counts[row.status] += 1
         return counts
@@ -221,7 +224,7 @@ class Report:
         """The job's result: counts, and every row not created as a problem (row, status,
         message), so ``jobs.services.problems_csv`` downloads the report."""
         return {"counts": self.counts(),
-                "problems": [{"line": r.row, "column": str(STATUSES[r.status]),
+                "problems": [{"line": r.row, "column": str(self.statuses[r.status]),
                               "message": "; ".join(r.messages)}
                              for r in self.rows if r.status != "created"]}
 

@@ -3,7 +3,6 @@ as a background job); imported people claim their account through their invitati
 from __future__ import annotations
 
 import base64
-import binascii
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
@@ -14,7 +13,7 @@ from .. import reference
 from ..clock import now
 from ..errors import Conflict, DomainError, Invalid, NotFound
 from ..extensions import db
-from ..forms import load_form
+from ..forms import load_form, uploaded_file
 from ..idempotency import idempotent
 from ..jobs import services as jobs
 from ..programmes import access
@@ -87,14 +86,7 @@ def _read_upload():
     preview form that carries the file."""
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] * 2
     data, errors = load_form(UploadSchema())
-    upload = request.files.get("file")
-    content, name = (upload.read(), upload.filename or "upload.csv") if upload else (b"", "")
-    if not content and request.form.get("content"):
-        try:
-            content = base64.b64decode(request.form["content"], validate=True)
-        except (binascii.Error, ValueError):
-            content = b""
-        name = request.form.get("filename", "upload.csv")[:255]
+    content, name = uploaded_file("upload.csv")
     if not content:
         errors = {**errors, "file": [_("Choose a file to import.")]}
     header, mapping, saved = [], {}, None

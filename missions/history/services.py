@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -38,6 +38,8 @@ from diaspora.needs.models import Need
 from diaspora.people_imports.services import (
     CHUNK,
     GENDER_WORDS,
+    Report,
+    RowReport,
     SpreadsheetError,
     _choice,
     fold,
@@ -92,30 +94,6 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
                 mapping[column] = name
                 break
     return mapping
-
-
-@dataclass
-class RowReport:
-    row: int
-    status: str
-    messages: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    rows: list[RowReport] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        counts = {"rows": len(self.rows)} | {status: 0 for status in STATUSES}
-        for row in self.rows:
-            counts[row.status] += 1
-        return counts
-
-    def as_result(self) -> dict:
-        return {"counts": self.counts(),
-                "problems": [{"line": r.row, "column": str(STATUSES[r.status]),
-                              "message": "; ".join(r.messages)}
-                             for r in self.rows if r.status != "created"]}
 
 
 def _date(text: str) -> date | None:
@@ -279,7 +257,7 @@ def import_missions(session, data: bytes, filename: str, *, actor, now: datetime
     positions = {name: header.index(column) for column, name in mapping.items() if column in header}
     today = now.date()
     columns = {name: column for column, name in mapping.items()}
-    report, rows = Report(), []
+    report, rows = Report(STATUSES), []
     for number, cells_row in enumerate(table, start=2):
         cells = {name: cells_row[index] if index < len(cells_row) else ""
                  for name, index in positions.items()}

@@ -3,7 +3,6 @@ then the import as a background job (see ``services``)."""
 from __future__ import annotations
 
 import base64
-import binascii
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
@@ -13,7 +12,7 @@ from marshmallow import fields
 from diaspora.clock import now
 from diaspora.errors import Forbidden
 from diaspora.extensions import db
-from diaspora.forms import load_form
+from diaspora.forms import load_form, uploaded_file
 from diaspora.idempotency import idempotent
 from diaspora.jobs import services as jobs
 from diaspora.people_imports.services import SpreadsheetError, read_table
@@ -64,14 +63,7 @@ def _read_upload():
     """(form data, content, file name, errors) of an upload or of the preview's form."""
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] * 2
     data, errors = load_form(UploadSchema())
-    upload = request.files.get("file")
-    content, name = (upload.read(), upload.filename or "missions.csv") if upload else (b"", "")
-    if not content and request.form.get("content"):
-        try:
-            content = base64.b64decode(request.form["content"], validate=True)
-        except (binascii.Error, ValueError):
-            content = b""
-        name = request.form.get("filename", "missions.csv")[:255]
+    content, name = uploaded_file("missions.csv")
     if not content:
         errors = {**errors, "file": [_("Choose a file to import.")]}
     if data is not None and data.get("programme_id") is not None:
