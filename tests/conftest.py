@@ -101,6 +101,14 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path):
+    """A SQLite file of its own, migrated, for tests whose racers open their own connections."""
+    path = tmp_path / "races.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     reset_postgres(TEST_DATABASE_URL)

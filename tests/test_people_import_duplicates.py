@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -238,13 +237,6 @@ def race(url: str, racers_of) -> None:
             db.engine.dispose()
     finally:
         racers.close()
-
-
-@pytest.fixture
-def sqlite_url(sqlite_template, tmp_path):
-    path = tmp_path / "races.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
 
 
 def test_two_managers_deciding_at_once_threads_on_sqlite(sqlite_url):

@@ -7,10 +7,8 @@ own app and connection, released together from a barrier (as ``tests/test_races.
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -120,13 +118,6 @@ def replay(url: str, racers_of) -> None:
             db.engine.dispose()
     finally:
         racers.close()
-
-
-@pytest.fixture
-def sqlite_url(sqlite_template, tmp_path):
-    path = tmp_path / "races.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
 
 
 def test_processes_on_postgresql_one_trainee_one_winner(postgres_database_url):

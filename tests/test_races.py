@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -289,13 +288,6 @@ def check_one_winner(session, race: Race, record_id: int, outcomes: list[str], e
     assert history_and_notices(session, race, record_id) == (
         events + 1, notices + (1 if race.record == "mission" else 0)), f"replay {n}"
     check_booking_invariant(session)
-
-
-@pytest.fixture
-def sqlite_url(sqlite_template, tmp_path):
-    path = tmp_path / "races.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.mark.parametrize("race", RACES, ids=[race.name for race in RACES])
