@@ -65,7 +65,7 @@ def _register(state):
 
 def _page(template: str, status: int = 200, **values):
     return render_template(template, fields=list(services.FIELDS.items()),
-                           statuses=services.STATUSES, JobStatus=JobStatus,
+                           JobStatus=JobStatus,
                            countries=list(reference.countries().items()),
                            programmes=[(p.id, p.name) for p in
                                        access.programmes_for(db.session, current_user)],

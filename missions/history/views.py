@@ -48,7 +48,7 @@ def _register(state):
 
 def _page(template: str, status: int = 200, **values):
     return render_template(
-        template, statuses=services.STATUSES, fields=services.FIELDS, JobStatus=JobStatus,
+        template, fields=services.FIELDS, JobStatus=JobStatus,
         programmes=[(p.id, p.name) for p in access.programmes_for(db.session, current_user)],
         history=jobs.jobs_of_kind(db.session, (KIND,)), **values), status
 
