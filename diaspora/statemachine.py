@@ -79,8 +79,7 @@ def apply(session, record, transition: Transition, *, refusal: Callable[[str], s
     if changed != 1:
         current = session.scalar(sa.select(model.status).where(model.id == record.id))
         raise Conflict(refusal(current), extra={"current_status": current})
-    for name, value in {"status": transition.target, **values}.items():
-        set_committed_value(record, name, value)
+    _settle(record, transition, values)
     return seen
 
 
@@ -103,7 +102,12 @@ def apply_many(session, records: list, transition: Transition, **values) -> list
             .execution_options(synchronize_session=False)))
         for record in group:
             if record.id in changed:
-                for name, value in {"status": transition.target, **values}.items():
-                    set_committed_value(record, name, value)
+                _settle(record, transition, values)
                 moved.append((record, seen))
     return moved
+
+
+def _settle(record, transition: Transition, values: dict) -> None:
+    """Show the row's new values on the loaded record, as committed (no second write)."""
+    for name, value in {"status": transition.target, **values}.items():
+        set_committed_value(record, name, value)
