@@ -29,6 +29,8 @@ class Place:
 
 def _fold(text: str) -> str:
     """Lower case without accents, for matching names typed in different ways."""
+    if text.isascii():   # most names: NFKD leaves ASCII as it is (the gazetteer folds 320,000)
+        return text.strip().lower()
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

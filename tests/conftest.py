@@ -24,6 +24,8 @@ that is rolled back when it ends.
 - Tests that only make sense on PostgreSQL (several scheduler processes sharing row locks) take
   the ``postgres_database_url`` fixture (committed, truncated afterwards); without
   TEST_DATABASE_URL they are deselected, never skipped, and CI (which sets it) always runs them.
+- Under pytest-xdist each worker is a session of its own (its SQLite template, its shared app,
+  its PostgreSQL database ``<TEST_DATABASE_URL's name>_<worker>``, created when missing).
 - Tests of the Redis rate-limit storage take the ``redis_url`` fixture: they run when
   TEST_REDIS_URL is set (CI sets it) and are deselected otherwise, in the same way.
 """
@@ -51,6 +53,13 @@ from diaspora.extensions import db
 from diaspora.ratelimit import limiter_of
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Under pytest-xdist (``make test`` runs ``-n auto``) each worker has a PostgreSQL database of
+# its own, named after the given one (``test_gw0``, ``test_gw1``), created when missing.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if TEST_DATABASE_URL and XDIST_WORKER:
+    _given = sa.make_url(TEST_DATABASE_URL)
+    TEST_DATABASE_URL = _given.set(database=f"{_given.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False)
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -86,7 +95,22 @@ def migrate(database_url: str) -> None:
         db.engine.dispose()
 
 
+def create_missing_database(url: str) -> None:
+    """Create the database of ``url`` unless it exists (connecting to the server's ``postgres``)."""
+    target = sa.make_url(url)
+    server = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": target.database})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        server.dispose()
+
+
 def reset_postgres(url: str) -> None:
+    create_missing_database(url)
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))

@@ -206,7 +206,8 @@ def sent_count(url: str) -> int:
 
 
 def connections_of(url: str, name: str) -> int:
-    return count(url, sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
+    return count(url, sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"
+                              " AND datname = current_database()")
                  .bindparams(name=name))
 
 
