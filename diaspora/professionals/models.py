@@ -293,7 +293,8 @@ class MatchRow(db.Model):
     """
 
     __tablename__ = "match_rows"
-    __table_args__ = (sa.Index("ix_match_rows_cadre_mode_origin", "cadre", "mode", "origin"),)
+    __table_args__ = (sa.Index("ix_match_rows_available", "cadre", "mode", "origin", "first_day",
+                               "last_day"),)
 
     professional_id: Mapped[int] = mapped_column(
         sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
@@ -303,6 +304,8 @@ class MatchRow(db.Model):
     # the union of their available windows of the mode (online: those giving weekly hours)
     available = mapped_column(sa.Text().with_variant(postgresql.DATEMULTIRANGE(), "postgresql"),
                               nullable=False)
+    first_day: Mapped[date]                        # of the union: its first and last day
+    last_day: Mapped[date]
     hours: Mapped[float | None]                    # online: the most hours a week of a window
     licence_countries = mapped_column(_strings(2))  # sorted; validity of each below
     licence_spans = mapped_column(

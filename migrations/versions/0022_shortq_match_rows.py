@@ -2,14 +2,16 @@
 
 One row per consenting professional, cadre held (main or other) and mode offered in which
 they have an available window, holding what the hard filters and the pool's ceiling read:
-origin, the union of their available windows of that mode (a ``datemultirange``), the
+origin, the union of their available windows of that mode (a ``datemultirange``) and its
+first and last day, the
 host-country licences' validity by country, specialties, skills, languages, programmes
 consented to, home and time zone. The shortlist reads it through one index
 (cadre, mode, origin) instead of probing windows, licences, skills and languages per
 professional.
 
 PostgreSQL keeps it in step with its sources by triggers in the writing transaction (never
-stale, whatever writes: services, imports, bulk SQL); the migration backfills it. On SQLite the
+stale, whatever writes: services, imports, bulk SQL); the migration backfills it, and
+``SELECT match_rows_rebuild()`` writes it again after a bulk load made with triggers off. On SQLite the
 table exists (empty) and the shortlist keeps reading the source tables.
 
 Revision ID: 0022_shortq
@@ -28,7 +30,8 @@ depends_on = None
 
 # The rows of the professionals ``{where}`` selects (``p`` is the professional).
 ROWS = """
-SELECT p.id, held.cadre, offered.mode, p.country_of_origin, windows.available, windows.hours,
+SELECT p.id, held.cadre, offered.mode, p.country_of_origin, windows.available,
+       lower(windows.available), upper(windows.available) - 1, windows.hours,
        licensed.countries, licensed.spans,
        ARRAY(SELECT s.specialty FROM professional_specialties s WHERE s.professional_id = p.id),
        ARRAY(SELECT k.skill FROM professional_skills k WHERE k.professional_id = p.id),
@@ -54,7 +57,8 @@ CROSS JOIN LATERAL (
           FROM licences v WHERE v.professional_id = p.id GROUP BY v.country) by_country) licensed
 WHERE p.consent_given AND windows.available IS NOT NULL AND {where}
 """
-COLUMNS = ("professional_id, cadre, mode, origin, available, hours, licence_countries, "
+COLUMNS = ("professional_id, cadre, mode, origin, available, first_day, last_day, hours, "
+           "licence_countries, "
            "licence_spans, specialties, skills, languages, programmes, latitude, longitude, "
            "timezone")
 
@@ -68,6 +72,15 @@ BEGIN
     INSERT INTO match_rows ({COLUMNS})
     {ROWS.format(where="p.id = professional")};
 END $$"""
+
+REBUILD = f"""
+CREATE FUNCTION match_rows_rebuild() RETURNS void
+LANGUAGE sql AS $$
+    -- every row again, as after a bulk load with triggers off (session_replication_role)
+    DELETE FROM match_rows;
+    INSERT INTO match_rows ({COLUMNS})
+    SELECT * FROM ({ROWS.format(where="true")}) rows ORDER BY 2, 3, 4, 1;
+$$"""
 
 TRIGGER_FUNCTION = """
 CREATE FUNCTION match_rows_changed() RETURNS trigger
@@ -124,6 +137,8 @@ def upgrade():
     sa.Column('mode', sa.String(length=10), nullable=False),
     sa.Column('origin', sa.String(length=2), nullable=False),
     sa.Column('available', dates, nullable=False),
+    sa.Column('first_day', sa.Date(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
     sa.Column('hours', sa.Double(), nullable=True),
     sa.Column('licence_countries', strings(2), nullable=True),
     sa.Column('licence_spans', sa.JSON().with_variant(
@@ -139,14 +154,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['professional_id'], ['professionals.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('professional_id', 'cadre', 'mode')
     )
+    if postgres:
+        op.execute(backfill_sql())
+    op.create_index('ix_match_rows_available', 'match_rows',
+                    ['cadre', 'mode', 'origin', 'first_day', 'last_day'], unique=False)
     if not postgres:
-        op.create_index('ix_match_rows_cadre_mode_origin', 'match_rows',
-                        ['cadre', 'mode', 'origin'], unique=False)
         return
-    op.execute(backfill_sql())
-    op.create_index('ix_match_rows_cadre_mode_origin', 'match_rows', ['cadre', 'mode', 'origin'],
-                    unique=False)
     op.execute(FUNCTION)
+    op.execute(REBUILD)
     op.execute(TRIGGER_FUNCTION)
     for statement in triggers():
         op.execute(statement)
@@ -159,5 +174,6 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS match_rows_changed ON {table}")
         op.execute("DROP FUNCTION IF EXISTS match_rows_changed()")
         op.execute("DROP FUNCTION IF EXISTS match_rows_refresh(integer)")
-    op.drop_index('ix_match_rows_cadre_mode_origin', table_name='match_rows')
+        op.execute("DROP FUNCTION IF EXISTS match_rows_rebuild()")
+    op.drop_index('ix_match_rows_available', table_name='match_rows')
     op.drop_table('match_rows')

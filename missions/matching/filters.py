@@ -146,8 +146,9 @@ def hard_filter_selects(terms: Terms, select: sa.Select, *, where=()) -> list[sa
 
 def match_row_selects(terms: Terms, select: sa.Select, *, where=()) -> list[sa.Select]:
     """PostgreSQL: ``select`` over ``match_rows`` restricted to the rows that pass the hard
-    filters, one copy per mode the need accepts; the index (cadre, mode, origin) finds the
-    rows, each tested on itself (no probe of windows or licences per professional).
+    filters, one copy per mode the need accepts; the index (cadre, mode, origin, first day,
+    last day) finds the rows, each tested on itself (no probe of windows or licences per
+    professional).
 
     A necessary condition, as ``hard_filter_selects``: the union of a professional's windows
     (or licences) of a country stands for the windows, so where a run must lie inside one
@@ -175,7 +176,10 @@ def match_row_conditions(terms: Terms, mode: str) -> list[sa.ColumnElement[bool]
         spans = sa.type_coerce(row.licence_spans, postgresql.ARRAY(postgresql.DATEMULTIRANGE))
         conditions.append(_holds(spans[position], starts_by=last_start, ends_from=first_end))
     # A run of days may join several windows: one must hold its first day, one its last.
-    conditions += [_holds(row.available, starts_by=last_start, ends_from=terms.first),
+    # Implied, and read in the index: their windows start by the last start, end from the
+    # first end.
+    conditions += [row.first_day <= last_start, row.last_day >= first_end,
+                   _holds(row.available, starts_by=last_start, ends_from=terms.first),
                    _holds(row.available, starts_by=terms.last, ends_from=first_end)]
     if mode == Mode.VIRTUAL:
         conditions.append(row.hours >= terms.weekly_hours)
