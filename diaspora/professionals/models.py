@@ -279,7 +279,7 @@ class ConsentRecord(db.Model):
 
 
 def _strings(length: int):
-    return sa.JSON().with_variant(postgresql.ARRAY(sa.String(length)), "postgresql")
+    return postgresql.ARRAY(sa.String(length)).with_variant(sa.JSON(), "sqlite")
 
 
 class MatchRow(db.Model):
@@ -302,18 +302,18 @@ class MatchRow(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     origin: Mapped[str] = mapped_column(sa.String(2))
     # the union of their available windows of the mode (online: those giving weekly hours)
-    available = mapped_column(sa.Text().with_variant(postgresql.DATEMULTIRANGE(), "postgresql"),
+    available = mapped_column(postgresql.DATEMULTIRANGE().with_variant(sa.Text(), "sqlite"),
                               nullable=False)
     first_day: Mapped[date]                        # of the union: its first and last day
     last_day: Mapped[date]
     hours: Mapped[float | None]                    # online: the most hours a week of a window
     licence_countries = mapped_column(_strings(2))  # sorted; validity of each below
     licence_spans = mapped_column(
-        sa.JSON().with_variant(postgresql.ARRAY(postgresql.DATEMULTIRANGE()), "postgresql"))
+        postgresql.ARRAY(postgresql.DATEMULTIRANGE()).with_variant(sa.JSON(), "sqlite"))
     specialties = mapped_column(_strings(40), nullable=False)
     skills = mapped_column(_strings(80), nullable=False)
     languages = mapped_column(_strings(3), nullable=False)
-    programmes = mapped_column(sa.JSON().with_variant(postgresql.ARRAY(sa.Integer()), "postgresql"),
+    programmes = mapped_column(postgresql.ARRAY(sa.Integer()).with_variant(sa.JSON(), "sqlite"),
                                nullable=False)           # programmes consented to
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]

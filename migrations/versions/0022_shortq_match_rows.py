@@ -126,10 +126,10 @@ def backfill_sql() -> str:
 
 def upgrade():
     postgres = op.get_bind().dialect.name == 'postgresql'
-    dates = sa.Text().with_variant(postgresql.DATEMULTIRANGE(), 'postgresql')
+    dates = postgresql.DATEMULTIRANGE().with_variant(sa.Text(), 'sqlite')
 
     def strings(length):
-        return sa.JSON().with_variant(postgresql.ARRAY(sa.String(length)), 'postgresql')
+        return postgresql.ARRAY(sa.String(length)).with_variant(sa.JSON(), 'sqlite')
 
     op.create_table('match_rows',
     sa.Column('professional_id', sa.Integer(), nullable=False),
@@ -141,12 +141,12 @@ def upgrade():
     sa.Column('last_day', sa.Date(), nullable=False),
     sa.Column('hours', sa.Double(), nullable=True),
     sa.Column('licence_countries', strings(2), nullable=True),
-    sa.Column('licence_spans', sa.JSON().with_variant(
-        postgresql.ARRAY(postgresql.DATEMULTIRANGE()), 'postgresql'), nullable=True),
+    sa.Column('licence_spans', postgresql.ARRAY(
+        postgresql.DATEMULTIRANGE()).with_variant(sa.JSON(), 'sqlite'), nullable=True),
     sa.Column('specialties', strings(40), nullable=False),
     sa.Column('skills', strings(80), nullable=False),
     sa.Column('languages', strings(3), nullable=False),
-    sa.Column('programmes', sa.JSON().with_variant(postgresql.ARRAY(sa.Integer()), 'postgresql'),
+    sa.Column('programmes', postgresql.ARRAY(sa.Integer()).with_variant(sa.JSON(), 'sqlite'),
               nullable=False),
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
