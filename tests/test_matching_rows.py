@@ -137,3 +137,21 @@ def test_every_source_keeps_the_rows_as_the_backfill_writes_them(backend, make_n
         assert rows() == backfilled()
     need = make_need(cadre="2221", specialty=None)
     assert ids(need) == []          # they no longer offer the need's mode
+
+
+def test_a_withdrawn_programme_consent_is_reflected_at_once(backend, make_need,
+                                                            make_professional):
+    from diaspora.programmes.models import Programme
+
+    programme = Programme(name="MIDA Ghana Health", origin_country="GH", host_countries=["GB"],
+                          funder="Funder A", starts_on=date(2025, 1, 1))
+    db.session.add(programme)
+    db.session.commit()
+    professional = make_professional(programmes=[programme])
+    need = make_need(programme_id=programme.id)
+    assert ids(need) == filtered(need) == [professional.id]
+    professionals.set_programme_consent(db.session, professional, programme.id, False,
+                                        actor=professional.user, now=START)
+    assert ids(need) == filtered(need) == []
+    if backend == "postgresql":
+        assert rows()[0][11] == [] and rows() == backfilled()
