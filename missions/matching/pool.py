@@ -135,8 +135,9 @@ def _held(column, asked, share: float) -> sa.ColumnElement[float]:
     if not asked:
         return sa.literal(share, sa.Float)
     array = sa.type_coerce(column, postgresql.ARRAY(sa.String))
+    # each asked item counted, as ``scoring`` counts a language asked twice twice
     have = sum((sa.cast(sa.literal(item, sa.String) == sa.any_(array), sa.Integer)
-                for item in dict.fromkeys(asked)), sa.literal(0))
+                for item in asked), sa.literal(0))
     return have * sa.literal(share / len(asked), sa.Float)
 
 
