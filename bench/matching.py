@@ -8,8 +8,10 @@ approved needs. Then, in a separate process, it prints:
 
 - p50/p95 of one shortlist (top 20 with explanations) over ``--samples`` needs (for each need,
   the median of 3 runs);
-- p50/p95 of the floor: the bare SQL query of the hard filters alone (ids only, the same
-  indexes), same needs, timed the same way;
+- p50/p95 of the floor: the bare SQL query of the hard filters alone (ids only), at its best —
+  on PostgreSQL from the match rows (migration 0022_shortq), JIT off as the shortlist runs —
+  same needs, timed the same way; on PostgreSQL also (``old floor``, once per need) the same
+  filters over the source tables, as the shortlist read them before the match rows;
 - their ratio;
 - the time of the programme-wide plan for ``--plan-needs`` needs (0: none).
 
@@ -122,6 +124,8 @@ def load(url: str, professionals: int, needs: int) -> dict:
         loader.end_bulk()
         loader.close()
         with db.engine.begin() as connection:
+            if url.startswith("postgresql"):  # COPY ran with triggers off: the match rows
+                connection.execute(sa.text("SELECT match_rows_rebuild()"))
             reset_sequences(connection, ["users", "professionals"])
             need_rows = insert_needs(connection, rng, facilities, needs)
             insert_history(connection, rng, facilities, professionals, need_rows)
@@ -294,18 +298,26 @@ def measure(url: str, samples: int, plan_needs: int) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         session = db.session
+        dialect = session.get_bind().dialect.name
+        postgres = dialect == "postgresql"
+        if postgres:   # as the shortlist runs its queries (``pool.plain``)
+            session.execute(sa.text("SET jit = off"))
         settings = matching.Settings.from_config(app.config)
         approved = session.scalars(sa.select(Need).options(joinedload(Need.facility))
                                    .where(Need.status == "approved").order_by(Need.id)).all()
         sample = approved[::max(1, len(approved) // samples)][:samples]
         matching.shortlist(session, sample[-1], now=NOW, settings=settings)  # warm caches
-        full, floor, passed, shown = [], [], [], []
+        full, floor, old_floor, passed, shown = [], [], [], [], []
         for need in sample:
             terms = matching.terms_of(need)
             floor_runs, full_runs = [], []
+            if postgres:
+                started = time.perf_counter()
+                session.execute(matching.hard_filter_query(terms)).all()
+                old_floor.append(time.perf_counter() - started)
             for _ in range(RUNS):
                 started = time.perf_counter()
-                ids = session.execute(matching.hard_filter_query(terms)).all()
+                ids = session.execute(matching.hard_filter_query(terms, dialect=dialect)).all()
                 floor_runs.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 candidates = matching.shortlist(session, need, now=NOW, settings=settings)
@@ -315,8 +327,10 @@ def measure(url: str, samples: int, plan_needs: int) -> dict:
             passed.append(len(ids))
             shown.append(len(candidates))
         widest = sample[passed.index(max(passed))]
-        explain = index_use(session, matching.hard_filter_query(matching.terms_of(widest)))
-        result = {"full": full, "floor": floor, "passed": passed, "shown": shown,
+        explain = index_use(session, matching.hard_filter_query(matching.terms_of(widest),
+                                                                dialect=dialect))
+        result = {"full": full, "floor": floor, "old_floor": old_floor, "passed": passed,
+                  "shown": shown,
                   "explain": explain, "plan_needs": 0, "plan_seconds": 0.0, "assigned": 0,
                   "optimal": True}
         if plan_needs:
@@ -339,7 +353,8 @@ def index_use(session, query) -> list[str]:
     sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     if dialect.name == "postgresql":
         lines = [row[0] for row in session.execute(sa.text(f"EXPLAIN {sql}"))]
-        return [line.strip() for line in lines if "Index" in line or "Seq Scan" in line]
+        return [line.strip() for line in lines
+                if "Index" in line or "Seq Scan" in line or "Heap Scan" in line]
     rows = session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")).all()
     return [row[-1] for row in rows if "INDEX" in row[-1] or row[-1].startswith("SCAN")]
 
@@ -363,6 +378,10 @@ def report(name: str, loaded: dict, result: dict) -> None:
           f"{statistics.median(result['passed']):>7.0f} {max(result['passed']):>7} "
           f"{result['plan_needs']:>6} {result['assigned']:>8} {result['plan_seconds']:>7.1f}"
           f"{'' if result['optimal'] else ' (time limit)'}")
+    if result["old_floor"]:
+        old50, old95 = percentile(result["old_floor"], 0.5), percentile(result["old_floor"], 0.95)
+        print(f"  {name} old floor (the same filters over the source tables, once per need): "
+              f"p50 {ms(old50):.1f} ms, p95 {ms(old95):.1f} ms")
 
 
 def main() -> None:

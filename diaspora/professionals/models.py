@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -275,3 +276,45 @@ class ConsentRecord(db.Model):
 
     professional: Mapped[Professional] = relationship(back_populates="consent_history")
     programme = relationship("Programme")
+
+
+def _strings(length: int):
+    return postgresql.ARRAY(sa.String(length)).with_variant(sa.JSON(), "sqlite")
+
+
+class MatchRow(db.Model):
+    """What the shortlist's hard filters and ceiling read of one consenting professional, for
+    one cadre they hold and one mode they offer, on one narrow row (PostgreSQL only).
+
+    Kept by triggers in the transaction that writes the professional, their windows, licences,
+    specialties, skills, languages, cadres or programme consents (migration 0022_shortq): never
+    stale. A row exists only while they consent and have an available window of the mode.
+    On SQLite the table stays empty: the shortlist reads the source tables there.
+    """
+
+    __tablename__ = "match_rows"
+    __table_args__ = (sa.Index("ix_match_rows_available", "cadre", "mode", "origin", "first_day",
+                               "last_day"),)
+
+    professional_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("professionals.id", ondelete="CASCADE"), primary_key=True)
+    cadre: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    origin: Mapped[str] = mapped_column(sa.String(2))
+    # the union of their available windows of the mode (online: those giving weekly hours)
+    available = mapped_column(postgresql.DATEMULTIRANGE().with_variant(sa.Text(), "sqlite"),
+                              nullable=False)
+    first_day: Mapped[date]                        # of the union: its first and last day
+    last_day: Mapped[date]
+    hours: Mapped[float | None]                    # online: the most hours a week of a window
+    licence_countries = mapped_column(_strings(2))  # sorted; validity of each below
+    licence_spans = mapped_column(
+        postgresql.ARRAY(postgresql.DATEMULTIRANGE()).with_variant(sa.JSON(), "sqlite"))
+    specialties = mapped_column(_strings(40), nullable=False)
+    skills = mapped_column(_strings(80), nullable=False)
+    languages = mapped_column(_strings(3), nullable=False)
+    programmes = mapped_column(postgresql.ARRAY(sa.Integer()).with_variant(sa.JSON(), "sqlite"),
+                               nullable=False)           # programmes consented to
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    timezone: Mapped[str] = mapped_column(sa.String(64))

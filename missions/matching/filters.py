@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql
 
 from diaspora.professionals.models import (
     AvailabilityWindow,
     Licence,
+    MatchRow,
     Professional,
     ProfessionalCadre,
     ProfessionalSpecialty,
@@ -109,13 +111,19 @@ def _window_exists(terms: Terms, mode: str, *, starts_by: date,
     return sa.exists().where(*conditions)
 
 
-def hard_filter_query(terms: Terms, *columns, where=()) -> sa.Select | sa.CompoundSelect:
+def hard_filter_query(terms: Terms, *columns, where=(),
+                      dialect: str | None = None) -> sa.Select | sa.CompoundSelect:
     """``columns`` (the id by default) of the professionals who pass the hard filters.
 
     One SELECT per mode the need accepts and way of holding the cadre (``hard_filter_selects``),
-    joined by UNION.
+    joined by UNION. On PostgreSQL (``dialect``), without ``columns``: the ids from the match
+    rows instead (``match_row_selects``), one SELECT per mode.
     """
-    selects = hard_filter_selects(terms, sa.select(*(columns or [Professional.id])), where=where)
+    if dialect == "postgresql" and not columns and not where:
+        selects = match_row_selects(terms, sa.select(MatchRow.professional_id))
+    else:
+        selects = hard_filter_selects(terms, sa.select(*(columns or [Professional.id])),
+                                      where=where)
     return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 
@@ -134,6 +142,56 @@ def hard_filter_selects(terms: Terms, select: sa.Select, *, where=()) -> list[sa
                   sa.and_(Professional.cadre != terms.cadre, Professional.id.in_(others))]
     return [select.where(held, *common, *_mode_conditions(terms, mode).values(), *where)
             for mode in terms.modes for held in cadre_held]
+
+
+def match_row_selects(terms: Terms, select: sa.Select, *, where=()) -> list[sa.Select]:
+    """PostgreSQL: ``select`` over ``match_rows`` restricted to the rows that pass the hard
+    filters, one copy per mode the need accepts; the index (cadre, mode, origin, first day,
+    last day) finds the rows, each tested on itself (no probe of windows or licences per
+    professional).
+
+    A necessary condition, as ``hard_filter_selects``: the union of a professional's windows
+    (or licences) of a country stands for the windows, so where a run must lie inside one
+    window (licence) two that touch pass too, and online windows pass on the most hours a
+    week any of them gives; the exact checks decide.
+    """
+    return [select.where(*match_row_conditions(terms, mode), *where) for mode in terms.modes]
+
+
+def match_row_conditions(terms: Terms, mode: str) -> list[sa.ColumnElement[bool]]:
+    row = MatchRow
+    span = timedelta(days=terms.span(mode) - 1)
+    last_start, first_end = terms.last - span, terms.first + span
+    conditions = [row.cadre == terms.cadre, row.mode == mode]
+    if terms.programme_id is not None:
+        conditions.append(sa.literal(terms.programme_id) == sa.any_(
+            sa.type_coerce(row.programmes, postgresql.ARRAY(sa.Integer))))
+    if terms.specialty:
+        conditions.append(sa.literal(terms.specialty) == sa.any_(
+            sa.type_coerce(row.specialties, postgresql.ARRAY(sa.String))))
+    if mode in terms.licence_modes:
+        position = sa.func.array_position(
+            sa.type_coerce(row.licence_countries, postgresql.ARRAY(sa.String)),
+            sa.literal(terms.country, sa.String))
+        spans = sa.type_coerce(row.licence_spans, postgresql.ARRAY(postgresql.DATEMULTIRANGE))
+        conditions.append(_holds(spans[position], starts_by=last_start, ends_from=first_end))
+    # A run of days may join several windows: one must hold its first day, one its last.
+    # Implied, and read in the index: their windows start by the last start, end from the
+    # first end.
+    conditions += [row.first_day <= last_start, row.last_day >= first_end,
+                   _holds(row.available, starts_by=last_start, ends_from=terms.first),
+                   _holds(row.available, starts_by=terms.last, ends_from=first_end)]
+    if mode == Mode.VIRTUAL:
+        conditions.append(row.hours >= terms.weekly_hours)
+    return conditions
+
+
+def _holds(ranges, *, starts_by: date, ends_from: date) -> sa.ColumnElement[bool]:
+    """``ranges`` (a date multirange) has a range starting by ``starts_by`` and ending on or
+    after ``ends_from``: one meeting the days between them, or holding them all."""
+    if ends_from <= starts_by:
+        return ranges.bool_op("&&")(sa.func.daterange(ends_from, starts_by, "[]"))
+    return ranges.bool_op("@>")(sa.func.daterange(starts_by, ends_from, "[]"))
 
 
 @dataclass(frozen=True)

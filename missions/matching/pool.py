@@ -28,9 +28,11 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from diaspora.professionals.models import (
     AvailabilityWindow,
+    MatchRow,
     Professional,
     ProfessionalLanguage,
     ProfessionalSkill,
@@ -39,7 +41,7 @@ from diaspora.vocabulary import Mode
 
 from ..core.models import Mission
 from ..core.vocabulary import DONE
-from .filters import hard_filter_selects
+from .filters import hard_filter_selects, match_row_selects
 from .scoring import DISTANCE_HALF_SCORE_KM, MAX_HOURS_APART, NEUTRAL, Scoring, _hours_apart
 
 EARTH_KM = 6371.0088         # mean radius: great-circle distances within 0.6 % of geodesic ones
@@ -60,6 +62,17 @@ def pool_query(session, scoring: Scoring, *, origin_match: bool, limit: int | No
                  .group_by(Mission.professional_id).subquery("done_here"))
     selects = []
     for mode in terms.modes:
+        if dialect == "postgresql":   # one narrow row per professional: no probe per person
+            row = MatchRow
+            columns = (row.professional_id.label("id"),
+                       row_ceiling(scoring, mode, done_here.c.done).label("ceiling"))
+            origin = row.origin == terms.country
+            selects += match_row_selects(
+                replace(terms, modes=(mode,)),
+                sa.select(*columns).select_from(row)
+                .outerjoin(done_here, done_here.c.professional_id == row.professional_id),
+                where=[origin if origin_match else row.origin != terms.country])
+            continue
         columns = (Professional.id.label("id"),
                    ceiling(scoring, mode, dialect, done_here.c.done).label("ceiling"))
         selects += hard_filter_selects(
@@ -88,10 +101,61 @@ def ceiling(scoring: Scoring, mode: str, dialect: str, done) -> sa.ColumnElement
              * shares["continuity"],
              sa.literal(shares["fairness"], sa.Float)]
     if mode == Mode.VIRTUAL:
-        parts.append(_zone_score(terms.zone, terms.first, terms.last) * shares["timezone"])
+        parts.append(_zone_score(terms.zone, terms.first, terms.last, Professional.timezone)
+                     * shares["timezone"])
     else:
-        parts.append(_distance_score(terms.location) * shares["distance"])
+        parts.append(_distance_score(terms.location, Professional.latitude,
+                                     Professional.longitude) * shares["distance"])
     return sum(parts[1:], parts[0]) * 100 + ROUNDING
+
+
+def row_ceiling(scoring: Scoring, mode: str, done) -> sa.ColumnElement[float]:
+    """``ceiling`` read from a match row (PostgreSQL): the same parts, each from the row, and
+    availability as the days of the window from the first to the last day of their windows of
+    ``mode`` (never fewer than the free days; online, windows of any hours a week)."""
+    terms, shares = scoring.terms, scoring.shares[mode]
+    row = MatchRow
+    parts = [_held(row.skills, sorted(terms.skills), shares["skill"]),
+             _held(row.languages, terms.languages, shares["language"]),
+             _covered(terms) * shares["availability"],
+             sa.func.coalesce(sa.cast(done, sa.Float) / (sa.cast(done, sa.Float) + 1), 0.0)
+             * shares["continuity"],
+             sa.literal(shares["fairness"], sa.Float)]
+    if mode == Mode.VIRTUAL:
+        parts.append(_zone_score(terms.zone, terms.first, terms.last, row.timezone)
+                     * shares["timezone"])
+    else:
+        parts.append(_distance_score(terms.location, row.latitude, row.longitude)
+                     * shares["distance"])
+    return sum(parts[1:], parts[0]) * 100 + ROUNDING
+
+
+def _held(column, asked, share: float) -> sa.ColumnElement[float]:
+    """share × the part of ``asked`` the row's array ``column`` holds: 1 when none asked."""
+    if not asked:
+        return sa.literal(share, sa.Float)
+    array = sa.type_coerce(column, postgresql.ARRAY(sa.String))
+    # each asked item counted, as ``scoring`` counts a language asked twice twice
+    have = sum((sa.cast(sa.literal(item, sa.String) == sa.any_(array), sa.Integer)
+                for item in asked), sa.literal(0))
+    return have * sa.literal(share / len(asked), sa.Float)
+
+
+def _covered(terms) -> sa.ColumnElement[float]:
+    """0..1: the days of the need's window from the first to the last day of the row's
+    available ranges (never fewer than the days they cover), over its days. Rows that pass
+    the hard filters meet the window."""
+    first = sa.func.greatest(MatchRow.first_day, sa.literal(terms.first, sa.Date))
+    last = sa.func.least(MatchRow.last_day, sa.literal(terms.last, sa.Date))
+    return sa.func.greatest(last - first + 1, 0) * sa.literal(1 / terms.days, sa.Float)
+
+
+def plain(session) -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction. The pool's and the hard
+    filters' estimated costs pass ``jit_above_cost``, and compiling them takes 100–200 ms
+    (measured at 1,000,000 professionals) to save a few."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def _counted(model, column, asked, share: float) -> sa.ColumnElement[float]:
@@ -125,11 +189,10 @@ def _available(scoring: Scoring, mode: str, dialect: str) -> sa.ColumnElement[fl
     return least(covered.scalar_subquery(), terms.days) * sa.literal(1 / terms.days, sa.Float)
 
 
-def _distance_score(facility: tuple[float, float] | None) -> sa.ColumnElement[float]:
+def _distance_score(facility: tuple[float, float] | None, lat, lon) -> sa.ColumnElement[float]:
     """1 / (1 + km / 5,000) on a great circle 1 % short; 0.5 when a place is not known."""
     if facility is None:
         return sa.literal(NEUTRAL, sa.Float)
-    lat, lon = Professional.latitude, Professional.longitude
     phi, lam = math.radians(facility[0]), math.radians(facility[1])
     half_lat = sa.func.sin((sa.func.radians(lat) - phi) / 2)
     half_lon = sa.func.sin((sa.func.radians(lon) - lam) / 2)
@@ -140,7 +203,7 @@ def _distance_score(facility: tuple[float, float] | None) -> sa.ColumnElement[fl
                    else_=1 / (1 + km / DISTANCE_HALF_SCORE_KM))
 
 
-def _zone_score(zone: str | None, first: date, last: date) -> sa.ColumnElement[float]:
+def _zone_score(zone: str | None, first: date, last: date, timezone) -> sa.ColumnElement[float]:
     """The time-zone score of the professional's zone: zones grouped by score."""
     if not zone:
         return sa.literal(NEUTRAL, sa.Float)
@@ -148,7 +211,7 @@ def _zone_score(zone: str | None, first: date, last: date) -> sa.ColumnElement[f
     if not groups:
         return sa.literal(1.0, sa.Float)
     # one expanding parameter per group: SQLAlchemy does not coerce hundreds of literals
-    return sa.case(*((Professional.timezone.in_(sa.bindparam(None, list(zones), type_=sa.String,
+    return sa.case(*((timezone.in_(sa.bindparam(None, list(zones), type_=sa.String,
                                                              expanding=True)), score)
                      for score, zones in groups), else_=1.0)
 

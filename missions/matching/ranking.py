@@ -15,7 +15,7 @@ from diaspora.needs.models import Need
 from diaspora.vocabulary import MATCHABLE, NeedStatus
 
 from .explanations import Candidate, candidate
-from .pool import pool_query
+from .pool import plain, pool_query
 from .profiles import load_batch
 from .scoring import Fit, Scoring, best_fit, scoring_for
 from .terms import Settings, Terms, terms_of
@@ -41,6 +41,7 @@ def rank(session, terms: Terms, *, now: datetime, settings: Settings,
     most of a large group is never loaded.
     """
     scoring = scoring_for(terms, settings, now)
+    plain(session)
     fits: list[Fit] = []
     checked = 0
     for origin_match in (True, False):
