@@ -37,7 +37,7 @@ from diaspora.vocabulary import Role
 
 from ..core.hooks import MissionHooks
 from ..core.lifecycle import CHECKLIST_ROLES
-from ..core.models import Mission, MissionEvent, MissionSession
+from ..core.models import ChecklistItem, Mission, MissionEvent, MissionSession
 from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, SessionStatus
 from ..outcomes.models import FollowUp
 from ..scheduler import reminders
@@ -455,6 +455,112 @@ def preload_for_checks(session, batch: list) -> list:
             Professional.id.in_(professional_ids))).all()
     return loaded
 
+# --- the same re-checks, a batch at a time ----------------------------------------------------
+# Each reads plain columns of the batch's records in one statement, built once (the ids are an
+# expanding bind parameter), and answers exactly as the row validator above would: the
+# dispatcher asks these (``MissionHooks.reminder_batch_checks``), no record is loaded.
+
+_IDS = sa.bindparam("ids", expanding=True)
+_PROPOSAL_FACTS = sa.select(Mission.id, Mission.status, _last_proposed()).where(Mission.id.in_(_IDS))
+_MISSION_FACTS = sa.select(
+    Mission.id, Mission.status, Mission.starts_at,
+    sa.exists().where(ChecklistItem.mission_id == Mission.id, ChecklistItem.done_at.is_(None))
+    .correlate(Mission)).where(Mission.id.in_(_IDS))
+_SESSION_FACTS = (sa.select(MissionSession.id, MissionSession.status, MissionSession.starts_at,
+                            Mission.status)
+                  .join(Mission, Mission.id == MissionSession.mission_id)
+                  .where(MissionSession.id.in_(_IDS)))
+_LONGER = aliased(Licence)
+_LICENCE_FACTS = sa.select(Licence.id, Licence.valid_until, sa.exists().where(
+    _LONGER.professional_id == Licence.professional_id, _LONGER.country == Licence.country,
+    _LONGER.valid_until > Licence.valid_until).correlate(Licence)).where(Licence.id.in_(_IDS))
+_PROFILE_FACTS = sa.select(
+    Professional.id, Professional.consent_given,
+    sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
+).where(Professional.id.in_(_IDS))
+
+
+def _facts(session, statement, ids) -> dict:
+    """Rows of ``statement`` for ``ids``, by their first column."""
+    ids = {n for n in ids if n is not None}
+    if not ids:
+        return {}
+    return {row[0]: row[1:] for row in session.execute(statement, {"ids": sorted(ids)})}
+
+
+def proposals_still_waiting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _PROPOSAL_FACTS, (n.mission_id for n in notifications))
+
+    def still(n) -> bool:
+        status, base = facts.get(n.mission_id, (None, None))
+        return (status == MissionStatus.PROPOSED and base is not None
+                and base.isoformat() == n.payload["proposed_at"]
+                and current_stage(_proposal_moments(base), now) == n.payload["days"])
+    return [still(n) for n in notifications]
+
+
+def _mission_facts(session, notifications: list) -> dict:
+    return _facts(session, _MISSION_FACTS, (n.mission_id for n in notifications))
+
+
+def readiness_still_incompletes(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _mission_facts(session, notifications)
+
+    def still(n) -> bool:
+        if n.mission_id not in facts:
+            return False
+        status, starts_at, missing = facts[n.mission_id]
+        moments = {days: starts_at - timedelta(days=days) for days in READINESS_DAYS_BEFORE}
+        return (status in PREPARING and starts_at.isoformat() == n.payload["starts_at"]
+                and bool(missing) and current_stage(moments, now) == n.payload["days"])
+    return [still(n) for n in notifications]
+
+
+def missions_still_starting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _mission_facts(session, notifications)
+
+    def still(n) -> bool:
+        if n.mission_id not in facts:
+            return False
+        status, starts_at, _missing = facts[n.mission_id]
+        return (status in CONFIRMED_AHEAD and now < starts_at
+                and starts_at.isoformat() == n.payload["starts_at"])
+    return [still(n) for n in notifications]
+
+
+def sessions_still_starting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _SESSION_FACTS, (n.session_id for n in notifications))
+
+    def still(n) -> bool:
+        if n.session_id not in facts:
+            return False
+        status, starts_at, mission_status = facts[n.session_id]
+        return (status == SessionStatus.SCHEDULED and now < starts_at
+                and mission_status in UNDER_WAY and starts_at.isoformat() == n.payload["starts_at"])
+    return [still(n) for n in notifications]
+
+
+def licences_still_expiring(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _LICENCE_FACTS, (n.payload["licence_id"] for n in notifications))
+
+    def still(n) -> bool:
+        if n.payload["licence_id"] not in facts:
+            return False
+        valid_until, renewed = facts[n.payload["licence_id"]]
+        return (not renewed and valid_until.isoformat() == n.payload["valid_until"]
+                and now.date() <= valid_until)
+    return [still(n) for n in notifications]
+
+
+def availabilities_still_stale(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _PROFILE_FACTS, (n.payload["professional_id"] for n in notifications))
+
+    def still(n) -> bool:
+        consent, base = facts.get(n.payload["professional_id"], (False, None))
+        return bool(consent) and base is not None and base.isoformat() == n.payload["last_update_at"]
+    return [still(n) for n in notifications]
+
+
 # The rules above, for the to-do list that must agree with them (``missions.home``), and the
 # loader options of what a message about a mission names (``scheduler.automation``).
 people_options = _people
@@ -471,9 +577,18 @@ VALIDATORS = {
     "licence_expiring": licence_still_expiring,
     "availability_stale": availability_still_stale,
 }
+BATCH_CHECKS = {
+    "proposal_waiting": proposals_still_waiting,
+    "readiness_incomplete": readiness_still_incompletes,
+    "mission_starts": missions_still_starting,
+    "session_starts": sessions_still_starting,
+    "licence_expiring": licences_still_expiring,
+    "availability_stale": availabilities_still_stale,
+}
 
 
 def register(hooks: MissionHooks) -> None:
     """Declare these reminders to an app's scheduler."""
     hooks.reminder_producers.extend(PRODUCERS)
     hooks.reminder_validators.update(VALIDATORS)
+    hooks.reminder_batch_checks.update(BATCH_CHECKS)
