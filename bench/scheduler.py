@@ -298,12 +298,12 @@ def child_run(url: str, since: str, at: str) -> dict:
         statements = []
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
         rss_before = _rss_mb()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         counts = run_once(db.session, at, worker="bench")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
         db.session.remove()
         db.engine.dispose()
-    return {"seconds": seconds, "statements": len(statements), "counts": counts,
+    return {"seconds": seconds, "cpu": cpu, "statements": len(statements), "counts": counts,
             "rss_mb": _rss_mb(), "rss_before_mb": rss_before}
 
 
@@ -342,15 +342,21 @@ def child_repeat(url: str, at: str, runs: str) -> dict:
     return {"rss_mb": rss, "seconds": seconds}
 
 
+# What a run writes, found afterwards by its ``now``: (table, the column that holds it).
+WRITTEN = (("notifications", "created_at"), ("mission_events", "at"), ("audit_events", "at"),
+           ("follow_ups", "created_at"))
+
+
 def child_floor(url: str, since: str, at: str, repeat: str = "1") -> dict:
-    """The floor of a run over ``(since, at]``: the bare selects of the due rows (ids only),
-    plus the bare INSERT (one ``executemany``, committed) of the reminders the run stored —
-    the same rows, into a scratch copy of the notifications table without its indexes."""
+    """The floor of a run over ``(since, at]``: the bare selects of the due rows (ids only:
+    one per producer, the lifecycle moves' three, the watermarks and the due outbox rows),
+    plus the bare writes of what the run wrote — one ``executemany`` INSERT per table of the
+    same rows (reminders, mission histories, audit rows, follow-up surveys) into index-free
+    scratch copies, and one bare UPDATE marking the delivered reminders sent — committed."""
     import sqlalchemy as sa
 
     from diaspora import create_app
     from diaspora.extensions import db
-    from missions.notifications.models import Notification
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     at = datetime.fromisoformat(at)
@@ -359,47 +365,65 @@ def child_floor(url: str, since: str, at: str, repeat: str = "1") -> dict:
         for query in floor_queries(datetime.fromisoformat(since), datetime.fromisoformat(since)):
             connection.execute(query).all()
         queries = floor_queries(datetime.fromisoformat(since), at)
-        timings = []
+        timings, cpu = [], []
         for _ in range(int(repeat)):   # the fastest of ``repeat`` (the machine is shared)
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             rows = sum(len(connection.execute(query).all()) for query in queries)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         seconds = min(timings)
-        # what the run stored (its rows carry created_at = its now), as plain values
-        table = Notification.__table__
-        columns = [c.name for c in table.columns if c.name != "id"]
-        stored = connection.execute(sa.select(*(table.c[name] for name in columns))
-                                    .where(table.c.created_at == at)).all()
+        # what the run wrote (its rows carry its now), as plain values
+        written = {}
+        for table_name, column in WRITTEN:
+            table = db.metadata.tables[table_name]
+            columns = [c.name for c in table.columns if c.name != "id"]
+            written[table_name] = (columns, connection.execute(
+                sa.select(*(table.c[name] for name in columns)).where(table.c[column] == at)).all())
         connection.rollback()
-        inserting = _insert_seconds(db.engine, url, columns, stored)
-    return {"seconds": seconds + inserting, "select_seconds": seconds,
-            "insert_seconds": inserting, "rows": rows, "inserted": len(stored),
-            "statements": len(queries) + (1 if stored else 0)}
+        writing, writing_cpu, statements = _write_seconds(db.engine, url, written, at)
+    return {"seconds": seconds + writing, "select_seconds": seconds, "cpu": min(cpu) + writing_cpu,
+            "insert_seconds": writing, "rows": rows,
+            "inserted": len(written["notifications"][1]),
+            "statements": len(queries) + statements}
 
 
-def _insert_seconds(engine, url: str, columns: list[str], stored: list) -> float:
-    """Seconds of the bare INSERT of ``stored`` into an index-free copy of notifications."""
-    inserting = 0.0
-    if stored:
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute("DROP TABLE IF EXISTS bench_floor_notifications")
-            cursor.execute("CREATE TABLE bench_floor_notifications AS SELECT * FROM notifications "
-                           "WHERE 1 = 0")
+def _write_seconds(engine, url: str, written: dict, at: datetime) -> tuple[float, float, int]:
+    """Seconds (wall, CPU) and statements of the bare writes of ``written`` (table name ->
+    columns, rows) into index-free copies of the tables, then the delivery's bare UPDATE."""
+    connection = engine.raw_connection()
+    seconds = cpu = 0.0
+    statements = 0
+    try:
+        cursor = connection.cursor()
+        marker = "%s" if url.startswith("postgresql") else "?"
+        for table, (columns, rows) in written.items():
+            cursor.execute(f"DROP TABLE IF EXISTS bench_floor_{table}")
+            cursor.execute(f"CREATE TABLE bench_floor_{table} AS SELECT * FROM {table} WHERE 1 = 0")
             connection.commit()
-            marker = "%s" if url.startswith("postgresql") else "?"
-            values = [tuple(_plain(value, url) for value in row) for row in stored]
-            started = time.perf_counter()
-            cursor.executemany(f"INSERT INTO bench_floor_notifications ({', '.join(columns)}) "
+            if not rows:
+                continue
+            values = [tuple(_plain(value, url) for value in row) for row in rows]
+            started, started_cpu = time.perf_counter(), time.process_time()
+            cursor.executemany(f"INSERT INTO bench_floor_{table} ({', '.join(columns)}) "
                                f"VALUES ({', '.join([marker] * len(columns))})", values)
             connection.commit()
-            inserting = time.perf_counter() - started
-            cursor.execute("DROP TABLE bench_floor_notifications")
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
+            statements += 1
+        if written["notifications"][1]:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            cursor.execute(f"UPDATE bench_floor_notifications SET status = 'sent', sent_at = {marker}",
+                           (_plain(at, url),))
             connection.commit()
-        finally:
-            connection.close()
-    return inserting
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
+            statements += 1
+        for table in written:
+            cursor.execute(f"DROP TABLE bench_floor_{table}")
+        connection.commit()
+    finally:
+        connection.close()
+    return seconds, cpu, statements
 
 
 def _plain(value, url: str):
@@ -416,13 +440,22 @@ def floor_queries(since: datetime, now: datetime) -> list:
 
     from diaspora.professionals.models import Licence, Professional
     from missions.core.models import Mission, MissionEvent, MissionSession
+    from missions.notifications.models import Notification
     from missions.notifications.producers import ended_by
+    from missions.scheduler.models import SchedulerWatermark
 
     day = timedelta(days=1)
     stale = now - relativedelta(months=6)
     after = since - relativedelta(months=6)
     longer = sa.orm.aliased(Licence)
     return [
+        # the lifecycle moves' due missions, the watermarks, the due outbox rows
+        sa.select(Mission.id).where(Mission.status.in_(("confirmed", "ready")), Mission.starts_at <= now),
+        sa.select(Mission.id).where(Mission.status == "in_progress", Mission.ends_at <= now),
+        sa.select(Mission.id).where(Mission.status == "completed", Mission.report_overdue_at.is_(None),
+                                    Mission.ends_at <= now - 14 * day),
+        sa.select(SchedulerWatermark.producer, SchedulerWatermark.ran_until),
+        sa.select(Notification.id).where(Notification.status == "pending", Notification.due_at <= now),
         sa.select(MissionEvent.mission_id).join(Mission, Mission.id == MissionEvent.mission_id).where(
             Mission.status == "proposed", MissionEvent.to_status == "proposed", sa.or_(
                 *(sa.and_(MissionEvent.at > since - d * day, MissionEvent.at <= now - d * day)
@@ -498,10 +531,15 @@ def main() -> None:
         if args.no_sqlite:
             targets = [target for target in targets if target[0] != "SQLite"]
         print("scheduler runs over a registry already watermarked at its last run; each in a "
-              "fresh process; floor = the bare selects of the same due rows + the bare INSERT of "
-              "the reminders stored")
-        print(f"{'database':<11} {'profess.':>9} {'run':<15} {'seconds':>8} {'stmts':>6} "
-              f"{'stored':>7} {'sent':>7} {'peak MB':>8} {'floor s':>8} {'rows':>7} {'ratio':>6}")
+              "fresh process; floor = the bare selects of the same due rows (producers, lifecycle "
+              "moves, watermarks, due outbox rows) + the bare executemany INSERT of the rows the "
+              "run wrote (reminders, histories, audit rows, surveys) + the bare UPDATE of the "
+              "delivered reminders")
+        print("cpu = this process's CPU seconds (SQLite's work included, PostgreSQL's server not); "
+              "load = the 1-minute load average as the run started")
+        print(f"{'database':<11} {'profess.':>9} {'run':<15} {'seconds':>8} {'cpu':>6} {'stmts':>6} "
+              f"{'stored':>7} {'sent':>7} {'peak MB':>8} {'floor s':>8} {'cpu':>6} {'stmts':>5} "
+              f"{'rows':>7} {'ratio':>6} {'load':>5}")
         for name, url in targets:
             for size in args.professionals:
                 if name == "SQLite" and size > args.sqlite_up_to:
@@ -515,14 +553,17 @@ def main() -> None:
                       flush=True)
                 for label, since, at in steps:
                     # an idle floor is short: the fastest of a few (the catch-up's: once)
+                    load = os.getloadavg()[0]
                     result = measure(url, since, at, 5 if label.startswith("idle") else 1)
                     floor = result["floor"]
                     counts = result["counts"]
                     print(f"{name:<11} {size:>9,} {label:<15} {result['seconds']:>8.2f} "
-                          f"{result['statements']:>6} {counts.get('stored', 0):>7,} "
-                          f"{counts.get('sent', 0):>7,} {result['rss_mb']:>8.0f} "
-                          f"{floor['seconds']:>8.3f} {floor['rows']:>7,} "
-                          f"{result['seconds'] / max(floor['seconds'], 1e-6):>6.1f}", flush=True)
+                          f"{result['cpu']:>6.2f} {result['statements']:>6} "
+                          f"{counts.get('stored', 0):>7,} {counts.get('sent', 0):>7,} "
+                          f"{result['rss_mb']:>8.0f} {floor['seconds']:>8.3f} {floor['cpu']:>6.3f} "
+                          f"{floor['statements']:>5} {floor['rows']:>7,} "
+                          f"{result['seconds'] / max(floor['seconds'], 1e-6):>6.1f} {load:>5.1f}",
+                          flush=True)
                 if args.repeat:
                     last = steps[-1][2]
                     back_idle = last + timedelta(minutes=1)
@@ -534,7 +575,8 @@ def main() -> None:
                           f"{' '.join(map(str, repeated['rss_mb']))}; seconds "
                           f"{' '.join(f'{s:.2f}' for s in repeated['seconds'])}; fastest "
                           f"{fastest:.3f} s, floor (fastest of {args.repeat}) {floor['seconds']:.3f} s, "
-                          f"ratio {fastest / max(floor['seconds'], 1e-6):.1f}", flush=True)
+                          f"ratio {fastest / max(floor['seconds'], 1e-6):.1f}; load average "
+                          f"{os.getloadavg()[0]:.1f}", flush=True)
     print("targets: idle run < 1 s and < 50 statements at 1,000,000 professionals")
 
 

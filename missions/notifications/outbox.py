@@ -60,16 +60,20 @@ def store(session, due: Iterable[reminders.Reminder], now: datetime) -> int:
     candidates = {reminder.key: reminder for reminder in due}
     added = 0
     with unit_of_work(session):
+        connection = session.connection()   # Core: plain rows in, no ORM bulk machinery
+        insert = _insert_new(connection)
         for keys in _chunks(list(candidates), STORE_CHUNK):
-            known = set(session.scalars(sa.select(Notification.key)
-                                        .where(Notification.key.in_(keys))))
+            known = set(connection.scalars(_KNOWN_KEYS, {"keys": keys}))
             rows = [_row(candidates[key], now) for key in keys if key not in known]
             if rows:
-                # executemany (one cached statement, batched by the driver) rather than a
-                # VALUES list of 500 rows, which SQLAlchemy would compile anew every time
-                inserted = session.execute(_insert_new(session).returning(Notification.id), rows)
-                added += len(inserted.all())
+                # one executemany per chunk (one cached statement, batched by the driver)
+                # rather than a VALUES list of 500 rows, which would be compiled anew each time
+                added += len(connection.execute(insert, rows).all())
     return added
+
+
+_KNOWN_KEYS = sa.select(Notification.key).where(
+    Notification.key.in_(sa.bindparam("keys", expanding=True)))
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -84,13 +88,22 @@ def _row(reminder: reminders.Reminder, now: datetime) -> dict:
             "status": Status.PENDING, "attempts": 0, "created_at": now}
 
 
-def _insert_new(session):
-    """INSERT … ON CONFLICT (key) DO NOTHING, in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(Notification).on_conflict_do_nothing(index_elements=["key"])
+_INSERT_NEW: dict[str, sa.Insert] = {}
+
+
+def _insert_new(connection):
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, in the connection's dialect (built
+    once per dialect)."""
+    dialect = connection.dialect.name
+    if dialect not in _INSERT_NEW:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        _INSERT_NEW[dialect] = (insert(Notification.__table__)
+                                .on_conflict_do_nothing(index_elements=["key"])
+                                .returning(Notification.__table__.c.id))
+    return _INSERT_NEW[dialect]
 
 
 def notify_now(session, *, user: User, kind: str, key: str, now: datetime,
@@ -163,9 +176,11 @@ def _decide(session, batch: list[sa.Row], now: datetime) -> dict[str | None, lis
     context = _Context.load(session, batch)
     context.checked = _batch_checks(session, batch, now)
     outcomes: dict[str | None, list[int]] = defaultdict(list)
+    pausing = pause.armed()
     for notification in batch:
         outcomes[skip_reason(session, context, notification, now)].append(notification.id)
-        pause.point("inbox")
+        if pausing:
+            pause.point("inbox")
     return outcomes
 
 
@@ -183,29 +198,48 @@ def _batch_checks(session, batch: list[sa.Row], now: datetime) -> dict[int, bool
     return answers
 
 
+_INACTIVE = sa.select(User.id).where(User.id.in_(sa.bindparam("ids", expanding=True)),
+                                     User.active.is_(False))
+_WITHDRAWN = sa.select(Mission.id).where(Mission.id.in_(sa.bindparam("ids", expanding=True)),
+                                         Mission.status.in_(WITHDRAWN))
+
+
 @dataclass
 class _Context:
-    """What a batch refers to, loaded at once, a query per kind of record: its recipients, its
-    missions (with what the validators read) and sessions, the records the reminder
-    validators check (``producers.preload_for_checks``), and the answers of the kinds checked
-    a batch at a time (``MissionHooks.reminder_batch_checks``). Holding these also keeps them in the
-    session's identity map, where validators find them with ``session.get`` without a query."""
+    """What a batch refers to, read at once: its inactive recipients and withdrawn missions
+    (plain ids, one statement each), and the answers of the kinds checked a batch at a time
+    (``MissionHooks.reminder_batch_checks``: every kind this package produces). Only for rows
+    of a kind with a row validator alone are their records loaded — recipients, missions
+    (with what the validators read) and sessions, a query per kind of record — which keeps
+    them in the session's identity map, where validators find them with ``session.get``."""
 
     inactive_users: set[int]
-    missions: dict[int, Mission]
-    sessions: dict[int, MissionSession]
+    withdrawn_missions: set[int]
     held: list
     checked: dict[int, bool] = field(default_factory=dict)   # the batch checks' answers by row id
 
     @classmethod
     def load(cls, session, batch: list[sa.Row]) -> _Context:
-        users = _by_id(session, User, {n.user_id for n in batch})
-        return cls(inactive_users={user.id for user in users.values() if not user.active},
-                   # with their checklists and histories, which the reminders look at
-                   missions=_by_id(session, Mission, {n.mission_id for n in batch},
-                                   selectinload(Mission.checklist), selectinload(Mission.events)),
-                   sessions=_by_id(session, MissionSession, {n.session_id for n in batch}),
-                   held=[*users.values(), *producers.preload_for_checks(session, batch)])
+        checks = mission_hooks().reminder_batch_checks
+        alone = [n for n in batch if n.kind not in checks]   # checked row by row
+        held = []
+        if alone:
+            held = [*_by_id(session, User, {n.user_id for n in alone}).values(),
+                    # with their checklists and histories, which the reminders look at
+                    *_by_id(session, Mission, {n.mission_id for n in alone},
+                            selectinload(Mission.checklist), selectinload(Mission.events)).values(),
+                    *_by_id(session, MissionSession, {n.session_id for n in alone}).values(),
+                    *producers.preload_for_checks(session, alone)]
+        return cls(inactive_users=_ids(session, _INACTIVE, {n.user_id for n in batch}),
+                   withdrawn_missions=_ids(session, _WITHDRAWN, {n.mission_id for n in batch}),
+                   held=held)
+
+
+def _ids(session, statement, ids: set) -> set[int]:
+    ids.discard(None)
+    if not ids:
+        return set()
+    return set(session.scalars(statement, {"ids": sorted(ids)}))
 
 
 def _by_id(session, model, ids: set, *options) -> dict:
@@ -220,8 +254,7 @@ def skip_reason(session, context: _Context, notification: sa.Row, now: datetime)
     """Why a due row must not be sent any more, or None to send it."""
     if notification.user_id in context.inactive_users:
         return "inactive_user"
-    mission = context.missions.get(notification.mission_id)
-    if mission is not None and mission.status in WITHDRAWN:
+    if notification.mission_id in context.withdrawn_missions:
         return "mission_withdrawn"
     if notification.id in context.checked:
         return None if context.checked[notification.id] else "no_longer_valid"

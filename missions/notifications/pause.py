@@ -16,6 +16,13 @@ from flask import current_app
 _handled: Counter[str] = Counter()
 
 
+def armed() -> bool:
+    """Whether a pause is configured at all (else ``point`` does nothing: callers that handle
+    many rows ask once)."""
+    return bool(current_app.config.get("SCHEDULER_PAUSE_AT")
+                and current_app.config.get("SCHEDULER_PAUSE_FILE"))
+
+
 def point(stage: str) -> None:
     pause_at = current_app.config.get("SCHEDULER_PAUSE_AT")
     marker = current_app.config.get("SCHEDULER_PAUSE_FILE")

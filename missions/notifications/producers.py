@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import aliased, selectinload
 
-from diaspora.facilities.models import Facility
+from diaspora.auth.models import User
+from diaspora.facilities.models import Facility, facility_coordinators
 from diaspora.needs.models import Need
 from diaspora.professionals.models import Licence, Professional
 from diaspora.programmes.models import Programme
@@ -37,7 +38,7 @@ from diaspora.vocabulary import Role
 
 from ..core.hooks import MissionHooks
 from ..core.lifecycle import CHECKLIST_ROLES
-from ..core.models import Mission, MissionEvent, MissionSession
+from ..core.models import ChecklistItem, Mission, MissionEvent, MissionSession
 from ..core.vocabulary import CONFIRMED_AHEAD, DONE, PREPARING, UNDER_WAY, MissionStatus, SessionStatus
 from ..outcomes.models import FollowUp
 from ..scheduler import reminders
@@ -113,6 +114,53 @@ def _changed_missions(since: datetime | None) -> Iterable:
     return () if since is None else (Mission.updated_at > changed_after(since),)
 
 
+# --- missions read as plain rows ---------------------------------------------------------------
+# The mission producers read what a reminder names — the facts its message shows and who gets
+# it — as columns in their one query, and the host coordinators of all the rows in one more:
+# no record is loaded.
+
+_CARD = (Mission.id, Mission.kind, Mission.status, Mission.starts_at, Mission.ends_at,
+         Mission.timezone, Mission.updated_at, Mission.facility_id,
+         Need.title.label("need_title"), Facility.name.label("facility_name"),
+         Professional.given_name, Professional.family_name,
+         Professional.user_id.label("professional_user_id"))
+_COORDINATORS = (sa.select(facility_coordinators.c.facility_id, User.id)
+                 .join(User, User.id == facility_coordinators.c.user_id)
+                 .where(facility_coordinators.c.facility_id.in_(sa.bindparam("ids", expanding=True)),
+                        User.active.is_(True))
+                 .order_by(facility_coordinators.c.facility_id, User.name, User.id))
+
+
+def _cards(*columns) -> sa.Select:
+    """Missions as rows of ``_CARD`` (and ``columns``), joined to what their messages name."""
+    return (sa.select(*_CARD, *columns).select_from(Mission)
+            .join(Need, Need.id == Mission.need_id)
+            .join(Facility, Facility.id == Mission.facility_id)
+            .join(Professional, Professional.id == Mission.professional_id))
+
+
+def _card_facts(card) -> dict:
+    """``mission_facts`` of a ``_CARD`` row."""
+    return recipients.facts(mission=card.need_title, facility=card.facility_name,
+                            professional=f"{card.given_name} {card.family_name}", kind=card.kind,
+                            starts_at=card.starts_at, ends_at=card.ends_at, timezone=card.timezone)
+
+
+def _coordinators(session, cards: list) -> dict[int, list[int]]:
+    """The active coordinators' user ids of the cards' host facilities (``recipients.coordinators``)."""
+    ids = sorted({card.facility_id for card in cards})
+    found: dict[int, list[int]] = {}
+    if ids:
+        for facility_id, user_id in session.execute(_COORDINATORS, {"ids": ids}):
+            found.setdefault(facility_id, []).append(user_id)
+    return found
+
+
+def _people_of(card, coordinators: dict[int, list[int]]) -> list[int]:
+    """``recipients.mission_people``: the professional, then the host's coordinators."""
+    return [card.professional_user_id, *coordinators.get(card.facility_id, ())]
+
+
 # --- a proposal waiting for an answer -------------------------------------------------------
 
 def proposed_at(mission: Mission) -> datetime:
@@ -134,8 +182,8 @@ def _last_proposed():
 def proposals_waiting(session, now: datetime, since: datetime | None = None
                       ) -> Iterator[reminders.Reminder]:
     base = _last_proposed()
-    query = (sa.select(Mission, base.label("base")).where(Mission.status == MissionStatus.PROPOSED)
-             .options(*_people()).order_by(Mission.id))
+    query = (_cards(base.label("base")).where(Mission.status == MissionStatus.PROPOSED)
+             .order_by(Mission.id))
     if since is not None:
         # proposed in a window whose 3- or 7-day moment fell due; whether that proposal is
         # still the last one is checked below on the few rows found
@@ -145,16 +193,17 @@ def proposals_waiting(session, now: datetime, since: datetime | None = None
                              MissionEvent.at <= now - timedelta(days=days))
                      for days in PROPOSAL_WAITING_DAYS)))
         query = query.where(sa.or_(Mission.id.in_(proposed_in_window), *_changed_missions(since)))
-    for mission, proposed in session.execute(query):
+    for mission in session.execute(query):
+        proposed = mission.base
         moments = _proposal_moments(proposed)
         days = current_stage(moments, now)
         if days is None or not (fell_due(moments[days], since) or _changed(mission, since)):
             continue
         yield reminders.Reminder(
-            user_id=mission.professional.user_id, kind="proposal_waiting",
+            user_id=mission.professional_user_id, kind="proposal_waiting",
             key=f"proposal_waiting:{mission.id}:{stamp(proposed)}:{days}", due_at=moments[days],
             mission_id=mission.id,
-            payload={**mission_facts(mission), "days": days, "proposed_at": proposed.isoformat()})
+            payload={**_card_facts(mission), "days": days, "proposed_at": proposed.isoformat()})
 
 
 def _changed(mission: Mission, since: datetime | None) -> bool:
@@ -234,21 +283,24 @@ def readiness_still_incomplete(session, notification, now: datetime) -> bool:
 
 def missions_starting(session, now: datetime, since: datetime | None = None
                       ) -> Iterator[reminders.Reminder]:
-    query = (sa.select(Mission).where(
+    query = (_cards().where(
         Mission.status.in_(CONFIRMED_AHEAD), Mission.starts_at > now,
-        Mission.starts_at <= now + MISSION_STARTS_BEFORE).options(*_people()).order_by(Mission.id))
+        Mission.starts_at <= now + MISSION_STARTS_BEFORE).order_by(Mission.id))
     if since is not None:
         query = query.where(sa.or_(Mission.starts_at > since + MISSION_STARTS_BEFORE,
                                    *_changed_missions(since)))
-    for mission in session.scalars(query):
-        facts = mission_facts(mission)
+    missions = session.execute(query).all()
+    coordinators = _coordinators(session, missions)
+    for mission in missions:
+        facts = _card_facts(mission)
         # The host hears who arrives: one message per mission, naming the professional.
-        audiences = [(user, facts) for user in recipients.professional(mission)] + [
-            (user, {**facts, "audience": "host"}) for user in recipients.coordinators(mission)]
-        for user, payload in audiences:
+        audiences = [(mission.professional_user_id, facts)] + [
+            (user_id, {**facts, "audience": "host"})
+            for user_id in coordinators.get(mission.facility_id, ())]
+        for user_id, payload in audiences:
             yield reminders.Reminder(
-                user_id=user.id, kind="mission_starts", mission_id=mission.id,
-                key=f"mission_starts:{mission.id}:{stamp(mission.starts_at)}:{user.id}",
+                user_id=user_id, kind="mission_starts", mission_id=mission.id,
+                key=f"mission_starts:{mission.id}:{stamp(mission.starts_at)}:{user_id}",
                 due_at=mission.starts_at - MISSION_STARTS_BEFORE, payload=payload)
 
 
@@ -260,25 +312,28 @@ def mission_still_starting(session, notification, now: datetime) -> bool:
 
 def sessions_starting(session, now: datetime, since: datetime | None = None
                       ) -> Iterator[reminders.Reminder]:
-    query = (sa.select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
+    query = (_cards(MissionSession.id.label("session_id"), MissionSession.sequence,
+                    MissionSession.starts_at.label("session_starts_at"), Mission.join_url)
+             .join(MissionSession, MissionSession.mission_id == Mission.id)
              .where(MissionSession.status == SessionStatus.SCHEDULED, Mission.status.in_(UNDER_WAY),
                     MissionSession.starts_at > now,
                     MissionSession.starts_at <= now + SESSION_STARTS_BEFORE)
-             .options(*_people(selectinload(MissionSession.mission)))
              .order_by(MissionSession.id))
     if since is not None:
         query = query.where(sa.or_(MissionSession.starts_at > since + SESSION_STARTS_BEFORE,
                                    *_changed_missions(since)))
-    for mission_session in session.scalars(query):
-        mission = mission_session.mission
-        payload = {**mission_facts(mission), "sequence": mission_session.sequence,
-                   "starts_at": mission_session.starts_at.isoformat(), "join_url": mission.join_url}
-        for user in recipients.mission_people(mission):
+    rows = session.execute(query).all()
+    coordinators = _coordinators(session, rows)
+    for row in rows:
+        starts_at = row.session_starts_at
+        payload = {**_card_facts(row), "sequence": row.sequence,
+                   "starts_at": starts_at.isoformat(), "join_url": row.join_url}
+        for user_id in _people_of(row, coordinators):
             yield reminders.Reminder(
-                user_id=user.id, kind="session_starts", mission_id=mission.id,
-                session_id=mission_session.id,
-                key=f"session_starts:{mission_session.id}:{stamp(mission_session.starts_at)}:{user.id}",
-                due_at=mission_session.starts_at - SESSION_STARTS_BEFORE, payload=payload)
+                user_id=user_id, kind="session_starts", mission_id=row.id,
+                session_id=row.session_id,
+                key=f"session_starts:{row.session_id}:{stamp(starts_at)}:{user_id}",
+                due_at=starts_at - SESSION_STARTS_BEFORE, payload=payload)
 
 
 def session_still_starting(session, notification, now: datetime) -> bool:
@@ -293,18 +348,21 @@ def session_still_starting(session, notification, now: datetime) -> bool:
 
 def reports_due(session, now: datetime, since: datetime | None = None
                 ) -> Iterator[reminders.Reminder]:
-    query = (sa.select(Mission).where(Mission.status == MissionStatus.COMPLETED,
-                                      Mission.ends_at <= now - REPORT_DUE_AFTER)
-             .options(*_people()).order_by(Mission.id))
+    query = (_cards().where(Mission.status == MissionStatus.COMPLETED,
+                            Mission.ends_at <= now - REPORT_DUE_AFTER)
+             .order_by(Mission.id))
     if since is not None:
         query = query.where(sa.or_(Mission.ends_at > since - REPORT_DUE_AFTER,
                                    *_changed_missions(since)))
-    for mission in session.scalars(query):
-        for user in recipients.mission_people(mission):
+    missions = session.execute(query).all()
+    coordinators = _coordinators(session, missions)
+    for mission in missions:
+        payload = _card_facts(mission)
+        for user_id in _people_of(mission, coordinators):
             yield reminders.Reminder(
-                user_id=user.id, kind="report_due", key=f"report_due:{mission.id}:{user.id}",
+                user_id=user_id, kind="report_due", key=f"report_due:{mission.id}:{user_id}",
                 due_at=mission.ends_at + REPORT_DUE_AFTER, mission_id=mission.id,
-                payload=mission_facts(mission))
+                payload=payload)
 
 
 def follow_ups_due(session, now: datetime, since: datetime | None = None
@@ -313,27 +371,28 @@ def follow_ups_due(session, now: datetime, since: datetime | None = None
     # only missions with a survey to answer (as ``follow_up_still_due`` checks at delivery):
     # a mission imported from history has none, and nobody is reminded of it
     surveyed = sa.exists().where(FollowUp.mission_id == Mission.id, FollowUp.answered_at.is_(None))
-    query = (sa.select(Mission).where(Mission.status.in_(DONE), Mission.ends_at > earliest,
-                                      Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)),
-                                      surveyed)
-             .options(*_people()).order_by(Mission.id))
+    query = (_cards().where(Mission.status.in_(DONE), Mission.ends_at > earliest,
+                            Mission.ends_at <= ended_by(now, min(FOLLOW_UP_MONTHS)), surveyed)
+             .order_by(Mission.id))
     if since is not None:
         # exactly the ends whose survey date fell in (since, now]
         fell = [sa.and_(Mission.ends_at > ended_by(since, months), Mission.ends_at <= ended_by(now, months))
                 for months in FOLLOW_UP_MONTHS]
         query = query.where(sa.or_(*fell, *_changed_missions(since)))
-    for mission in session.scalars(query):
+    missions = session.execute(query).all()
+    coordinators = _coordinators(session, missions)
+    for mission in missions:
         for months in FOLLOW_UP_MONTHS:
             due = mission.ends_at + relativedelta(months=months)
             if not due <= now < due + FOLLOW_UP_FRESH_FOR:
                 continue
             if not (fell_due(due, since) or _changed(mission, since)):
                 continue
-            for user in recipients.mission_people(mission):
+            for user_id in _people_of(mission, coordinators):
                 yield reminders.Reminder(
-                    user_id=user.id, kind="follow_up_due", due_at=due, mission_id=mission.id,
-                    key=f"follow_up_due:{mission.id}:{months}:{user.id}",
-                    payload={**mission_facts(mission), "months": months})
+                    user_id=user_id, kind="follow_up_due", due_at=due, mission_id=mission.id,
+                    key=f"follow_up_due:{mission.id}:{months}:{user_id}",
+                    payload={**_card_facts(mission), "months": months})
 
 
 # --- the professional's profile ----------------------------------------------------------------
@@ -455,6 +514,112 @@ def preload_for_checks(session, batch: list) -> list:
             Professional.id.in_(professional_ids))).all()
     return loaded
 
+# --- the same re-checks, a batch at a time ----------------------------------------------------
+# Each reads plain columns of the batch's records in one statement, built once (the ids are an
+# expanding bind parameter), and answers exactly as the row validator above would: the
+# dispatcher asks these (``MissionHooks.reminder_batch_checks``), no record is loaded.
+
+_IDS = sa.bindparam("ids", expanding=True)
+_PROPOSAL_FACTS = sa.select(Mission.id, Mission.status, _last_proposed()).where(Mission.id.in_(_IDS))
+_MISSION_FACTS = sa.select(
+    Mission.id, Mission.status, Mission.starts_at,
+    sa.exists().where(ChecklistItem.mission_id == Mission.id, ChecklistItem.done_at.is_(None))
+    .correlate(Mission)).where(Mission.id.in_(_IDS))
+_SESSION_FACTS = (sa.select(MissionSession.id, MissionSession.status, MissionSession.starts_at,
+                            Mission.status)
+                  .join(Mission, Mission.id == MissionSession.mission_id)
+                  .where(MissionSession.id.in_(_IDS)))
+_LONGER = aliased(Licence)
+_LICENCE_FACTS = sa.select(Licence.id, Licence.valid_until, sa.exists().where(
+    _LONGER.professional_id == Licence.professional_id, _LONGER.country == Licence.country,
+    _LONGER.valid_until > Licence.valid_until).correlate(Licence)).where(Licence.id.in_(_IDS))
+_PROFILE_FACTS = sa.select(
+    Professional.id, Professional.consent_given,
+    sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
+).where(Professional.id.in_(_IDS))
+
+
+def _facts(session, statement, ids) -> dict:
+    """Rows of ``statement`` for ``ids``, by their first column."""
+    ids = {n for n in ids if n is not None}
+    if not ids:
+        return {}
+    return {row[0]: row[1:] for row in session.execute(statement, {"ids": sorted(ids)})}
+
+
+def proposals_still_waiting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _PROPOSAL_FACTS, (n.mission_id for n in notifications))
+
+    def still(n) -> bool:
+        status, base = facts.get(n.mission_id, (None, None))
+        return (status == MissionStatus.PROPOSED and base is not None
+                and base.isoformat() == n.payload["proposed_at"]
+                and current_stage(_proposal_moments(base), now) == n.payload["days"])
+    return [still(n) for n in notifications]
+
+
+def _mission_facts(session, notifications: list) -> dict:
+    return _facts(session, _MISSION_FACTS, (n.mission_id for n in notifications))
+
+
+def readiness_still_incompletes(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _mission_facts(session, notifications)
+
+    def still(n) -> bool:
+        if n.mission_id not in facts:
+            return False
+        status, starts_at, missing = facts[n.mission_id]
+        moments = {days: starts_at - timedelta(days=days) for days in READINESS_DAYS_BEFORE}
+        return (status in PREPARING and starts_at.isoformat() == n.payload["starts_at"]
+                and bool(missing) and current_stage(moments, now) == n.payload["days"])
+    return [still(n) for n in notifications]
+
+
+def missions_still_starting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _mission_facts(session, notifications)
+
+    def still(n) -> bool:
+        if n.mission_id not in facts:
+            return False
+        status, starts_at, _missing = facts[n.mission_id]
+        return (status in CONFIRMED_AHEAD and now < starts_at
+                and starts_at.isoformat() == n.payload["starts_at"])
+    return [still(n) for n in notifications]
+
+
+def sessions_still_starting(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _SESSION_FACTS, (n.session_id for n in notifications))
+
+    def still(n) -> bool:
+        if n.session_id not in facts:
+            return False
+        status, starts_at, mission_status = facts[n.session_id]
+        return (status == SessionStatus.SCHEDULED and now < starts_at
+                and mission_status in UNDER_WAY and starts_at.isoformat() == n.payload["starts_at"])
+    return [still(n) for n in notifications]
+
+
+def licences_still_expiring(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _LICENCE_FACTS, (n.payload["licence_id"] for n in notifications))
+
+    def still(n) -> bool:
+        if n.payload["licence_id"] not in facts:
+            return False
+        valid_until, renewed = facts[n.payload["licence_id"]]
+        return (not renewed and valid_until.isoformat() == n.payload["valid_until"]
+                and now.date() <= valid_until)
+    return [still(n) for n in notifications]
+
+
+def availabilities_still_stale(session, notifications: list, now: datetime) -> list[bool]:
+    facts = _facts(session, _PROFILE_FACTS, (n.payload["professional_id"] for n in notifications))
+
+    def still(n) -> bool:
+        consent, base = facts.get(n.payload["professional_id"], (False, None))
+        return bool(consent) and base is not None and base.isoformat() == n.payload["last_update_at"]
+    return [still(n) for n in notifications]
+
+
 # The rules above, for the to-do list that must agree with them (``missions.home``), and the
 # loader options of what a message about a mission names (``scheduler.automation``).
 people_options = _people
@@ -471,9 +636,18 @@ VALIDATORS = {
     "licence_expiring": licence_still_expiring,
     "availability_stale": availability_still_stale,
 }
+BATCH_CHECKS = {
+    "proposal_waiting": proposals_still_waiting,
+    "readiness_incomplete": readiness_still_incompletes,
+    "mission_starts": missions_still_starting,
+    "session_starts": sessions_still_starting,
+    "licence_expiring": licences_still_expiring,
+    "availability_stale": availabilities_still_stale,
+}
 
 
 def register(hooks: MissionHooks) -> None:
     """Declare these reminders to an app's scheduler."""
     hooks.reminder_producers.extend(PRODUCERS)
     hooks.reminder_validators.update(VALIDATORS)
+    hooks.reminder_batch_checks.update(BATCH_CHECKS)

@@ -1,6 +1,9 @@
 """Who hears about a mission, and the facts a message about it shows."""
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from diaspora.auth.models import User
@@ -47,9 +50,19 @@ def managers(session, mission: Mission) -> list[User]:
 
 def mission_facts(mission: Mission) -> dict:
     """Payload values every message about a mission can show."""
-    facts = {"mission": mission.need.title, "facility": mission.facility.name,
-             "professional": mission.professional.full_name,
-             "starts_at": mission.starts_at.isoformat(), "ends_at": mission.ends_at.isoformat()}
-    if mission.kind == Mode.PHYSICAL:  # whole days in the host's zone: shown as dates, not times
-        facts.update(first_day=mission.starts_on.isoformat(), last_day=mission.ends_on.isoformat())
+    return facts(mission=mission.need.title, facility=mission.facility.name,
+                 professional=mission.professional.full_name, kind=mission.kind,
+                 starts_at=mission.starts_at, ends_at=mission.ends_at, timezone=mission.timezone)
+
+
+def facts(*, mission: str, facility: str, professional: str, kind: str, starts_at, ends_at,
+          timezone: str) -> dict:
+    """``mission_facts`` from plain values (the scheduler reads them as columns)."""
+    facts = {"mission": mission, "facility": facility, "professional": professional,
+             "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
+    if kind == Mode.PHYSICAL:  # whole days in the host's zone: shown as dates, not times
+        zone = ZoneInfo(timezone)
+        facts.update(first_day=starts_at.astimezone(zone).date().isoformat(),   # Mission.starts_on
+                     last_day=(ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+                     .isoformat())                                             # Mission.ends_on
     return facts
