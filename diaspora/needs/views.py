@@ -46,7 +46,7 @@ def index():
     invalid = schema.validate(raw)
     filters = schema.load({k: v for k, v in raw.items() if k not in invalid})
     statement = services.need_query(actor=current_user, **filters)
-    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.window(statement, per_page=current_app.config["PAGE_SIZE"])
     return render_template("needs/index.html", page=page, args=raw,
                            may_file=services.can_file_need(db.session, current_user))
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context, request
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from ..errors import Forbidden
 from ..facilities.models import Facility
@@ -47,9 +49,41 @@ def is_bounded(actor) -> bool:
 
 
 def reach_of(session, actor) -> Reach | None:
-    """What ``actor`` manages; None when they are not held to programmes (admins, the system)."""
+    """What ``actor`` manages; None when they are not held to programmes (admins, the system).
+
+    Read once per request: a page asks several times (the filters, the options, each service
+    it calls); a flush that changes a programme (its managers) forgets what was read."""
     if not is_bounded(actor):
         return None
+    cache = _request_cache()
+    if cache is not None and actor.id in cache:
+        return cache[actor.id]
+    reach = _read_reach(session, actor)
+    if cache is not None:
+        cache[actor.id] = reach
+    return reach
+
+
+def _request_cache() -> dict | None:
+    """The reaches read during the current request (``flask.g`` may outlive one request when
+    an app context is already pushed, so the cache names its request)."""
+    if not has_request_context():
+        return None
+    current = request._get_current_object()
+    cached = g.get("programme_reach")
+    if cached is None or cached[0] is not current:
+        cached = g.programme_reach = (current, {})
+    return cached[1]
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_reach(session, _context) -> None:
+    if has_request_context() and "programme_reach" in g and any(isinstance(obj, Programme) for obj in
+                                 (*session.new, *session.dirty, *session.deleted)):
+        g.pop("programme_reach", None)
+
+
+def _read_reach(session, actor) -> Reach:
     rows = session.execute(
         sa.select(Programme.id, Programme.origin_country)
         .join(programme_managers, programme_managers.c.programme_id == Programme.id)

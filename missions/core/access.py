@@ -147,14 +147,13 @@ def mission_query(*, actor, status: str | None = None, kind: str | None = None,
 
 def board_columns(session: Session, per_column: int) -> dict[str, list[Mission]]:
     """The soonest ``per_column`` missions of each board column, in two queries whatever the
-    number of missions."""
-    rank = sa.func.row_number().over(partition_by=Mission.status,
-                                     order_by=(Mission.starts_at, Mission.id)).label("rank")
-    ranked = (sa.select(Mission.id, rank).where(Mission.status.in_(BOARD))
-              .subquery())
+    number of missions: per column, the first rows of ``ix_missions_status_starts``."""
+    firsts = [sa.select(Mission.id).where(Mission.status == status)
+              .order_by(Mission.starts_at, Mission.id).limit(per_column).subquery()
+              for status in BOARD]
+    ids = sa.union_all(*[sa.select(first.c.id) for first in firsts])
     missions = session.scalars(
-        sa.select(Mission).join(ranked, ranked.c.id == Mission.id)
-        .where(ranked.c.rank <= per_column).options(*mission_loading())
+        sa.select(Mission).where(Mission.id.in_(ids)).options(*mission_loading())
         .order_by(Mission.status, Mission.starts_at, Mission.id)).all()
     return {key: list(group) for key, group in groupby(missions, key=lambda m: m.status)}
 

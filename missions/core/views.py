@@ -59,7 +59,7 @@ def index():
                                columns=access.board_columns(db.session, BOARD_CARDS),
                                totals=access.status_counts(db.session), order=BOARD,
                                per_column=BOARD_CARDS)
-    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.window(statement, per_page=current_app.config["PAGE_SIZE"])
     return render_template("missions/index.html", page=page, status=status,
                            names_professionals=current_user.role != Role.PROFESSIONAL,
                            own_missions=current_user.role == Role.PROFESSIONAL,
