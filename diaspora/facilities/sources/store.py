@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from operator import attrgetter
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -27,7 +28,8 @@ from ..importer import plain_messages
 from ..models import Facility
 from ..vocabulary import CATEGORY_TIERS, category_for, ownership_for, setting_for
 
-BATCH_SIZE = 10_000  # rows a commit: fewer commits (an fsync each), a batch is ~15 MB
+BATCH_SIZE = 10_000  # rows a commit: fewer commits (an fsync each)
+WRITE_SIZE = 2_000  # rows a write: what is held in memory at once (~3 MB)
 
 
 @dataclass(slots=True)
@@ -106,13 +108,17 @@ class SourceUnitSchema(BaseSchema):
 
 
 _INPUT_FIELDS = tuple(SourceUnitSchema().fields)
+_INPUT_VALUES = attrgetter(*_INPUT_FIELDS)
+_ALWAYS_GIVEN = frozenset(("uid", "name"))
 
 
 def _as_input(unit: SourceUnit) -> dict:
-    values = {name: getattr(unit, name) for name in _INPUT_FIELDS}
-    if isinstance(values["closed_on"], date):
-        values["closed_on"] = values["closed_on"].isoformat()
-    return {key: value for key, value in values.items() if value is not None or key in ("uid", "name")}
+    values = {key: value for key, value in zip(_INPUT_FIELDS, _INPUT_VALUES(unit), strict=True)
+              if value is not None or key in _ALWAYS_GIVEN}
+    closed_on = values.get("closed_on")
+    if isinstance(closed_on, date):
+        values["closed_on"] = closed_on.isoformat()
+    return values
 
 
 def to_facility(source: str, country: str, data: dict, now: datetime) -> dict:
@@ -187,18 +193,23 @@ def store_units(session, source: str, country: str, units: Iterable[SourceUnit],
     seen: set[str] = set()
     batch: list[dict] = []
 
-    def flush() -> None:
-        if not batch:
-            return
-        existing = bulk.upsert(session, Facility.__table__, batch, key="external_id",
-                               update=UPDATE, dry_run=dry_run)
-        report.updated += existing
-        report.inserted += len(batch) - existing
-        if not dry_run:
-            session.commit()
-        batch.clear()
-        if progress:
-            progress(report.rows)
+    uncommitted = 0
+
+    def flush(*, commit: bool = False) -> None:
+        nonlocal uncommitted
+        if batch:
+            existing = bulk.upsert(session, Facility.__table__, batch, key="external_id",
+                                   update=UPDATE, dry_run=dry_run)
+            report.updated += existing
+            report.inserted += len(batch) - existing
+            uncommitted += len(batch)
+            batch.clear()
+        if uncommitted and (commit or uncommitted >= batch_size):
+            if not dry_run:
+                session.commit()
+            uncommitted = 0
+            if progress:
+                progress(report.rows)
 
     try:
         for unit in units:
@@ -223,9 +234,9 @@ def store_units(session, source: str, country: str, units: Iterable[SourceUnit],
             if facility["ownership"] == "unknown" and facility["ownership_source"]:
                 report.unmapped[("ownership", facility["ownership_source"])] += 1
             batch.append(facility)
-            if len(batch) >= batch_size:
+            if len(batch) >= min(batch_size, WRITE_SIZE):
                 flush()
-        flush()
+        flush(commit=True)
     except BaseException:
         session.rollback()
         raise
