@@ -6,7 +6,9 @@ job's result: counts, notes (unmapped vocabulary with counts) and the per-row pr
 """
 from __future__ import annotations
 
+import gc
 import io
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import Flask
@@ -52,6 +54,20 @@ def detect_format(text: str) -> str:
     raise UnknownFormat("neither a WHO-format list, a DHIS2 export nor an mCSD bundle")
 
 
+@contextmanager
+def _without_cycle_collection():
+    """Reading and writing a list makes many objects and no reference cycles: the cyclic
+    collector would walk every unit read so far, again and again (reference counting still
+    frees each object; a cycle made meanwhile waits for the next collection)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_file(session, data: bytes, *, country: str | None, now: datetime,
                 facility_level: int | None = None, dry_run: bool = False,
                 progress=None) -> dict:
@@ -76,21 +92,25 @@ def import_file(session, data: bytes, *, country: str | None, now: datetime,
     else:
         if not country:
             raise UnknownFormat("say which country the list is of")
-        if kind == "mcsd":
-            units = list(mcsd.facilities(mcsd.read_bundle(text), today=now.date(), country=country))
-            total, source = len(units), mcsd.SOURCE
-        else:
-            org_units = dhis2.read_json(text) if kind == "dhis2-json" else dhis2.read_csv(text)
-            # Read once, in full (a broken file writes nothing); the facilities are then made
-            # one at a time as they are written, and the text is let go.
-            total = dhis2.facility_count(org_units, facility_level=facility_level)
-            units = dhis2.facilities(org_units, today=now.date(), facility_level=facility_level)
-            source = dhis2.SOURCE
-        del text
-        if progress:
-            progress(0, total)
-        report = store_units(session, source, country, units, now=now, dry_run=dry_run,
-                             progress=(lambda rows: progress(rows, total)) if progress else None)
+        with _without_cycle_collection():
+            if kind == "mcsd":
+                units = list(mcsd.facilities(mcsd.read_bundle(text), today=now.date(),
+                                             country=country))
+                total, source = len(units), mcsd.SOURCE
+            else:
+                org_units = dhis2.read_json(text) if kind == "dhis2-json" else dhis2.read_csv(text)
+                # Read once, in full (a broken file writes nothing); the facilities are then
+                # made one at a time as they are written, and the text is let go.
+                total = dhis2.facility_count(org_units, facility_level=facility_level)
+                units = dhis2.facilities(org_units, today=now.date(),
+                                         facility_level=facility_level)
+                source = dhis2.SOURCE
+            del text
+            if progress:
+                progress(0, total)
+            report = store_units(
+                session, source, country, units, now=now, dry_run=dry_run,
+                progress=(lambda rows: progress(rows, total)) if progress else None)
         problems = [{"line": p.line, "column": p.column, "message": p.message}
                     for p in report.problems]
         counts = report.counts()
