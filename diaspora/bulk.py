@@ -9,14 +9,31 @@ and updating existing ones (``INSERT ... ON CONFLICT (key) DO UPDATE``):
 
 Values are converted by the columns' own SQLAlchemy bind processors (e.g. ``UTCDateTime``), so
 what is stored is what the ORM would store. Nothing is committed (the caller does).
+``without_cycle_collection`` is the context an import runs in.
 """
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 
 import sqlalchemy as sa
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """For an import: reading and writing a list makes many objects and no reference cycles,
+    and the cyclic collector would walk every row read so far, again and again. Reference
+    counting still frees each object; a cycle made meanwhile waits for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def upsert(session, table: sa.Table, rows: list[dict], *, key: str,

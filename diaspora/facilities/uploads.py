@@ -6,14 +6,13 @@ job's result: counts, notes (unmapped vocabulary with counts) and the per-row pr
 """
 from __future__ import annotations
 
-import gc
 import io
-from contextlib import contextmanager
 from datetime import datetime
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from .. import bulk
 from ..jobs.models import Job
 from ..jobs.services import register_handler
 from . import importer, links
@@ -54,20 +53,6 @@ def detect_format(text: str) -> str:
     raise UnknownFormat("neither a WHO-format list, a DHIS2 export nor an mCSD bundle")
 
 
-@contextmanager
-def _without_cycle_collection():
-    """Reading and writing a list makes many objects and no reference cycles: the cyclic
-    collector would walk every unit read so far, again and again (reference counting still
-    frees each object; a cycle made meanwhile waits for the next collection)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_file(session, data: bytes, *, country: str | None, now: datetime,
                 facility_level: int | None = None, dry_run: bool = False,
                 progress=None) -> dict:
@@ -92,7 +77,7 @@ def import_file(session, data: bytes, *, country: str | None, now: datetime,
     else:
         if not country:
             raise UnknownFormat("say which country the list is of")
-        with _without_cycle_collection():
+        with bulk.without_cycle_collection():
             if kind == "mcsd":
                 units = list(mcsd.facilities(mcsd.read_bundle(text), today=now.date(),
                                              country=country))
