@@ -283,7 +283,7 @@ def main() -> None:
                   f"{result['seconds'] / floor['insert']:.2f}")
         print(f"load average {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
         print("targets: < 20 s for 100,000 rows, peak RSS < 400 MB, ratio <= 2 (floor: a bare "
-              "executemany INSERT of the same mapped rows)")
+              "executemany INSERT of the same mapped rows; for DHIS2 with json.loads of the file)")
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
