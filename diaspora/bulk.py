@@ -9,13 +9,31 @@ and updating existing ones (``INSERT ... ON CONFLICT (key) DO UPDATE``):
 
 Values are converted by the columns' own SQLAlchemy bind processors (e.g. ``UTCDateTime``), so
 what is stored is what the ORM would store. Nothing is committed (the caller does).
+``without_cycle_collection`` is the context an import runs in.
 """
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from operator import itemgetter
 
 import sqlalchemy as sa
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """For an import: reading and writing a list makes many objects and no reference cycles,
+    and the cyclic collector would walk every row read so far, again and again. Reference
+    counting still frees each object; a cycle made meanwhile waits for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def upsert(session, table: sa.Table, rows: list[dict], *, key: str,
@@ -28,7 +46,15 @@ def upsert(session, table: sa.Table, rows: list[dict], *, key: str,
     """
     if not rows:
         return 0
-    connection = session.connection()
+    return upsert_on(session.connection(), table, rows, key=key, update=update,
+                     dry_run=dry_run)
+
+
+def upsert_on(connection, table: sa.Table, rows: list[dict], *, key: str,
+              update: Sequence[str] | Mapping[str, str], dry_run: bool = False) -> int:
+    """``upsert`` on a ``Connection`` (of the session): what a writer thread is given."""
+    if not rows:
+        return 0
     dialect = connection.dialect
     postgres = dialect.name == "postgresql"
     keys = [row[key] for row in rows]
@@ -76,17 +102,21 @@ def _bound_values(table: sa.Table, dialect, columns: list[str], rows: list[dict]
         if processor is not None:
             processed.append((position, processor, None if isinstance(kind, sa.Float) else {}))
     values = []
+    row_values = (itemgetter(*columns) if len(columns) > 1
+                  else lambda row: (row[columns[0]],))
     for row in rows:
-        value = [row[column] for column in columns]
-        for position, processor, converted in processed:
-            item = value[position]
-            if item is None:
-                continue
-            if converted is None:
-                value[position] = processor(item)
-            else:
-                if item not in converted:
-                    converted[item] = processor(item)
-                value[position] = converted[item]
+        value = row_values(row)
+        if processed:
+            value = list(value)
+            for position, processor, converted in processed:
+                item = value[position]
+                if item is None:
+                    continue
+                if converted is None:
+                    value[position] = processor(item)
+                else:
+                    if item not in converted:
+                        converted[item] = processor(item)
+                    value[position] = converted[item]
         values.append(tuple(value))
     return values

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hypothesis import example, given, settings, strategies as st
 
 from diaspora.extensions import db
+from diaspora.facilities import vocabulary
 from diaspora.facilities.importer import HeaderError, import_facilities
 from diaspora.facilities.models import Facility
 from diaspora.facilities.vocabulary import category_for, fold, ownership_for
@@ -151,6 +152,37 @@ def test_type_keywords_in_three_languages(type9, raw, expected):
 ])
 def test_ownership_mapping(raw, expected):
     assert ownership_for(raw) == expected
+
+
+_TABLES = ((vocabulary._FOLDED_TYPE_OVERRIDES, vocabulary._TYPE_OVERRIDES),
+           (vocabulary._FOLDED_TYPE_KEYWORDS, vocabulary._TYPE_KEYWORDS),
+           (vocabulary._FOLDED_OWNERSHIP_KEYWORDS, vocabulary._OWNERSHIP_KEYWORDS),
+           (vocabulary.SETTING_KEYWORDS, vocabulary._SETTING_KEYWORDS))
+_PIECES = sorted({keyword for table, _ in _TABLES for keyword, _value in table}
+                 | {"x", "1", "health", "centre"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.sampled_from(list(" -/.,;:()+&")),
+                          st.text(alphabet="chumoapgvbr ", max_size=6)), max_size=8))
+@example(["xchu", " ", "chr-2"])
+@example(["chu"])
+@example(["ch", "u"])
+def test_keyword_tables_answer_what_the_plain_loop_answers(pieces):
+    text = "".join(pieces)
+    for table, keywords in _TABLES:
+        assert keywords.first(text, "?") == vocabulary._first_keyword(text, table, "?")
+
+
+def test_keyword_tables_on_the_whole_who_vocabulary():
+    import csv
+
+    with (Path(__file__).parent / "data" / "who-ssa-2019-vocabulary.csv").open(encoding="utf-8") as f:
+        values = [fold(value) for row in csv.DictReader(f) for value in row.values() if value]
+    assert len(values) > 100
+    for text in values:
+        for table, keywords in _TABLES:
+            assert keywords.first(text, "?") == vocabulary._first_keyword(text, table, "?")
 
 
 def test_cli_import_prints_a_summary_and_row_errors(runner):

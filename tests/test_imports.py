@@ -151,6 +151,28 @@ def test_dhis2_json_twice_keeps_ids_hierarchy_closing_and_reports_rows(app):
     assert db.session.scalar(sa.select(sa.func.count(Facility.id))) == 2
 
 
+def test_dhis2_units_written_batch_by_batch_on_the_writer_thread(app, monkeypatch):
+    """Writes of 2 rows, commits every 5: every unit counted once, each re-import updates."""
+    from diaspora.facilities.sources import store
+
+    monkeypatch.setattr(store, "WRITE_SIZE", 2)
+    extra = [{"id": f"Extra{n:06d}", "name": f"Extra Clinic {n}", "level": 4,
+              "path": f"/GhanaRoot01/AshantiReg1/KumasiDist1/Extra{n:06d}",
+              "geometry": {"type": "Point", "coordinates": [-1.6, 6.6 + n / 100]}}
+             for n in range(11)]
+    units = dhis2.facilities(dhis2.read_json(dhis2_json(dhis2_units() + extra).decode()),
+                             today=START.date())
+    seen = []
+    report = store.store_units(db.session, dhis2.SOURCE, "GH", list(units), now=START,
+                               batch_size=5, progress=seen.append)
+    assert (report.rows, report.inserted, report.updated, len(report.problems)) == (15, 13, 0, 2)
+    assert seen == [8, 14, 15]  # commits after 6, 12 and 13 rows written (writes of 2)
+    assert db.session.scalar(sa.select(sa.func.count(Facility.id))) == 13
+    again = uploads.import_file(db.session, dhis2_json(dhis2_units() + extra), country="GH",
+                                now=later(1))
+    assert (again["counts"]["inserted"], again["counts"]["updated"]) == (0, 13)
+
+
 def test_a_unit_closed_in_the_future_is_still_open():
     units = dhis2.read_json(dhis2_json(dhis2_units(closed_date="2099-01-01")).decode())
     closing = {u.uid: u.closed_on for u in dhis2.facilities(units, today=START.date())}

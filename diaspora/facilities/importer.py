@@ -330,25 +330,26 @@ def import_facilities(session, source, *, now: datetime, strict: bool = False,
             progress(report.rows)
 
     pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) if workers else None
-    try:
-        pending: deque = deque()
-        for chunk in _chunks(rows, batch_size):
-            report.rows += len(chunk)
-            if pool is None:
-                store(*validate_rows(header, chunk, now))
-                continue
-            pending.append(pool.submit(validate_rows, header, chunk, now))
-            while len(pending) > 2 * workers:  # a bounded backlog keeps memory flat
+    with bulk.without_cycle_collection():  # many rows, no cycles
+        try:
+            pending: deque = deque()
+            for chunk in _chunks(rows, batch_size):
+                report.rows += len(chunk)
+                if pool is None:
+                    store(*validate_rows(header, chunk, now))
+                    continue
+                pending.append(pool.submit(validate_rows, header, chunk, now))
+                while len(pending) > 2 * workers:  # a bounded backlog keeps memory flat
+                    store(*pending.popleft().result())
+            while pending:
                 store(*pending.popleft().result())
-        while pending:
-            store(*pending.popleft().result())
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            close()
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
     if dry_run or (strict and report.invalid):
         session.rollback()
         report.committed = False

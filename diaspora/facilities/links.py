@@ -87,16 +87,21 @@ def propose_links(session, *, now: datetime, max_km: float = MAX_KM) -> int:
     ``CELL`` degrees; each ministry facility looks only at the cells around it.
     """
     linked = sa.select(FacilityLink.facility_id)
-    pending = session.execute(sa.select(
-        Facility.id, Facility.country, Facility.name, Facility.latitude, Facility.longitude)
-        .where(Facility.source != WHO_SOURCE, Facility.latitude.is_not(None),
-               Facility.id.not_in(linked)).order_by(Facility.country, Facility.id)).all()
+    # Only the countries with WHO-list facilities, one at a time: a ministry's list of a
+    # country without any is never read into memory (100,000 units: ~30 MB).
+    countries = session.scalars(sa.select(Facility.country).distinct().where(
+        Facility.source == WHO_SOURCE, Facility.latitude.is_not(None))).all()
     links = []
-    for country in sorted({row.country for row in pending}):
-        grid = _who_grid(session, country)
-        if not grid:
+    for country in sorted(countries):
+        pending = session.execute(sa.select(
+            Facility.id, Facility.name, Facility.latitude, Facility.longitude)
+            .where(Facility.country == country, Facility.source != WHO_SOURCE,
+                   Facility.latitude.is_not(None), Facility.id.not_in(linked))
+            .order_by(Facility.id)).all()
+        if not pending:
             continue
-        for row in (row for row in pending if row.country == country):
+        grid = _who_grid(session, country)
+        for row in pending:
             best = _best_match(grid, row.name, row.latitude, row.longitude, max_km)
             if best is not None:
                 links.append({"facility_id": row.id, "master_id": best[2], "score": best[0],

@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from .. import bulk
 from ..jobs.models import Job
 from ..jobs.services import register_handler
 from . import importer, links
@@ -76,21 +77,25 @@ def import_file(session, data: bytes, *, country: str | None, now: datetime,
     else:
         if not country:
             raise UnknownFormat("say which country the list is of")
-        if kind == "mcsd":
-            units = list(mcsd.facilities(mcsd.read_bundle(text), today=now.date(), country=country))
-            total, source = len(units), mcsd.SOURCE
-        else:
-            org_units = dhis2.read_json(text) if kind == "dhis2-json" else dhis2.read_csv(text)
-            # Read once, in full (a broken file writes nothing); the facilities are then made
-            # one at a time as they are written, and the text is let go.
-            total = dhis2.facility_count(org_units, facility_level=facility_level)
-            units = dhis2.facilities(org_units, today=now.date(), facility_level=facility_level)
-            source = dhis2.SOURCE
-        del text
-        if progress:
-            progress(0, total)
-        report = store_units(session, source, country, units, now=now, dry_run=dry_run,
-                             progress=(lambda rows: progress(rows, total)) if progress else None)
+        with bulk.without_cycle_collection():
+            if kind == "mcsd":
+                units = list(mcsd.facilities(mcsd.read_bundle(text), today=now.date(),
+                                             country=country))
+                total, source = len(units), mcsd.SOURCE
+            else:
+                org_units = dhis2.read_json(text) if kind == "dhis2-json" else dhis2.read_csv(text)
+                # Read once, in full (a broken file writes nothing); the facilities are then
+                # made one at a time as they are written, and the text is let go.
+                total = dhis2.facility_count(org_units, facility_level=facility_level)
+                units = dhis2.facilities(org_units, today=now.date(),
+                                         facility_level=facility_level)
+                source = dhis2.SOURCE
+            del text
+            if progress:
+                progress(0, total)
+            report = store_units(
+                session, source, country, units, now=now, dry_run=dry_run,
+                progress=(lambda rows: progress(rows, total)) if progress else None)
         problems = [{"line": p.line, "column": p.column, "message": p.message}
                     for p in report.problems]
         counts = report.counts()

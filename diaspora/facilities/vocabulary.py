@@ -103,6 +103,9 @@ _FOLDED_OWNERSHIP_KEYWORDS = tuple((fold(k), v) for k, v in OWNERSHIP_KEYWORDS)
 
 
 def _first_keyword(text: str, table, default: str) -> str:
+    """The value of the first keyword of ``table`` found in ``text`` (folded), else ``default``:
+    the definition. ``_Keywords`` answers the same with a few C calls instead of a loop over the
+    table (tests/test_facility_import.py compares them)."""
     words = set(text.translate(_PUNCTUATION).split())
     for keyword, value in table:
         # Short keywords (CHU, NGO, MoH) must be whole words; longer ones may be stems.
@@ -111,25 +114,52 @@ def _first_keyword(text: str, table, default: str) -> str:
     return default
 
 
+class _Keywords:
+    """``_first_keyword`` over one table, without splitting every text into words: a keyword
+    not in the text at all is no word of it either, so the words are only made for a short
+    keyword found in the text (rare: CHU, NGO, MoH)."""
+
+    def __init__(self, table):
+        self.entries = tuple((keyword, value, len(keyword) <= 4) for keyword, value in table)
+
+    def first(self, text: str, default: str) -> str:
+        words = None
+        for keyword, value, short in self.entries:
+            if keyword in text:
+                if not short:
+                    return value
+                if words is None:
+                    words = set(text.translate(_PUNCTUATION).split())
+                if keyword in words:
+                    return value
+        return default
+
+
+_TYPE_OVERRIDES = _Keywords(_FOLDED_TYPE_OVERRIDES)
+_TYPE_KEYWORDS = _Keywords(_FOLDED_TYPE_KEYWORDS)
+_OWNERSHIP_KEYWORDS = _Keywords(_FOLDED_OWNERSHIP_KEYWORDS)
+_SETTING_KEYWORDS = _Keywords(SETTING_KEYWORDS)
+
+
 @lru_cache(maxsize=4096)
 def category_for(type9: str | None, facility_type: str | None) -> str:
     folded_type = fold(facility_type)
-    override = _first_keyword(folded_type, _FOLDED_TYPE_OVERRIDES, "")
+    override = _TYPE_OVERRIDES.first(folded_type, "")
     if override:
         return override
     category = TYPE9_CATEGORIES.get(fold(type9))
     if category:
         return category
-    return _first_keyword(folded_type, _FOLDED_TYPE_KEYWORDS, "other")
+    return _TYPE_KEYWORDS.first(folded_type, "other")
 
 
 @lru_cache(maxsize=4096)
 def ownership_for(text: str | None) -> str:
     if not text:
         return "unknown"
-    return _first_keyword(fold(text), _FOLDED_OWNERSHIP_KEYWORDS, "unknown")
+    return _OWNERSHIP_KEYWORDS.first(fold(text), "unknown")
 
 
 @lru_cache(maxsize=4096)
 def setting_for(facility_type: str | None) -> str:
-    return _first_keyword(fold(facility_type), SETTING_KEYWORDS, "unknown")
+    return _SETTING_KEYWORDS.first(fold(facility_type), "unknown")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from operator import attrgetter
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -27,7 +29,8 @@ from ..importer import plain_messages
 from ..models import Facility
 from ..vocabulary import CATEGORY_TIERS, category_for, ownership_for, setting_for
 
-BATCH_SIZE = 10_000  # rows a commit: fewer commits (an fsync each), a batch is ~15 MB
+BATCH_SIZE = 10_000  # rows a commit: fewer commits (an fsync each)
+WRITE_SIZE = 2_000  # rows a write: what is held in memory at once (~3 MB)
 
 
 @dataclass(slots=True)
@@ -106,47 +109,60 @@ class SourceUnitSchema(BaseSchema):
 
 
 _INPUT_FIELDS = tuple(SourceUnitSchema().fields)
+_INPUT_VALUES = attrgetter(*_INPUT_FIELDS)
+_ALWAYS_GIVEN = frozenset(("uid", "name"))
 
 
 def _as_input(unit: SourceUnit) -> dict:
-    values = {name: getattr(unit, name) for name in _INPUT_FIELDS}
-    if isinstance(values["closed_on"], date):
-        values["closed_on"] = values["closed_on"].isoformat()
-    return {key: value for key, value in values.items() if value is not None or key in ("uid", "name")}
+    values = {key: value for key, value in zip(_INPUT_FIELDS, _INPUT_VALUES(unit), strict=True)
+              if value is not None or key in _ALWAYS_GIVEN}
+    closed_on = values.get("closed_on")
+    if isinstance(closed_on, date):
+        values["closed_on"] = closed_on.isoformat()
+    return values
 
 
 def to_facility(source: str, country: str, data: dict, now: datetime) -> dict:
     """A validated unit as the columns of ``facilities``."""
-    latitude, longitude = data.get("latitude"), data.get("longitude")
+    get = data.get
+    latitude, longitude = get("latitude"), get("longitude")
     if latitude == 0 and longitude == 0:
         latitude = longitude = None
-    described = " ".join(filter(None, (data.get("facility_type"), data["name"])))
+    name, uid, facility_type, ownership = data["name"], data["uid"], get("facility_type"), get("ownership")
+    described = f"{facility_type} {name}" if facility_type else name  # a name is never blank
     category = category_for(None, described)
     return {
-        "external_id": f"{source}:{data['uid']}"[:64],
+        "external_id": f"{source}:{uid}"[:64],
         "source": source,
-        "source_uid": data["uid"],
-        "source_code": data.get("code"),
-        "source_path": data.get("path"),
-        "name": " ".join(data["name"].split()),
+        "source_uid": uid,
+        "source_code": get("code"),
+        "source_path": get("path"),
+        "name": " ".join(name.split()),
         "country": country,
-        "admin1": data.get("admin1"),
-        "admin2": data.get("admin2"),
-        "facility_type": data.get("facility_type"),
+        "admin1": get("admin1"),
+        "admin2": get("admin2"),
+        "facility_type": facility_type,
         "category": category,
         "tier": CATEGORY_TIERS.get(category),
-        "ownership": ownership_for(data.get("ownership")),
-        "ownership_source": (data.get("ownership") or None) and data["ownership"][:80],
+        "ownership": ownership_for(ownership),
+        "ownership_source": ownership[:80] if ownership else None,
         "latitude": latitude,
         "longitude": longitude,
-        "location_source": data.get("location_source") if latitude is not None else None,
-        "timezone": geo.zone_at(latitude, longitude, country),
+        "location_source": get("location_source") if latitude is not None else None,
+        "timezone": _single_zone(country) or geo.zone_at(latitude, longitude, country),
         "setting": setting_for(described),
         "ict_ready": False,
-        "closed_on": data.get("closed_on"),
+        "closed_on": get("closed_on"),
         "imported_at": now,
         "updated_at": now,
     }
+
+
+@lru_cache(maxsize=256)
+def _single_zone(country: str) -> str | None:
+    """The zone of a country with one (``geo.zone_at`` answers it for every point)."""
+    zones = geo.country_zones(country) if country else []
+    return zones[0] if len(zones) == 1 else None
 
 
 # A re-import refreshes what the source says; ``setting``, ``ict_ready`` and ``imported_at``
@@ -176,6 +192,13 @@ def _loaders() -> tuple[SourceUnitSchema, FastLoader]:
                               check=_coordinates_together)
 
 
+def _write(connection, batch: list[dict], dry_run: bool) -> tuple[int, int]:
+    """(rows, of which already stored) of one batch written (on the writer thread)."""
+    existing = bulk.upsert_on(connection, Facility.__table__, batch, key="external_id",
+                              update=UPDATE, dry_run=dry_run)
+    return len(batch), existing
+
+
 def store_units(session, source: str, country: str, units: Iterable[SourceUnit], *,
                 now: datetime, dry_run: bool = False, batch_size: int = BATCH_SIZE,
                 progress: Callable[[int], None] | None = None) -> SourceReport:
@@ -187,18 +210,34 @@ def store_units(session, source: str, country: str, units: Iterable[SourceUnit],
     seen: set[str] = set()
     batch: list[dict] = []
 
-    def flush() -> None:
-        if not batch:
-            return
-        existing = bulk.upsert(session, Facility.__table__, batch, key="external_id",
-                               update=UPDATE, dry_run=dry_run)
-        report.updated += existing
-        report.inserted += len(batch) - existing
-        if not dry_run:
-            session.commit()
-        batch.clear()
-        if progress:
-            progress(report.rows)
+    uncommitted = 0
+    # One batch is written on a thread while the next is read and mapped: the database's work
+    # (sqlite3 and psycopg let the GIL go) overlaps Python's. The session is only touched
+    # here while no write is under way, so at most two batches are held.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store_units")
+    pending: list[Future] = []
+
+    def settle() -> None:
+        """Wait for the write under way; count what it found."""
+        while pending:
+            written, existing = pending.pop().result()
+            report.updated += existing
+            report.inserted += written - existing
+
+    def flush(*, commit: bool = False) -> None:
+        nonlocal batch, uncommitted
+        settle()
+        if batch:
+            pending.append(writer.submit(_write, session.connection(), batch, dry_run))
+            uncommitted += len(batch)
+            batch = []
+        if uncommitted and (commit or uncommitted >= batch_size):
+            settle()
+            if not dry_run:
+                session.commit()
+            uncommitted = 0
+            if progress:
+                progress(report.rows)
 
     try:
         for unit in units:
@@ -223,12 +262,16 @@ def store_units(session, source: str, country: str, units: Iterable[SourceUnit],
             if facility["ownership"] == "unknown" and facility["ownership_source"]:
                 report.unmapped[("ownership", facility["ownership_source"])] += 1
             batch.append(facility)
-            if len(batch) >= batch_size:
+            if len(batch) >= min(batch_size, WRITE_SIZE):
                 flush()
-        flush()
+        flush(commit=True)
     except BaseException:
+        for future in pending:
+            future.cancel() or future.exception()  # the write has ended before the rollback
         session.rollback()
         raise
+    finally:
+        writer.shutdown()
     if dry_run:
         session.rollback()
         report.committed = False
