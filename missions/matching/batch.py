@@ -125,7 +125,7 @@ class Registry:
 def _stream(session, query):
     """The rows of ``query`` in lists of up to ``STREAM``, from a server-side cursor where the
     database has them (the whole result is never held at once)."""
-    result = session.execute(query.execution_options(yield_per=STREAM))
+    result = session.connection().execution_options(yield_per=STREAM).execute(query)
     yield from result.partitions()
 
 
@@ -194,18 +194,19 @@ def load_registry(session, all_terms: list[Terms], *, now: datetime,
 
 def _grouped_positions(registry: Registry, query, session) -> dict:
     """``query`` of ``(professional_id, key)`` rows as key → positions (sorted)."""
-    ids, keys = [], []
+    ids, keys, codes = [], [], Codes()
     for rows in _stream(session, query):
         chunk_ids, chunk_keys = zip(*rows)
         ids.append(np.array(chunk_ids, dtype=np.int64))
-        codes = Codes()
-        keys.append((codes.encode(chunk_keys), codes.values_of))
-    grouped = defaultdict(list)
-    for chunk_ids, (codes, values) in zip(ids, keys):
-        for code, value in enumerate(values):
-            grouped[value].append(chunk_ids[codes == code])
-    return {key: registry.positions(np.sort(np.concatenate(chunks)))
-            for key, chunks in grouped.items()}
+        keys.append(codes.encode(chunk_keys))
+    if not ids:
+        return {}
+    ids, keys = np.concatenate(ids), np.concatenate(keys)
+    order = np.lexsort((ids, keys))
+    ids, keys = ids[order], keys[order]
+    bounds = np.searchsorted(keys, np.arange(len(codes.values_of) + 1))
+    return {key: registry.positions(ids[bounds[code]:bounds[code + 1]])
+            for code, key in enumerate(codes.values_of)}
 
 
 def _load_sets(session, registry, all_terms, inside) -> None:
@@ -252,8 +253,7 @@ def _columns(registry: Registry, session, query, names: tuple[str, ...],
             if isinstance(kind, Codes):
                 parts[name].append(kind.encode(values))
             elif kind is float:
-                parts[name].append(np.array([np.nan if v is None else v for v in values],
-                                            dtype=float))
+                parts[name].append(np.array(values, dtype=float))   # None: NaN
             else:
                 parts[name].append(np.array(values, dtype=kind))
     if not parts:
@@ -322,6 +322,12 @@ def _load_bookings(session, registry, inside, first: date, last: date) -> None:
             registry.bookings.setdefault(int(position[0]), []).append((starts_at, ends_at))
 
 
+def _marked(indexes: np.ndarray, count: int) -> np.ndarray:
+    mask = np.zeros(count, dtype=bool)
+    mask[indexes] = True
+    return mask
+
+
 # --- per need -------------------------------------------------------------------------------
 
 class Ranker:
@@ -339,7 +345,6 @@ class Ranker:
         everyone = np.arange(len(registry.ids) + 1)
         self._window_at = np.searchsorted(registry.windows["pos"], everyone)
         self._licence_at = np.searchsorted(registry.licences["pos"], everyone)
-        self._offering = {bit: registry.offers & bit > 0 for bit in (1, 2)}
 
     def rank(self, terms: Terms, limit: int) -> Ranking:
         """As ``ranking.rank(session, terms, limit=limit)``."""
@@ -399,16 +404,21 @@ class Ranker:
             rows = getattr(self.registry, table)
             keep = self._members_mask(terms)[rows["pos"]]
             self._cadre_rows[key] = {name: values[keep] for name, values in rows.items()}
+            # "at": the row's professional among the members (arrays as long as the members)
+            self._cadre_rows[key]["at"] = np.searchsorted(self._members(terms),
+                                                          self._cadre_rows[key]["pos"])
         return self._cadre_rows[key]
 
     def _passing(self, terms: Terms) -> np.ndarray:
         """Positions passing every hard filter, as ``filters.hard_filter_query``."""
         registry = self.registry
-        members = self._members_mask(terms)
-        passing = np.zeros(len(registry.ids), dtype=bool)
+        members = self._members(terms)
+        count = len(members)
+        passing = np.zeros(count, dtype=bool)
         windows = self._rows_of("windows", terms)
+        offers = registry.offers[members]
         for mode in terms.modes:
-            ok = members & self._offering[2 if mode == Mode.PHYSICAL else 1]
+            ok = (offers & (2 if mode == Mode.PHYSICAL else 1)) > 0
             span = terms.span(mode) - 1
             last_start = _day(terms.last - timedelta(days=span))
             first_end = _day(terms.first + timedelta(days=span))
@@ -417,14 +427,14 @@ class Ranker:
                 country = registry.country_codes.get(terms.country, -1)
                 held = (licences["country"] == country) & \
                     (licences["first"] <= last_start) & (licences["last"] >= first_end)
-                ok &= registry.mask(licences["pos"][held])
+                ok &= _marked(licences["at"][held], count)
             usable = self._usable(windows, terms, mode)
             first, last = _day(terms.first), _day(terms.last)
             starts = usable & (windows["first"] <= last_start) & (windows["last"] >= first)
             ends = usable & (windows["first"] <= last) & (windows["last"] >= first_end)
-            ok &= registry.mask(windows["pos"][starts]) & registry.mask(windows["pos"][ends])
+            ok &= _marked(windows["at"][starts], count) & _marked(windows["at"][ends], count)
             passing |= ok
-        return np.flatnonzero(passing)
+        return members[passing]
 
     @staticmethod
     def _usable(windows: dict[str, np.ndarray], terms: Terms, mode: str) -> np.ndarray:
@@ -446,7 +456,9 @@ class Ranker:
         order = np.argsort(-bounds, kind="stable")
         queue, bounds = group[order], bounds[order]
         fits: list[Fit] = []
-        checked, batch = 0, FIRST_BATCH
+        # The first batch is no larger than the places to fill: profiles here cost Python time,
+        # bounds are cheap, so the bound is checked again sooner than ``ranking`` does.
+        checked, batch = 0, min(FIRST_BATCH, max(wanted, 1))
         while checked < len(queue):
             if len(fits) >= wanted and \
                     heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > bounds[checked]:
@@ -524,8 +536,9 @@ class Ranker:
         first, last = _day(terms.first), _day(terms.last)
         days = np.minimum(windows["last"], last) - np.maximum(windows["first"], first) + 1
         days = np.where(usable, np.maximum(days, 0), 0)
-        held = np.bincount(windows["pos"], weights=days, minlength=len(self.registry.ids))
-        return held[group]
+        members = self._members(terms)
+        held = np.bincount(windows["at"], weights=days, minlength=len(members))
+        return held[np.searchsorted(members, group)]
 
     def _mission_facts(self, position: int, terms: Terms) -> tuple:
         """(done here, last return, missions this year), as ``profiles._attach_missions``."""
