@@ -8,18 +8,20 @@ gives the same rankings (tests/test_planning.py compares them need by need) from
 1. **Once for all needs**: the consenting professionals of the cadres asked, as columns
    (numpy arrays); their other cadres, specialties and programme consents asked; their
    availability windows and licences in the host countries that touch the period; their skills
-   asked; the missions that count for continuity or fairness; active bookings in the period.
+   and languages asked; the missions that count for continuity or fairness; active bookings in
+   the period. Rows are streamed from a server-side cursor ``STREAM`` at a time; dates come as
+   day numbers and modes as codes computed by the database, strings become small codes.
 2. **Per need, in arrays**: the hard filters of ``filters.hard_filters`` (cadre, consent,
    specialty; per mode: offered, a host-country licence that could cover a stay, windows that
-   could hold the work), on the rows of the need's cadre only.
+   could hold the work), on arrays as long as the need's members (cadre, specialty, consent).
 3. **Upper bounds per kind of professional**: ``scoring.upper_bound`` depends only on the modes
-   they offer, their home (zone, coordinates), the skills asked that they have and their
-   mission facts: it is computed once per distinct kind, then lowered by the days their
+   they offer, their home (zone, coordinates), the skills asked that they have, the languages
+   asked that they speak and their mission facts: it is computed once per distinct kind, then lowered by the days their
    windows leave out (a bound still, and a tighter one: fewer professionals are checked).
 4. **Exact checks** as ``ranking._best_fits`` does them — in the order of the bound, in growing
    batches, until nobody left could enter the best ``limit`` — with profiles built from what is
-   in memory (names and languages fetched for the professionals checked, kept for the next
-   needs), scored by ``scoring.best_fit``.
+   in memory, scored by ``scoring.best_fit``. Names are looked up at the end, once, for the
+   candidates kept.
 
 The result is exact: the best ``limit`` under the shortlist's order (host country's diaspora
 first, score, earliest start, id). Only licence verifications are not loaded: the plan does not
