@@ -92,6 +92,7 @@ def measure(url: str, sample: int) -> dict:
         wall, cpu = time.perf_counter(), time.process_time()
         plan = planning.make_plan(session, now=matching.NOW, settings=settings, **period)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # the plan's peak
         sa.event.remove(db.engine, "before_cursor_execute", _record)
         floor = bare_seconds(db.engine, statements)
 
@@ -108,7 +109,7 @@ def measure(url: str, sample: int) -> dict:
             "load_cpu": phases["load_cpu"], "solve_cpu": phases["solve_cpu"],
             "rank_cpu": cpu - phases["load_cpu"] - phases["solve_cpu"],
             "floor": floor, "statements": len(statements), "old_way": per_need * len(needs),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": rss_mb}
 
 
 def bare_seconds(engine, statements) -> float:
