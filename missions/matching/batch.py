@@ -127,7 +127,8 @@ class Registry:
 def _stream(session, query):
     """The rows of ``query`` in lists of up to ``STREAM``, from a server-side cursor where the
     database has them (the whole result is never held at once)."""
-    result = session.connection().execution_options(yield_per=STREAM).execute(query)
+    # on the statement: a connection's execution_options would stay set for the session
+    result = session.connection().execute(query.execution_options(yield_per=STREAM))
     yield from result.partitions()
 
 
