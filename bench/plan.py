@@ -10,7 +10,8 @@ It prints:
 - the plan's time (wall and the process's CPU), split into loading the registry, ranking the
   needs and solving, with the needs met and the peak RSS;
 - the floor: the same SQL statements the plan ran, executed bare (DB-API, rows fetched, nothing
-  built), and the ratio of the plan's time to it;
+  built), and the ratio of the plan's time to it — and of its CPU time, steadier on a busy
+  machine (the CPU of each phase is printed below the row, with the load average);
 - for comparison, the old way — one shortlist per need in sequence (``ranking.rank``) — timed
   on ``--sample`` needs and scaled to all of them.
 
@@ -58,15 +59,16 @@ def measure(url: str, sample: int) -> dict:
     from missions.matching import batch, planning, ranking, terms as matching_terms
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    phases = {"load": 0.0, "solve": 0.0}
+    phases = {"load": 0.0, "solve": 0.0, "load_cpu": 0.0, "solve_cpu": 0.0}
 
     def timed(function, phase):
         def wrapper(*args, **kwargs):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 phases[phase] += time.perf_counter() - started
+                phases[f"{phase}_cpu"] += time.process_time() - cpu
         return wrapper
 
     batch.load_registry = timed(batch.load_registry, "load")
@@ -90,6 +92,7 @@ def measure(url: str, sample: int) -> dict:
         wall, cpu = time.perf_counter(), time.process_time()
         plan = planning.make_plan(session, now=matching.NOW, settings=settings, **period)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # the plan's peak
         sa.event.remove(db.engine, "before_cursor_execute", _record)
         floor = bare_seconds(db.engine, statements)
 
@@ -103,8 +106,10 @@ def measure(url: str, sample: int) -> dict:
     return {"needs": len(plan.assignments) + len(plan.unmet), "assigned": len(plan.assignments),
             "optimal": plan.optimal, "wall": wall, "cpu": cpu, "load": phases["load"],
             "solve": phases["solve"], "rank": wall - phases["load"] - phases["solve"],
+            "load_cpu": phases["load_cpu"], "solve_cpu": phases["solve_cpu"],
+            "rank_cpu": cpu - phases["load_cpu"] - phases["solve_cpu"],
             "floor": floor, "statements": len(statements), "old_way": per_need * len(needs),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": rss_mb}
 
 
 def bare_seconds(engine, statements) -> float:
@@ -160,6 +165,9 @@ def main() -> None:
                   f"{r['solve']:>6.1f} {r['floor']:>8.1f} {r['wall'] / r['floor']:>6.1f} "
                   f"{r['statements']:>5} {r['rss_mb']:>7.0f} {r['old_way']:>9.0f}"
                   f"{'' if r['optimal'] else ' (solver time limit)'}")
+            print(f"{'':<11} CPU of the plan's process: load {r['load_cpu']:.1f} s, rank "
+                  f"{r['rank_cpu']:.1f} s, solve {r['solve_cpu']:.1f} s; CPU / floor "
+                  f"{r['cpu'] / r['floor']:.1f}; load average {os.getloadavg()[0]:.1f}")
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
         print("floor: the plan's SELECTs run bare (DB-API, rows fetched); ratio: plan / floor; "
               "1 by 1: one shortlist per need in sequence, timed on a sample, scaled")

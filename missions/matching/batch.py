@@ -8,18 +8,20 @@ gives the same rankings (tests/test_planning.py compares them need by need) from
 1. **Once for all needs**: the consenting professionals of the cadres asked, as columns
    (numpy arrays); their other cadres, specialties and programme consents asked; their
    availability windows and licences in the host countries that touch the period; their skills
-   asked; the missions that count for continuity or fairness; active bookings in the period.
+   and languages asked; the missions that count for continuity or fairness; active bookings in
+   the period. Rows are streamed from a server-side cursor ``STREAM`` at a time; dates come as
+   day numbers and modes as codes computed by the database, strings become small codes.
 2. **Per need, in arrays**: the hard filters of ``filters.hard_filters`` (cadre, consent,
    specialty; per mode: offered, a host-country licence that could cover a stay, windows that
-   could hold the work), on the rows of the need's cadre only.
+   could hold the work), on arrays as long as the need's members (cadre, specialty, consent).
 3. **Upper bounds per kind of professional**: ``scoring.upper_bound`` depends only on the modes
-   they offer, their home (zone, coordinates), the skills asked that they have and their
-   mission facts: it is computed once per distinct kind, then lowered by the days their
+   they offer, their home (zone, coordinates), the skills asked that they have, the languages
+   asked that they speak and their mission facts: it is computed once per distinct kind, then lowered by the days their
    windows leave out (a bound still, and a tighter one: fewer professionals are checked).
 4. **Exact checks** as ``ranking._best_fits`` does them — in the order of the bound, in growing
    batches, until nobody left could enter the best ``limit`` — with profiles built from what is
-   in memory (names and languages fetched for the professionals checked, kept for the next
-   needs), scored by ``scoring.best_fit``.
+   in memory, scored by ``scoring.best_fit``. Names are looked up at the end, once, for the
+   candidates kept.
 
 The result is exact: the best ``limit`` under the shortlist's order (host country's diaspora
 first, score, earliest start, id). Only licence verifications are not loaded: the plan does not
@@ -32,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -57,13 +60,30 @@ from .ranking import FIRST_BATCH, Ranking
 from .scoring import Fit, best_fit, scoring_for, upper_bound
 from .terms import Settings, Terms
 
-CHUNK = 5000   # ids per IN (...) list of the look-ups of names and languages
+CHUNK = 5000   # ids per IN (...) list of the look-up of names
+STREAM = 50_000  # rows fetched at a time from a server-side cursor
 MODE_CODES = {Mode.PHYSICAL: 0, Mode.VIRTUAL: 1, Mode.EITHER: 2}
+MODES_OF_CODES = {code: mode for mode, code in MODE_CODES.items()}
 AVAILABLE, BLACKOUT = 0, 1
+ORDINAL_OFFSET = date(2000, 1, 1).toordinal()
 
 
-def _ordinals(values) -> np.ndarray:
-    return np.fromiter((value.toordinal() for value in values), dtype=np.int64)
+class Codes(dict):
+    """Strings as small integers: ``codes[value]`` → code, ``codes.values_of[code]`` → value."""
+
+    def __init__(self):
+        super().__init__()
+        self.values_of: list = []
+
+    def encode(self, values) -> np.ndarray:
+        codes = np.empty(len(values), dtype=np.int32)
+        for index, value in enumerate(values):
+            code = self.get(value)
+            if code is None:
+                code = self[value] = len(self.values_of)
+                self.values_of.append(value)
+            codes[index] = code
+        return codes
 
 
 @dataclass
@@ -71,8 +91,10 @@ class Registry:
     """The professionals of the cadres asked and what the filters and checks read of them."""
 
     ids: np.ndarray               # sorted professional ids; a professional's position indexes
-    cadre: np.ndarray             # main cadre (object)
-    origin: np.ndarray            # country of origin (object)
+    cadre: np.ndarray             # main cadre, a code of ``cadres``
+    cadres: Codes
+    origin: np.ndarray            # country of origin, a code of ``origins``
+    origins: Codes
     home: np.ndarray              # index into ``homes``
     homes: list[tuple]            # (residence, city, zone, location)
     offers: np.ndarray            # 0..3: 2 × physical + virtual
@@ -80,12 +102,13 @@ class Registry:
     specialties: dict[str, np.ndarray]       # specialty → positions
     consents: dict[int, np.ndarray]          # programme → positions consenting to it
     skills: dict[str, np.ndarray]            # skill → positions
+    languages: dict[str, np.ndarray]         # language asked → positions speaking it
     windows: dict[str, np.ndarray]           # columns, sorted by position
-    licences: dict[str, np.ndarray]          # columns, sorted by position
+    licences: dict[str, np.ndarray]          # columns, sorted by position (country: a code)
+    country_codes: Codes                     # of the licences' countries
     missions: dict[int, list[tuple]]         # position → (facility, status, starts, ends)
     bookings: dict[int, list[tuple]]         # position → (starts_at, ends_at)
     names: dict[int, str]
-    languages: dict[int, frozenset[str]]
 
     def positions(self, ids) -> np.ndarray:
         """Positions of ``ids`` that are in the registry (others dropped)."""
@@ -101,6 +124,31 @@ class Registry:
         return mask
 
 
+def _stream(session, query):
+    """The rows of ``query`` in lists of up to ``STREAM``, from a server-side cursor where the
+    database has them (the whole result is never held at once)."""
+    # on the statement: a connection's execution_options would stay set for the session
+    result = session.connection().execute(query.execution_options(yield_per=STREAM))
+    yield from result.partitions()
+
+
+def _day_number(session, column):
+    """A date column as days since 2000-01-01, computed by the database (an integer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column - sa.literal(date(2000, 1, 1), sa.Date)
+    return sa.cast(sa.func.julianday(column) - sa.func.julianday("2000-01-01"), sa.Integer)
+
+
+def _day(day: date) -> int:
+    """``day`` as the database gives it (``_day_number``)."""
+    return day.toordinal() - ORDINAL_OFFSET
+
+
+@cache
+def _date_of(number: int) -> date:
+    return date.fromordinal(number + ORDINAL_OFFSET)
+
+
 def load_registry(session, all_terms: list[Terms], *, now: datetime,
                   settings: Settings) -> Registry:
     """Everything ``rank_many`` reads, in one query per table (see the module docstring)."""
@@ -108,23 +156,33 @@ def load_registry(session, all_terms: list[Terms], *, now: datetime,
     eligible = sa.and_(Professional.consent_given.is_(True), sa.or_(
         Professional.cadre.in_(cadres), Professional.id.in_(
             sa.select(ProfessionalCadre.professional_id).where(ProfessionalCadre.cadre.in_(cadres)))))
-    rows = session.execute(sa.select(
-        Professional.id, Professional.cadre, Professional.country_of_origin,
-        Professional.country_of_residence, Professional.city_of_residence, Professional.timezone,
-        Professional.latitude, Professional.longitude, Professional.offers_physical,
-        Professional.offers_virtual).where(eligible).order_by(Professional.id)).all()
-    columns = list(zip(*rows)) or [()] * 10
+    offers = sa.case((Professional.offers_physical, 2), else_=0) + \
+        sa.case((Professional.offers_virtual, 1), else_=0)
     homes: dict[tuple, int] = {}
-    home = np.fromiter((homes.setdefault(
-        (residence, city, zone, None if lat is None or lon is None else (lat, lon)), len(homes))
-        for residence, city, zone, lat, lon in zip(*columns[3:8])), dtype=np.int64)
     registry = Registry(
-        ids=np.fromiter(columns[0], dtype=np.int64), cadre=np.array(columns[1], dtype=object),
-        origin=np.array(columns[2], dtype=object), home=home, homes=list(homes),
-        offers=np.fromiter((2 * bool(p) + bool(v) for p, v in zip(columns[8], columns[9])),
-                           dtype=np.int64),
-        other_cadres={}, specialties={}, consents={}, skills={}, windows={}, licences={},
-        missions={}, bookings={}, names={}, languages={})
+        ids=np.empty(0, dtype=np.int64), cadre=np.empty(0, dtype=np.int32), cadres=Codes(),
+        origin=np.empty(0, dtype=np.int32), origins=Codes(), home=np.empty(0, dtype=np.int32),
+        homes=[], offers=np.empty(0, dtype=np.int8), other_cadres={}, specialties={},
+        consents={}, skills={}, languages={}, windows={}, licences={}, country_codes=Codes(),
+        missions={}, bookings={}, names={})
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    for rows in _stream(session, sa.select(
+            Professional.id, Professional.cadre, Professional.country_of_origin,
+            Professional.country_of_residence, Professional.city_of_residence,
+            Professional.timezone, Professional.latitude, Professional.longitude, offers)
+            .where(eligible).order_by(Professional.id)):
+        ids, cadre, origin, residence, city, zone, lat, lon, offered = zip(*rows)
+        parts["ids"].append(np.array(ids, dtype=np.int64))
+        parts["cadre"].append(registry.cadres.encode(cadre))
+        parts["origin"].append(registry.origins.encode(origin))
+        parts["home"].append(np.fromiter((homes.setdefault(
+            (r, c, z, None if a is None or o is None else (a, o)), len(homes))
+            for r, c, z, a, o in zip(residence, city, zone, lat, lon)),
+            dtype=np.int32, count=len(rows)))
+        parts["offers"].append(np.array(offered, dtype=np.int8))
+    for name, chunks in parts.items():
+        setattr(registry, name, np.concatenate(chunks))
+    registry.homes = list(homes)
     inside = sa.select(Professional.id).where(eligible)   # professional_id IN (inside)
     _load_sets(session, registry, all_terms, inside)
     first = min(terms.first for terms in all_terms)
@@ -137,83 +195,103 @@ def load_registry(session, all_terms: list[Terms], *, now: datetime,
     return registry
 
 
-def _grouped_positions(registry: Registry, rows) -> dict:
-    by_key = defaultdict(list)
-    for professional_id, key in rows:
-        by_key[key].append(professional_id)
-    return {key: registry.positions(sorted(ids)) for key, ids in by_key.items()}
+def _grouped_positions(registry: Registry, query, session) -> dict:
+    """``query`` of ``(professional_id, key)`` rows as key → positions (sorted)."""
+    ids, keys, codes = [], [], Codes()
+    for rows in _stream(session, query):
+        chunk_ids, chunk_keys = zip(*rows)
+        ids.append(np.array(chunk_ids, dtype=np.int64))
+        keys.append(codes.encode(chunk_keys))
+    if not ids:
+        return {}
+    ids, keys = np.concatenate(ids), np.concatenate(keys)
+    order = np.lexsort((ids, keys))
+    ids, keys = ids[order], keys[order]
+    bounds = np.searchsorted(keys, np.arange(len(codes.values_of) + 1))
+    return {key: registry.positions(ids[bounds[code]:bounds[code + 1]])
+            for code, key in enumerate(codes.values_of)}
 
 
 def _load_sets(session, registry, all_terms, inside) -> None:
     cadres = sorted({terms.cadre for terms in all_terms})
-    registry.other_cadres = _grouped_positions(registry, session.execute(
+    registry.other_cadres = _grouped_positions(registry, (
         sa.select(ProfessionalCadre.professional_id, ProfessionalCadre.cadre)
-        .where(ProfessionalCadre.cadre.in_(cadres))))
+        .where(ProfessionalCadre.cadre.in_(cadres))), session)
     specialties = sorted({terms.specialty for terms in all_terms if terms.specialty})
     if specialties:
-        registry.specialties = _grouped_positions(registry, session.execute(
+        registry.specialties = _grouped_positions(registry, (
             sa.select(ProfessionalSpecialty.professional_id, ProfessionalSpecialty.specialty)
             .where(ProfessionalSpecialty.specialty.in_(specialties),
-                   ProfessionalSpecialty.professional_id.in_(inside))))
+                   ProfessionalSpecialty.professional_id.in_(inside))), session)
     programmes = sorted({terms.programme_id for terms in all_terms
                          if terms.programme_id is not None})
     if programmes:
-        registry.consents = _grouped_positions(registry, session.execute(
+        registry.consents = _grouped_positions(registry, (
             sa.select(ProgrammeConsent.professional_id, ProgrammeConsent.programme_id)
             .where(ProgrammeConsent.programme_id.in_(programmes),
-                   ProgrammeConsent.given.is_(True))))
+                   ProgrammeConsent.given.is_(True))), session)
     skills = sorted({skill for terms in all_terms for skill in terms.skills})
     if skills:
-        registry.skills = _grouped_positions(registry, session.execute(
+        registry.skills = _grouped_positions(registry, (
             sa.select(ProfessionalSkill.professional_id, ProfessionalSkill.skill)
             .where(ProfessionalSkill.skill.in_(skills),
-                   ProfessionalSkill.professional_id.in_(inside))))
+                   ProfessionalSkill.professional_id.in_(inside))), session)
+    languages = sorted({code for terms in all_terms for code in terms.languages})
+    if languages:
+        registry.languages = _grouped_positions(registry, (
+            sa.select(ProfessionalLanguage.professional_id, ProfessionalLanguage.language)
+            .where(ProfessionalLanguage.language.in_(languages),
+                   ProfessionalLanguage.professional_id.in_(inside))), session)
 
 
-def _columns(registry: Registry, rows, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Rows ``(professional_id, *values)`` as arrays by name, sorted by position."""
-    columns = list(zip(*rows)) or [()] * (len(names) + 1)
-    ids = np.fromiter(columns[0], dtype=np.int64)
-    position = np.searchsorted(registry.ids, ids)
-    order = np.argsort(position, kind="stable")
-    arrays = {"pos": position[order]}
-    for name, values in zip(names, columns[1:]):
-        arrays[name] = values[order] if isinstance(values, np.ndarray) else \
-            _as_array(name, values)[order]
-    return arrays
-
-
-def _as_array(name: str, values) -> np.ndarray:
-    if name in ("first", "last"):
-        return _ordinals(values)
-    if name == "hours":
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-    if name in ("kind", "mode"):
-        return np.fromiter(values, dtype=np.int64)
-    return np.array(values, dtype=object)
+def _columns(registry: Registry, session, query, names: tuple[str, ...],
+             types: tuple) -> dict[str, np.ndarray]:
+    """Rows ``(professional_id, *values)`` of ``query`` as arrays by name (of ``types``; a
+    ``Codes`` for strings), sorted by position."""
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    for rows in _stream(session, query) if query is not None else ():
+        columns = list(zip(*rows))
+        parts["pos"].append(np.searchsorted(registry.ids, np.array(columns[0], dtype=np.int64)))
+        for name, kind, values in zip(names, types, columns[1:]):
+            if isinstance(kind, Codes):
+                parts[name].append(kind.encode(values))
+            elif kind is float:
+                parts[name].append(np.array(values, dtype=float))   # None: NaN
+            else:
+                parts[name].append(np.array(values, dtype=kind))
+    if not parts:
+        return {"pos": np.empty(0, dtype=np.int64)} | {
+            name: np.empty(0, dtype=float if kind is float else
+                           np.int32 if isinstance(kind, Codes) else kind)
+            for name, kind in zip(names, types)}
+    arrays = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+    order = np.argsort(arrays["pos"], kind="stable")
+    return {name: values[order] for name, values in arrays.items()}
 
 
 def _load_windows(session, registry, inside, first: date, last: date) -> None:
     window = AvailabilityWindow
-    rows = session.execute(sa.select(
+    registry.windows = _columns(registry, session, sa.select(
         window.professional_id,
         sa.case((window.kind == "available", AVAILABLE), else_=BLACKOUT),
         sa.case(*((window.mode == mode, code) for mode, code in MODE_CODES.items()), else_=-1),
-        window.starts_on, window.ends_on, window.hours_per_week, window.hours_per_week)
+        _day_number(session, window.starts_on), _day_number(session, window.ends_on),
+        window.hours_per_week)
         .where(window.professional_id.in_(inside),
-               window.starts_on <= last, window.ends_on >= first)).all()
-    registry.windows = _columns(registry, rows, ("kind", "mode", "first", "last", "hours",
-                                                 "hours_value"))
+               window.starts_on <= last, window.ends_on >= first),
+        ("kind", "mode", "first", "last", "hours"), (np.int8, np.int8, np.int32, np.int32, float))
 
 
 def _load_licences(session, registry, inside, first: date, last: date,
                    countries: list[str]) -> None:
-    rows = session.execute(sa.select(Licence.professional_id, Licence.country,
-                                     Licence.valid_from, Licence.valid_until)
-                           .where(Licence.professional_id.in_(inside),
-                                  Licence.country.in_(countries), Licence.valid_from <= last,
-                                  Licence.valid_until >= first)).all() if countries else []
-    registry.licences = _columns(registry, rows, ("country", "first", "last"))
+    query = sa.select(Licence.professional_id, Licence.country,
+                      _day_number(session, Licence.valid_from),
+                      _day_number(session, Licence.valid_until)).where(
+        Licence.professional_id.in_(inside), Licence.country.in_(countries),
+        Licence.valid_from <= last, Licence.valid_until >= first)
+    registry.licences = _columns(registry, session, query if countries else None,
+                                 ("country", "first", "last"),
+                                 (registry.country_codes, np.int32, np.int32))
 
 
 def _load_missions(session, registry, inside, all_terms, *, now, settings) -> None:
@@ -247,6 +325,12 @@ def _load_bookings(session, registry, inside, first: date, last: date) -> None:
             registry.bookings.setdefault(int(position[0]), []).append((starts_at, ends_at))
 
 
+def _marked(indexes: np.ndarray, count: int) -> np.ndarray:
+    mask = np.zeros(count, dtype=bool)
+    mask[indexes] = True
+    return mask
+
+
 # --- per need -------------------------------------------------------------------------------
 
 class Ranker:
@@ -258,7 +342,12 @@ class Ranker:
         self._common_masks: dict[tuple, np.ndarray] = {}
         self._cadre_rows: dict[tuple, dict[str, np.ndarray]] = {}
         self._skill_masks: dict[str, np.ndarray] = {}
-        self._offering = {bit: registry.offers & bit > 0 for bit in (1, 2)}
+        self._language_masks: dict[str, np.ndarray] = {}
+        self._spans: dict[tuple, tuple] = {}
+        # where each position's rows start in the windows and licences (sorted by position)
+        everyone = np.arange(len(registry.ids) + 1)
+        self._window_at = np.searchsorted(registry.windows["pos"], everyone)
+        self._licence_at = np.searchsorted(registry.licences["pos"], everyone)
 
     def rank(self, terms: Terms, limit: int) -> Ranking:
         """As ``ranking.rank(session, terms, limit=limit)``."""
@@ -276,8 +365,6 @@ class Ranker:
                 break
         fits.sort(key=lambda fit: (not fit.origin_match, -fit.score, fit.first_start,
                                    fit.profile.id))
-        for fit in fits[:limit]:
-            fit.profile.name = self._name(fit.profile.id)
         return Ranking(fits=fits[:limit], checked=checked)
 
     # the hard filters
@@ -287,7 +374,7 @@ class Ranker:
         key = (terms.cadre, terms.specialty, terms.programme_id)
         if key not in self._common:
             registry = self.registry
-            mask = registry.cadre == terms.cadre
+            mask = registry.cadre == registry.cadres.get(terms.cadre, -1)
             mask[registry.other_cadres.get(terms.cadre, [])] = True
             if terms.specialty:
                 mask &= registry.mask(registry.specialties.get(terms.specialty, []))
@@ -301,7 +388,7 @@ class Ranker:
         """Whether each professional is of the diaspora of ``country``."""
         cache = self.__dict__.setdefault("_origins", {})
         if country not in cache:
-            cache[country] = self.registry.origin == country
+            cache[country] = self.registry.origin == self.registry.origins.get(country, -1)
         return cache[country]
 
     def _members_mask(self, terms: Terms) -> np.ndarray:
@@ -320,31 +407,37 @@ class Ranker:
             rows = getattr(self.registry, table)
             keep = self._members_mask(terms)[rows["pos"]]
             self._cadre_rows[key] = {name: values[keep] for name, values in rows.items()}
+            # "at": the row's professional among the members (arrays as long as the members)
+            self._cadre_rows[key]["at"] = np.searchsorted(self._members(terms),
+                                                          self._cadre_rows[key]["pos"])
         return self._cadre_rows[key]
 
     def _passing(self, terms: Terms) -> np.ndarray:
         """Positions passing every hard filter, as ``filters.hard_filter_query``."""
         registry = self.registry
-        members = self._members_mask(terms)
-        passing = np.zeros(len(registry.ids), dtype=bool)
+        members = self._members(terms)
+        count = len(members)
+        passing = np.zeros(count, dtype=bool)
         windows = self._rows_of("windows", terms)
+        offers = registry.offers[members]
         for mode in terms.modes:
-            ok = members & self._offering[2 if mode == Mode.PHYSICAL else 1]
+            ok = (offers & (2 if mode == Mode.PHYSICAL else 1)) > 0
             span = terms.span(mode) - 1
-            last_start = (terms.last - timedelta(days=span)).toordinal()
-            first_end = (terms.first + timedelta(days=span)).toordinal()
+            last_start = _day(terms.last - timedelta(days=span))
+            first_end = _day(terms.first + timedelta(days=span))
             if mode in terms.licence_modes:
                 licences = self._rows_of("licences", terms)
-                held = (licences["country"] == terms.country) & \
+                country = registry.country_codes.get(terms.country, -1)
+                held = (licences["country"] == country) & \
                     (licences["first"] <= last_start) & (licences["last"] >= first_end)
-                ok &= registry.mask(licences["pos"][held])
+                ok &= _marked(licences["at"][held], count)
             usable = self._usable(windows, terms, mode)
-            first, last = terms.first.toordinal(), terms.last.toordinal()
+            first, last = _day(terms.first), _day(terms.last)
             starts = usable & (windows["first"] <= last_start) & (windows["last"] >= first)
             ends = usable & (windows["first"] <= last) & (windows["last"] >= first_end)
-            ok &= registry.mask(windows["pos"][starts]) & registry.mask(windows["pos"][ends])
+            ok &= _marked(windows["at"][starts], count) & _marked(windows["at"][ends], count)
             passing |= ok
-        return np.flatnonzero(passing)
+        return members[passing]
 
     @staticmethod
     def _usable(windows: dict[str, np.ndarray], terms: Terms, mode: str) -> np.ndarray:
@@ -366,15 +459,16 @@ class Ranker:
         order = np.argsort(-bounds, kind="stable")
         queue, bounds = group[order], bounds[order]
         fits: list[Fit] = []
-        checked, batch = 0, FIRST_BATCH
+        # The first batch is no larger than the places to fill: profiles here cost Python time,
+        # bounds are cheap, so the bound is checked again sooner than ``ranking`` does.
+        checked, batch = 0, min(FIRST_BATCH, max(wanted, 1))
         while checked < len(queue):
             if len(fits) >= wanted and \
                     heapq.nlargest(wanted, (fit.score for fit in fits))[-1] > bounds[checked]:
                 break
             chunk = queue[checked:checked + batch]
-            self._fetch([int(p) for p in chunk])
-            fits.extend(fit for position in chunk
-                        if (fit := best_fit(self._profile(int(position), terms), scoring))
+            fits.extend(fit for position in chunk.tolist()
+                        if (fit := best_fit(self._profile(position, terms), scoring))
                         is not None)
             checked += len(chunk)
             batch *= 2
@@ -390,6 +484,12 @@ class Ranker:
         bits = np.zeros(len(group), dtype=np.int64)
         for index, skill in enumerate(skills):
             bits |= self._skill_mask(skill)[group].astype(np.int64) << index
+        languages = terms.languages
+        spoken_bits = np.zeros(len(group), dtype=np.int64)
+        for index, code in enumerate(languages):
+            spoken_bits |= self._language_mask(code)[group].astype(np.int64) << index
+        bits = (bits << len(languages)) | spoken_bits
+        language_bits = (1 << len(languages)) - 1
         # Missions enter the bound by continuity only (missions done here): fairness is taken
         # at its best, 1, so that the bound holds for all with a few kinds.
         facts = np.zeros(len(group), dtype=np.int64)
@@ -400,7 +500,7 @@ class Ranker:
             facts[index] = kinds_of_facts.setdefault((done_here, None, 0), len(kinds_of_facts))
         facts_of = {index: fact for fact, index in kinds_of_facts.items()}
         keys = ((registry.offers[group] * len(registry.homes) + registry.home[group])
-                * (1 << len(skills)) + bits) * len(kinds_of_facts) + facts
+                * (1 << (len(skills) + len(languages))) + bits) * len(kinds_of_facts) + facts
         kinds, first_of_kind, inverse = np.unique(keys, return_index=True, return_inverse=True)
         best = np.full(len(group), -np.inf)
         for mode in terms.modes:
@@ -411,12 +511,15 @@ class Ranker:
                     continue
                 residence, city, zone, location = registry.homes[registry.home[group[at]]]
                 done_here, last_return, this_year = facts_of[int(facts[at])]
+                held = int(bits[at]) >> len(languages)
+                spoken = int(bits[at]) & language_bits
                 profile = Profile(
                     id=0, name="", origin="", residence=residence, city=city, zone=zone,
                     location=location, modes=(mode,),
-                    skills=frozenset(s for i, s in enumerate(skills) if bits[at] >> i & 1),
+                    skills=frozenset(s for i, s in enumerate(skills) if held >> i & 1),
                     done_here=done_here, last_return=last_return, missions_this_year=this_year)
-                values[index] = upper_bound(profile, scoring)
+                values[index] = upper_bound(profile, scoring, spoken=tuple(
+                    code for i, code in enumerate(languages) if spoken >> i & 1))
             missing = 1 - np.minimum(self._window_days(group, terms, mode), terms.days) / terms.days
             share = scoring.shares[mode].get("availability", 0.0)
             best = np.maximum(best, values[inverse.reshape(-1)] + 0.1 - 100 * share * missing)
@@ -433,11 +536,12 @@ class Ranker:
         (counted once per window: at least the days they could be free)."""
         windows = self._rows_of("windows", terms)
         usable = self._usable(windows, terms, mode)
-        first, last = terms.first.toordinal(), terms.last.toordinal()
+        first, last = _day(terms.first), _day(terms.last)
         days = np.minimum(windows["last"], last) - np.maximum(windows["first"], first) + 1
         days = np.where(usable, np.maximum(days, 0), 0)
-        held = np.bincount(windows["pos"], weights=days, minlength=len(self.registry.ids))
-        return held[group]
+        members = self._members(terms)
+        held = np.bincount(windows["at"], weights=days, minlength=len(members))
+        return held[np.searchsorted(members, group)]
 
     def _mission_facts(self, position: int, terms: Terms) -> tuple:
         """(done here, last return, missions this year), as ``profiles._attach_missions``."""
@@ -458,26 +562,19 @@ class Ranker:
                 this_year += 1
         return done_here, last_return, this_year
 
-    def _fetch(self, positions: list[int]) -> None:
-        """Names and languages of ``positions`` not fetched yet."""
-        registry = self.registry
-        missing = [int(registry.ids[p]) for p in positions if p not in registry.languages]
-        for start in range(0, len(missing), CHUNK):
-            ids = missing[start:start + CHUNK]
-            spoken = defaultdict(set)
-            for professional_id, language in self.session.execute(
-                    sa.select(ProfessionalLanguage.professional_id, ProfessionalLanguage.language)
-                    .where(ProfessionalLanguage.professional_id.in_(ids))):
-                spoken[professional_id].add(language)
-            for professional_id, given, family in self.session.execute(
-                    sa.select(Professional.id, Professional.given_name, Professional.family_name)
-                    .where(Professional.id.in_(ids))):
-                registry.names[professional_id] = f"{given} {family}"
-            for professional_id, position in zip(ids, registry.positions(ids)):
-                registry.languages[int(position)] = frozenset(spoken.get(professional_id, ()))
+    def _language_mask(self, code: str) -> np.ndarray:
+        if code not in self._language_masks:
+            self._language_masks[code] = self.registry.mask(
+                self.registry.languages.get(code, []))
+        return self._language_masks[code]
 
-    def _name(self, professional_id: int) -> str:
-        return self.registry.names[professional_id]
+    def _span(self, terms: Terms) -> tuple:
+        """The need's window as a UTC span in the host's zone, and that zone."""
+        host = terms.zone or "UTC"
+        key = (terms.first, terms.last, host)
+        if key not in self._spans:
+            self._spans[key] = (*day_span(terms.first, terms.last, host), ZoneInfo(host))
+        return self._spans[key]
 
     def _profile(self, position: int, terms: Terms) -> Profile:
         """The professional as ``profiles.load_batch`` makes them."""
@@ -486,45 +583,63 @@ class Ranker:
         offers = int(registry.offers[position])
         done_here, last_return, this_year = self._mission_facts(position, terms) \
             if position in registry.missions else (0, None, 0)
-        first, last = terms.first.toordinal(), terms.last.toordinal()
+        first, last = _day(terms.first), _day(terms.last)
         windows, blackouts = [], []
-        rows = registry.windows
-        lo, hi = np.searchsorted(rows["pos"], [position, position + 1])
-        modes = {code: mode for mode, code in MODE_CODES.items()}
-        for i in range(lo, hi):
-            if rows["first"][i] <= last and rows["last"][i] >= first:
-                start, end = date.fromordinal(int(rows["first"][i])), \
-                    date.fromordinal(int(rows["last"][i]))
-                if rows["kind"][i] == AVAILABLE:
-                    windows.append((modes[int(rows["mode"][i])], start, end,
-                                    rows["hours_value"][i]))
-                else:
-                    blackouts.append((start, end))
+        lo, hi = int(self._window_at[position]), int(self._window_at[position + 1])
+        if lo < hi:
+            rows = registry.windows
+            for kind, mode, start, end, hours in zip(
+                    rows["kind"][lo:hi].tolist(), rows["mode"][lo:hi].tolist(),
+                    rows["first"][lo:hi].tolist(), rows["last"][lo:hi].tolist(),
+                    rows["hours"][lo:hi].tolist()):
+                if start <= last and end >= first:
+                    if kind == AVAILABLE:
+                        windows.append((MODES_OF_CODES[mode], _date_of(start), _date_of(end),
+                                        None if hours != hours else hours))   # NaN: none given
+                    else:
+                        blackouts.append((_date_of(start), _date_of(end)))
         licences = []
-        if terms.licence_modes:
+        lo, hi = int(self._licence_at[position]), int(self._licence_at[position + 1])
+        if terms.licence_modes and lo < hi:
             rows = registry.licences
-            lo, hi = np.searchsorted(rows["pos"], [position, position + 1])
-            licences = [(date.fromordinal(int(rows["first"][i])),
-                         date.fromordinal(int(rows["last"][i])))
-                        for i in range(lo, hi) if rows["country"][i] == terms.country
-                        and rows["first"][i] <= last and rows["last"][i] >= first]
-        host = terms.zone or "UTC"
-        window_start, window_end = day_span(terms.first, terms.last, host)
-        zone_info = ZoneInfo(host)
-        booked = tuple((starts_at.astimezone(zone_info).date(),
-                        (ends_at - timedelta(microseconds=1)).astimezone(zone_info).date())
-                       for starts_at, ends_at in registry.bookings.get(position, ())
-                       if starts_at < window_end and ends_at > window_start)
+            country = registry.country_codes.get(terms.country, -1)
+            licences = [(_date_of(start), _date_of(end)) for code, start, end in zip(
+                rows["country"][lo:hi].tolist(), rows["first"][lo:hi].tolist(),
+                rows["last"][lo:hi].tolist())
+                if code == country and start <= last and end >= first]
+        booked = ()
+        if position in registry.bookings:
+            window_start, window_end, zone_info = self._span(terms)
+            booked = tuple((starts_at.astimezone(zone_info).date(),
+                            (ends_at - timedelta(microseconds=1)).astimezone(zone_info).date())
+                           for starts_at, ends_at in registry.bookings[position]
+                           if starts_at < window_end and ends_at > window_start)
         return Profile(
-            id=int(registry.ids[position]), name="", origin=registry.origin[position],
+            id=int(registry.ids[position]), name="",
+            origin=registry.origins.values_of[registry.origin[position]],
             residence=residence, city=city, zone=zone, location=location,
             modes=OFFERED[bool(offers & 2), bool(offers & 1)],
             languages=frozenset(code for code in terms.languages
-                                if code in registry.languages[position]),
+                                if self._language_mask(code)[position]),
             skills=frozenset(skill for skill in terms.skills if self._skill_mask(skill)[position]),
             done_here=done_here, last_return=last_return, missions_this_year=this_year,
             windows=tuple(windows), blackouts=tuple(blackouts), booked=booked,
             licences=tuple(licences))
+
+
+def _name_fits(session, rankings: list[Ranking]) -> None:
+    """Give the candidates kept their names: one look-up for all (``CHUNK`` ids at a time)."""
+    ids = sorted({fit.profile.id for ranking in rankings for fit in ranking.fits})
+    names = {}
+    for start in range(0, len(ids), CHUNK):
+        names.update((professional_id, f"{given} {family}")
+                     for professional_id, given, family in session.execute(
+                         sa.select(Professional.id, Professional.given_name,
+                                   Professional.family_name)
+                         .where(Professional.id.in_(ids[start:start + CHUNK]))))
+    for ranking in rankings:
+        for fit in ranking.fits:
+            fit.profile.name = names[fit.profile.id]
 
 
 def rank_many(session, all_terms: list[Terms], *, now: datetime, settings: Settings, limit: int,
@@ -536,8 +651,11 @@ def rank_many(session, all_terms: list[Terms], *, now: datetime, settings: Setti
         progress(0, len(all_terms))
     ranker = Ranker(session, load_registry(session, all_terms, now=now, settings=settings),
                     now=now, settings=settings)
+    rankings = []
     for done, terms in enumerate(all_terms, start=1):
-        ranking = ranker.rank(terms, limit)
+        rankings.append(ranker.rank(terms, limit))
         if progress and (done % every == 0 or done == len(all_terms)):
             progress(done, len(all_terms))
-        yield terms, ranking
+    del ranker   # the registry: only the rankings are kept
+    _name_fits(session, rankings)
+    yield from zip(all_terms, rankings)

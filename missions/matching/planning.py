@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import sqlalchemy as sa
@@ -212,13 +213,18 @@ def options_for(need_id: int, weight: float, terms: Terms, ranking: Ranking) -> 
         worth = weight * max(fit.score, 1.0) / 100
         for order, starts_on in enumerate(_spread(fit.starts(terms), START_OPTIONS)):
             ends_on = starts_on + timedelta(days=fit.span - 1)
-            starts_at, ends_at = day_span(starts_on, ends_on, zone)
+            starts_at, ends_at = _day_span(starts_on, ends_on, zone)
             options.append(Option(
                 need_id=need_id, professional_id=fit.profile.id, name=fit.profile.name,
                 mode=fit.mode, starts_on=starts_on, ends_on=ends_on, starts_at=starts_at,
                 ends_at=ends_at, score=fit.score,
                 weight=worth * (1 - EARLIER_START_PREFERENCE * order)))
     return options
+
+
+@lru_cache(maxsize=65536)
+def _day_span(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    return day_span(first, last, zone)
 
 
 def _spread(starts: list[date], count: int) -> list[date]:

@@ -79,15 +79,17 @@ def best_fit(profile: Profile, scoring: Scoring) -> Fit | None:
     return max(fits, key=lambda fit: fit.score, default=None)
 
 
-def upper_bound(profile: Profile, scoring: Scoring) -> float:
+def upper_bound(profile: Profile, scoring: Scoring, *,
+                spoken: tuple[str, ...] | None = None) -> float:
     """The best score the professional could reach, were they free every day of the window and
-    speaking every language asked (the Python counterpart of ``pool.ceiling``, which the
-    database ranks on)."""
+    speaking every language asked — or those of them in ``spoken``, when known (the Python
+    counterpart of ``pool.ceiling``, which the database ranks on)."""
     terms = scoring.terms
     best = 0.0
     for mode in terms.modes:
         if mode in profile.modes:
-            facts = _facts(profile, mode, terms.days, terms.languages, scoring)
+            facts = _facts(profile, mode, terms.days,
+                           terms.languages if spoken is None else spoken, scoring)
             best = max(best, _total(_scores(facts, scoring), scoring.shares[mode]))
     return best
 
@@ -180,7 +182,7 @@ def _days_since(moment: datetime | None, now: datetime) -> int | None:
     return None if moment is None else (now - moment).days
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _hours_apart(zone: str, other: str | None, days: tuple[date, ...]) -> float | None:
     """The largest time difference on the given days (clocks change between them)."""
     if not other:
@@ -193,7 +195,7 @@ def _utc_offset(zone: str, day: date) -> float:
     return noon.astimezone(ZoneInfo(zone)).utcoffset().total_seconds()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)   # homes × facilities of a plan: a geodesic is costly
 def _km(home: tuple[float, float] | None, facility: tuple[float, float] | None) -> float | None:
     if home is None or facility is None:
         return None
