@@ -217,12 +217,6 @@ def _load_sets(session, registry, all_terms, inside) -> None:
     registry.other_cadres = _grouped_positions(registry, (
         sa.select(ProfessionalCadre.professional_id, ProfessionalCadre.cadre)
         .where(ProfessionalCadre.cadre.in_(cadres))), session)
-    specialties = sorted({terms.specialty for terms in all_terms if terms.specialty})
-    if specialties:
-        registry.specialties = _grouped_positions(registry, (
-            sa.select(ProfessionalSpecialty.professional_id, ProfessionalSpecialty.specialty)
-            .where(ProfessionalSpecialty.specialty.in_(specialties),
-                   ProfessionalSpecialty.professional_id.in_(inside))), session)
     programmes = sorted({terms.programme_id for terms in all_terms
                          if terms.programme_id is not None})
     if programmes:
@@ -230,18 +224,20 @@ def _load_sets(session, registry, all_terms, inside) -> None:
             sa.select(ProgrammeConsent.professional_id, ProgrammeConsent.programme_id)
             .where(ProgrammeConsent.programme_id.in_(programmes),
                    ProgrammeConsent.given.is_(True))), session)
-    skills = sorted({skill for terms in all_terms for skill in terms.skills})
-    if skills:
-        registry.skills = _grouped_positions(registry, (
-            sa.select(ProfessionalSkill.professional_id, ProfessionalSkill.skill)
-            .where(ProfessionalSkill.skill.in_(skills),
-                   ProfessionalSkill.professional_id.in_(inside))), session)
-    languages = sorted({code for terms in all_terms for code in terms.languages})
-    if languages:
-        registry.languages = _grouped_positions(registry, (
-            sa.select(ProfessionalLanguage.professional_id, ProfessionalLanguage.language)
-            .where(ProfessionalLanguage.language.in_(languages),
-                   ProfessionalLanguage.professional_id.in_(inside))), session)
+    # What the needs ask for, among the members of their cadres (``inside``).
+    asked = (
+        ("specialties", ProfessionalSpecialty, ProfessionalSpecialty.specialty,
+         {terms.specialty for terms in all_terms if terms.specialty}),
+        ("skills", ProfessionalSkill, ProfessionalSkill.skill,
+         {skill for terms in all_terms for skill in terms.skills}),
+        ("languages", ProfessionalLanguage, ProfessionalLanguage.language,
+         {code for terms in all_terms for code in terms.languages}),
+    )
+    for attribute, model, column, values in asked:
+        if values:
+            setattr(registry, attribute, _grouped_positions(registry, (
+                sa.select(model.professional_id, column)
+                .where(column.in_(sorted(values)), model.professional_id.in_(inside))), session))
 
 
 def _columns(registry: Registry, session, query, names: tuple[str, ...],
