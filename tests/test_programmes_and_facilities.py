@@ -1,6 +1,8 @@
 """Programmes, organisations, facilities (browse, API, coordinators) and user management."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from diaspora.auth.models import User
@@ -202,3 +204,20 @@ def test_users_page_filters(signed_in, make_user):
     page = browser.get("/users?role=coordinator&q=findable").get_data(as_text=True)
     assert "Findable Person" in page
     assert browser.get("/users?role=nonsense").status_code == 200
+
+
+def test_the_needs_list_pages_without_counting(signed_in, make_need, make_facility, app):
+    """Previous and next from one row read beyond the page: every need on exactly one page."""
+    facility = make_facility()
+    for n in range(5):
+        make_need(facility, title=f"Paged need {n}")
+    app.config["PAGE_SIZE"] = 2
+    browser = signed_in("manager")
+    pages = [browser.get(f"/needs?page={number}").get_data(as_text=True) for number in (1, 2, 3)]
+    assert 'rel="next"' in pages[0] and 'rel="prev"' not in pages[0] and "Page 1" in pages[0]
+    assert 'rel="next"' in pages[1] and 'rel="prev"' in pages[1] and "Page 2" in pages[1]
+    assert 'rel="next"' not in pages[2] and 'rel="prev"' in pages[2] and "Page 3" in pages[2]
+    shown = [title for page in pages for title in re.findall(r"Paged need \d", page)]
+    assert sorted(shown) == [f"Paged need {n}" for n in range(5)]
+    beyond = browser.get("/needs?page=4").get_data(as_text=True)
+    assert "Paged need" not in beyond and 'rel="prev"' in beyond
