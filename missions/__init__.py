@@ -60,7 +60,7 @@ from .placements import (
     reminders as placement_reminders,
     views as placements_views,
 )
-from .scheduler import process as scheduler
+from .scheduler import process as scheduler, reminders
 from .sessions import views as session_views
 
 
@@ -117,13 +117,12 @@ def register(app: Flask) -> None:
     own.after_transition.append(readiness.after_transition)
     own.add_guard("ready", readiness.require_verified_licence)
     producers.register(own)
-    own.reminder_validators["report_due"] = outcomes.report_still_due
-    own.reminder_validators["follow_up_due"] = outcomes.follow_up_still_due
     own.reminder_producers.append(placement_reminders.follow_ups_due)
-    own.reminder_validators[placement_reminders.KIND] = placement_reminders.follow_up_still_due
-    own.reminder_batch_checks.update({
-        "report_due": outcomes.reports_still_due, "follow_up_due": outcomes.follow_ups_still_due,
-        placement_reminders.KIND: placement_reminders.follow_ups_still_due})
+    checks = {"report_due": outcomes.reports_still_due, "follow_up_due": outcomes.follow_ups_still_due,
+              placement_reminders.KIND: placement_reminders.follow_ups_still_due}
+    own.reminder_batch_checks.update(checks)
+    own.reminder_validators.update({kind: reminders.one_at_a_time(check)
+                                    for kind, check in checks.items()})
 
     home.register(app)
     cli.init_app(app)

@@ -40,7 +40,7 @@ from ..core.hooks import mission_hooks
 from ..core.models import Mission, MissionSession
 from ..core.vocabulary import WITHDRAWN, EmailStatus, NotificationStatus as Status
 from ..scheduler import reminders
-from . import pause, preferences, producers
+from . import pause, preferences
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -228,8 +228,7 @@ class _Context:
                     # with their checklists and histories, which the reminders look at
                     *_by_id(session, Mission, {n.mission_id for n in alone},
                             selectinload(Mission.checklist), selectinload(Mission.events)).values(),
-                    *_by_id(session, MissionSession, {n.session_id for n in alone}).values(),
-                    *producers.preload_for_checks(session, alone)]
+                    *_by_id(session, MissionSession, {n.session_id for n in alone}).values()]
         return cls(inactive_users=_ids(session, _INACTIVE, {n.user_id for n in batch}),
                    withdrawn_missions=_ids(session, _WITHDRAWN, {n.mission_id for n in batch}),
                    held=held)

@@ -97,10 +97,6 @@ def changed_after(since: datetime) -> datetime:
     return since - CHANGE_OVERLAP
 
 
-def _mission(session, notification) -> Mission:
-    return session.get(Mission, notification.mission_id)
-
-
 def _people(path=None) -> tuple:
     """Loader options for what ``mission_facts`` and ``mission_people`` read, in bulk."""
     def start(attribute):
@@ -210,19 +206,10 @@ def _changed(mission: Mission, since: datetime | None) -> bool:
     return since is not None and mission.updated_at > changed_after(since)
 
 
-def proposal_still_waiting(session, notification, now: datetime) -> bool:
-    mission = _mission(session, notification)
-    if mission.status != MissionStatus.PROPOSED:
-        return False
-    base = proposed_at(mission)
-    return (base.isoformat() == notification.payload["proposed_at"]
-            and current_stage(_proposal_moments(base), now) == notification.payload["days"])
-
-
 # --- readiness checklist ---------------------------------------------------------------------
 
-def _readiness_moments(mission: Mission) -> dict[int, datetime]:
-    return {days: mission.starts_at - timedelta(days=days) for days in READINESS_DAYS_BEFORE}
+def _readiness_moments(starts_at: datetime) -> dict[int, datetime]:
+    return {days: starts_at - timedelta(days=days) for days in READINESS_DAYS_BEFORE}
 
 
 def missing_items(mission: Mission) -> list[str]:
@@ -257,7 +244,7 @@ def readiness_incomplete(session, now: datetime, since: datetime | None = None
         query = query.where(sa.or_(*stage_fell_due, *_changed_missions(since)))
     for mission in session.scalars(query):
         missing = missing_items(mission)
-        moments = _readiness_moments(mission)
+        moments = _readiness_moments(mission.starts_at)
         days = current_stage(moments, now)
         if not missing or days is None:
             continue
@@ -269,14 +256,6 @@ def readiness_incomplete(session, now: datetime, since: datetime | None = None
                 user_id=user.id, kind="readiness_incomplete", due_at=moments[days],
                 key=f"readiness_incomplete:{mission.id}:{stamp(mission.starts_at)}:{days}:{user.id}",
                 mission_id=mission.id, payload=payload)
-
-
-def readiness_still_incomplete(session, notification, now: datetime) -> bool:
-    mission = _mission(session, notification)
-    return (mission.status in PREPARING
-            and mission.starts_at.isoformat() == notification.payload["starts_at"]
-            and bool(missing_items(mission))
-            and current_stage(_readiness_moments(mission), now) == notification.payload["days"])
 
 
 # --- the mission and its sessions begin -------------------------------------------------------
@@ -302,12 +281,6 @@ def missions_starting(session, now: datetime, since: datetime | None = None
                 user_id=user_id, kind="mission_starts", mission_id=mission.id,
                 key=f"mission_starts:{mission.id}:{stamp(mission.starts_at)}:{user_id}",
                 due_at=mission.starts_at - MISSION_STARTS_BEFORE, payload=payload)
-
-
-def mission_still_starting(session, notification, now: datetime) -> bool:
-    mission = _mission(session, notification)
-    return (mission.status in CONFIRMED_AHEAD and now < mission.starts_at
-            and mission.starts_at.isoformat() == notification.payload["starts_at"])
 
 
 def sessions_starting(session, now: datetime, since: datetime | None = None
@@ -336,13 +309,6 @@ def sessions_starting(session, now: datetime, since: datetime | None = None
                 due_at=starts_at - SESSION_STARTS_BEFORE, payload=payload)
 
 
-def session_still_starting(session, notification, now: datetime) -> bool:
-    mission_session = session.get(MissionSession, notification.session_id)
-    return (mission_session.status == SessionStatus.SCHEDULED and now < mission_session.starts_at
-            and mission_session.mission.status in UNDER_WAY
-            and mission_session.starts_at.isoformat() == notification.payload["starts_at"])
-
-
 # --- after the mission: report and follow-ups --------------------------------------------------
 # Their validators belong to the outcomes (a report or survey already filed ends them).
 
@@ -368,7 +334,7 @@ def reports_due(session, now: datetime, since: datetime | None = None
 def follow_ups_due(session, now: datetime, since: datetime | None = None
                    ) -> Iterator[reminders.Reminder]:
     earliest = now - relativedelta(months=max(FOLLOW_UP_MONTHS)) - FOLLOW_UP_FRESH_FOR
-    # only missions with a survey to answer (as ``follow_up_still_due`` checks at delivery):
+    # only missions with a survey to answer (as ``follow_ups_still_due`` checks at delivery):
     # a mission imported from history has none, and nobody is reminded of it
     surveyed = sa.exists().where(FollowUp.mission_id == Mission.id, FollowUp.answered_at.is_(None))
     query = (_cards().where(Mission.status.in_(DONE), Mission.ends_at > earliest,
@@ -451,17 +417,6 @@ def _renewed(licence: Licence) -> bool:
                for other in licence.professional.licences)
 
 
-def licence_still_expiring(session, notification, now: datetime) -> bool:
-    licence = session.get(Licence, notification.payload["licence_id"])
-    return (licence is not None and not _renewed(licence)
-            and licence.valid_until.isoformat() == notification.payload["valid_until"]
-            and now.date() <= licence.valid_until)
-
-
-def availability_base(professional: Professional) -> datetime:
-    return professional.availability_updated_at or professional.created_at
-
-
 def availability_stale(session, now: datetime, since: datetime | None = None
                        ) -> Iterator[reminders.Reminder]:
     base = sa.func.coalesce(Professional.availability_updated_at, Professional.created_at)
@@ -491,33 +446,11 @@ def availability_stale(session, now: datetime, since: datetime | None = None
                      "last_update_at": since_base.isoformat()})
 
 
-def availability_still_stale(session, notification, now: datetime) -> bool:
-    professional = session.get(Professional, notification.payload["professional_id"])
-    return (professional.consent_given and availability_base(professional).isoformat()
-            == notification.payload["last_update_at"])
-
-
-# --- the re-checks before sending, in bulk ------------------------------------------------------
-
-def preload_for_checks(session, batch: list) -> list:
-    """Load what this module's validators read for a batch of due rows, a query per kind of
-    record, so that each validator's ``session.get`` is answered from the identity map.
-    The caller keeps the returned records referenced for as long as the batch is checked."""
-    licence_ids = {n.payload["licence_id"] for n in batch if n.kind == "licence_expiring"}
-    professional_ids = {n.payload["professional_id"] for n in batch if n.kind == "availability_stale"}
-    loaded = []
-    if licence_ids:
-        loaded += session.scalars(sa.select(Licence).where(Licence.id.in_(licence_ids)).options(
-            selectinload(Licence.professional).selectinload(Professional.licences))).all()
-    if professional_ids:
-        loaded += session.scalars(sa.select(Professional).where(
-            Professional.id.in_(professional_ids))).all()
-    return loaded
-
-# --- the same re-checks, a batch at a time ----------------------------------------------------
-# Each reads plain columns of the batch's records in one statement, built once (the ids are an
-# expanding bind parameter), and answers exactly as the row validator above would: the
-# dispatcher asks these (``MissionHooks.reminder_batch_checks``), no record is loaded.
+# --- the re-checks before sending, a batch at a time ------------------------------------------
+# Whether each due row still holds: each check reads plain columns of the batch's records in one
+# statement, built once (the ids are an expanding bind parameter); no record is loaded. The
+# dispatcher asks these (``MissionHooks.reminder_batch_checks``); the row validators
+# (``VALIDATORS``, which the to-do list's tests compare with) ask the same check for one row.
 
 _IDS = sa.bindparam("ids", expanding=True)
 _PROPOSAL_FACTS = sa.select(Mission.id, Mission.status, _last_proposed()).where(Mission.id.in_(_IDS))
@@ -569,9 +502,8 @@ def readiness_still_incompletes(session, notifications: list, now: datetime) -> 
         if n.mission_id not in facts:
             return False
         status, starts_at, missing = facts[n.mission_id]
-        moments = {days: starts_at - timedelta(days=days) for days in READINESS_DAYS_BEFORE}
         return (status in PREPARING and starts_at.isoformat() == n.payload["starts_at"]
-                and bool(missing) and current_stage(moments, now) == n.payload["days"])
+                and bool(missing) and current_stage(_readiness_moments(starts_at), now) == n.payload["days"])
     return [still(n) for n in notifications]
 
 
@@ -628,14 +560,6 @@ renewed = _renewed
 
 PRODUCERS = (proposals_waiting, readiness_incomplete, missions_starting, sessions_starting,
              reports_due, follow_ups_due, licences_expiring, availability_stale)
-VALIDATORS = {
-    "proposal_waiting": proposal_still_waiting,
-    "readiness_incomplete": readiness_still_incomplete,
-    "mission_starts": mission_still_starting,
-    "session_starts": session_still_starting,
-    "licence_expiring": licence_still_expiring,
-    "availability_stale": availability_still_stale,
-}
 BATCH_CHECKS = {
     "proposal_waiting": proposals_still_waiting,
     "readiness_incomplete": readiness_still_incompletes,
@@ -644,6 +568,7 @@ BATCH_CHECKS = {
     "licence_expiring": licences_still_expiring,
     "availability_stale": availabilities_still_stale,
 }
+VALIDATORS = {kind: reminders.one_at_a_time(check) for kind, check in BATCH_CHECKS.items()}
 
 
 def register(hooks: MissionHooks) -> None:

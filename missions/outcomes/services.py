@@ -286,11 +286,6 @@ def reports_in_before_close(session, mission: Mission, now: datetime) -> None:
                        extra={"current_status": mission.status, "missing_reports": missing})
 
 
-def report_still_due(session, notification, now: datetime) -> bool:
-    """Reminder validator for "report_due": the addressee has yet to file their side."""
-    return reports_still_due(session, [notification], now)[0]
-
-
 def reports_still_due(session, notifications: list, now: datetime) -> list[bool]:
     """Batch check of "report_due" (``MissionHooks.reminder_batch_checks``): for each row,
     whether its addressee still has a side to file on a mission that awaits reports — one
@@ -316,11 +311,6 @@ def reports_still_due(session, notifications: list, now: datetime) -> list[bool]
         awaited("host", coordinating, coordinating.c.user_id,
                 coordinating.c.facility_id == Mission.facility_id)))))
     return [(n.mission_id, n.user_id) in still for n in notifications]
-
-
-def follow_up_still_due(session, notification, now: datetime) -> bool:
-    """Reminder validator for "follow_up_due": the survey exists and is unanswered."""
-    return follow_ups_still_due(session, [notification], now)[0]
 
 
 def follow_ups_still_due(session, notifications: list, now: datetime) -> list[bool]:

@@ -43,10 +43,6 @@ def follow_ups_due(session, now: datetime, since: datetime | None = None
                          "partner": placement.offer.partner.name})
 
 
-def follow_up_still_due(session, notification, now: datetime) -> bool:
-    return follow_ups_still_due(session, [notification], now)[0]
-
-
 def follow_ups_still_due(session, notifications: list, now: datetime) -> list[bool]:
     """The batch check (``MissionHooks.reminder_batch_checks``): each row's survey exists and
     is unanswered — one query for the whole batch."""

@@ -18,7 +18,7 @@ Any part of the missions package can declare reminders without knowing how they 
 A kind whose check needs a query may also declare a *batch check*,
 ``fn(session, notifications, now) -> list[bool]``: the same answer for every row of a delivery
 batch at once (one query for all of them, not one per row); the dispatcher prefers it, and the
-row validator can simply be ``batch(session, [notification], now)[0]``.
+row validator is then ``one_at_a_time(batch)``, the same rule asked for one row.
 
 Producers, validators and batch checks are registered per app, on its ``MissionHooks``
 (``missions.core.hooks``: ``reminder_producers``, ``reminder_validators``,
@@ -48,3 +48,10 @@ ROW_FIELDS = ("id", "user_id", "kind", "key", "due_at", "payload", "mission_id",
 Producer = Callable[..., Iterable[Reminder]]   # (session, now, since=None)
 Validator = Callable[[object, object, datetime], bool]
 BatchCheck = Callable[[object, list, datetime], list[bool]]
+
+
+def one_at_a_time(check: BatchCheck) -> Validator:
+    """The row validator of a batch check: the same rule, asked for one row."""
+    def validator(session, notification, now: datetime) -> bool:
+        return check(session, [notification], now)[0]
+    return validator
