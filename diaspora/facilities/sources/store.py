@@ -149,20 +149,13 @@ def to_facility(source: str, country: str, data: dict, now: datetime) -> dict:
         "latitude": latitude,
         "longitude": longitude,
         "location_source": get("location_source") if latitude is not None else None,
-        "timezone": _single_zone(country) or geo.zone_at(latitude, longitude, country),
+        "timezone": geo.zone_at(latitude, longitude, country),
         "setting": setting_for(described),
         "ict_ready": False,
         "closed_on": get("closed_on"),
         "imported_at": now,
         "updated_at": now,
     }
-
-
-@lru_cache(maxsize=256)
-def _single_zone(country: str) -> str | None:
-    """The zone of a country with one (``geo.zone_at`` answers it for every point)."""
-    zones = geo.country_zones(country) if country else []
-    return zones[0] if len(zones) == 1 else None
 
 
 # A re-import refreshes what the source says; ``setting``, ``ict_ready`` and ``imported_at``
