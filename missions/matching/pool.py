@@ -91,22 +91,12 @@ def ceiling(scoring: Scoring, mode: str, dialect: str, done) -> sa.ColumnElement
     """SQL: the highest score (0..100) a professional could reach in ``mode``, never below
     what ``scoring`` gives them once checked."""
     terms, shares = scoring.terms, scoring.shares[mode]
-    parts = [_counted(ProfessionalSkill, ProfessionalSkill.skill, sorted(terms.skills),
-                      shares["skill"]),
-             _counted(ProfessionalLanguage, ProfessionalLanguage.language, terms.languages,
-                      shares["language"]),
-             _available(scoring, mode, dialect) * shares["availability"],
-             # done / (done + 1), 0 with no mission here
-             sa.func.coalesce(sa.cast(done, sa.Float) / (sa.cast(done, sa.Float) + 1), 0.0)
-             * shares["continuity"],
-             sa.literal(shares["fairness"], sa.Float)]
-    if mode == Mode.VIRTUAL:
-        parts.append(_zone_score(terms.zone, terms.first, terms.last, Professional.timezone)
-                     * shares["timezone"])
-    else:
-        parts.append(_distance_score(terms.location, Professional.latitude,
-                                     Professional.longitude) * shares["distance"])
-    return sum(parts[1:], parts[0]) * 100 + ROUNDING
+    return _summed(scoring, mode, done, Professional,
+                   skill=_counted(ProfessionalSkill, ProfessionalSkill.skill, sorted(terms.skills),
+                                  shares["skill"]),
+                   language=_counted(ProfessionalLanguage, ProfessionalLanguage.language,
+                                     terms.languages, shares["language"]),
+                   availability=_available(scoring, mode, dialect))
 
 
 def row_ceiling(scoring: Scoring, mode: str, done) -> sa.ColumnElement[float]:
@@ -114,18 +104,29 @@ def row_ceiling(scoring: Scoring, mode: str, done) -> sa.ColumnElement[float]:
     availability as the days of the window from the first to the last day of their windows of
     ``mode`` (never fewer than the free days; online, windows of any hours a week)."""
     terms, shares = scoring.terms, scoring.shares[mode]
-    row = MatchRow
-    parts = [_held(row.skills, sorted(terms.skills), shares["skill"]),
-             _held(row.languages, terms.languages, shares["language"]),
-             _covered(terms) * shares["availability"],
+    return _summed(scoring, mode, done, MatchRow,
+                   skill=_held(MatchRow.skills, sorted(terms.skills), shares["skill"]),
+                   language=_held(MatchRow.languages, terms.languages, shares["language"]),
+                   availability=_covered(terms))
+
+
+def _summed(scoring: Scoring, mode: str, done, place, *, skill, language,
+            availability) -> sa.ColumnElement[float]:
+    """The ceiling's parts summed, as 0..100: ``skill`` and ``language`` (already weighted)
+    and ``availability`` (0..1) as the caller reads them; continuity from ``done``; the zone
+    or the distance from ``place`` (``Professional`` or ``MatchRow``: timezone, latitude,
+    longitude)."""
+    terms, shares = scoring.terms, scoring.shares[mode]
+    parts = [skill, language, availability * shares["availability"],
+             # done / (done + 1), 0 with no mission here
              sa.func.coalesce(sa.cast(done, sa.Float) / (sa.cast(done, sa.Float) + 1), 0.0)
              * shares["continuity"],
              sa.literal(shares["fairness"], sa.Float)]
     if mode == Mode.VIRTUAL:
-        parts.append(_zone_score(terms.zone, terms.first, terms.last, row.timezone)
+        parts.append(_zone_score(terms.zone, terms.first, terms.last, place.timezone)
                      * shares["timezone"])
     else:
-        parts.append(_distance_score(terms.location, row.latitude, row.longitude)
+        parts.append(_distance_score(terms.location, place.latitude, place.longitude)
                      * shares["distance"])
     return sum(parts[1:], parts[0]) * 100 + ROUNDING
 
