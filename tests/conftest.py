@@ -134,8 +134,9 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture
 def sqlite_url(sqlite_template, tmp_path):
-    """A SQLite file of its own, migrated, for tests whose racers open their own connections."""
-    path = tmp_path / "races.sqlite3"
+    """A SQLite file of its own, migrated: ``database_url`` on SQLite, and the database of the
+    thread races (their racers open connections of their own)."""
+    path = tmp_path / "test.sqlite3"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite:///{path}"
 
@@ -165,12 +166,10 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def database_url(request, backend, tmp_path):
+def database_url(request, backend):
     """A committed database of this test's own (see the module docstring)."""
     if backend == "sqlite":
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
+        yield request.getfixturevalue("sqlite_url")
     else:
         url = request.getfixturevalue("postgres_url")
         yield url
